@@ -1,0 +1,3 @@
+"""holyaudit: a compliance auditor for Windows / Active Directory school networks."""
+
+__version__ = "0.1.0"

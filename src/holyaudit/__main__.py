@@ -1,0 +1,5 @@
+"""Allows ``python -m holyaudit``."""
+
+from holyaudit.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The rule language, rule and profile loading, and pure evaluation of rules over facts."""

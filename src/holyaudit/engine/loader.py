@@ -1,0 +1,241 @@
+"""Loading rule and profile files into checked, bound rules; every problem names file, line and column."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from holyaudit.engine.parse import ParseState, parse_condition
+from holyaudit.engine.schema import BoundRule, ProfileSpec, Rule, RuleSpec, check_param
+from holyaudit.errors import InvalidInputError, Problem
+from holyaudit.facts import FACT_SETS
+from holyaudit.models import Severity
+from holyaudit.yamlfile import Position, PosDict, key_position, load_yaml, position_of, problems_from_validation
+
+DEFAULT_PROFILE = "holywell"
+
+
+def _builtin(name: str) -> Path:
+    """The shipped copy of ``rules``/``profiles`` in an installed wheel, else the source tree's top level."""
+    shipped = Path(str(resources.files("holyaudit"))) / "_builtin" / name
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[3] / name
+
+
+def builtin_rules_dir() -> Path:
+    return _builtin("rules")
+
+
+def builtin_profiles_dir() -> Path:
+    return _builtin("profiles")
+
+
+def _mapping(path: Path) -> PosDict:
+    data = load_yaml(path)
+    if not isinstance(data, PosDict):
+        pos = getattr(data, "pos", (1, 1))
+        raise InvalidInputError([Problem(path, pos[0], pos[1], "expected a YAML mapping at the top level")])
+    return data
+
+
+def load_rule(path: Path) -> Rule:
+    data = _mapping(path)
+    try:
+        spec = RuleSpec.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from_validation(path, data, exc)) from exc
+    record_type = FACT_SETS[spec.facts]
+    state = ParseState(path, set(spec.parameters))
+    param_positions = {name: position_of(data, ("parameters", name, "default")) or data.pos for name in spec.parameters}
+    defaults = {}
+    for name, param in spec.parameters.items():
+        try:
+            defaults[name] = check_param(param.type, param.default)
+        except ValueError as exc:
+            state.problem(param_positions[name], f"parameters.{name}.default: {exc}")
+    condition = parse_condition(data["condition"], record_type, state, "condition")
+    scope = parse_condition(data["scope"], record_type, state, "scope") if spec.scope is not None else None
+    not_applicable = None
+    if spec.not_applicable is not None:
+        na = data["not_applicable"]
+        not_applicable = parse_condition(na["when"], record_type, state, "not_applicable.when")
+        for name in _placeholders(spec.not_applicable.reason):
+            if name not in spec.parameters:
+                state.problem(na.value_pos["reason"], f"not_applicable.reason: unknown parameter {{{name}}}")
+    if not state.problems:
+        for site in state.leaves:
+            try:
+                site.leaf.bind(defaults)
+            except ValueError as exc:
+                names = sorted(site.leaf.param_names())
+                where = param_positions[names[0]] if names else site.value_pos
+                label = f"parameter {names[0]!r} used by {site.leaf.op.name!r}" if names else f"{site.leaf.op.name!r}"
+                state.problem(where, f"{label}: {exc}")
+    if state.problems or condition is None:
+        raise InvalidInputError(state.problems)
+    return Rule(spec, path, record_type, condition, scope, not_applicable, tuple(state.leaves), param_positions)
+
+
+def _placeholders(text: str) -> list[str]:
+    return [field for _, field, _, _ in string.Formatter().parse(text) if field]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every rule that was loaded, by id; ``custom`` holds the ids from user-given folders."""
+
+    rules: dict[str, Rule]
+    custom: frozenset[str]
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
+    """The built-in rules plus any folders the user gave; all problems in all files are reported together."""
+    problems: list[Problem] = []
+    rules: dict[str, Rule] = {}
+    custom: set[str] = set()
+    for directory, is_custom in [(builtin_rules_dir(), False), *((Path(d), True) for d in extra_dirs)]:
+        if not directory.is_dir():
+            problems.append(Problem(directory, None, None, "rule folder does not exist"))
+            continue
+        for path in rule_files(directory):
+            try:
+                rule = load_rule(path)
+            except InvalidInputError as exc:
+                problems.extend(exc.problems)
+                continue
+            if rule.id in rules:
+                first = rules[rule.id].path
+                line = position_of(load_yaml(path), ("id",))
+                problems.append(
+                    Problem(path, line[0] if line else None, line[1] if line else None,
+                            f"duplicate rule id {rule.id!r} (also defined in {first})")
+                )
+                continue
+            rules[rule.id] = rule
+            if is_custom:
+                custom.add(rule.id)
+    if problems:
+        raise InvalidInputError(problems)
+    return Catalogue(rules, frozenset(custom))
+
+
+@dataclass(frozen=True)
+class Profile:
+    spec: ProfileSpec
+    path: Path
+    rules: tuple[BoundRule, ...]
+    """Every rule in the catalogue bound with this profile's settings, selected or not."""
+    selected: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def rule(self, rule_id: str) -> BoundRule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def find_profile(name_or_path: str) -> Path:
+    """A profile given as a file path, or by the name of a built-in profile."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        return candidate
+    shipped = builtin_profiles_dir() / f"{name_or_path}.yaml"
+    if shipped.is_file():
+        return shipped
+    known = ", ".join(p.stem for p in sorted(builtin_profiles_dir().glob("*.yaml")))
+    raise InvalidInputError([Problem(None, None, None, f"no profile named {name_or_path!r} (built-in: {known})")])
+
+
+def load_profile(path: Path, catalogue: Catalogue) -> Profile:
+    data = _mapping(path)
+    try:
+        spec = ProfileSpec.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from_validation(path, data, exc)) from exc
+    problems: list[Problem] = []
+    raw_rules = data.get("rules") or PosDict()
+    for rule_id in spec.rules:
+        if rule_id not in catalogue.rules:
+            pos = key_position(raw_rules, rule_id)
+            problems.append(_problem(path, pos, f"rules: no rule with id {rule_id!r} in the catalogue"))
+    known_tags = {tag for rule in catalogue.rules.values() for tag in rule.spec.tags}
+    for index, tag in enumerate(spec.tags):
+        if tag not in known_tags:
+            problems.append(_problem(path, position_of(data, ("tags", index)), f"tags: no rule carries tag {tag!r}"))
+    bound = []
+    for rule in catalogue.rules.values():
+        settings = spec.rules.get(rule.id)
+        raw = raw_rules.get(rule.id) if isinstance(raw_rules, PosDict) else None
+        overrides = settings.parameters if settings else {}
+        raw_params = raw.get("parameters") if isinstance(raw, PosDict) else None
+        try:
+            bound.append(
+                bind_rule(rule, overrides, settings.severity if settings else None, path, raw_params or PosDict())
+            )
+        except InvalidInputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInputError(problems)
+    selected = {r.id for r in catalogue.rules.values() if r.id in spec.rules or set(r.spec.tags) & set(spec.tags)}
+    return Profile(spec, path, tuple(bound), frozenset(selected | catalogue.custom))
+
+
+def _problem(path: Path, pos: Position | None, message: str) -> Problem:
+    return Problem(path, pos[0] if pos else None, pos[1] if pos else None, message)
+
+
+def bind_rule(
+    rule: Rule,
+    overrides: Mapping[str, Any],
+    severity: Severity | None,
+    source: Path,
+    raw_overrides: PosDict,
+) -> BoundRule:
+    """Fill in a rule's parameters; a bad override is reported at its line in ``source``."""
+    problems: list[Problem] = []
+    params: dict[str, Any] = {name: p.default for name, p in rule.spec.parameters.items()}
+    for name, value in overrides.items():
+        spec = rule.spec.parameters.get(name)
+        if spec is None:
+            declared = ", ".join(sorted(rule.spec.parameters)) or "none"
+            problems.append(
+                _problem(source, key_position(raw_overrides, name),
+                         f"rule {rule.id!r} has no parameter {name!r} (parameters: {declared})")
+            )
+            continue
+        try:
+            params[name] = check_param(spec.type, value)
+        except ValueError as exc:
+            problems.append(_problem(source, raw_overrides.value_pos.get(name), f"{rule.id}.{name}: {exc}"))
+    if not problems:
+        for site in rule.leaves:
+            try:
+                site.leaf.bind(params)
+            except ValueError as exc:
+                names = sorted(site.leaf.param_names())
+                pos = raw_overrides.value_pos.get(names[0]) if names else None
+                problems.append(_problem(source, pos, f"{rule.id}.{names[0] if names else '?'}: {exc}"))
+    if problems:
+        raise InvalidInputError(problems)
+    na_reason = rule.spec.not_applicable.reason.format_map(params) if rule.spec.not_applicable else None
+    return BoundRule(
+        rule=rule,
+        severity=severity or rule.spec.severity,
+        params=params,
+        condition=rule.condition.bind(params),
+        scope=rule.scope.bind(params) if rule.scope else None,
+        not_applicable=rule.not_applicable.bind(params) if rule.not_applicable else None,
+        not_applicable_reason=na_reason,
+    )

@@ -1,0 +1,124 @@
+"""The shapes of rule and profile files (unknown keys forbidden), and of a rule ready to evaluate."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter
+
+from holyaudit.engine.conditions import Condition
+from holyaudit.engine.parse import LeafSite
+from holyaudit.facts import FACT_SETS, FactRecord
+from holyaudit.models import Clause, Severity
+from holyaudit.yamlfile import Position
+
+RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$"
+ParamType = Literal["integer", "number", "string", "boolean", "time", "strings"]
+
+PARAM_TYPES: dict[str, TypeAdapter[Any]] = {
+    "integer": TypeAdapter(StrictInt),
+    "number": TypeAdapter(StrictInt | StrictFloat),
+    "string": TypeAdapter(StrictStr),
+    "boolean": TypeAdapter(StrictBool),
+    "time": TypeAdapter(StrictStr),
+    "strings": TypeAdapter(list[StrictStr]),
+}
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def check_param(kind: str, value: Any) -> Any:
+    """Validate a parameter value against its declared type; ValueError with a plain message."""
+    from pydantic import ValidationError
+
+    try:
+        result = PARAM_TYPES[kind].validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(f"expected {kind}, got {value!r}") from exc
+    if kind == "time" and not _TIME.fullmatch(result):
+        raise ValueError(f"expected a time of day as 'HH:MM', got {value!r}")
+    return result
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParameterSpec(_Strict):
+    type: ParamType
+    default: Any
+    description: str = Field(min_length=1)
+
+
+class NotApplicableSpec(_Strict):
+    when: Any
+    reason: str = Field(min_length=1, description="Shown for each object; may name parameters as {name}.")
+
+
+class RuleSpec(_Strict):
+    id: str = Field(pattern=RULE_ID, description="Stable, lower-case, hyphenated, e.g. password-minimum-length.")
+    title: str = Field(min_length=1)
+    severity: Severity
+    tags: list[str] = Field(default_factory=list)
+    clause: Clause
+    facts: Literal[tuple(FACT_SETS)]  # type: ignore[valid-type]
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    scope: Any = None
+    not_applicable: NotApplicableSpec | None = None
+    condition: Any
+    rationale: str = Field(min_length=1)
+    remediation: str = Field(min_length=1)
+
+
+class RuleSettings(_Strict):
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    severity: Severity | None = None
+
+
+class ProfileSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str = Field(min_length=1)
+    description: str = ""
+    rules: dict[str, RuleSettings | None] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list, description="Also run every rule carrying any of these tags.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A loaded, checked rule with its parameters not yet filled in."""
+
+    spec: RuleSpec
+    path: Path
+    record_type: type[FactRecord]
+    condition: Condition
+    scope: Condition | None
+    not_applicable: Condition | None
+    leaves: tuple[LeafSite, ...]
+    param_positions: dict[str, Position]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class BoundRule:
+    """A rule with the parameters and severity a profile chose: ready to evaluate."""
+
+    rule: Rule
+    severity: Severity
+    params: dict[str, Any]
+    condition: Condition
+    scope: Condition | None
+    not_applicable: Condition | None
+    not_applicable_reason: str | None
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def spec(self) -> RuleSpec:
+        return self.rule.spec

@@ -1,0 +1,99 @@
+"""Active Directory logon-hours maps read against a local time-of-day window, in every season.
+
+A ``logonHours`` value is 21 bytes: 168 one-hour slots of the week in UTC, slot ``i`` counted from Sunday
+00:00 UTC, stored in byte ``i // 8`` at bit ``i % 8`` (least significant bit first). A set bit permits logon
+in that hour. Because the map is in UTC and the school's day is in local time, the same map means different
+local hours in winter and summer; every UTC offset the zone uses in the year is checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+_WEEK_MIN = 7 * 24 * 60
+_DAY_MIN = 24 * 60
+_DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+
+
+@dataclass(frozen=True)
+class HourWindow:
+    """A daily local time-of-day window; ``end`` before ``start`` means it runs past midnight."""
+
+    start: dt.time
+    end: dt.time
+
+    def intervals(self) -> list[tuple[int, int]]:
+        """The window as minute intervals over one week plus one day (to catch wrap-around)."""
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        length = (end - start) % _DAY_MIN
+        return [(day * _DAY_MIN + start, day * _DAY_MIN + start + length) for day in range(-1, 8)]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """Local hours a map permits inside the window, under one UTC offset."""
+
+    offset: dt.timedelta
+    zone_name: str
+    slots: tuple[tuple[int, int], ...]
+    """(local weekday index from Sunday, local start minute of the permitted hour)."""
+
+    def __str__(self) -> str:
+        hours = sorted({minute for _, minute in self.slots})
+        days = sorted({day for day, _ in self.slots})
+        spans = ", ".join(f"{m // 60:02d}:{m % 60:02d}–{(m + 60) // 60 % 24:02d}:{m % 60:02d}" for m in hours)
+        sign = "+" if self.offset >= dt.timedelta(0) else "-"
+        total = abs(int(self.offset.total_seconds())) // 60
+        return (
+            f"logon permitted {spans} on {', '.join(_DAYS[d] for d in days)} "
+            f"under {self.zone_name} (UTC{sign}{total // 60:02d}:{total % 60:02d})"
+        )
+
+
+def offsets_in_year(tz: ZoneInfo, year: int) -> list[tuple[dt.timedelta, str]]:
+    """Each distinct UTC offset the zone uses in ``year``, with its abbreviation (GMT, BST)."""
+    seen: dict[dt.timedelta, str] = {}
+    moment = dt.datetime(year, 1, 1, 12, tzinfo=dt.UTC)
+    while moment.year == year:
+        local = moment.astimezone(tz)
+        offset = local.utcoffset() or dt.timedelta(0)
+        seen.setdefault(offset, local.tzname() or str(offset))
+        moment += dt.timedelta(days=7)
+    return sorted(seen.items())
+
+
+def permitted_slots(hours_map: bytes) -> list[int]:
+    return [slot for slot in range(168) if hours_map[slot // 8] >> (slot % 8) & 1]
+
+
+def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> list[Breach]:
+    """Every season in which the map permits logon during the window, with the offending local hours."""
+    intervals = window.intervals()
+    slots = permitted_slots(hours_map)
+    breaches = []
+    for offset, name in offsets_in_year(tz, year):
+        shift = int(offset.total_seconds()) // 60
+        found = []
+        for slot in slots:
+            start = (slot * 60 + shift) % _WEEK_MIN
+            end = start + 60
+            if any(start < w_end and w_start < end for w_start, w_end in intervals):
+                found.append((start // _DAY_MIN, start % _DAY_MIN))
+        if found:
+            breaches.append(Breach(offset, name, tuple(found)))
+    return breaches
+
+
+def hours_map_for_local_window(
+    open_from: dt.time, open_until: dt.time, days: range, utc_offset_hours: int
+) -> str:
+    """The hex map permitting ``open_from``–``open_until`` local time on ``days`` (0 = Sunday), for tests and demos."""
+    data = bytearray(21)
+    for day in days:
+        for hour in range(open_from.hour, open_until.hour):
+            slot = (day * 24 + hour - utc_offset_hours) % 168
+            data[slot // 8] |= 1 << (slot % 8)
+    return data.hex()

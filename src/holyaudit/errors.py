@@ -1,0 +1,64 @@
+"""One exception tree for the whole tool, and the exit codes scripts depend on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Process exit codes: a contract with scripts and CI jobs (README.md documents them)."""
+
+    COMPLIANT = 0
+    NON_COMPLIANT = 1
+    USAGE = 2
+    INVALID_INPUT = 3
+    INCOMPLETE = 4
+    INTERRUPTED = 130
+
+
+class HolyauditError(Exception):
+    """Base of every error holyaudit raises on purpose; carries the exit code the CLI uses."""
+
+    exit_code: ExitCode = ExitCode.INVALID_INPUT
+
+
+class UsageError(HolyauditError):
+    """A command-line request that cannot be met (unknown rule id, conflicting flags)."""
+
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one input file, at one place."""
+
+    path: Path | None
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path else "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class InvalidInputError(HolyauditError):
+    """Rules, profile, config or snapshot files that cannot be used; nothing was audited."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class CollectorError(HolyauditError):
+    """A source (directory, SYSVOL, endpoint, MIS export) could not be read at all."""
+
+    exit_code = ExitCode.INCOMPLETE

@@ -1,0 +1,182 @@
+"""Typed fact records, the named fact sets that hold them, and the registry rules are checked against.
+
+Collectors produce these records; the engine reads them; snapshots store them. A value of ``None`` means
+"not known"; a rule that needs it reports ERROR. An attribute that a collector tried and failed to read is
+named in ``unreadable`` with the reason, and a record that could not be read at all carries ``error``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FactRecord(BaseModel):
+    """Common shape of every fact record."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: ClassVar[str] = "object"
+    plural: ClassVar[str] = "objects"
+
+    id: str = Field(description="The name a network manager knows the object by (sAMAccountName, host name).")
+    unreadable: dict[str, str] = Field(
+        default_factory=dict, description="Attribute name -> why the collector could not read it."
+    )
+    error: str | None = Field(default=None, description="Why the whole object could not be read.")
+
+
+class Domain(FactRecord):
+    """The domain object's password and log-off settings."""
+
+    kind: ClassVar[str] = "domain"
+    plural: ClassVar[str] = "domains"
+    base_dn: str | None = None
+    min_pwd_length: int | None = None
+    pwd_properties: int | None = Field(default=None, description="Raw pwdProperties; bit 0x1 = complexity.")
+    max_pwd_age_days: int | None = Field(default=None, description="0 means passwords never expire.")
+    lockout_threshold: int | None = None
+    pwd_history_length: int | None = None
+    force_logoff: bool | None = Field(
+        default=None, description="True when forceLogoff is 0: sessions end when logon hours expire."
+    )
+
+
+class PasswordPolicy(FactRecord):
+    """A fine-grained password policy (msDS-PasswordSettings object)."""
+
+    kind: ClassVar[str] = "password_policy"
+    plural: ClassVar[str] = "password policies"
+    precedence: int | None = None
+    min_length: int | None = None
+    complexity: bool | None = None
+    applies_to: list[str] = Field(default_factory=list, description="Groups and users it is linked to.")
+    governs: list[str] = Field(default_factory=list, description="sAMAccountNames it resolves to.")
+
+
+class User(FactRecord):
+    """A user account from the directory."""
+
+    kind: ClassVar[str] = "user"
+    plural: ClassVar[str] = "users"
+    dn: str | None = None
+    ou: str | None = None
+    display_name: str | None = None
+    categories: list[str] = Field(
+        default_factory=list, description="Site roles from config: staff, pupil, generic, builtin."
+    )
+    enabled: bool | None = None
+    uac: int | None = Field(default=None, description="Raw userAccountControl flags.")
+    pwd_last_set: dt.datetime | None = None
+    must_change_password: bool | None = Field(default=None, description="pwdLastSet is 0.")
+    must_change_since: dt.datetime | None = Field(
+        default=None, description="When pwdLastSet was last set to 0 (or the account was created)."
+    )
+    last_logon: dt.datetime | None = Field(
+        default=None, description="lastLogonTimestamp; None when the account has never logged on."
+    )
+    created: dt.datetime | None = None
+    groups: list[str] = Field(default_factory=list, description="Group names, nested membership included.")
+    logon_hours: str | None = Field(
+        default=None,
+        description="logonHours as 42 hex digits (168 hours from Sunday 00:00 UTC); all ones when unset.",
+    )
+    leaving_date: dt.date | None = Field(default=None, description="Leaving date, when the person has left.")
+    disabled_at: dt.datetime | None = Field(
+        default=None, description="When userAccountControl last changed, if the account is disabled."
+    )
+
+
+class Computer(FactRecord):
+    """A computer account from the directory."""
+
+    kind: ClassVar[str] = "computer"
+    plural: ClassVar[str] = "computers"
+    dns_host_name: str | None = None
+    ou: str | None = None
+    categories: list[str] = Field(default_factory=list, description="Site roles from config, e.g. laptop.")
+    enabled: bool | None = None
+    operating_system: str | None = None
+    os_version: str | None = None
+    last_logon: dt.datetime | None = None
+    bitlocker_key_escrowed: bool | None = Field(
+        default=None, description="A msFVE-RecoveryInformation object sits under the computer."
+    )
+
+
+class Volume(FactRecord):
+    """A fixed volume as BitLocker reports it."""
+
+    kind: ClassVar[str] = "volume"
+    plural: ClassVar[str] = "volumes"
+    volume_type: str | None = Field(default=None, description="OperatingSystem, FixedData, ...")
+    protection_status: str | None = Field(default=None, description="On, Off or Unknown.")
+    encryption_percentage: float | None = None
+
+
+class ScreenSaverPolicy(FactRecord):
+    """Screen-saver policy values in one loaded user hive (id is the user's SID or name)."""
+
+    kind: ClassVar[str] = "user_hive"
+    plural: ClassVar[str] = "user hives"
+    active: bool | None = None
+    secure: bool | None = None
+    timeout_secs: int | None = None
+
+
+class ScheduledTask(FactRecord):
+    """A scheduled task that logs users off or shuts the machine down."""
+
+    kind: ClassVar[str] = "scheduled_task"
+    plural: ClassVar[str] = "scheduled tasks"
+    action: str | None = Field(default=None, description="logoff or shutdown.")
+    daily: bool | None = None
+    time: dt.time | None = Field(default=None, description="Local time of the daily trigger.")
+
+
+class Host(FactRecord):
+    """What a Windows endpoint reports about itself."""
+
+    kind: ClassVar[str] = "host"
+    plural: ClassVar[str] = "hosts"
+    os: str | None = None
+    os_build: str | None = None
+    chassis_types: list[int] | None = None
+    categories: list[str] = Field(default_factory=list, description="Site roles from config, e.g. laptop.")
+    volumes: list[Volume] | None = None
+    inactivity_timeout_secs: int | None = None
+    screensaver_users: list[ScreenSaverPolicy] | None = None
+    logoff_tasks: list[ScheduledTask] | None = None
+    autologon_enabled: bool | None = None
+    default_password_present: bool | None = Field(
+        default=None, description="Winlogon DefaultPassword exists (its value is never read)."
+    )
+    av_product: str | None = None
+    av_enabled: bool | None = None
+    av_realtime: bool | None = None
+    av_signatures_updated: dt.datetime | None = None
+
+
+FACT_SETS: dict[str, type[FactRecord]] = {
+    "directory.domain": Domain,
+    "directory.password_policies": PasswordPolicy,
+    "directory.users": User,
+    "directory.computers": Computer,
+    "endpoints.hosts": Host,
+}
+"""Every fact set a rule may read, and the record type it holds."""
+
+
+class FactSet(BaseModel):
+    """The records of one fact set from one collection, with where and when they came from.
+
+    ``error`` says why the whole set could not be collected; rules that read it then report ERROR.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    source: str
+    collected_at: dt.datetime
+    error: str | None = None
+    records: tuple[FactRecord, ...] = ()

@@ -1,0 +1,94 @@
+"""Audit results: statuses, severities, findings and the result of one scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+"""Version of the JSON report schema (docs/json-output.md); bump it, with a changelog note, on any change."""
+
+
+class Status(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    ERROR = "ERROR"
+    WAIVED = "WAIVED"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Clause(BaseModel):
+    """The policy clause a rule mirrors, in the policy's own words."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    section: str = Field(description="Section number in the policy, e.g. '10'.")
+    heading: str = Field(description="The section or sub-section heading, e.g. 'Passwords'.")
+    text: str = Field(description="The clause's exact words.")
+
+
+class ObjectResult(BaseModel):
+    """One object's outcome under one rule."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    kind: str
+    status: Status
+    observed: dict[str, Any] = Field(default_factory=dict)
+    expected: str
+    reason: str | None = None
+
+
+class Finding(BaseModel):
+    """One rule's outcome: the roll-up of its objects."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    title: str
+    status: Status
+    severity: Severity
+    clause: Clause
+    tags: list[str]
+    message: str
+    remediation: str
+    objects: list[ObjectResult]
+
+
+class FactSetSource(BaseModel):
+    """Where a fact set came from, for the report's provenance."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    source: str
+    collected_at: dt.datetime
+    error: str | None = None
+
+
+class AuditResult(BaseModel):
+    """Everything one scan found."""
+
+    model_config = ConfigDict(frozen=True)
+    as_of: dt.datetime
+    timezone: str
+    profile: str
+    sources: list[FactSetSource]
+    findings: list[Finding]
+
+    def summary(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in Status}
+        for finding in self.findings:
+            counts[finding.status.value] += 1
+        return counts
