@@ -40,7 +40,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = str(self.path) if self.path else "<input>"
+        if self.path is None:
+            return self.message
+        where = str(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from holyaudit.engine.context import EvalContext
-from holyaudit.engine.operators import Operator, show
+from holyaudit.engine.operators import Operator
 from holyaudit.facts import FactRecord
 
 
@@ -143,7 +143,7 @@ class Leaf:
             return Outcome(None, (f"{prefix}{self.subject()}: {exc}",))
         if ok:
             return TRUE
-        note = f"{prefix}{self.subject()} is {show(to_evidence(observed))}; expected {self.describe()}"
+        note = f"{prefix}{self.subject()} is {self.op.show_value(to_evidence(observed))}; expected {self.describe()}"
         if detail:
             note += f" ({detail})"
         return Outcome(False, (note,))

@@ -99,32 +99,33 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
-    """The built-in rules plus any folders the user gave; all problems in all files are reported together."""
+def load_catalogue(extra_dirs: Iterable[Path] = (), extra_files: Iterable[Path] = ()) -> Catalogue:
+    """The built-in rules plus the user's folders and files; all problems in all files are reported together."""
     problems: list[Problem] = []
-    rules: dict[str, Rule] = {}
-    custom: set[str] = set()
-    for directory, is_custom in [(builtin_rules_dir(), False), *((Path(d), True) for d in extra_dirs)]:
+    sources: list[tuple[Path, bool]] = [(p, False) for p in rule_files(builtin_rules_dir())]
+    for directory in map(Path, extra_dirs):
         if not directory.is_dir():
             problems.append(Problem(directory, None, None, "rule folder does not exist"))
             continue
-        for path in rule_files(directory):
-            try:
-                rule = load_rule(path)
-            except InvalidInputError as exc:
-                problems.extend(exc.problems)
+        sources.extend((p, True) for p in rule_files(directory))
+    sources.extend((Path(p), True) for p in extra_files)
+    rules: dict[str, Rule] = {}
+    custom: set[str] = set()
+    for path, is_custom in sources:
+        try:
+            rule = load_rule(path)
+        except InvalidInputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if rule.id in rules:
+            if rules[rule.id].path.resolve() == path.resolve():
                 continue
-            if rule.id in rules:
-                first = rules[rule.id].path
-                line = position_of(load_yaml(path), ("id",))
-                problems.append(
-                    Problem(path, line[0] if line else None, line[1] if line else None,
-                            f"duplicate rule id {rule.id!r} (also defined in {first})")
-                )
-                continue
-            rules[rule.id] = rule
-            if is_custom:
-                custom.add(rule.id)
+            pos = position_of(load_yaml(path), ("id",))
+            problems.append(_problem(path, pos, f"duplicate rule id {rule.id!r} (also defined in {rules[rule.id].path})"))
+            continue
+        rules[rule.id] = rule
+        if is_custom:
+            custom.add(rule.id)
     if problems:
         raise InvalidInputError(problems)
     return Catalogue(rules, frozenset(custom))

@@ -1,0 +1,63 @@
+"""Entry point: runs the typer app and maps every outcome to one documented exit code, in one place."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import typer
+
+from holyaudit.cli.app import app
+from holyaudit.cli.console import stderr_console
+from holyaudit.errors import ExitCode, HolyauditError, InvalidInputError
+from holyaudit.reporters.safe_text import printable
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("HOLYAUDIT_DEBUG", "") not in ("", "0")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    err = stderr_console()
+    try:
+        result = app(args=list(argv) if argv is not None else None, prog_name="holyaudit", standalone_mode=False)
+    except typer.TyperException as exc:  # bad flags or arguments, reported by the command-line parser
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc.message}")
+        return ExitCode.USAGE
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted", markup=False)
+        return ExitCode.INTERRUPTED
+    except InvalidInputError as exc:
+        if debug_enabled():
+            traceback.print_exc()
+        for problem in exc.problems:
+            err.print(f"error: {printable(problem)}", markup=False, highlight=False)
+        err.print("nothing was audited (exit 3)", markup=False)
+        return exc.exit_code
+    except HolyauditError as exc:
+        if debug_enabled():
+            traceback.print_exc()
+        err.print(f"error: {printable(exc)}", markup=False, highlight=False)
+        return exc.exit_code
+    except Exception as exc:  # a defect: the audit did not complete, so it must not look compliant
+        if debug_enabled():
+            traceback.print_exc()
+        err.print(
+            f"internal error: {type(exc).__name__} (set HOLYAUDIT_DEBUG=1 for a traceback); the audit is incomplete",
+            markup=False,
+        )
+        return ExitCode.INCOMPLETE
+    code = int(result) if isinstance(result, int) else ExitCode.COMPLIANT
+    if code == ExitCode.INTERRUPTED:  # the parser turns Ctrl-C into this code without a word
+        err.print("interrupted", markup=False)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""``holyaudit profiles list|show``: which rules a profile runs, with which parameters and severities."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from holyaudit.cli.common import ConfigOption, RulesOption, load_setup
+from holyaudit.cli.console import stdout_console
+from holyaudit.engine.loader import builtin_profiles_dir, find_profile, load_catalogue, load_profile
+from holyaudit.engine.operators import show
+
+app = typer.Typer(help="List and explain profiles.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_profiles(*, rules: RulesOption = None) -> int:
+    """List the built-in profiles."""
+    catalogue = load_catalogue(rules or [])
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Profile", "Title", "Rules"):
+        table.add_column(column, overflow="fold")
+    for path in sorted(builtin_profiles_dir().glob("*.yaml")):
+        loaded = load_profile(path, catalogue)
+        table.add_row(loaded.name, loaded.spec.title, str(len(loaded.selected)))
+    stdout_console().print(table)
+    return 0
+
+
+@app.command("show")
+def show_profile(
+    name: Annotated[str, typer.Argument(help="Built-in profile name or profile file.")],
+    *,
+    rules: RulesOption = None,
+    config: ConfigOption = None,
+) -> int:
+    """Show a profile: the rules it runs, their severities and the parameters it sets."""
+    setup = load_setup(config, str(find_profile(name)), rules)
+    loaded = setup.profile
+    text = Text(f"{loaded.name}", style="bold")
+    text.append(f" — {loaded.spec.title}\nSource: {loaded.path}\n")
+    if loaded.spec.description:
+        text.append(f"\n{loaded.spec.description.strip()}\n")
+    stdout_console().print(text)
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Rule", "Severity", "Parameters"):
+        table.add_column(column, overflow="fold")
+    for bound in loaded.rules:
+        if bound.id in loaded.selected:
+            params = ", ".join(f"{k}={show(v)}" for k, v in bound.params.items()) or "-"
+            table.add_row(bound.id, bound.severity.value, params)
+    stdout_console().print(table)
+    return 0

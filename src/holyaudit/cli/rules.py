@@ -1,0 +1,82 @@
+"""``holyaudit rules list|show``: the rule catalogue as the chosen profile sets it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from holyaudit.cli.common import ConfigOption, ProfileOption, RulesOption, load_setup
+from holyaudit.cli.console import stdout_console
+from holyaudit.engine.operators import show
+from holyaudit.errors import UsageError
+
+app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_rules(
+    *,
+    profile: ProfileOption = None,
+    rules: RulesOption = None,
+    config: ConfigOption = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only rules carrying this tag.")] = None,
+) -> int:
+    """List every rule: id, severity under the profile, policy section, title, and whether the profile runs it."""
+    setup = load_setup(config, profile, rules)
+    table = Table(box=box.SIMPLE_HEAD, title=f"Rules (profile {setup.profile.name})", title_justify="left")
+    for column in ("Rule", "Severity", "§", "Title", "Runs"):
+        table.add_column(column, overflow="fold")
+    for bound in sorted(setup.profile.rules, key=lambda r: (r.spec.clause.section, r.id)):
+        if tag and tag not in bound.spec.tags:
+            continue
+        runs = "yes" if bound.id in setup.profile.selected else "no"
+        table.add_row(bound.id, bound.severity.value, bound.spec.clause.section, bound.spec.title, runs)
+    stdout_console().print(table)
+    return 0
+
+
+@app.command("show")
+def show_rule(
+    rule_id: Annotated[str, typer.Argument(help="The rule id, e.g. password-minimum-length.")],
+    *,
+    profile: ProfileOption = None,
+    rules: RulesOption = None,
+    config: ConfigOption = None,
+) -> int:
+    """Explain one rule: its clause, what it checks, parameters in effect under the profile, and remediation."""
+    setup = load_setup(config, profile, rules)
+    bound = setup.profile.rule(rule_id)
+    if bound is None:
+        raise UsageError(f"no rule with id {rule_id!r} (see 'holyaudit rules list')")
+    spec = bound.spec
+    text = Text()
+    text.append(f"{spec.id}", style="bold")
+    text.append(f" — {spec.title}\n")
+    text.append(f"Severity: {bound.severity.value}   Tags: {', '.join(spec.tags) or '-'}   Facts: {spec.facts}\n")
+    text.append(f"Profile {setup.profile.name}: {'runs' if bound.id in setup.profile.selected else 'does not run'} this rule\n")
+    text.append(f"Source: {bound.rule.path}\n\n")
+    text.append(f"Policy §{spec.clause.section} {spec.clause.heading}\n", style="bold")
+    text.append(f"  “{spec.clause.text}”\n\n")
+    text.append("Checks\n", style="bold")
+    if bound.scope is not None:
+        text.append(f"  for each {bound.rule.record_type.kind} where {bound.scope.describe()}\n")
+    if bound.not_applicable is not None:
+        text.append(f"  not applicable when {bound.not_applicable.describe()}: {bound.not_applicable_reason}\n")
+    text.append(f"  passes when {bound.condition.describe()}\n\n")
+    if spec.parameters:
+        text.append(f"Parameters (in effect under profile {setup.profile.name})\n", style="bold")
+        for name, param in spec.parameters.items():
+            value = bound.params[name]
+            marker = "" if value == param.default else f" (rule default {show(param.default)})"
+            text.append(f"  {name} = {show(value)}{marker}: {param.description}\n")
+        text.append("\n")
+    text.append("Rationale\n", style="bold")
+    text.append(f"  {spec.rationale.strip()}\n\n")
+    text.append("Remediation\n", style="bold")
+    text.append(f"  {spec.remediation.strip()}\n")
+    stdout_console().print(text)
+    return 0

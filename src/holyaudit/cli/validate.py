@@ -1,0 +1,64 @@
+"""``holyaudit validate``: check rule and profile files without auditing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from holyaudit.cli.common import RulesOption
+from holyaudit.cli.console import stdout_console
+from holyaudit.engine.loader import builtin_profiles_dir, load_catalogue, load_profile, rule_files
+from holyaudit.errors import InvalidInputError, Problem
+from holyaudit.yamlfile import PosDict, load_yaml
+
+
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Rule or profile files, or folders of them (default: the built-in ones).", show_default=False),
+    ] = None,
+    *,
+    rules: RulesOption = None,
+) -> int:
+    """Check rule and profile files (and the built-in catalogue) and report every problem with file and line."""
+    problems: list[Problem] = []
+    rule_paths: list[Path] = []
+    profile_paths: list[Path] = [] if paths else sorted(builtin_profiles_dir().glob("*.yaml"))
+    for path in _expand(paths or [], problems):
+        try:
+            data = load_yaml(path)
+        except InvalidInputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if isinstance(data, PosDict) and "id" not in data and ("rules" in data or "name" in data):
+            profile_paths.append(path)
+        else:
+            rule_paths.append(path)
+    try:
+        catalogue = load_catalogue(rules or [], rule_paths)
+    except InvalidInputError as exc:
+        raise InvalidInputError(problems + exc.problems) from exc
+    for path in profile_paths:
+        try:
+            load_profile(path, catalogue)
+        except InvalidInputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInputError(problems)
+    checked = len(rule_paths) if paths else len(catalogue.rules)
+    stdout_console().print(f"ok: {checked} rule file(s) and {len(profile_paths)} profile(s) are valid")
+    return 0
+
+
+def _expand(paths: list[Path], problems: list[Problem]) -> list[Path]:
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(rule_files(path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(path, None, None, "no such file or folder"))
+    return files

@@ -1,0 +1,87 @@
+"""The site's config file: facts about this school's network that are not policy (those live in profiles).
+
+Validated strictly (unknown keys are errors with file and line). Secrets never live here: they come from
+the environment, files or the keyring. Environment variables override file values:
+
+- ``HOLYAUDIT_CONFIG``: config file used when ``--config`` is not given
+- ``HOLYAUDIT_TIMEZONE``: overrides ``site.timezone``
+- ``HOLYAUDIT_PROFILE``: overrides ``profile``
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from holyaudit.engine.loader import DEFAULT_PROFILE
+from holyaudit.errors import InvalidInputError, Problem
+from holyaudit.yamlfile import PosDict, load_yaml, problems_from_validation
+
+DEFAULT_TIMEZONE = "Europe/London"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteSettings(_Strict):
+    name: str = "unnamed site"
+    timezone: str | None = Field(default=None, description=f"IANA zone; default a snapshot's, else {DEFAULT_TIMEZONE}.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone(value)
+        return value
+
+
+class Settings(_Strict):
+    site: SiteSettings = SiteSettings()
+    profile: str = Field(default=DEFAULT_PROFILE, description="Built-in profile name or profile file path.")
+    rules: list[Path] = Field(default_factory=list, description="Extra rule folders, relative to this file.")
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)") from exc
+
+
+def load_settings(path: Path | None) -> Settings:
+    """The config file (or defaults when there is none), with environment overrides applied."""
+    path = path or (Path(os.environ["HOLYAUDIT_CONFIG"]) if os.environ.get("HOLYAUDIT_CONFIG") else None)
+    settings = Settings()
+    if path is not None:
+        data = load_yaml(path)
+        if data is None:
+            data = PosDict()
+        if not isinstance(data, PosDict):
+            raise InvalidInputError([Problem(path, 1, 1, "expected a YAML mapping at the top level")])
+        try:
+            settings = Settings.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidInputError(problems_from_validation(path, data, exc)) from exc
+        base = path.parent
+        rules = [r if r.is_absolute() else base / r for r in settings.rules]
+        profile = settings.profile
+        if profile.endswith((".yaml", ".yml")) and not Path(profile).is_absolute():
+            profile = str(base / profile)
+        settings = settings.model_copy(update={"rules": rules, "profile": profile})
+    return _with_environment(settings)
+
+
+def _with_environment(settings: Settings) -> Settings:
+    if tz_name := os.environ.get("HOLYAUDIT_TIMEZONE"):
+        try:
+            zone(tz_name)
+        except ValueError as exc:
+            raise InvalidInputError([Problem(None, None, None, f"HOLYAUDIT_TIMEZONE: {exc}")]) from exc
+        settings = settings.model_copy(update={"site": settings.site.model_copy(update={"timezone": tz_name})})
+    if profile := os.environ.get("HOLYAUDIT_PROFILE"):
+        settings = settings.model_copy(update={"profile": profile})
+    return settings

@@ -1,0 +1,123 @@
+"""The table a network manager reads: findings grouped by policy clause, offending objects listed."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from itertools import groupby
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from holyaudit import __version__
+from holyaudit.models import AuditResult, Finding, ObjectResult, Status
+from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.safe_text import printable
+
+SHOWN_OBJECTS = 5
+
+STATUS_STYLE = {
+    Status.PASS: "bold green",
+    Status.FAIL: "bold red",
+    Status.ERROR: "bold magenta",
+    Status.WAIVED: "cyan",
+    Status.NOT_APPLICABLE: "dim",
+}
+STATUS_WORD = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.ERROR: "ERROR",
+    Status.WAIVED: "WAIVED",
+    Status.NOT_APPLICABLE: "N/A",
+}
+
+
+def _section_key(finding: Finding) -> tuple[tuple[int, ...], str]:
+    parts = tuple(int(p) if p.isdigit() else 0 for p in finding.clause.section.split("."))
+    return parts, finding.clause.heading
+
+
+class TableReporter(Reporter):
+    def render(self, result: AuditResult, options: RenderOptions) -> str:
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            width=options.width,
+            force_terminal=options.color,
+            no_color=not options.color,
+            highlight=False,
+            emoji=False,
+            markup=False,
+        )
+        console.print(_header(result))
+        findings = sorted(result.findings, key=_section_key)
+        for (_, heading), group in groupby(findings, key=_section_key):
+            items = list(group)
+            console.print()
+            console.print(Text(f"§{items[0].clause.section} {heading}", style="bold underline"))
+            console.print(_section_table(items, options))
+        console.print()
+        console.print(_summary(result))
+        return buffer.getvalue()
+
+
+def _header(result: AuditResult) -> Text:
+    local = result.as_of.astimezone(result.as_of.tzinfo)
+    text = Text(f"holyaudit {__version__}", style="bold")
+    text.append(f" · profile {printable(result.profile)} · as of {local:%Y-%m-%d %H:%M %Z} ({result.timezone})")
+    for source in result.sources:
+        text.append(f"\n  {source.name}: {printable(source.source)}, collected {source.collected_at:%Y-%m-%d %H:%M %Z}")
+        if source.error:
+            text.append(f" (not collected: {printable(source.error)})", style="magenta")
+    return text
+
+
+def _section_table(findings: list[Finding], options: RenderOptions) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
+    table.add_column("Status", no_wrap=True, width=6)
+    table.add_column("Severity", no_wrap=True, width=8)
+    table.add_column("Rule", min_width=min(32, max(len(f.rule_id) for f in findings)), overflow="fold")
+    table.add_column("Result", ratio=3, overflow="fold")
+    for finding in findings:
+        table.add_row(
+            Text(STATUS_WORD[finding.status], style=STATUS_STYLE[finding.status]),
+            Text(finding.severity.value),
+            Text(finding.rule_id),
+            _result_cell(finding, options),
+        )
+    return table
+
+
+def _result_cell(finding: Finding, options: RenderOptions) -> Group:
+    lines: list[Text] = [Text(finding.title, style="bold"), Text(printable(finding.message))]
+    shown = [o for o in finding.objects if o.status in (Status.FAIL, Status.ERROR)]
+    if len(finding.objects) == 1 and finding.objects[0].reason == finding.message:
+        shown = []  # a single object (the domain) whose reason is already the message
+    limit = len(shown) if options.details else SHOWN_OBJECTS
+    lines.extend(_object_line(o) for o in shown[:limit])
+    if len(shown) > limit:
+        lines.append(Text(f"… and {len(shown) - limit} more (use --details to list all)", style="italic"))
+    return Group(*lines)
+
+
+def _object_line(obj: ObjectResult) -> Text:
+    line = Text("  • ")
+    line.append(printable(obj.id), style="bold")
+    line.append(f" {STATUS_WORD[obj.status]}", style=STATUS_STYLE[obj.status])
+    if obj.reason:
+        line.append(f": {printable(obj.reason)}")
+    return line
+
+
+def _summary(result: AuditResult) -> Text:
+    counts = Counter(f.status for f in result.findings)
+    text = Text(f"{len(result.findings)} rules: ", style="bold")
+    order = (Status.FAIL, Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE, Status.PASS)
+    parts = [(status, counts[status]) for status in order if counts[status]]
+    for index, (status, count) in enumerate(parts):
+        if index:
+            text.append(", ")
+        text.append(f"{count} {STATUS_WORD[status]}", style=STATUS_STYLE[status])
+    return text
