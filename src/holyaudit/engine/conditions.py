@@ -151,7 +151,7 @@ class Leaf:
 
 @dataclass(frozen=True)
 class AllOf:
-    children: tuple[Any, ...]
+    children: tuple[Condition, ...]
 
     def bind(self, params: Mapping[str, Any]) -> AllOf:
         return AllOf(tuple(c.bind(params) for c in self.children))
@@ -166,7 +166,7 @@ class AllOf:
 
 @dataclass(frozen=True)
 class AnyOf:
-    children: tuple[Any, ...]
+    children: tuple[Condition, ...]
 
     def bind(self, params: Mapping[str, Any]) -> AnyOf:
         return AnyOf(tuple(c.bind(params) for c in self.children))
@@ -195,7 +195,7 @@ def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
 
 @dataclass(frozen=True)
 class Not:
-    child: Any
+    child: Condition
 
     def bind(self, params: Mapping[str, Any]) -> Not:
         return Not(self.child.bind(params))
@@ -222,8 +222,8 @@ class Quantifier:
 
     every: bool
     path: str
-    check: Any
-    where: Any = None
+    check: Condition
+    where: Condition | None = None
     allow_empty: bool = False
 
     def bind(self, params: Mapping[str, Any]) -> Quantifier:
@@ -263,8 +263,8 @@ class Quantifier:
         return _combine(outcomes, decisive=not self.every)
 
 
-def _wrap(node: Any) -> str:
-    text: str = node.describe()
+def _wrap(node: Condition) -> str:
+    text = node.describe()
     return f"({text})" if isinstance(node, AllOf | AnyOf) and len(node.children) > 1 else text
 
 

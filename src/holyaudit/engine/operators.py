@@ -250,7 +250,7 @@ class BitsSet(Operator):
         return _require_mask(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return _require_int(observed) & expected == expected
+        return bool(_require_int(observed) & expected == expected)
 
     def show_value(self, value: Any) -> str:
         return hex(value) if isinstance(value, int) else show(value)
@@ -260,7 +260,7 @@ class BitsClear(BitsSet):
     name, text = "bits_clear", "has all bits clear of"
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return _require_int(observed) & expected == 0
+        return bool(_require_int(observed) & expected == 0)
 
 
 class Exists(Operator):
@@ -294,7 +294,7 @@ class OlderThanDays(Operator):
         return _require_days(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return ctx.days_since(_require_date(observed)) > expected
+        return bool(ctx.days_since(_require_date(observed)) > expected)
 
     def explain(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
         return f"{ctx.days_since(_require_date(observed))} days ago"
@@ -306,7 +306,7 @@ class WithinDays(OlderThanDays):
     name, text = "within_days", "is no more days ago than"
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return ctx.days_since(_require_date(observed)) <= expected
+        return bool(ctx.days_since(_require_date(observed)) <= expected)
 
 
 class HoursDenied(Operator):

@@ -74,10 +74,11 @@ def _parse_group(
         if not isinstance(body, PosList) or not body:
             state.problem(raw.value_pos[key], f"{inner}: expected a non-empty list of conditions")
             return None
-        children = [parse_condition(c, record_type, state, f"{inner}[{i}]") for i, c in enumerate(body)]
-        if any(c is None for c in children):
+        parsed = [parse_condition(c, record_type, state, f"{inner}[{i}]") for i, c in enumerate(body)]
+        children = tuple(c for c in parsed if c is not None)
+        if len(children) != len(parsed):
             return None
-        return AllOf(tuple(children)) if key == "all" else AnyOf(tuple(children))
+        return AllOf(children) if key == "all" else AnyOf(children)
     return _parse_quantifier(key, body, raw.value_pos[key], record_type, state, inner)
 
 
