@@ -50,6 +50,8 @@ def _refs(value: Any) -> set[str]:
 class Outcome:
     value: bool | None
     notes: tuple[str, ...] = ()
+    guard: bool = False
+    """False only because a presence check (exists/missing) failed: that branch did not apply."""
 
 
 TRUE = Outcome(True)
@@ -143,10 +145,9 @@ class Leaf:
             return Outcome(None, (f"{prefix}{self.subject()}: {exc}",))
         if ok:
             return TRUE
-        note = f"{prefix}{self.subject()} is {self.op.show_value(to_evidence(observed))}; expected {self.describe()}"
-        if detail:
-            note += f" ({detail})"
-        return Outcome(False, (note,))
+        shown = ctx.display(observed) if isinstance(observed, dt.date) else self.op.show_value(observed)
+        note = f"{prefix}{self.subject()} is {shown}{f' ({detail})' if detail else ''}; expected {self.describe()}"
+        return Outcome(False, (note,), guard=not self.op.needs_presence)
 
 
 @dataclass(frozen=True)
@@ -184,12 +185,14 @@ def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
     if any(o.value is decisive for o in outcomes):
         if decisive:
             return TRUE
-        return Outcome(False, tuple(n for o in outcomes if o.value is False for n in o.notes))
+        failed = [o for o in outcomes if o.value is False]
+        return Outcome(False, tuple(n for o in failed for n in o.notes), guard=any(o.guard for o in failed))
     unknown = [n for o in outcomes if o.value is None for n in o.notes]
     if unknown:
         return Outcome(None, tuple(unknown))
-    if decisive:  # any: every branch was False
-        return Outcome(False, tuple(n for o in outcomes for n in o.notes))
+    if decisive:  # any: every branch was False; explain the branches that applied, if some did
+        applied = [o for o in outcomes if not o.guard] or outcomes
+        return Outcome(False, tuple(n for o in applied for n in o.notes), guard=all(o.guard for o in outcomes))
     return TRUE  # all: every branch was True
 
 
@@ -259,7 +262,7 @@ class Quantifier:
         if not outcomes:
             if self.every and self.allow_empty:
                 return TRUE
-            return Outcome(False, (f"{prefix}no {self.path} to check; expected {self.describe()}",))
+            return Outcome(False, (f"{prefix}no {self.path} to check; expected {self.describe()}",), guard=True)
         return _combine(outcomes, decisive=not self.every)
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 
@@ -13,7 +11,6 @@ from zoneinfo import ZoneInfo
 class EvalContext:
     as_of: dt.datetime
     tz: ZoneInfo
-    params: Mapping[str, Any] = field(default_factory=dict)
 
     def local_date(self, value: dt.date | dt.datetime) -> dt.date:
         """The calendar date of ``value`` in the site's time zone (dates are already calendar dates)."""
@@ -26,5 +23,9 @@ class EvalContext:
         """Whole calendar days from ``value`` to the as-of time, counted in the site's time zone."""
         return (self.local_date(self.as_of) - self.local_date(value)).days
 
-    def with_params(self, params: Mapping[str, Any]) -> EvalContext:
-        return EvalContext(self.as_of, self.tz, params)
+    def display(self, value: dt.date) -> str:
+        """A date, or a date-time as the site reads it: local date and time to the minute."""
+        if not isinstance(value, dt.datetime):
+            return value.isoformat()
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")

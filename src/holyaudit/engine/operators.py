@@ -336,6 +336,8 @@ class HoursDenied(Operator):
     def show_value(self, value: Any) -> str:
         if isinstance(value, HourWindow):
             return f"from {value.start:%H:%M} to {value.end:%H:%M} (site time, all year)"
+        if isinstance(value, str) and len(value) > 12:  # the full map is in the evidence; a prefix identifies it
+            return f"{value[:12]}…"
         return show(value)
 
 

@@ -16,7 +16,7 @@ from holyaudit.models import Clause, Severity
 from holyaudit.yamlfile import Position
 
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$"
-ParamType = Literal["integer", "number", "string", "boolean", "time", "strings"]
+ParamType = Literal["integer", "number", "string", "boolean", "time", "strings", "integers"]
 
 PARAM_TYPES: dict[str, TypeAdapter[Any]] = {
     "integer": TypeAdapter(StrictInt),
@@ -25,6 +25,7 @@ PARAM_TYPES: dict[str, TypeAdapter[Any]] = {
     "boolean": TypeAdapter(StrictBool),
     "time": TypeAdapter(StrictStr),
     "strings": TypeAdapter(list[StrictStr]),
+    "integers": TypeAdapter(list[StrictInt]),
 }
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 

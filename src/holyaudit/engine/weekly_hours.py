@@ -42,15 +42,30 @@ class Breach:
     """(local weekday index from Sunday, local start minute of the permitted hour)."""
 
     def __str__(self) -> str:
-        hours = sorted({minute for _, minute in self.slots})
         days = sorted({day for day, _ in self.slots})
-        spans = ", ".join(f"{m // 60:02d}:{m % 60:02d}–{(m + 60) // 60 % 24:02d}:{m % 60:02d}" for m in hours)
+        on = "every day" if len(days) == 7 else "on " + ", ".join(_DAYS[d] for d in days)
         sign = "+" if self.offset >= dt.timedelta(0) else "-"
         total = abs(int(self.offset.total_seconds())) // 60
-        return (
-            f"logon permitted {spans} on {', '.join(_DAYS[d] for d in days)} "
-            f"under {self.zone_name} (UTC{sign}{total // 60:02d}:{total % 60:02d})"
-        )
+        spans = ", ".join(f"{_hhmm(start)}–{_hhmm(end)}" for start, end in _spans({m for _, m in self.slots}))
+        return f"logon permitted {spans} {on} under {self.zone_name} (UTC{sign}{total // 60:02d}:{total % 60:02d})"
+
+
+def _hhmm(minute: int) -> str:
+    minute %= _DAY_MIN
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _spans(starts: set[int]) -> list[tuple[int, int]]:
+    """Hour-long slots (by start minute of the day) merged into spans, joined across midnight."""
+    spans: list[list[int]] = []
+    for start in sorted(starts):
+        if spans and spans[-1][1] == start:
+            spans[-1][1] = start + 60
+        else:
+            spans.append([start, start + 60])
+    if len(spans) > 1 and spans[0][0] == 0 and spans[-1][1] == _DAY_MIN:
+        spans[0][0] = spans.pop()[0]
+    return [(a, b) for a, b in spans]
 
 
 def offsets_in_year(tz: ZoneInfo, year: int) -> list[tuple[dt.timedelta, str]]:

@@ -1,0 +1,524 @@
+"""Build the built-in demo estate: a fictional primary school that `holyaudit scan --demo` audits offline.
+
+Holywell Primary School (demo) is mostly compliant, with a realistic scattering of problems chosen so that
+every rule over many objects has some that pass and some that fail, the single domain object passes one
+domain rule and fails the others, and the demo as a whole shows every object status (PASS, FAIL, ERROR,
+NOT_APPLICABLE). Each planted situation is commented where it is made; tests/demo checks them.
+
+Everything is relative to the fixed COLLECTED_AT, with no randomness and no clock reads, so the output is
+the same on every run:
+
+    python scripts/make_demo_estate.py           # rewrite src/holyaudit/demo/estate.json
+    python scripts/make_demo_estate.py --check   # exit 1 if the committed file is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from holyaudit.collectors.snapshot import dump_snapshot
+from holyaudit.engine.weekly_hours import hours_map_for_local_window
+from holyaudit.facts import (
+    Computer,
+    Domain,
+    FactRecord,
+    FactSet,
+    Host,
+    PasswordPolicy,
+    ScheduledTask,
+    ScreenSaverPolicy,
+    User,
+    Volume,
+)
+
+ESTATE_PATH = Path(__file__).resolve().parents[1] / "src" / "holyaudit" / "demo" / "estate.json"
+
+SITE = "Holywell Primary School (demo)"
+TIMEZONE = "Europe/London"
+DOMAIN = "holywell.demo"
+BASE_DN = "DC=holywell,DC=demo"
+SCHOOL_DN = f"OU=Holywell,{BASE_DN}"
+COLLECTED_AT = dt.datetime(2026, 11, 20, 16, 30, tzinfo=dt.UTC)
+"""A Friday afternoon in November (GMT, so UTC and school time agree on the date)."""
+
+# userAccountControl flags.
+ACCOUNTDISABLE = 0x2
+PASSWD_NOTREQD = 0x20
+NORMAL_ACCOUNT = 0x200
+DONT_EXPIRE_PASSWORD = 0x10000
+UAC_ENABLED = NORMAL_ACCOUNT
+UAC_DISABLED = NORMAL_ACCOUNT | ACCOUNTDISABLE
+
+# Logon-hours maps are stored in UTC; the school day is in London time.
+MON_TO_FRI = range(1, 6)
+STAFF_HOURS = hours_map_for_local_window(dt.time(7), dt.time(18), MON_TO_FRI, utc_offset_hours=0)
+"""07:00-18:00 UTC on school days: 07:00-18:00 in winter, 08:00-19:00 in summer. Compliant all year."""
+PUPIL_HOURS = hours_map_for_local_window(dt.time(8), dt.time(16), MON_TO_FRI, utc_offset_hours=0)
+SUMMER_LATE_HOURS = hours_map_for_local_window(dt.time(7), dt.time(19), range(7), utc_offset_hours=0)
+"""07:00-19:00 UTC every day ("80ff07" * 7): fine in winter, but permits 19:00-20:00 under BST."""
+NO_RESTRICTION = "ff" * 21
+"""What Active Directory reports when logonHours was never set."""
+
+
+def ago(days: int, hours: float = 0) -> dt.datetime:
+    """A moment ``days`` (and ``hours``) before the collection."""
+    return COLLECTED_AT - dt.timedelta(days=days, hours=hours)
+
+
+def on(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
+    """A moment in UTC."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
+
+
+def days_ago(days: int) -> dt.date:
+    return (COLLECTED_AT - dt.timedelta(days=days)).date()
+
+
+# ---------------------------------------------------------------------------------------------- directory
+
+
+def domain() -> Domain:
+    return Domain(
+        id=DOMAIN,
+        base_dn=BASE_DN,
+        min_pwd_length=7,  # password-minimum-length: PASS
+        pwd_properties=0,  # password-complexity: FAIL (complexity bit 0x1 clear)
+        max_pwd_age_days=365,
+        lockout_threshold=10,
+        pwd_history_length=12,
+        force_logoff=False,  # force-logoff-enabled: FAIL (sessions outlive their logon hours)
+    )
+
+
+def password_policies() -> list[PasswordPolicy]:
+    return [
+        # Compliant: the IT administrators' stricter policy.
+        PasswordPolicy(
+            id="PSO-Admins",
+            precedence=10,
+            min_length=12,
+            complexity=True,
+            applies_to=["Domain Admins"],
+            governs=["Administrator", "price.o"],
+        ),
+        # fine-grained-password-minimum: FAIL. Someone lowered it so supply staff could log on quickly.
+        PasswordPolicy(
+            id="PSO-Supply-Teachers",
+            precedence=20,
+            min_length=4,
+            complexity=False,
+            applies_to=["Supply Teachers"],
+            governs=["supply.a", "supply.b"],
+        ),
+    ]
+
+
+def _account(sam: str, index: int, ou: str, **fields: Any) -> User:
+    """An ordinary, compliant, enabled account; ``fields`` override the defaults to plant a situation.
+
+    ``index`` varies the ordinary dates a little so the estate does not look machine-made.
+    """
+    values: dict[str, Any] = {
+        "id": sam,
+        "dn": f"CN={sam},{ou}",
+        "ou": ou,
+        "enabled": True,
+        "uac": UAC_ENABLED,
+        "pwd_last_set": ago(5 + index * 11 % 150, hours=index % 5),
+        "must_change_password": False,
+        "last_logon": ago(index % 4, hours=1 + index % 6),
+        "created": ago(200 + index * 53 % 1500),
+    }
+    values.update(fields)
+    return User(**values)
+
+
+def _leaver(left: dt.date, disabled: dt.datetime | None) -> dict[str, Any]:
+    """Fields for someone who has left: disabled at ``disabled``, or still enabled when it is None."""
+    if disabled is None:
+        return {"leaving_date": left}
+    return {"leaving_date": left, "enabled": False, "uac": UAC_DISABLED, "disabled_at": disabled}
+
+
+def _must_change(since: dt.datetime) -> dict[str, Any]:
+    """Fields for an account whose password was reset to a temporary one (pwdLastSet = 0) at ``since``."""
+    return {"must_change_password": True, "must_change_since": since, "pwd_last_set": None}
+
+
+STAFF_OU = f"OU=Staff,{SCHOOL_DN}"
+SUPPLY_OU = f"OU=Supply,OU=Staff,{SCHOOL_DN}"
+
+# (sAMAccountName, display name, overrides): the staff room.
+STAFF: list[tuple[str, str, dict[str, Any]]] = [
+    ("hall.p", "Mrs Patricia Hall", {"groups": ["Staff", "SLT"]}),
+    ("clarke.s", "Simon Clarke", {}),
+    ("morgan.h", "Helen Morgan", {}),
+    ("roberts.a", "Aled Roberts", {}),
+    ("taylor.l", "Laura Taylor", {}),
+    ("wright.o", "Oliver Wright", {}),
+    ("lewis.r", "Rachel Lewis (School Office)", {"groups": ["Staff", "Office"]}),
+    ("price.o", "Owen Price (IT technician)", {"groups": ["Staff", "Domain Admins"]}),
+    # Hostile display names: shown as text, never as markup, HTML or a spreadsheet formula.
+    # password-not-required: FAIL (PASSWD_NOTREQD left over from a bulk import).
+    ("markup.m", "[bold red]Mr Markup[/]", {"uac": UAC_ENABLED | PASSWD_NOTREQD}),
+    # logon-hours-curfew: FAIL (logon hours never set).
+    ("khan.s", "<script>alert('x')</script>", {"logon_hours": NO_RESTRICTION}),
+    # dormant-accounts: FAIL (idle teacher, last logon 95 days ago: on long-term leave since the summer).
+    ("hyde.l", '=HYPERLINK("http://evil.example","click")', {"last_logon": ago(95, hours=3)}),
+    # leaver-accounts-disabled: FAIL (left 28 days ago, still enabled). Display name hides its order with
+    # a right-to-left override.
+    (
+        "costley.j",
+        "Jordan \u202eyeltsoC",
+        {**_leaver(days_ago(28), None), "last_logon": ago(29, hours=2)},
+    ),
+    # temporary-password-changed: FAIL (temporary password issued 30 days ago, never changed). Combining
+    # accent and zero-width joiner in the name.
+    ("williams.z", "Zoe\u0301 Wi\u200dlliams", _must_change(ago(30, hours=4))),
+    # leaver-accounts-disabled boundaries: disabled on day 7 (PASS) and day 8 (FAIL) after leaving.
+    ("ahmed.n", "Nadia Ahmed", _leaver(dt.date(2026, 11, 6), on(2026, 11, 13, 9, 15))),
+    ("o'brien.k", "Kate O'Brien", _leaver(dt.date(2026, 11, 5), on(2026, 11, 13, 11))),
+    # leaver-accounts-disabled: FAIL (left in July, disabled only in September).
+    ("evans.m", "Martin Evans", _leaver(dt.date(2026, 7, 22), on(2026, 9, 2, 8, 40))),
+    # leaver-accounts-disabled: PASS (disabled on the leaving day, during British Summer Time).
+    ("ward.j", "Jenny Ward", _leaver(dt.date(2026, 8, 31), on(2026, 8, 31, 15))),
+    # leaver-accounts-disabled: NOT_APPLICABLE (left exactly 7 days ago, still within the week allowed).
+    ("fisher.d", "Dan Fisher", _leaver(days_ago(7), None)),
+    # leaver-accounts-disabled: ERROR (the MIS export says 'TBC' for the leaving date).
+    ("bennett.c", "Chris Bennett", {"unreadable": {"leaving_date": "cannot parse 'TBC' as dd/mm/yyyy"}}),
+    # logon-hours-curfew: FAIL in summer only (hours set as 07:00-19:00 UTC every day).
+    ("grant.e", "Emma Grant", {"logon_hours": SUMMER_LATE_HOURS}),
+    # dormant-accounts boundaries: last logon 60 days ago (PASS), 61 days ago (FAIL).
+    ("patel.v", "Vikram Patel (peripatetic music)", {"last_logon": ago(60, hours=1)}),
+    ("reid.t", "Tom Reid", {"last_logon": ago(61, hours=1)}),
+    # dormant-accounts: FAIL (created 120 days ago for a governor, never used).
+    ("moss.g", "Graham Moss (governor)", {"last_logon": None, "created": ago(120)}),
+    # New starter: never logged on but created 4 days ago (dormant PASS), temporary password 4 days old
+    # (temporary-password-changed PASS).
+    ("newton.h", "Harriet Newton", {"last_logon": None, "created": ago(4), **_must_change(ago(4))}),
+    # temporary-password-changed boundaries: reset 7 days ago (PASS), 8 days ago (FAIL).
+    ("quinn.m", "Megan Quinn (TA)", _must_change(ago(7, hours=2))),
+    ("young.b", "Beth Young (TA)", _must_change(ago(8, hours=2))),
+]
+
+# Supply teachers, governed by the weak PSO-Supply-Teachers policy.
+SUPPLY: list[tuple[str, str, dict[str, Any]]] = [
+    ("supply.a", "Alex Turner (supply)", {}),
+    ("supply.b", "Sam Hughes (supply)", {}),
+]
+
+# (sAMAccountName, display name, year group, overrides): pupils, named by entry year + surname + initial.
+PUPILS: list[tuple[str, str, int, dict[str, Any]]] = [
+    ("20adamsj", "Jack Adams", 6, {}),
+    ("20bakerm", "Mia Baker", 6, {}),
+    ("20collinsr", "Ruby Collins", 6, {}),
+    ("20davieso", "Oscar Davies", 6, {}),
+    ("20edwardsi", "Isla Edwards", 6, {}),
+    ("20foxt", "Theo Fox", 6, {}),
+    # leaver-accounts-disabled: NOT_APPLICABLE (moved school yesterday; still enabled).
+    ("20marshl", "Lily Marsh", 6, _leaver(days_ago(1), None)),
+    ("21greenh", "Harry Green", 5, {}),
+    ("21hillp", "Poppy Hill", 5, {}),
+    ("21jamesa", "Amelia James", 5, {}),
+    ("21kingn", "Noah King", 5, {}),
+    ("21leeg", "Grace Lee", 5, {}),
+    # leaver-accounts-disabled: PASS (left at half-term, disabled 3 days later).
+    ("21reevesk", "Kai Reeves", 5, _leaver(dt.date(2026, 10, 16), on(2026, 10, 19, 10))),
+    ("21mooref", "Freya Moore", 5, {}),
+    ("22nashe", "Evie Nash", 4, {}),
+    ("22owenw", "William Owen", 4, {}),
+    # temporary-password-changed: PASS (password reset by the class teacher two days ago).
+    ("22okaforc", "Chidi Okafor", 4, _must_change(ago(2, hours=5))),
+    ("22parkerl", "Leo Parker", 4, {}),
+    ("22rossi", "Ivy Ross", 4, {}),
+    ("22scotth", "Henry Scott", 4, {}),
+    ("23turnera", "Alfie Turner", 3, {}),
+    ("23vaughano", "Olivia Vaughan", 3, {}),
+    ("23walkers", "Sophia Walker", 3, {}),
+    # logon-hours-curfew: FAIL (created by the MIS sync without logon hours).
+    ("23doylef", "Finn Doyle", 3, {"logon_hours": NO_RESTRICTION, "created": ago(40)}),
+    ("23youngr", "Rosie Young", 3, {}),
+    ("23zamanz", "Zara Zaman", 3, {}),
+    ("23birde", "Ethan Bird", 3, {}),
+]
+
+GENERIC_OU = f"OU=Generic,{SCHOOL_DN}"
+
+# (sAMAccountName, display name, overrides): shared accounts; their passwords must change every 42 days.
+GENERIC: list[tuple[str, str, dict[str, Any]]] = [
+    # generic-password-age: FAIL (set to never expire so exam-day logon "just works").
+    (
+        "exam-kiosk",
+        "Exam kiosk",
+        {"uac": UAC_ENABLED | DONT_EXPIRE_PASSWORD, "pwd_last_set": ago(210)},
+    ),
+    # password-not-required: FAIL; generic-password-age: PASS (changed 20 days ago).
+    ("office-shared", "Office shared", {"uac": UAC_ENABLED | PASSWD_NOTREQD, "pwd_last_set": ago(20)}),
+    # generic-password-age boundaries: changed 43 days ago (FAIL), 42 days ago (PASS).
+    ("library-kiosk", "Library kiosk", {"pwd_last_set": ago(43, hours=2)}),
+    ("hall-display", "Hall display", {"pwd_last_set": ago(42, hours=2)}),
+]
+
+BUILTIN_OU = f"CN=Users,{BASE_DN}"
+
+# Built-in accounts: dormant-accounts treats them as NOT_APPLICABLE.
+BUILTIN: list[tuple[str, dict[str, Any]]] = [
+    ("Administrator", {"uac": UAC_ENABLED | DONT_EXPIRE_PASSWORD, "groups": ["Domain Admins"]}),
+    ("Guest", {"enabled": False, "uac": UAC_DISABLED | PASSWD_NOTREQD, "last_logon": None}),
+    ("krbtgt", {"enabled": False, "uac": UAC_DISABLED, "last_logon": None, "pwd_last_set": ago(1400)}),
+    # Enabled, last logon long ago: would be dormant, but it is a built-in (NOT_APPLICABLE).
+    ("dns-dc1", {"uac": UAC_ENABLED | DONT_EXPIRE_PASSWORD, "last_logon": ago(200)}),
+]
+
+
+def users() -> list[User]:
+    """Every account, in table order; the position in the estate varies the ordinary dates."""
+    rows: list[tuple[str, str, dict[str, Any]]] = []
+
+    def role(name: str | None, category: str, groups: list[str], hours: str) -> dict[str, Any]:
+        fields = {"categories": [category], "groups": groups, "logon_hours": hours}
+        return fields if name is None else fields | {"display_name": name}
+
+    for sam, name, changes in STAFF:
+        rows.append((sam, STAFF_OU, role(name, "staff", ["Staff"], STAFF_HOURS) | changes))
+    for sam, name, changes in SUPPLY:
+        rows.append(
+            (sam, SUPPLY_OU, role(name, "staff", ["Staff", "Supply Teachers"], STAFF_HOURS) | changes)
+        )
+    for sam, name, year, changes in PUPILS:
+        fields = role(name, "pupil", ["Pupils", f"Year {year}"], PUPIL_HOURS)
+        rows.append((sam, f"OU=Year {year},OU=Pupils,{SCHOOL_DN}", fields | changes))
+    for sam, name, changes in GENERIC:
+        rows.append((sam, GENERIC_OU, role(name, "generic", ["Generic"], STAFF_HOURS) | changes))
+    for sam, changes in BUILTIN:
+        fields = role(None, "builtin", [], NO_RESTRICTION) | {"created": ago(2400)}
+        rows.append((sam, BUILTIN_OU, fields | changes))
+    return [_account(sam, index, ou, **fields) for index, (sam, ou, fields) in enumerate(rows, start=1)]
+
+
+# ----------------------------------------------------------------------------------------------- machines
+
+DESKTOP, PORTABLE, NOTEBOOK, CONVERTIBLE = [3], [9], [10], [31]
+"""Win32_SystemEnclosure chassis types."""
+
+
+def os_volume(protection: str = "On", percent: float = 100.0) -> Volume:
+    status = {"protection_status": protection, "encryption_percentage": percent}
+    return Volume(id="C:", volume_type="OperatingSystem", **status)
+
+
+def data_volume(protection: str = "On", percent: float = 100.0) -> Volume:
+    status = {"protection_status": protection, "encryption_percentage": percent}
+    return Volume(id="D:", volume_type="FixedData", **status)
+
+
+def logoff_task(at: dt.time, *, action: str = "logoff", daily: bool = True) -> ScheduledTask:
+    name = "Holywell nightly log-off" if action == "logoff" else "Holywell weekly shutdown"
+    return ScheduledTask(id=name, action=action, daily=daily, time=at)
+
+
+def hive(user: str, timeout_secs: int, *, active: bool = True, secure: bool = True) -> ScreenSaverPolicy:
+    return ScreenSaverPolicy(id=f"HOLYWELL\\{user}", active=active, secure=secure, timeout_secs=timeout_secs)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """One machine, both as a directory computer account and as the endpoint it reports itself as."""
+
+    name: str
+    ou: str
+    chassis: list[int]
+    laptop: bool
+    computer: dict[str, Any] = field(default_factory=dict)
+    """Overrides for the Computer record."""
+    host: dict[str, Any] = field(default_factory=dict)
+    """Overrides for the Host record; ``error`` alone makes the host unreachable."""
+
+
+def desktop(name: str, ou: str, *, chassis: list[int] = DESKTOP, **host: Any) -> Machine:
+    return Machine(name, ou, chassis, laptop=False, host=host)
+
+
+def laptop(
+    name: str,
+    ou: str = "Laptops",
+    *,
+    chassis: list[int] = NOTEBOOK,
+    computer: dict[str, Any] | None = None,
+    **host: Any,
+) -> Machine:
+    return Machine(name, ou, chassis, laptop=True, computer=computer or {}, host=host)
+
+
+def unreachable(reason: str) -> dict[str, Any]:
+    return {"error": f"unreachable: {reason}"}
+
+
+MACHINES: list[Machine] = [
+    desktop("HW-ICT-01", "ICT Suite"),
+    desktop("HW-ICT-02", "ICT Suite"),
+    desktop("HW-ICT-03", "ICT Suite"),
+    # antivirus-up-to-date: FAIL (signatures 12 days old; the update service is stuck).
+    desktop("HW-ICT-04", "ICT Suite", av_signatures_updated=ago(12, hours=3)),
+    desktop("HW-ICT-05", "ICT Suite"),
+    desktop("HW-ICT-06", "ICT Suite"),
+    # screensaver-locking: PASS through every loaded user hive's screen-saver policy (no machine limit).
+    desktop(
+        "HW-ICT-07",
+        "ICT Suite",
+        inactivity_timeout_secs=None,
+        screensaver_users=[hive("21greenh", 300), hive("21hillp", 600)],
+    ),
+    # Unreachable: ERROR for every endpoint rule.
+    desktop("HW-ICT-08", "ICT Suite", **unreachable("connection refused on port 5986")),
+    desktop("HW-OFF-01", "Office"),
+    # screensaver-locking: FAIL (no machine limit, and the shared office account's screen saver waits 30 min).
+    desktop(
+        "HW-OFF-02",
+        "Office",
+        inactivity_timeout_secs=None,
+        screensaver_users=[hive("lewis.r", 300), hive("office-shared", 1800)],
+    ),
+    desktop("HW-CL-01", "Classrooms"),
+    # antivirus-up-to-date boundary: signatures exactly 3 days old (PASS).
+    desktop("HW-CL-02", "Classrooms", av_signatures_updated=ago(3)),
+    # logoff-task-scheduled: FAIL (the nightly log-off runs at 19:30).
+    desktop("HW-CL-03", "Classrooms", logoff_tasks=[logoff_task(dt.time(19, 30))]),
+    # logoff-task-scheduled boundary: a weekly shutdown (not daily) and a daily log-off at 19:00 (PASS).
+    desktop(
+        "HW-CL-04",
+        "Classrooms",
+        logoff_tasks=[logoff_task(dt.time(17), action="shutdown", daily=False), logoff_task(dt.time(19))],
+    ),
+    # antivirus-up-to-date boundary: signatures 4 days old (FAIL).
+    desktop("HW-CL-05", "Classrooms", av_signatures_updated=ago(4)),
+    # laptop-encryption: FAIL. Filed with the classroom desktops and not in the laptop category, but the
+    # chassis says notebook, so the rule treats it as a laptop; BitLocker was never turned on.
+    desktop("HW-CL-06", "Classrooms", chassis=NOTEBOOK, volumes=[os_volume("Off", 0.0)]),
+    # autologon-no-stored-password: PASS (auto-logon on, but no password stored in the registry).
+    desktop("HW-LIB-01", "Library", autologon_enabled=True),
+    # autologon-no-stored-password: FAIL (Winlogon DefaultPassword present).
+    desktop("HW-EXAM-01", "Library", autologon_enabled=True, default_password_present=True),
+    # logoff-task-scheduled: FAIL (no log-off task: the hall display runs all night);
+    # antivirus-up-to-date: FAIL (real-time protection switched off "because it slowed the slideshow").
+    desktop("HW-HALL-01", "Hall", logoff_tasks=[], av_realtime=False),
+    laptop("HW-LT-01"),
+    # laptop-encryption: PASS (only the OperatingSystem volume counts; the data volume is not encrypted).
+    laptop("HW-LT-02", volumes=[os_volume(), data_volume("Off", 0.0)]),
+    # bitlocker-key-escrowed: FAIL (encrypted, but the recovery key never reached the directory).
+    laptop("HW-LT-03", chassis=CONVERTIBLE, computer={"bitlocker_key_escrowed": False}),
+    # Reported stolen: computer account disabled (out of scope for bitlocker-key-escrowed), host unreachable.
+    laptop(
+        "HW-LT-04",
+        computer={"enabled": False, "bitlocker_key_escrowed": False, "last_logon": ago(34)},
+        **unreachable("name hw-lt-04.holywell.demo not found in DNS"),
+    ),
+    # laptop-encryption: FAIL and bitlocker-key-escrowed: FAIL (BitLocker never enabled).
+    laptop("HW-LT-05", computer={"bitlocker_key_escrowed": False}, volumes=[os_volume("Off", 0.0)]),
+    # laptop-encryption: FAIL (encryption still in progress).
+    laptop("HW-LT-06", volumes=[os_volume("Off", 47.5)]),
+    # Unreachable (switched off in a teacher's bag): ERROR for every endpoint rule.
+    laptop(
+        "HW-LT-07",
+        computer={"last_logon": ago(9)},
+        **unreachable("no response from hw-lt-07.holywell.demo:5986 (timed out after 30 s)"),
+    ),
+    # laptop-encryption: ERROR (BitLocker status could not be read); the other endpoint rules still check.
+    laptop("HW-LT-08", unreadable={"volumes": "access denied reading BitLocker status"}, volumes=None),
+    laptop("HW-TR-01", "Laptop Trolley", chassis=PORTABLE),
+    # screensaver-locking: FAIL (machine inactivity limit of 15 minutes).
+    laptop("HW-TR-02", "Laptop Trolley", chassis=PORTABLE, inactivity_timeout_secs=900),
+    laptop("HW-TR-03", "Laptop Trolley", chassis=PORTABLE),
+]
+
+
+def computer(machine: Machine, index: int) -> Computer:
+    values: dict[str, Any] = {
+        "id": machine.name,
+        "dns_host_name": f"{machine.name.lower()}.{DOMAIN}",
+        "ou": f"OU={machine.ou},OU=Computers,{SCHOOL_DN}",
+        "categories": ["laptop"] if machine.laptop else [],
+        "enabled": True,
+        "operating_system": "Windows 11 Education",
+        "os_version": "10.0 (22631)",
+        "last_logon": ago(index % 3, hours=2 + index % 5),
+        # Desktops and managed laptops were encrypted by the build process, which escrows the key;
+        # HW-CL-06, a notebook filed as a desktop, missed it.
+        "bitlocker_key_escrowed": machine.chassis == DESKTOP or machine.laptop,
+    }
+    return Computer(**(values | machine.computer))
+
+
+def host(machine: Machine, index: int) -> Host:
+    if "error" in machine.host:
+        return Host(id=machine.name, error=machine.host["error"])
+    values: dict[str, Any] = {
+        "id": machine.name,
+        "os": "Microsoft Windows 11 Education",
+        "os_build": "10.0.22631.4460",
+        "chassis_types": machine.chassis,
+        "categories": ["laptop"] if machine.laptop else [],
+        "volumes": [os_volume()],
+        "inactivity_timeout_secs": 600 if machine.laptop else 300,
+        "screensaver_users": [],
+        "logoff_tasks": [logoff_task(dt.time(18, 30))],
+        "autologon_enabled": False,
+        "default_password_present": False,
+        "av_product": "Microsoft Defender Antivirus",
+        "av_enabled": True,
+        "av_realtime": True,
+        "av_signatures_updated": ago(0, hours=4 + index % 9),
+    }
+    return Host(**(values | machine.host))
+
+
+# -------------------------------------------------------------------------------------------------- output
+
+
+def fact_sets() -> list[FactSet]:
+    def fact_set(name: str, source: str, records: Sequence[FactRecord]) -> FactSet:
+        return FactSet(name=name, source=source, collected_at=COLLECTED_AT, records=tuple(records))
+
+    ldap = f"ldap://dc1.{DOMAIN} (demo)"
+    return [
+        fact_set("directory.domain", ldap, [domain()]),
+        fact_set("directory.password_policies", ldap, password_policies()),
+        fact_set("directory.users", ldap, users()),
+        fact_set("directory.computers", ldap, [computer(m, i) for i, m in enumerate(MACHINES)]),
+        fact_set("endpoints.hosts", "winrm (demo)", [host(m, i) for i, m in enumerate(MACHINES)]),
+    ]
+
+
+def render() -> str:
+    text: str = dump_snapshot(fact_sets(), site=SITE, timezone=TIMEZONE, collected_at=COLLECTED_AT)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 if the committed estate is out of date")
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        current = ESTATE_PATH.read_text(encoding="utf-8") if ESTATE_PATH.is_file() else None
+        if current != text:
+            print(f"{ESTATE_PATH} is out of date: run python scripts/make_demo_estate.py", file=sys.stderr)
+            return 1
+        print(f"{ESTATE_PATH} is up to date")
+        return 0
+    ESTATE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    ESTATE_PATH.write_text(text, encoding="utf-8", newline="\n")
+    print(f"wrote {ESTATE_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
