@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -116,6 +117,10 @@ class Leaf:
         return f"days from {self.days_after} to {self.attr}" if self.days_after else self.attr
 
     def describe(self) -> str:
+        return self._description
+
+    @cached_property
+    def _description(self) -> str:  # a bound leaf never changes, and failures describe it once per object
         if not self.op.takes_value:
             return f"{self.subject()} {self.op.text}"
         return f"{self.subject()} {self.op.text} {self.op.show_value(self.value)}"

@@ -38,16 +38,20 @@ def evaluate_rule(rule: BoundRule, fact_set: FactSet | None, ctx: EvalContext) -
         return _finding(rule, Status.ERROR, f"no {rule.spec.facts} facts were collected, so nothing was checked", [])
     if fact_set.error:
         return _finding(rule, Status.ERROR, f"{rule.spec.facts} could not be collected: {fact_set.error}", [])
-    results = [r for r in (evaluate_object(rule, record, ctx) for record in fact_set.records) if r is not None]
+    expected = rule.condition.describe()
+    evaluated = (evaluate_object(rule, record, ctx, expected) for record in fact_set.records)
+    results = [r for r in evaluated if r is not None]
     results.sort(key=lambda r: (_ORDER[r.status], r.id.casefold()))
     status = roll_up([r.status for r in results])
     return _finding(rule, status, _message(rule, results, len(fact_set.records)), results)
 
 
-def evaluate_object(rule: BoundRule, record: FactRecord, ctx: EvalContext) -> ObjectResult | None:
+def evaluate_object(
+    rule: BoundRule, record: FactRecord, ctx: EvalContext, expected: str | None = None
+) -> ObjectResult | None:
     """One object's result, or None when the rule's scope leaves it out."""
     seen = Observed()
-    expected = rule.condition.describe()
+    expected = expected or rule.condition.describe()
 
     def result(status: Status, reason: str | None) -> ObjectResult:
         return ObjectResult(

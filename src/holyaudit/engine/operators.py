@@ -73,8 +73,11 @@ def _require_days(value: Any) -> int:
     return value
 
 
-def _comparable(observed: Any, expected: Any) -> tuple[Any, Any]:
-    """Only like compares with like: numbers with numbers, times with times, dates with dates."""
+def _comparable(observed: Any, expected: Any, ctx: EvalContext) -> tuple[Any, Any]:
+    """Only like compares with like: numbers with numbers, times with times, dates with dates.
+
+    Date-times compare by their calendar date in the site's time zone, as the day-counting operators do.
+    """
     if isinstance(expected, dt.time):
         if not isinstance(observed, dt.time):
             raise TypeError(f"{observed!r} is not a time of day")
@@ -82,9 +85,7 @@ def _comparable(observed: Any, expected: Any) -> tuple[Any, Any]:
     if isinstance(expected, dt.date):
         if not isinstance(observed, dt.date):
             raise TypeError(f"{observed!r} is not a date")
-        obs = observed.date() if isinstance(observed, dt.datetime) else observed
-        exp = expected.date() if isinstance(expected, dt.datetime) else expected
-        return obs, exp
+        return ctx.local_date(observed), ctx.local_date(expected)
     if isinstance(observed, bool) or not isinstance(observed, int | float):
         raise TypeError(f"{observed!r} is not a number")
     return observed, expected
@@ -103,7 +104,7 @@ class Lt(_Ordering):
     name, text = "lt", "<"
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        obs, exp = _comparable(observed, expected)
+        obs, exp = _comparable(observed, expected, ctx)
         return bool(obs < exp)
 
 
@@ -111,7 +112,7 @@ class Le(_Ordering):
     name, text = "le", "≤"
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        obs, exp = _comparable(observed, expected)
+        obs, exp = _comparable(observed, expected, ctx)
         return bool(obs <= exp)
 
 
@@ -119,7 +120,7 @@ class Gt(_Ordering):
     name, text = "gt", ">"
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        obs, exp = _comparable(observed, expected)
+        obs, exp = _comparable(observed, expected, ctx)
         return bool(obs > exp)
 
 
@@ -127,7 +128,7 @@ class Ge(_Ordering):
     name, text = "ge", "≥"
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        obs, exp = _comparable(observed, expected)
+        obs, exp = _comparable(observed, expected, ctx)
         return bool(obs >= exp)
 
 

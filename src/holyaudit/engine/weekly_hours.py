@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _WEEK_MIN = 7 * 24 * 60
@@ -68,7 +69,8 @@ def _spans(starts: set[int]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans]
 
 
-def offsets_in_year(tz: ZoneInfo, year: int) -> list[tuple[dt.timedelta, str]]:
+@lru_cache(maxsize=64)
+def offsets_in_year(tz: ZoneInfo, year: int) -> tuple[tuple[dt.timedelta, str], ...]:
     """Each distinct UTC offset the zone uses in ``year``, with its abbreviation (GMT, BST)."""
     seen: dict[dt.timedelta, str] = {}
     moment = dt.datetime(year, 1, 1, 12, tzinfo=dt.UTC)
@@ -77,28 +79,32 @@ def offsets_in_year(tz: ZoneInfo, year: int) -> list[tuple[dt.timedelta, str]]:
         offset = local.utcoffset() or dt.timedelta(0)
         seen.setdefault(offset, local.tzname() or str(offset))
         moment += dt.timedelta(days=7)
-    return sorted(seen.items())
+    return tuple(sorted(seen.items()))
 
 
-def permitted_slots(hours_map: bytes) -> list[int]:
-    return [slot for slot in range(168) if hours_map[slot // 8] >> (slot % 8) & 1]
+@lru_cache(maxsize=256)
+def _window_slots(window: HourWindow, offset: dt.timedelta) -> int:
+    """The UTC slots (as a 168-bit mask) whose local hour under ``offset`` overlaps the window."""
+    intervals = window.intervals()
+    shift = int(offset.total_seconds()) // 60
+    mask = 0
+    for slot in range(168):
+        start = (slot * 60 + shift) % _WEEK_MIN
+        if any(start < w_end and w_start < start + 60 for w_start, w_end in intervals):
+            mask |= 1 << slot
+    return mask
 
 
 def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> list[Breach]:
     """Every season in which the map permits logon during the window, with the offending local hours."""
-    intervals = window.intervals()
-    slots = permitted_slots(hours_map)
+    permitted = int.from_bytes(hours_map, "little")  # slot i is bit i: byte i // 8, bit i % 8
     breaches = []
     for offset, name in offsets_in_year(tz, year):
-        shift = int(offset.total_seconds()) // 60
-        found = []
-        for slot in slots:
-            start = (slot * 60 + shift) % _WEEK_MIN
-            end = start + 60
-            if any(start < w_end and w_start < end for w_start, w_end in intervals):
-                found.append((start // _DAY_MIN, start % _DAY_MIN))
-        if found:
-            breaches.append(Breach(offset, name, tuple(found)))
+        offending = permitted & _window_slots(window, offset)
+        if offending:
+            shift = int(offset.total_seconds()) // 60
+            starts = ((slot * 60 + shift) % _WEEK_MIN for slot in range(168) if offending >> slot & 1)
+            breaches.append(Breach(offset, name, tuple((m // _DAY_MIN, m % _DAY_MIN) for m in starts)))
     return breaches
 
 
