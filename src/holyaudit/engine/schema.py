@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    field_validator,
+)
 
 from holyaudit.engine.conditions import Condition
 from holyaudit.engine.parse import LeafSite
@@ -16,6 +26,7 @@ from holyaudit.models import Clause, Severity
 from holyaudit.yamlfile import Position
 
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$"
+PROFILE_NAME = r"^[a-z0-9][a-z0-9_-]*$"
 ParamType = Literal["integer", "number", "string", "boolean", "time", "strings", "integers"]
 
 PARAM_TYPES: dict[str, TypeAdapter[Any]] = {
@@ -59,18 +70,34 @@ class NotApplicableSpec(_Strict):
 
 
 class RuleSpec(_Strict):
-    id: str = Field(pattern=RULE_ID, description="Stable, lower-case, hyphenated, e.g. password-minimum-length.")
+    id: str = Field(description="Stable, lower-case, hyphenated, e.g. password-minimum-length.")
     title: str = Field(min_length=1)
     severity: Severity
     tags: list[str] = Field(default_factory=list)
     clause: Clause
-    facts: Literal[tuple(FACT_SETS)]  # type: ignore[valid-type]
+    facts: str = Field(description="The fact set the rule reads: a key of FACT_SETS.")
     parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
     scope: Any = None
     not_applicable: NotApplicableSpec | None = None
     condition: Any
     rationale: str = Field(min_length=1)
     remediation: str = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _kebab_case(cls, value: str) -> str:
+        if not re.fullmatch(RULE_ID, value):
+            raise ValueError(
+                f"{value!r} is not a valid rule id: use lower-case words joined by hyphens, e.g. password-minimum-length"
+            )
+        return value
+
+    @field_validator("facts")
+    @classmethod
+    def _known_fact_set(cls, value: str) -> str:
+        if value not in FACT_SETS:
+            raise ValueError(f"unknown fact set {value!r} (known: {', '.join(FACT_SETS)})")
+        return value
 
 
 class RuleSettings(_Strict):
@@ -79,11 +106,20 @@ class RuleSettings(_Strict):
 
 
 class ProfileSpec(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
     title: str = Field(min_length=1)
     description: str = ""
     rules: dict[str, RuleSettings | None] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, description="Also run every rule carrying any of these tags.")
+
+    @field_validator("name")
+    @classmethod
+    def _simple_name(cls, value: str) -> str:
+        if not re.fullmatch(PROFILE_NAME, value):
+            raise ValueError(
+                f"{value!r} is not a valid profile name: use lower-case letters, digits, '-' and '_', e.g. holywell"
+            )
+        return value
 
 
 @dataclass(frozen=True)
