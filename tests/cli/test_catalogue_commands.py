@@ -1,0 +1,100 @@
+"""The commands a network manager uses to read the catalogue and profiles, and the demo they try first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from factories import write_profile
+
+from holyaudit.engine.loader import builtin_rules_dir, rule_files
+
+
+def builtin_ids() -> set[str]:
+    return {path.stem for path in rule_files(builtin_rules_dir())}
+
+
+def test_demo_scan_reports_every_builtin_rule_and_exits_non_compliant(run_cli):
+    result = run_cli("scan", "--demo", "--format", "json")
+    assert result.code == 1
+    findings = {f["rule_id"]: f["status"] for f in json.loads(result.out)["findings"]}
+    assert set(findings) == builtin_ids()
+    assert findings["password-minimum-length"] == "PASS"
+    assert findings["leaver-accounts-disabled"] == "FAIL"
+
+
+def test_demo_table_is_grouped_by_clause_and_ends_with_the_verdict(run_cli):
+    result = run_cli("scan", "--demo")
+    assert result.code == 1
+    for heading in ("§8 Infrastructure", "§10 Passwords", "§10 Zombie accounts", "§14 School ICT equipment"):
+        assert heading in result.out
+    assert "PSO-Supply-Teachers FAIL: min_length is 4" in result.out
+    assert "bennett.c ERROR" in result.out
+    assert result.out.rstrip().endswith("exit 1: non-compliant")
+
+
+def test_tag_narrows_the_profile_and_only_picks_one_rule(run_cli):
+    tagged = json.loads(run_cli("scan", "--demo", "--tag", "leavers", "--format", "json").out)
+    assert {f["rule_id"] for f in tagged["findings"]} == {"leaver-accounts-disabled", "dormant-accounts"}
+    only = run_cli("scan", "--demo", "--only", "password-minimum-length")
+    assert only.code == 0
+    assert "1 rules: 1 PASS" in only.out
+
+
+def test_rules_list_names_every_rule_with_its_severity_under_the_profile(run_cli):
+    result = run_cli("rules", "list")
+    assert result.code == 0
+    for rule_id in builtin_ids():
+        assert rule_id in result.out
+
+
+def test_rules_show_gives_clause_rationale_remediation_and_parameters_in_effect(run_cli, tmp_path: Path):
+    stricter = write_profile(
+        tmp_path / "stricter.yaml",
+        rules={"leaver-accounts-disabled": {"parameters": {"grace_days": 2}, "severity": "high"}},
+    )
+    default = run_cli("rules", "show", "leaver-accounts-disabled")
+    assert default.code == 0
+    assert "removed from the system within one week" in default.out.replace("\n", " ")
+    assert "grace_days = 7:" in default.out
+    assert "Rationale" in default.out and "Remediation" in default.out and "Disable-ADAccount" in default.out
+    custom = run_cli("rules", "show", "leaver-accounts-disabled", "--profile", str(stricter))
+    assert "grace_days = 2 (rule default 7):" in custom.out
+    assert "Severity: high" in custom.out
+
+
+def test_rules_show_unknown_id_is_a_usage_error(run_cli):
+    result = run_cli("rules", "show", "no-such-rule")
+    assert result.code == 2
+    assert "no rule with id 'no-such-rule'" in result.err
+
+
+def test_profiles_list_and_show(run_cli):
+    listed = run_cli("profiles", "list")
+    assert listed.code == 0
+    assert "holywell" in listed.out
+    shown = run_cli("profiles", "show", "holywell")
+    assert shown.code == 0
+    assert "leaver-accounts-disabled" in shown.out
+    assert "grace_days=7" in shown.out
+
+
+def test_validate_with_no_paths_checks_the_builtin_catalogue_and_profiles(run_cli):
+    result = run_cli("validate")
+    assert result.code == 0
+    assert f"ok: {len(builtin_ids())} rule file(s) and 1 profile(s) are valid" in result.out
+
+
+def test_profile_override_changes_the_verdict_at_the_boundary(run_cli, tmp_path: Path):
+    """The demo's day-8 leaver fails under one week and passes when a profile allows nine days."""
+    lenient = write_profile(tmp_path / "lenient.yaml", rules={"leaver-accounts-disabled": {"parameters": {"grace_days": 9}}})
+    strict = json.loads(run_cli("scan", "--demo", "--only", "leaver-accounts-disabled", "--format", "json").out)
+    relaxed = json.loads(
+        run_cli("scan", "--demo", "--profile", str(lenient), "--only", "leaver-accounts-disabled", "--format", "json").out
+    )
+
+    def status(document: dict, user: str) -> str:
+        return next(o["status"] for o in document["findings"][0]["objects"] if o["id"] == user)
+
+    assert status(strict, "o'brien.k") == "FAIL"
+    assert status(relaxed, "o'brien.k") == "PASS"
