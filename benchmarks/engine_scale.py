@@ -29,7 +29,11 @@ def scaled_snapshot(users: int, target: Path) -> None:
     demo = load_snapshot(demo_path())
     sets = []
     for name, fact_set in demo.fact_sets.items():
-        wanted = {"directory.users": users, "directory.computers": users // 10, "endpoints.hosts": users // 10}
+        wanted = {
+            "directory.users": users,
+            "directory.computers": users // 10,
+            "endpoints.hosts": users // 10,
+        }
         count = wanted.get(name, len(fact_set.records))
         source = fact_set.records
         records = tuple(
@@ -40,7 +44,8 @@ def scaled_snapshot(users: int, target: Path) -> None:
         )
         sets.append(FactSet(name=name, source=fact_set.source, collected_at=fact_set.collected_at, records=records))
     target.write_text(
-        dump_snapshot(sets, site=demo.site, timezone="Europe/London", collected_at=demo.collected_at), encoding="utf-8"
+        dump_snapshot(sets, site=demo.site, timezone="Europe/London", collected_at=demo.collected_at),
+        encoding="utf-8",
     )
 
 

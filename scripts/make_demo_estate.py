@@ -288,9 +288,7 @@ def users() -> list[User]:
     for sam, name, changes in STAFF:
         rows.append((sam, STAFF_OU, role(name, "staff", ["Staff"], STAFF_HOURS) | changes))
     for sam, name, changes in SUPPLY:
-        rows.append(
-            (sam, SUPPLY_OU, role(name, "staff", ["Staff", "Supply Teachers"], STAFF_HOURS) | changes)
-        )
+        rows.append((sam, SUPPLY_OU, role(name, "staff", ["Staff", "Supply Teachers"], STAFF_HOURS) | changes))
     for sam, name, year, changes in PUPILS:
         fields = role(name, "pupil", ["Pupils", f"Year {year}"], PUPIL_HOURS)
         rows.append((sam, f"OU=Year {year},OU=Pupils,{SCHOOL_DN}", fields | changes))
@@ -501,9 +499,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed estate is out of date")
     args = parser.parse_args(argv)
     text = render()

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from holyaudit.engine.loader import DEFAULT_PROFILE
+from holyaudit.engine.loader import DEFAULT_PROFILE, find_profile
 from holyaudit.errors import InvalidInputError, Problem
-from holyaudit.yamlfile import PosDict, load_yaml, problems_from_validation
+from holyaudit.yamlfile import PosDict, load_yaml, problem_at, problems_from_validation
 
 DEFAULT_TIMEZONE = "Europe/London"
 
@@ -71,8 +71,27 @@ def load_settings(path: Path | None) -> Settings:
         profile = settings.profile
         if profile.endswith((".yaml", ".yml")) and not Path(profile).is_absolute():
             profile = str(base / profile)
+        # Checked here, not when used, so the error can point at the line of this file that names them.
+        problems = [
+            problem_at(path, data, f"rules: folder '{folder}' does not exist", ("rules", index))
+            for index, folder in enumerate(rules)
+            if not folder.is_dir()
+        ]
+        if "profile" in data and (missing := _missing_profile(profile)):
+            problems.append(problem_at(path, data, f"profile: {missing}", ("profile",)))
+        if problems:
+            raise InvalidInputError(problems)
         settings = settings.model_copy(update={"rules": rules, "profile": profile})
     return _with_environment(settings)
+
+
+def _missing_profile(name_or_path: str) -> str | None:
+    """Why the profile cannot be found, or None when it can."""
+    try:
+        found = find_profile(name_or_path)
+    except InvalidInputError as exc:
+        return "; ".join(problem.message for problem in exc.problems)
+    return None if found.is_file() else f"profile file {found} does not exist"
 
 
 def _with_environment(settings: Settings) -> Settings:

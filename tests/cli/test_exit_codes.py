@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from factories import write_profile, write_rule, write_snapshot
 
+from factories import write_profile, write_rule, write_snapshot
 from holyaudit.errors import ExitCode
 
 
@@ -19,7 +19,9 @@ def estate(tmp_path: Path) -> dict[str, Path]:
     write_rule(rules, "test-min-length", severity="medium")
     profile = write_profile(tmp_path / "profile.yaml")
     weak = write_snapshot(tmp_path / "weak.json", {"directory.domain": [{"id": "school.test", "min_pwd_length": 4}]})
-    strong = write_snapshot(tmp_path / "strong.json", {"directory.domain": [{"id": "school.test", "min_pwd_length": 8}]})
+    strong = write_snapshot(
+        tmp_path / "strong.json", {"directory.domain": [{"id": "school.test", "min_pwd_length": 8}]}
+    )
     missing = write_snapshot(tmp_path / "missing.json", {"directory.users": []})
     return {"rules": rules, "profile": profile, "weak": weak, "strong": strong, "missing": missing}
 
@@ -83,7 +85,7 @@ def test_exit_3_for_a_broken_rule_and_nothing_is_audited(run_cli, estate):
     (estate["rules"] / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     result = run_cli(*scan(estate, "weak"))
     assert result.code == ExitCode.INVALID_INPUT == 3
-    assert f"{estate['rules'] / 'broken.yaml'}:2:1: invalid YAML" in result.err
+    assert f"{estate['rules'] / 'broken.yaml'}:1:5: invalid YAML" in result.err
     assert "nothing was audited" in result.err
     assert result.out == ""
     assert "Traceback" not in result.err

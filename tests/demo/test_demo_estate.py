@@ -91,15 +91,11 @@ def test_demo_estate_loads_as_the_fictional_school(estate: Snapshot) -> None:
 
 
 def test_committed_estate_matches_its_generator() -> None:
-    done = subprocess.run(
-        [sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
 
-def test_generator_check_fails_when_the_file_is_stale(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_generator_check_fails_when_the_file_is_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     generator = _generator(monkeypatch)
     target = tmp_path / "estate.json"
     monkeypatch.setattr(generator, "ESTATE_PATH", target)
@@ -154,9 +150,7 @@ def test_an_account_name_with_an_apostrophe_is_kept(estate: Snapshot) -> None:
 
 
 def test_every_rule_in_the_catalogue_shows_a_failing_object(demo_audit: AuditResult) -> None:
-    without_failure = {
-        f.rule_id for f in demo_audit.findings if not any(o.status is Status.FAIL for o in f.objects)
-    }
+    without_failure = {f.rule_id for f in demo_audit.findings if not any(o.status is Status.FAIL for o in f.objects)}
     assert without_failure == DOMAIN_RULES_THAT_PASS
 
 

@@ -107,9 +107,7 @@ def _bound(rule_id: str, overrides: dict[str, Any], source: Path) -> BoundRule:
 
 
 @pytest.mark.parametrize(("rule_id", "path", "case_file", "case"), _all_cases())
-def test_rule_gives_the_expected_status_for_the_case(
-    rule_id: str, path: Path, case_file: CaseFile, case: Case
-) -> None:
+def test_rule_gives_the_expected_status_for_the_case(rule_id: str, path: Path, case_file: CaseFile, case: Case) -> None:
     rule = _bound(rule_id, {**case_file.parameters, **case.parameters}, path)
     record = rule.rule.record_type.model_validate({"id": "subject", **case.record})
     facts = FactSet(name=rule.spec.facts, source=str(path), collected_at=case_file.as_of, records=(record,))

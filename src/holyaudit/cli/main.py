@@ -37,13 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug_enabled():
             traceback.print_exc()
         for problem in exc.problems:
-            err.print(f"error: {printable(problem)}", markup=False, highlight=False)
+            # One unwrapped line per problem, so editors and grep can jump to file:line:column.
+            err.print(f"error: {printable(problem)}", markup=False, highlight=False, soft_wrap=True)
         err.print("nothing was audited (exit 3)", markup=False)
         return exc.exit_code
     except HolyauditError as exc:
         if debug_enabled():
             traceback.print_exc()
-        err.print(f"error: {printable(exc)}", markup=False, highlight=False)
+        err.print(f"error: {printable(exc)}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     except Exception as exc:  # a defect: the audit did not complete, so it must not look compliant
         if debug_enabled():
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(
             f"internal error: {type(exc).__name__} (set HOLYAUDIT_DEBUG=1 for a traceback); the audit is incomplete",
             markup=False,
+            soft_wrap=True,
         )
         return ExitCode.INCOMPLETE
     code = int(result) if isinstance(result, int) else ExitCode.COMPLIANT

@@ -57,7 +57,9 @@ def show_rule(
     text.append(f"{spec.id}", style="bold")
     text.append(f" — {spec.title}\n")
     text.append(f"Severity: {bound.severity.value}   Tags: {', '.join(spec.tags) or '-'}   Facts: {spec.facts}\n")
-    text.append(f"Profile {setup.profile.name}: {'runs' if bound.id in setup.profile.selected else 'does not run'} this rule\n")
+    text.append(
+        f"Profile {setup.profile.name}: {'runs' if bound.id in setup.profile.selected else 'does not run'} this rule\n"
+    )
     text.append(f"Source: {bound.rule.path}\n\n")
     text.append(f"Policy §{spec.clause.section} {spec.clause.heading}\n", style="bold")
     text.append(f"  “{spec.clause.text}”\n\n")

@@ -26,7 +26,8 @@ def scan(
     profile: ProfileOption = None,
     rules: RulesOption = None,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run only this rule id; repeatable.", show_default=False)
+        list[str] | None,
+        typer.Option("--only", help="Run only this rule id; repeatable.", show_default=False),
     ] = None,
     tag: Annotated[
         list[str] | None,
@@ -123,7 +124,9 @@ _VERDICT = {
 def _report(result: AuditResult, fmt: OutputFormat, output: Path | None, details: bool, code: ExitCode) -> None:
     out = stdout_console()
     to_terminal = output is None and sys.stdout.isatty()
-    options = RenderOptions(details=details, color=to_terminal and not out.no_color, width=out.width if output is None else 120)
+    options = RenderOptions(
+        details=details, color=to_terminal and not out.no_color, width=out.width if output is None else 120
+    )
     text = reporter_for(fmt).render(result, options)
     verdict = f"exit {int(code)}: {_VERDICT[code]}"
     if output is not None:

@@ -17,7 +17,9 @@ from holyaudit.yamlfile import PosDict, load_yaml
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Rule or profile files, or folders of them (default: the built-in ones).", show_default=False),
+        typer.Argument(
+            help="Rule or profile files, or folders of them (default: the built-in ones).", show_default=False
+        ),
     ] = None,
     *,
     rules: RulesOption = None,

@@ -10,12 +10,13 @@ import json
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.facts import FACT_SETS, FactRecord, FactSet
-from holyaudit.yamlfile import parse_yaml, problem_at, problems_from_validation
+from holyaudit.yamlfile import parse_yaml, problem_at, problems_from_validation, read_text
 
 SNAPSHOT_FORMAT = "holyaudit-snapshot"
 SNAPSHOT_VERSION = 1
@@ -40,6 +41,17 @@ class SnapshotFile(_Strict):
     collected_at: dt.datetime
     fact_sets: dict[str, SnapshotFactSet]
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        # Checked on load, so a bad zone is an error at its line rather than a failure during the audit.
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/London)") from exc
+        return value
+
 
 class Snapshot(BaseModel):
     """A loaded snapshot: typed fact sets by name."""
@@ -56,49 +68,75 @@ def demo_path() -> Path:
 
 
 def load_snapshot(path: Path) -> Snapshot:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInputError([Problem(path, None, None, f"cannot read snapshot: {exc.strerror}")]) from exc
+    text = read_text(path)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInputError([Problem(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from exc
-    problems: list[Problem] = []
+        raise InvalidInputError([_json_problem(path, exc)]) from exc
+    if not isinstance(raw, dict):
+        found = "a list" if isinstance(raw, list) else json.dumps(raw)
+        raise InvalidInputError(
+            [Problem(path, 1, 1, f"expected a JSON object {{...}} at the top level, but found {found}")]
+        )
     try:
         parsed = SnapshotFile.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidInputError(problems_from_validation(path, parse_yaml(text, path), exc)) from exc
+        raise InvalidInputError(problems_from_validation(path, _positions(text, path), exc)) from exc
+    unknown: list[str] = []
+    invalid: list[tuple[tuple[str | int, ...], ValidationError]] = []
     fact_sets: dict[str, FactSet] = {}
     for name, data in parsed.fact_sets.items():
         record_type = FACT_SETS.get(name)
         if record_type is None:
-            problems.append(Problem(path, None, None, f"fact_sets: unknown fact set {name!r} (known: {', '.join(FACT_SETS)})"))
+            unknown.append(name)
             continue
         records: list[FactRecord] = []
         for index, item in enumerate(data.records):
             try:
                 records.append(record_type.model_validate(item))
             except ValidationError as exc:
-                problems.extend(_relocate(path, text, ("fact_sets", name, "records", index), exc))
+                invalid.append((("fact_sets", name, "records", index), exc))
         fact_sets[name] = FactSet(
-            name=name, source=data.source, collected_at=data.collected_at, error=data.error, records=tuple(records)
+            name=name,
+            source=data.source,
+            collected_at=data.collected_at,
+            error=data.error,
+            records=tuple(records),
         )
-    if problems:
+    if unknown or invalid:
+        positions = _positions(text, path)
+        known = ", ".join(FACT_SETS)
+        problems = [
+            problem_at(path, positions, f"fact_sets: unknown fact set {name!r} (known: {known})", ("fact_sets", name))
+            for name in unknown
+        ]
+        for where, error in invalid:
+            problems.extend(problems_from_validation(path, positions, error, where))
         raise InvalidInputError(problems)
-    return Snapshot(
-        site=parsed.site, timezone=parsed.timezone, collected_at=parsed.collected_at, fact_sets=fact_sets
-    )
+    return Snapshot(site=parsed.site, timezone=parsed.timezone, collected_at=parsed.collected_at, fact_sets=fact_sets)
 
 
-def _relocate(path: Path, text: str, prefix: tuple[Any, ...], exc: ValidationError) -> list[Problem]:
-    """Re-anchor a record's validation errors at their place in the whole file."""
-    whole = parse_yaml(text, path)  # JSON is YAML: parsed again only to find line numbers
-    found = []
-    for err in exc.errors(include_url=False):
-        loc = prefix + tuple(err["loc"])
-        found.append(problem_at(path, whole, f"{'.'.join(map(str, loc))}: {err['msg']}", loc))
-    return found
+def _json_problem(path: Path, exc: json.JSONDecodeError) -> Problem:
+    before = exc.doc[: exc.pos].rstrip()
+    if before.endswith(",") and exc.doc[exc.pos : exc.pos + 1] in ("}", "]"):
+        # The parser's own words ("Expecting property name") point past the real mistake, a trailing comma.
+        comma = len(before) - 1
+        line, column = exc.doc.count("\n", 0, comma) + 1, comma - exc.doc.rfind("\n", 0, comma)
+        return Problem(path, line, column, "invalid JSON: trailing comma (JSON allows no comma after the last item)")
+    return Problem(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")
+
+
+def _positions(text: str, path: Path) -> Any:
+    """The snapshot parsed again, as YAML, only to learn where each value is written (None if it cannot be).
+
+    Valid JSON is YAML except that PyYAML refuses tabs between tokens; a tab can only be whitespace in valid
+    JSON, so it becomes a space (keeping every column). Should the YAML reader still balk (for example at a
+    duplicate key, which JSON allows), problems are reported without a line rather than at a wrong one.
+    """
+    try:
+        return parse_yaml(text.replace("\t", " "), path)
+    except InvalidInputError:
+        return None
 
 
 def dump_snapshot(fact_sets: list[FactSet], *, site: str | None, timezone: str, collected_at: dt.datetime) -> str:

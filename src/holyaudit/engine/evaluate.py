@@ -55,7 +55,12 @@ def evaluate_object(
 
     def result(status: Status, reason: str | None) -> ObjectResult:
         return ObjectResult(
-            id=record.id, kind=record.kind, status=status, observed=seen.values, expected=expected, reason=reason
+            id=record.id,
+            kind=record.kind,
+            status=status,
+            observed=seen.values,
+            expected=expected,
+            reason=reason,
         )
 
     if record.error:

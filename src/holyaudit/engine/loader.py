@@ -16,7 +16,14 @@ from holyaudit.engine.schema import BoundRule, ProfileSpec, Rule, RuleSpec, chec
 from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.facts import FACT_SETS
 from holyaudit.models import Severity
-from holyaudit.yamlfile import Position, PosDict, key_position, load_yaml, position_of, problems_from_validation
+from holyaudit.yamlfile import (
+    PosDict,
+    Position,
+    key_position,
+    load_yaml,
+    position_of,
+    problems_from_validation,
+)
 
 DEFAULT_PROFILE = "holywell"
 
@@ -41,7 +48,10 @@ def _mapping(path: Path) -> PosDict:
     data = load_yaml(path)
     if not isinstance(data, PosDict):
         pos = getattr(data, "pos", (1, 1))
-        raise InvalidInputError([Problem(path, pos[0], pos[1], "expected a YAML mapping at the top level")])
+        found = "a list" if isinstance(data, list) else repr(data)
+        but = "the file is empty" if data is None else f"found {found}"
+        message = f"expected a YAML mapping (key: value lines) at the top level, but {but}"
+        raise InvalidInputError([Problem(path, pos[0], pos[1], message)])
     return data
 
 
@@ -50,7 +60,7 @@ def load_rule(path: Path) -> Rule:
     try:
         spec = RuleSpec.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInputError(problems_from_validation(path, data, exc)) from exc
+        raise InvalidInputError(problems_from_validation(path, data, exc) + _condition_problems(path, data)) from exc
     record_type = FACT_SETS[spec.facts]
     state = ParseState(path, set(spec.parameters))
     param_positions = {name: position_of(data, ("parameters", name, "default")) or data.pos for name in spec.parameters}
@@ -60,12 +70,16 @@ def load_rule(path: Path) -> Rule:
             defaults[name] = check_param(param.type, param.default)
         except ValueError as exc:
             state.problem(param_positions[name], f"parameters.{name}.default: {exc}")
-    condition = parse_condition(data["condition"], record_type, state, "condition")
-    scope = parse_condition(data["scope"], record_type, state, "scope") if spec.scope is not None else None
+    condition = parse_condition(data["condition"], record_type, state, "condition", data.value_pos["condition"])
+    scope = (
+        parse_condition(data["scope"], record_type, state, "scope", data.value_pos["scope"])
+        if spec.scope is not None
+        else None
+    )
     not_applicable = None
     if spec.not_applicable is not None:
         na = data["not_applicable"]
-        not_applicable = parse_condition(na["when"], record_type, state, "not_applicable.when")
+        not_applicable = parse_condition(na["when"], record_type, state, "not_applicable.when", na.value_pos["when"])
         for name in _placeholders(spec.not_applicable.reason):
             if name not in spec.parameters:
                 state.problem(na.value_pos["reason"], f"not_applicable.reason: unknown parameter {{{name}}}")
@@ -76,11 +90,25 @@ def load_rule(path: Path) -> Rule:
             except ValueError as exc:
                 names = sorted(site.leaf.param_names())
                 where = param_positions[names[0]] if names else site.value_pos
-                label = f"parameter {names[0]!r} used by {site.leaf.op.name!r}" if names else f"{site.leaf.op.name!r}"
+                label = (
+                    f"parameter {names[0]!r} used by {site.leaf.op.name!r}"
+                    if names
+                    else f"value for {site.leaf.op.name!r}"
+                )
                 state.problem(where, f"{label}: {exc}")
     if state.problems or condition is None:
         raise InvalidInputError(state.problems)
     return Rule(spec, path, record_type, condition, scope, not_applicable, tuple(state.leaves), param_positions)
+
+
+def _condition_problems(path: Path, data: PosDict) -> list[Problem]:
+    """Mistakes in the condition of a rule whose other keys are wrong too, so one run reports them all."""
+    facts, parameters = data.get("facts"), data.get("parameters")
+    if not isinstance(facts, str) or facts not in FACT_SETS or not isinstance(data.get("condition"), PosDict):
+        return []
+    state = ParseState(path, set(parameters) if isinstance(parameters, PosDict) else set())
+    parse_condition(data["condition"], FACT_SETS[facts], state, "condition", data.value_pos["condition"])
+    return state.problems
 
 
 def _placeholders(text: str) -> list[str]:
@@ -100,7 +128,7 @@ def rule_files(directory: Path) -> list[Path]:
 
 
 def load_catalogue(extra_dirs: Iterable[Path] = (), extra_files: Iterable[Path] = ()) -> Catalogue:
-    """The built-in rules plus the user's folders and files; all problems in all files are reported together."""
+    """The built-in rules plus the user's folders and files; every problem in every file is reported."""
     problems: list[Problem] = []
     sources: list[tuple[Path, bool]] = [(p, False) for p in rule_files(builtin_rules_dir())]
     for directory in map(Path, extra_dirs):
@@ -121,7 +149,9 @@ def load_catalogue(extra_dirs: Iterable[Path] = (), extra_files: Iterable[Path] 
             if rules[rule.id].path.resolve() == path.resolve():
                 continue
             pos = position_of(load_yaml(path), ("id",))
-            problems.append(_problem(path, pos, f"duplicate rule id {rule.id!r} (also defined in {rules[rule.id].path})"))
+            problems.append(
+                _problem(path, pos, f"duplicate rule id {rule.id!r} (also defined in {rules[rule.id].path})")
+            )
             continue
         rules[rule.id] = rule
         if is_custom:
@@ -212,8 +242,11 @@ def bind_rule(
         if spec is None:
             declared = ", ".join(sorted(rule.spec.parameters)) or "none"
             problems.append(
-                _problem(source, key_position(raw_overrides, name),
-                         f"rule {rule.id!r} has no parameter {name!r} (parameters: {declared})")
+                _problem(
+                    source,
+                    key_position(raw_overrides, name),
+                    f"rule {rule.id!r} has no parameter {name!r} (parameters: {declared})",
+                )
             )
             continue
         try:

@@ -142,7 +142,7 @@ class Eq(Operator):
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
         # bool is an int in Python; 'enabled = 1' must not quietly equal 'enabled = true'.
-        return type(observed) is type(expected) and bool(observed == expected) or (
+        return (type(observed) is type(expected) and bool(observed == expected)) or (
             _numeric(observed) and _numeric(expected) and bool(observed == expected)
         )
 

@@ -18,7 +18,7 @@ from holyaudit.engine.conditions import AllOf, AnyOf, Condition, Leaf, Not, Para
 from holyaudit.engine.operators import OPERATORS, operator_names
 from holyaudit.errors import Problem
 from holyaudit.facts import FactRecord
-from holyaudit.yamlfile import Position, PosDict, PosList, key_position
+from holyaudit.yamlfile import PosDict, Position, PosList, key_position
 
 _GROUPS = ("all", "any", "not", "every", "some")
 _LEAF_KEYS = {"attr", "op", "value", "days_after"}
@@ -46,9 +46,14 @@ class ParseState:
         self.problems.append(Problem(self.path, line, col, message))
 
 
-def parse_condition(raw: Any, record_type: type[FactRecord], state: ParseState, where: str) -> Condition | None:
-    """Parse one condition; problems go to ``state`` and the result is None if any were found here."""
-    pos = getattr(raw, "pos", None)
+def parse_condition(
+    raw: Any, record_type: type[FactRecord], state: ParseState, where: str, at: Position | None = None
+) -> Condition | None:
+    """Parse one condition; problems go to ``state`` and the result is None if any were found here.
+
+    ``at`` is where the condition is written, for a single value (which has no position of its own).
+    """
+    pos = getattr(raw, "pos", at)
     if not isinstance(raw, PosDict) or not raw:
         state.problem(pos, f"{where}: expected a condition mapping (attr/op/value, all, any, not, every, some)")
         return None
@@ -68,13 +73,13 @@ def _parse_group(
     body = raw[key]
     inner = f"{where}.{key}"
     if key == "not":
-        child = parse_condition(body, record_type, state, inner)
+        child = parse_condition(body, record_type, state, inner, raw.value_pos[key])
         return Not(child) if child is not None else None
     if key in ("all", "any"):
         if not isinstance(body, PosList) or not body:
             state.problem(raw.value_pos[key], f"{inner}: expected a non-empty list of conditions")
             return None
-        parsed = [parse_condition(c, record_type, state, f"{inner}[{i}]") for i, c in enumerate(body)]
+        parsed = [parse_condition(c, record_type, state, f"{inner}[{i}]", body.item_pos[i]) for i, c in enumerate(body)]
         children = tuple(c for c in parsed if c is not None)
         if len(children) != len(parsed):
             return None
@@ -90,7 +95,10 @@ def _parse_quantifier(
         return None
     unknown = set(body) - _QUANTIFIER_KEYS
     for name in sorted(map(str, unknown)):
-        state.problem(key_position(body, name), f"{where}: unknown key {name!r} (allowed: in, where, check, allow_empty)")
+        state.problem(
+            key_position(body, name),
+            f"{where}: unknown key {name!r} (allowed: in, where, check, allow_empty)",
+        )
     for name in ("in", "check"):
         if name not in body:
             state.problem(body.pos, f"{where}: required key {name!r} is missing")
@@ -98,18 +106,23 @@ def _parse_quantifier(
         return None
     element = _list_element_type(record_type, body["in"])
     if element is None:
+        lists = ", ".join(_record_lists(record_type)) or "none"
         state.problem(
             body.value_pos["in"],
             f"{where}.in: {body['in']!r} is not a list of records in {record_type.kind} facts "
-            f"(lists: {', '.join(_record_lists(record_type)) or 'none'})",
+            f"(lists of records: {lists})",
         )
         return None
     allow_empty = body.get("allow_empty", False)
     if not isinstance(allow_empty, bool):
         state.problem(body.value_pos["allow_empty"], f"{where}.allow_empty: expected true or false")
         return None
-    check = parse_condition(body["check"], element, state, f"{where}.check")
-    selector = parse_condition(body["where"], element, state, f"{where}.where") if "where" in body else None
+    check = parse_condition(body["check"], element, state, f"{where}.check", body.value_pos["check"])
+    selector = (
+        parse_condition(body["where"], element, state, f"{where}.where", body.value_pos["where"])
+        if "where" in body
+        else None
+    )
     if check is None or ("where" in body and selector is None):
         return None
     return Quantifier(key == "every", body["in"], check, selector, allow_empty)
@@ -132,14 +145,18 @@ def _parse_leaf(raw: PosDict, record_type: type[FactRecord], state: ParseState, 
     op = OPERATORS.get(raw["op"]) if isinstance(raw["op"], str) else None
     if op is None:
         state.problem(
-            raw.value_pos["op"], f"{where}: unknown operator {raw['op']!r} (known: {', '.join(operator_names())})"
+            raw.value_pos["op"],
+            f"{where}: unknown operator {raw['op']!r} (known: {', '.join(operator_names())})",
         )
         return None
     ok = _check_attr(raw, "attr", record_type, state, where)
     if "days_after" in raw:
         ok = _check_attr(raw, "days_after", record_type, state, where) and ok
         if op.name not in _DAY_COUNT_OPS:
-            state.problem(raw.key_pos["days_after"], f"{where}: 'days_after' needs a comparison (eq, ne, lt, le, gt, ge)")
+            state.problem(
+                raw.key_pos["days_after"],
+                f"{where}: 'days_after' needs a comparison (eq, ne, lt, le, gt, ge)",
+            )
             ok = False
     if op.takes_value and "value" not in raw:
         state.problem(raw.pos, f"{where}: operator {op.name!r} needs a 'value'")
@@ -160,7 +177,8 @@ def _check_attr(raw: PosDict, key: str, record_type: type[FactRecord], state: Pa
     if not isinstance(path, str) or _attr_type(record_type, path) is None:
         known = ", ".join(name for name in record_type.model_fields if name not in ("unreadable", "error"))
         state.problem(
-            raw.value_pos[key], f"{where}: {record_type.kind} facts have no attribute {path!r} (known: {known})"
+            raw.value_pos[key],
+            f"{where}: {record_type.kind} facts have no attribute {path!r} (known: {known})",
         )
         return False
     return True
@@ -174,9 +192,9 @@ def _plain(value: Any, state: ParseState, where: str, pos: Position) -> Any:
     if isinstance(value, PosDict):
         if set(value) == {"param"}:
             name = value["param"]
-            if name not in state.parameters:
-                declared = ", ".join(sorted(state.parameters)) or "none declared"
-                state.problem(value.value_pos["param"], f"{where}: unknown parameter {name!r} ({declared})")
+            if not isinstance(name, str) or name not in state.parameters:
+                declared = ", ".join(sorted(state.parameters)) or "none"
+                state.problem(value.value_pos["param"], f"{where}: unknown parameter {name!r} (declared: {declared})")
                 return _INVALID
             return ParamRef(name)
         items = {k: _plain(v, state, where, value.value_pos[k]) for k, v in value.items()}

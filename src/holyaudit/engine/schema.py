@@ -88,7 +88,8 @@ class RuleSpec(_Strict):
     def _kebab_case(cls, value: str) -> str:
         if not re.fullmatch(RULE_ID, value):
             raise ValueError(
-                f"{value!r} is not a valid rule id: use lower-case words joined by hyphens, e.g. password-minimum-length"
+                f"{value!r} is not a valid rule id: "
+                "use lower-case words joined by hyphens, e.g. password-minimum-length"
             )
         return value
 

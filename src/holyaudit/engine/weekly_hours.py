@@ -108,9 +108,7 @@ def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year
     return breaches
 
 
-def hours_map_for_local_window(
-    open_from: dt.time, open_until: dt.time, days: range, utc_offset_hours: int
-) -> str:
+def hours_map_for_local_window(open_from: dt.time, open_until: dt.time, days: range, utc_offset_hours: int) -> str:
     """The hex map permitting ``open_from``–``open_until`` local time on ``days`` (0 = Sunday), for tests and demos."""
     data = bytearray(21)
     for day in days:

@@ -32,5 +32,8 @@ def reporter_for(fmt: OutputFormat) -> Reporter:
     from holyaudit.reporters.json import JsonReporter
     from holyaudit.reporters.table import TableReporter
 
-    reporters: dict[OutputFormat, Reporter] = {OutputFormat.TABLE: TableReporter(), OutputFormat.JSON: JsonReporter()}
+    reporters: dict[OutputFormat, Reporter] = {
+        OutputFormat.TABLE: TableReporter(),
+        OutputFormat.JSON: JsonReporter(),
+    }
     return reporters[fmt]
