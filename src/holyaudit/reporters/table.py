@@ -92,7 +92,8 @@ def _section_table(findings: list[Finding], options: RenderOptions) -> Table:
 
 def _result_cell(finding: Finding, options: RenderOptions) -> Group:
     lines: list[Text] = [Text(finding.title, style="bold"), Text(printable(finding.message))]
-    shown = [o for o in finding.objects if o.status in (Status.FAIL, Status.ERROR)]
+    # Everything but passes: failures, what could not be checked, and every exemption, so none is silent.
+    shown = [o for o in finding.objects if o.status is not Status.PASS]
     if len(finding.objects) == 1 and finding.objects[0].reason == finding.message:
         shown = []  # a single object (the domain) whose reason is already the message
     limit = len(shown) if options.details else SHOWN_OBJECTS
