@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from holyaudit.engine.loader import DEFAULT_PROFILE, find_profile
@@ -39,8 +41,58 @@ class SiteSettings(_Strict):
         return value
 
 
+class Selector(_Strict):
+    """Which directory objects belong to a category: any OU (the object's DN ends with it), any group (by name,
+    nested membership included), or a name pattern (regular expression on sAMAccountName / computer name)."""
+
+    ous: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    name_pattern: str | None = None
+
+
+class LeavingDate(_Strict):
+    attribute: str = Field(description="User attribute holding the leaving date, e.g. msDS-cloudExtensionAttribute1.")
+    formats: list[str] = Field(
+        default_factory=lambda: ["%d/%m/%Y", "%Y-%m-%d"], description="strptime formats tried in order."
+    )
+
+
+class DirectorySettings(_Strict):
+    """How to reach Active Directory over LDAP. The password never lives here (see docs/configuration.md)."""
+
+    server: str = Field(description="DC host name or address (its certificate must name it).")
+    port: int | None = Field(default=None, description="Default 636 for ldaps, 389 for starttls and plain.")
+    transport: Literal["ldaps", "starttls", "plain"] = "ldaps"
+    ca_file: Path | None = Field(default=None, description="CA bundle that signed the DC's certificate.")
+    auth: Literal["simple", "ntlm", "kerberos"] = "simple"
+    bind_user: str | None = Field(default=None, description="UPN, DOMAIN\\user or DN; not used with kerberos.")
+    password_file: Path | None = Field(default=None, description="File holding the bind password (mode 0600).")
+    base_dn: str | None = Field(default=None, description="Default: the rootDSE's defaultNamingContext.")
+    timeout_seconds: float = Field(default=30, gt=0)
+    page_size: int = Field(default=1000, ge=1, le=5000)
+    allow_insecure_plaintext: bool = Field(
+        default=False, description="Allow a password over unencrypted LDAP (transport: plain). Never on a real network."
+    )
+    leaving_date: LeavingDate | None = None
+    categories: dict[str, Selector] = Field(
+        default_factory=dict, description="Site roles (staff, pupil, generic, builtin, laptop) by OU, group or name."
+    )
+
+
+class MisSettings(_Strict):
+    """A CSV export of leavers from the school's MIS, a second source of leaving dates."""
+
+    leavers_csv: Path
+    username_column: str = "Username"
+    leaving_date_column: str = "Leaving Date"
+    match_on: Literal["sAMAccountName", "userPrincipalName", "employeeID"] = "sAMAccountName"
+    date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y"])
+
+
 class Settings(_Strict):
     site: SiteSettings = SiteSettings()
+    directory: DirectorySettings | None = None
+    mis: MisSettings | None = None
     profile: str = Field(default=DEFAULT_PROFILE, description="Built-in profile name or profile file path.")
     rules: list[Path] = Field(default_factory=list, description="Extra rule folders, relative to this file.")
 
