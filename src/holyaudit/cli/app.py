@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from holyaudit import __version__
-from holyaudit.cli import profiles, rules, scan, validate
+from holyaudit.cli import collect, profiles, rules, scan, validate
 
 app = typer.Typer(
     name="holyaudit",
@@ -37,6 +37,7 @@ def _root(
 
 
 app.command("scan")(scan.scan)
+app.command("collect")(collect.collect)
 app.command("validate")(validate.validate)
 app.add_typer(rules.app, name="rules")
 app.add_typer(profiles.app, name="profiles")

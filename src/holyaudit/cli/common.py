@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from dataclasses import dataclass
@@ -10,8 +11,14 @@ from typing import Annotated
 
 import typer
 
+from holyaudit.cli.console import stderr_console
+from holyaudit.collectors.ldap.connection import TlsPolicy
+from holyaudit.collectors.live import collect, plan
 from holyaudit.config import Settings, load_settings
 from holyaudit.engine.loader import Catalogue, Profile, find_profile, load_catalogue, load_profile
+from holyaudit.errors import UsageError
+from holyaudit.facts import FactSet
+from holyaudit.reporters.safe_text import printable
 
 ProfileOption = Annotated[
     str | None,
@@ -25,6 +32,38 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Site config file (default: $HOLYAUDIT_CONFIG, else built-in defaults)."),
 ]
+
+
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-skip-tls-verify",
+        help="Do not check TLS certificates (a warning is printed on every run). Only for a lab.",
+    ),
+]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def collect_live_facts(
+    settings: Settings, needed: frozenset[str], insecure_skip_tls_verify: bool
+) -> dict[str, FactSet]:
+    """Facts from the sources the config enables; a source that fails is recorded, not fatal."""
+    err = stderr_console()
+    if insecure_skip_tls_verify:
+        err.print(
+            "warning: --insecure-skip-tls-verify: TLS certificates are NOT checked; anyone on the network path "
+            "could read the credentials and forge the answers"
+        )
+    planned = plan(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now)
+    if not planned:
+        raise UsageError(
+            "no live source is configured: add a 'directory' section to the config file (docs/configuration.md), "
+            "or audit a snapshot with --snapshot FILE, or try --demo"
+        )
+    return collect(planned, needed, now, lambda message: err.print(f"warning: {printable(message)}"))
 
 
 @dataclass(frozen=True)

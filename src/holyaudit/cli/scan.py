@@ -9,9 +9,18 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.cli.common import ConfigOption, ProfileOption, RulesOption, load_setup, write_atomically
+from holyaudit.cli.common import (
+    ConfigOption,
+    InsecureOption,
+    ProfileOption,
+    RulesOption,
+    collect_live_facts,
+    load_setup,
+    now,
+    write_atomically,
+)
 from holyaudit.cli.console import stderr_console, stdout_console
-from holyaudit.collectors.snapshot import Snapshot, demo_path, load_snapshot
+from holyaudit.collectors.snapshot import demo_path, load_snapshot
 from holyaudit.config import DEFAULT_TIMEZONE, zone
 from holyaudit.engine.evaluate import audit
 from holyaudit.engine.loader import Profile
@@ -54,29 +63,25 @@ def scan(
     demo: Annotated[bool, typer.Option("--demo", help="Audit the built-in demo school estate.")] = False,
     config: ConfigOption = None,
     details: Annotated[bool, typer.Option("--details", help="List every offending object in the table.")] = False,
+    insecure_skip_tls_verify: InsecureOption = False,
 ) -> int:
     """Audit the estate against the profile's rules and report; the exit code says the outcome."""
     if demo and snapshot:
         raise UsageError("--demo and --snapshot cannot be used together")
     setup = load_setup(config, profile, rules)
-    if not (demo or snapshot):
-        raise UsageError(
-            "live collection from Active Directory and endpoints is not available in this version yet; "
-            "audit a snapshot with --snapshot FILE, or try --demo"
-        )
-    facts = load_snapshot(demo_path() if demo else snapshot)  # type: ignore[arg-type]
-    tz = zone(setup.settings.site.timezone or facts.timezone or DEFAULT_TIMEZONE)
-    when = parse_as_of(as_of, tz) if as_of else _default_as_of(facts)
     selected = select_rules(setup.profile, only or [], tag or [])
-    result = audit(selected, facts.fact_sets, as_of=when.astimezone(tz), tz=tz, profile=setup.profile.name)
+    if demo or snapshot:
+        loaded = load_snapshot(demo_path() if demo else snapshot)  # type: ignore[arg-type]
+        facts, snapshot_tz, default_as_of = loaded.fact_sets, loaded.timezone, loaded.collected_at
+    else:
+        facts = collect_live_facts(setup.settings, frozenset(r.spec.facts for r in selected), insecure_skip_tls_verify)
+        snapshot_tz, default_as_of = None, now()
+    tz = zone(setup.settings.site.timezone or snapshot_tz or DEFAULT_TIMEZONE)
+    when = parse_as_of(as_of, tz) if as_of else default_as_of
+    result = audit(selected, facts, as_of=when.astimezone(tz), tz=tz, profile=setup.profile.name)
     code = exit_code(result, fail_on)
     _report(result, fmt, output, details, code)
     return code
-
-
-def _default_as_of(snapshot: Snapshot) -> dt.datetime:
-    # A snapshot is judged as at its collection time, so re-auditing it gives the same answer next month.
-    return snapshot.collected_at
 
 
 def parse_as_of(text: str, tz: dt.tzinfo) -> dt.datetime:

@@ -1,0 +1,97 @@
+"""Finding a password without ever taking it on the command line, and keeping it out of output.
+
+Sources, in order: an environment variable, a password file that only its owner can read, the system
+keyring (when the optional ``keyring`` package is installed), and a prompt when standard input is a
+terminal. Unattended runs with none of these stop with exit code 3 and say what to set.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from holyaudit.errors import ExitCode, HolyauditError
+
+
+class CredentialError(HolyauditError):
+    """No usable secret: a configuration problem, so nothing is audited."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class Secret:
+    """A password that does not show itself in repr(), str(), logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class SecretSource:
+    """Where to look for one secret."""
+
+    purpose: str
+    """What it is for, in words: 'the directory bind password'."""
+    env_var: str
+    password_file: Path | None = None
+    keyring_service: str = "holyaudit"
+    keyring_user: str | None = None
+
+
+def find_secret(source: SecretSource, *, interactive: bool | None = None) -> Secret:
+    if value := os.environ.get(source.env_var):
+        return Secret(value)
+    if source.password_file is not None:
+        return Secret(_read_password_file(source.password_file, source.purpose))
+    if source.keyring_user and (value := _from_keyring(source.keyring_service, source.keyring_user)):
+        return Secret(value)
+    if interactive if interactive is not None else sys.stdin.isatty():
+        value = getpass.getpass(f"{source.purpose[0].upper()}{source.purpose[1:]}: ")
+        if value:
+            return Secret(value)
+    raise CredentialError(
+        f"no password for {source.purpose}: set {source.env_var}, or a password file in the config "
+        "(never on the command line)"
+    )
+
+
+def _read_password_file(path: Path, purpose: str) -> str:
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise CredentialError(
+                f"password file {path} for {purpose} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
+                f"run: chmod 600 {path}"
+            )
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise CredentialError(f"cannot read password file {path} for {purpose}: {exc.strerror}") from None
+    if not value:
+        raise CredentialError(f"password file {path} for {purpose} is empty")
+    return value
+
+
+def _from_keyring(service: str, user: str) -> str | None:
+    try:
+        import keyring  # type: ignore[import-not-found,unused-ignore]  # optional extra
+    except ImportError:
+        return None
+    try:
+        value = keyring.get_password(service, user)
+    except Exception:  # any keyring backend failure means "not found here"; other sources remain
+        return None
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,1 @@
+"""Reading Active Directory over LDAP (ldap3): the directory fact sets."""

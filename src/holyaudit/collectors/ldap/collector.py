@@ -1,0 +1,318 @@
+"""The directory collector: domain, fine-grained password policies, users and computers from AD over LDAP.
+
+Each object class is read once, with a paged search for just the attributes the fact records need. Values
+are decoded here (``values.py``); site roles (staff, pupil, generic, laptop) come from the config's
+selectors. Nothing here judges compliance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import ldap3
+from ldap3.utils.conv import escape_filter_chars
+
+from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.ldap import values
+from holyaudit.collectors.ldap.connection import Entry, TlsPolicy, endpoint, open_connection, paged_search, read_base
+from holyaudit.config import DirectorySettings, Selector
+from holyaudit.facts import Computer, Domain, FactSet, PasswordPolicy, User
+
+PROVIDES = frozenset({"directory.domain", "directory.password_policies", "directory.users", "directory.computers"})
+
+_DOMAIN_ATTRS = ["minPwdLength", "pwdProperties", "maxPwdAge", "lockoutThreshold", "pwdHistoryLength", "forceLogoff"]
+_USER_ATTRS = [
+    "sAMAccountName", "displayName", "userAccountControl", "pwdLastSet", "lastLogonTimestamp", "whenCreated",
+    "memberOf", "logonHours", "replPropertyMetaData",
+]  # fmt: skip
+_COMPUTER_ATTRS = [
+    "cn", "dNSHostName", "userAccountControl", "operatingSystem", "operatingSystemVersion", "lastLogonTimestamp",
+    "memberOf",
+]  # fmt: skip
+_PSO_ATTRS = [
+    "cn", "msDS-PasswordSettingsPrecedence", "msDS-MinimumPasswordLength", "msDS-PasswordComplexityEnabled",
+    "msDS-PSOAppliesTo",
+]  # fmt: skip
+
+
+def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:
+    found = raw.get(name)
+    return found[0] if found else None
+
+
+def _norm_dn(dn: str) -> str:
+    return re.sub(r"\s*,\s*", ",", dn).casefold()
+
+
+def parent_dn(dn: str) -> str:
+    return dn.split(",", 1)[1] if "," in dn else ""
+
+
+def domain_name(base_dn: str) -> str:
+    return ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.strip().lower().startswith("dc="))
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Every group's name and the groups it is itself a member of, for nested membership."""
+
+    names: dict[str, str]
+    parents: dict[str, list[str]]
+
+    def closure(self, direct: Iterable[str]) -> list[str]:
+        seen: dict[str, None] = {}
+        pending = [_norm_dn(d) for d in direct]
+        while pending:
+            dn = pending.pop()
+            if dn in seen:
+                continue
+            seen[dn] = None
+            pending.extend(self.parents.get(dn, []))
+        return sorted(self.names.get(dn, dn) for dn in seen)
+
+
+def categories(selectors: dict[str, Selector], name: str, dn: str, groups: list[str]) -> list[str]:
+    """The site roles an object has under the config's selectors."""
+    found = []
+    norm, member_of = _norm_dn(dn), {g.casefold() for g in groups}
+    for role, selector in selectors.items():
+        if (
+            any(norm.endswith("," + _norm_dn(ou)) for ou in selector.ous)
+            or any(g.casefold() in member_of for g in selector.groups)
+            or (selector.name_pattern is not None and re.search(selector.name_pattern, name))
+        ):
+            found.append(role)
+    return found
+
+
+class DirectoryCollector(Collector):
+    name = "directory"
+
+    def __init__(
+        self, settings: DirectorySettings, password: Secret | None, tls: TlsPolicy, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self.settings = settings
+        self.password = password
+        self.tls = tls
+        self.clock = clock
+
+    def collect(self, fact_sets: frozenset[str]) -> list[FactSet]:
+        wanted = fact_sets & PROVIDES
+        if not wanted:
+            return []
+        connection = open_connection(self.settings, self.password, self.tls)
+        try:
+            return _Reader(connection, self.settings, self.clock).read(wanted)
+        finally:
+            connection.unbind()
+
+
+class _Reader:
+    """One collection run over an open connection."""
+
+    def __init__(
+        self, connection: ldap3.Connection, settings: DirectorySettings, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self.connection = connection
+        self.settings = settings
+        self.clock = clock
+        self.source = endpoint(settings)
+        root = read_base(connection, "", ["defaultNamingContext", "schemaNamingContext"])
+        self.base = settings.base_dn or values.text(_first(root, "defaultNamingContext") or b"")
+        self.schema = values.text(_first(root, "schemaNamingContext") or b"")
+
+    def _search(self, search_filter: str, attributes: list[str], base: str | None = None) -> Iterable[Entry]:
+        return paged_search(self.connection, base or self.base, search_filter, attributes, self.settings.page_size)
+
+    def _fact_set(self, name: str, records: list) -> FactSet:  # type: ignore[type-arg]
+        return FactSet(name=name, source=self.source, collected_at=self.clock(), records=tuple(records))
+
+    def read(self, wanted: frozenset[str]) -> list[FactSet]:
+        result = []
+        if "directory.domain" in wanted:
+            result.append(self._fact_set("directory.domain", [self._domain()]))
+        users: list[User] = []
+        groups = Groups({}, {})
+        if wanted & {"directory.users", "directory.password_policies", "directory.computers"}:
+            groups = self._groups()
+        if wanted & {"directory.users", "directory.password_policies"}:
+            users = self._users(groups)
+        if "directory.users" in wanted:
+            result.append(self._fact_set("directory.users", users))
+        if "directory.password_policies" in wanted:
+            result.append(self._fact_set("directory.password_policies", self._password_policies(groups, users)))
+        if "directory.computers" in wanted:
+            result.append(self._fact_set("directory.computers", self._computers(groups)))
+        return result
+
+    def _domain(self) -> Domain:
+        raw = read_base(self.connection, self.base, _DOMAIN_ATTRS)
+        unreadable = {}
+
+        def get(attr: str, field: str, decode: Callable[[bytes], object]) -> object:
+            value = _first(raw, attr)
+            if value is None:
+                unreadable[field] = f"{attr} was not returned by the directory"
+                return None
+            return decode(value)
+
+        fields = {
+            "min_pwd_length": get("minPwdLength", "min_pwd_length", values.integer),
+            "pwd_properties": get("pwdProperties", "pwd_properties", values.integer),
+            "max_pwd_age_days": get("maxPwdAge", "max_pwd_age_days", values.interval_days),
+            "lockout_threshold": get("lockoutThreshold", "lockout_threshold", values.integer),
+            "pwd_history_length": get("pwdHistoryLength", "pwd_history_length", values.integer),
+            "force_logoff": get("forceLogoff", "force_logoff", values.force_logoff),
+        }
+        return Domain.model_validate(
+            {"id": domain_name(self.base), "base_dn": self.base, "unreadable": unreadable, **fields}
+        )
+
+    def _groups(self) -> Groups:
+        names, parents = {}, {}
+        for dn, raw in self._search("(objectClass=group)", ["sAMAccountName", "memberOf"]):
+            key = _norm_dn(dn)
+            names[key] = values.text(_first(raw, "sAMAccountName") or dn.encode())
+            parents[key] = [_norm_dn(values.text(p)) for p in raw.get("memberOf", [])]
+        return Groups(names, parents)
+
+    def _leaving_date_problem(self) -> str | None:
+        """Why the configured leaving-date attribute cannot be read at all, or None if it can."""
+        config = self.settings.leaving_date
+        if config is None:
+            return None
+        found = list(self._search(f"(lDAPDisplayName={escape_filter_chars(config.attribute)})", ["cn"], self.schema))
+        return None if found else f"attribute {config.attribute} is not in the directory schema"
+
+    def _users(self, groups: Groups) -> list[User]:
+        leaving = self.settings.leaving_date
+        attributes = [*_USER_ATTRS, *([leaving.attribute] if leaving else [])]
+        missing_attribute = self._leaving_date_problem()
+        users = []
+        for dn, raw in self._search("(&(objectCategory=person)(objectClass=user))", attributes):
+            users.append(self._user(dn, raw, groups, missing_attribute))
+        return users
+
+    def _user(self, dn: str, raw: dict[str, list[bytes]], groups: Groups, missing_attribute: str | None) -> User:
+        name = values.text(_first(raw, "sAMAccountName") or dn.encode())
+        unreadable: dict[str, str] = {}
+        uac = int(_first(raw, "userAccountControl") or b"0")
+        enabled = not uac & values.UAC_ACCOUNTDISABLE
+        member_of = groups.closure(values.text(v) for v in raw.get("memberOf", []))
+        meta = _first(raw, "replPropertyMetaData")
+        changed: dict[int, dt.datetime] = {}
+        if meta is None:
+            reason = "replPropertyMetaData was not returned (the bind account may not be allowed to read it)"
+        else:
+            try:
+                changed = values.repl_change_times(meta)
+                reason = ""
+            except ValueError as exc:
+                reason = str(exc)
+        pwd_raw = _first(raw, "pwdLastSet")
+        must_change = pwd_raw is not None and int(pwd_raw) == 0
+        created = values.generalized_time(_first(raw, "whenCreated") or b"") if _first(raw, "whenCreated") else None
+        must_change_since = None
+        if must_change:
+            must_change_since = changed.get(values.ATTID_PWD_LAST_SET, created)
+        disabled_at = None
+        if not enabled:
+            disabled_at = changed.get(values.ATTID_USER_ACCOUNT_CONTROL)
+            if disabled_at is None:
+                unreadable["disabled_at"] = reason or "no change time for userAccountControl"
+        leaving_date = self._leaving_date(raw, missing_attribute, unreadable)
+        return User(
+            id=name,
+            dn=dn,
+            ou=parent_dn(dn),
+            display_name=values.text(v) if (v := _first(raw, "displayName")) else None,
+            categories=categories(self.settings.categories, name, dn, member_of),
+            enabled=enabled,
+            uac=uac,
+            pwd_last_set=None if must_change or pwd_raw is None else values.filetime(pwd_raw),
+            must_change_password=must_change,
+            must_change_since=must_change_since,
+            last_logon=values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
+            created=created,
+            groups=member_of,
+            logon_hours=values.logon_hours(_first(raw, "logonHours")),
+            leaving_date=leaving_date,
+            disabled_at=disabled_at,
+            unreadable=unreadable,
+        )
+
+    def _leaving_date(
+        self, raw: dict[str, list[bytes]], missing: str | None, unreadable: dict[str, str]
+    ) -> dt.date | None:
+        config = self.settings.leaving_date
+        if config is None:
+            return None
+        if missing:
+            unreadable["leaving_date"] = missing
+            return None
+        value = _first(raw, config.attribute)
+        if value is None:
+            return None
+        written = values.text(value).strip()
+        for fmt in config.formats:
+            try:
+                return dt.datetime.strptime(written, fmt).date()
+            except ValueError:
+                continue
+        unreadable["leaving_date"] = f"cannot read {written!r} as a date ({' or '.join(config.formats)})"
+        return None
+
+    def _password_policies(self, groups: Groups, users: list[User]) -> list[PasswordPolicy]:
+        container = f"CN=Password Settings Container,CN=System,{self.base}"
+        by_dn = {_norm_dn(u.dn or ""): u for u in users}
+        policies = []
+        for dn, raw in self._search("(objectClass=msDS-PasswordSettings)", _PSO_ATTRS, container):
+            targets = [values.text(v) for v in raw.get("msDS-PSOAppliesTo", [])]
+            governs: set[str] = set()
+            for target in targets:
+                key = _norm_dn(target)
+                if key in by_dn:
+                    governs.add(by_dn[key].id)
+                elif key in groups.names:
+                    name = groups.names[key].casefold()
+                    governs.update(u.id for u in users if name in {g.casefold() for g in u.groups})
+            complexity = _first(raw, "msDS-PasswordComplexityEnabled")
+            policies.append(
+                PasswordPolicy(
+                    id=values.text(_first(raw, "cn") or dn.encode()),
+                    precedence=int(v) if (v := _first(raw, "msDS-PasswordSettingsPrecedence")) else None,
+                    min_length=int(v) if (v := _first(raw, "msDS-MinimumPasswordLength")) else None,
+                    complexity=None if complexity is None else complexity.upper() == b"TRUE",
+                    applies_to=sorted(groups.names.get(_norm_dn(t), t) for t in targets),
+                    governs=sorted(governs),
+                )
+            )
+        return policies
+
+    def _computers(self, groups: Groups) -> list[Computer]:
+        escrowed = {
+            _norm_dn(parent_dn(dn)) for dn, _ in self._search("(objectClass=msFVE-RecoveryInformation)", ["1.1"])
+        }
+        computers = []
+        for dn, raw in self._search("(objectClass=computer)", _COMPUTER_ATTRS):
+            name = values.text(_first(raw, "cn") or dn.encode())
+            uac = int(_first(raw, "userAccountControl") or b"0")
+            member_of = groups.closure(values.text(v) for v in raw.get("memberOf", []))
+            computers.append(
+                Computer(
+                    id=name,
+                    dns_host_name=values.text(v) if (v := _first(raw, "dNSHostName")) else None,
+                    ou=parent_dn(dn),
+                    categories=categories(self.settings.categories, name, dn, member_of),
+                    enabled=not uac & values.UAC_ACCOUNTDISABLE,
+                    operating_system=values.text(v) if (v := _first(raw, "operatingSystem")) else None,
+                    os_version=values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
+                    last_logon=values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
+                    bitlocker_key_escrowed=_norm_dn(dn) in escrowed,
+                )
+            )
+        return computers

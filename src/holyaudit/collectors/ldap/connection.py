@@ -1,0 +1,190 @@
+"""Opening a read-only LDAP connection to a domain controller, and paged searches over it.
+
+TLS certificates are validated (CA file from the config, else the system's CAs) unless the user passes
+``--insecure-skip-tls-verify``, which the CLI warns about on every run. A password is never sent over
+unencrypted LDAP unless the config says ``allow_insecure_plaintext: true``. Every failure becomes a
+``DirectoryError`` whose message says what to do, and never contains the password.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import ldap3
+from ldap3.core import exceptions as ldap_errors
+
+from holyaudit.collectors.credentials import CredentialError, Secret
+from holyaudit.config import DirectorySettings
+from holyaudit.errors import CollectorError
+
+PAGED_RESULTS = "1.2.840.113556.1.4.319"
+Entry = tuple[str, dict[str, list[bytes]]]
+
+
+class DirectoryError(CollectorError):
+    """The directory could not be read at all (unreachable, untrusted, refused the bind, failed a search)."""
+
+
+@dataclass(frozen=True)
+class TlsPolicy:
+    verify: bool = True
+
+
+def endpoint(settings: DirectorySettings) -> str:
+    scheme = "ldaps" if settings.transport == "ldaps" else "ldap"
+    return f"{scheme}://{settings.server}:{_port(settings)}"
+
+
+def _port(settings: DirectorySettings) -> int:
+    return settings.port or (636 if settings.transport == "ldaps" else 389)
+
+
+def open_connection(settings: DirectorySettings, password: Secret | None, tls: TlsPolicy) -> ldap3.Connection:
+    """A bound, read-only connection (ldap3 refuses every write operation on it)."""
+    if settings.transport == "plain" and settings.auth != "kerberos" and not settings.allow_insecure_plaintext:
+        raise CredentialError(
+            "refusing to send the directory password unencrypted (directory.transport: plain); use ldaps or "
+            "starttls, or set directory.allow_insecure_plaintext: true on an isolated test network"
+        )
+    tls_config = None
+    if settings.transport != "plain":
+        tls_config = ldap3.Tls(
+            validate=ssl.CERT_REQUIRED if tls.verify else ssl.CERT_NONE,
+            ca_certs_file=str(settings.ca_file) if settings.ca_file else None,
+        )
+    server = ldap3.Server(
+        settings.server,
+        port=_port(settings),
+        use_ssl=settings.transport == "ldaps",
+        tls=tls_config,
+        get_info=ldap3.NONE,  # no schema download: values are decoded by holyaudit itself
+        connect_timeout=settings.timeout_seconds,
+    )
+    options: dict[str, Any] = {}
+    if settings.auth == "kerberos":
+        options = {"authentication": ldap3.SASL, "sasl_mechanism": ldap3.KERBEROS}
+    else:
+        if not settings.bind_user or password is None:
+            raise CredentialError("directory.bind_user and a password are needed for simple and ntlm binds")
+        options = {
+            "user": settings.bind_user,
+            "password": password.reveal(),
+            "authentication": ldap3.NTLM if settings.auth == "ntlm" else ldap3.SIMPLE,
+        }
+    connection = ldap3.Connection(
+        server,
+        read_only=True,
+        auto_referrals=False,
+        receive_timeout=settings.timeout_seconds,
+        raise_exceptions=False,
+        **options,
+    )
+    where = endpoint(settings)
+    try:
+        connection.open()
+        if settings.transport == "starttls" and not connection.start_tls():
+            raise DirectoryError(f"{where}: the server refused StartTLS ({_result(connection)})")
+        if not connection.bind():
+            raise DirectoryError(_bind_failure(connection, settings, where))
+    except ldap_errors.LDAPSocketOpenError as exc:
+        raise DirectoryError(_socket_failure(exc, settings, where)) from None
+    except ldap_errors.LDAPCertificateError:
+        raise DirectoryError(
+            f"{where}: the domain controller's certificate does not name {settings.server!r}; connect by the "
+            "name the certificate carries"
+        ) from None
+    except (ldap_errors.LDAPSocketReceiveError, ldap_errors.LDAPSessionTerminatedByServerError) as exc:
+        raise DirectoryError(_dropped(settings, where, exc)) from None
+    except ldap_errors.LDAPException as exc:
+        raise DirectoryError(f"{where}: {type(exc).__name__}: {_safe(exc, password)}") from None
+    return connection
+
+
+def _result(connection: ldap3.Connection) -> str:
+    result = connection.result or {}
+    return f"{result.get('description', 'no answer')}: {result.get('message', '')}".rstrip(": ")
+
+
+def _bind_failure(connection: ldap3.Connection, settings: DirectorySettings, where: str) -> str:
+    result = connection.result or {}
+    code = result.get("result")
+    who = settings.bind_user or "the Kerberos principal"
+    if code == 49:
+        return f"{where}: bind as {who} failed: invalid credentials (check the user and the password source)"
+    if code == 8:
+        return f"{where}: bind as {who} refused: the server requires a stronger authentication (use ldaps or starttls)"
+    if settings.auth == "ntlm" and code is None:
+        return (
+            f"{where}: the server dropped the NTLM bind. Windows domain controllers accept ldap3's NTLM bind; "
+            "Samba does not: use simple over ldaps, or kerberos"
+        )
+    return f"{where}: bind as {who} failed: {_result(connection)}"
+
+
+def _socket_failure(exc: Exception, settings: DirectorySettings, where: str) -> str:
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        trusted = f"the CA in {settings.ca_file}" if settings.ca_file else "the system's trusted CAs"
+        return f"{where}: the domain controller's TLS certificate is not trusted by {trusted} (set directory.ca_file)"
+    if "timed out" in text:
+        return f"{where}: no answer within {settings.timeout_seconds:g} s"
+    if "refused" in text.lower():
+        return f"{where}: connection refused (is the domain controller running and listening on this port?)"
+    return f"{where}: cannot connect: {text}"
+
+
+def _dropped(settings: DirectorySettings, where: str, exc: Exception) -> str:
+    if settings.auth == "ntlm":
+        return (
+            f"{where}: the server dropped the NTLM bind. Windows domain controllers accept ldap3's NTLM bind; "
+            "Samba does not: use simple over ldaps, or kerberos"
+        )
+    return f"{where}: the connection was closed by the server ({type(exc).__name__})"
+
+
+def _safe(exc: Exception, password: Secret | None) -> str:
+    text = str(exc)
+    return text.replace(password.reveal(), "********") if password else text
+
+
+def paged_search(
+    connection: ldap3.Connection,
+    base: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+) -> Iterator[Entry]:
+    """Every entry (DN, raw attribute values) matching the filter, fetched a page at a time."""
+    cookie: bytes | None = None
+    while True:
+        ok = connection.search(
+            base,
+            search_filter,
+            search_scope=ldap3.SUBTREE,
+            attributes=attributes,
+            paged_size=page_size,
+            paged_cookie=cookie,
+        )
+        if not ok and (connection.result or {}).get("result") not in (0, 32):  # 32: the base does not exist
+            raise DirectoryError(f"search of {base} for {search_filter} failed: {_result(connection)}")
+        for entry in connection.response or []:
+            if entry.get("type") == "searchResEntry":
+                yield entry["dn"], entry["raw_attributes"]
+        controls = (connection.result or {}).get("controls") or {}
+        cookie = controls.get(PAGED_RESULTS, {}).get("value", {}).get("cookie")
+        if not cookie:
+            return
+
+
+def read_base(connection: ldap3.Connection, dn: str, attributes: list[str]) -> dict[str, list[bytes]]:
+    """One object's raw attributes (an empty DN reads the rootDSE)."""
+    if not connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=attributes):
+        raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: {_result(connection)}")
+    for entry in connection.response or []:
+        if entry.get("type") == "searchResEntry":
+            raw: dict[str, list[bytes]] = entry["raw_attributes"]
+            return raw
+    raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: no entry returned")

@@ -1,0 +1,68 @@
+"""Running the collectors the site config enables, for the fact sets a scan needs.
+
+A collector that cannot reach its source does not stop the scan: each fact set it would have provided is
+recorded with the reason, so every rule that reads it reports ERROR (never PASS) and the other sources are
+still audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from holyaudit.collectors.credentials import SecretSource, find_secret
+from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
+from holyaudit.collectors.ldap.collector import DirectoryCollector
+from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
+from holyaudit.config import Settings
+from holyaudit.errors import CollectorError
+from holyaudit.facts import FactSet
+
+LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
+
+
+@dataclass(frozen=True)
+class Planned:
+    collector: Collector
+    provides: frozenset[str]
+    source: str
+
+
+def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -> list[Planned]:
+    """The collectors the config enables. Secrets are looked up here, before anything is contacted."""
+    planned = []
+    if (directory := settings.directory) is not None:
+        password = None
+        if directory.auth != "kerberos":
+            password = find_secret(
+                SecretSource(
+                    purpose=f"the directory bind user {directory.bind_user or ''}".rstrip(),
+                    env_var=LDAP_PASSWORD_ENV,
+                    password_file=directory.password_file,
+                    keyring_user=directory.bind_user,
+                )
+            )
+        planned.append(
+            Planned(DirectoryCollector(directory, password, tls, clock), DIRECTORY_FACT_SETS, endpoint(directory))
+        )
+    return planned
+
+
+def collect(
+    planned: list[Planned], needed: frozenset[str], clock: Callable[[], dt.datetime], warn: Callable[[str], None]
+) -> dict[str, FactSet]:
+    facts: dict[str, FactSet] = {}
+    for item in planned:
+        wanted = needed & item.provides
+        if not wanted:
+            continue
+        try:
+            for fact_set in item.collector.collect(wanted):
+                facts[fact_set.name] = fact_set
+        except CollectorError as exc:
+            warn(f"{item.collector.name}: {exc}")
+            for name in wanted:
+                facts[name] = FactSet(name=name, source=item.source, collected_at=clock(), error=str(exc))
+    return facts

@@ -1,0 +1,51 @@
+"""Where secrets come from, and that they never show themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from holyaudit.collectors.credentials import CredentialError, Secret, SecretSource, find_secret
+
+SOURCE = SecretSource(purpose="the directory bind user svc-audit", env_var="HOLYAUDIT_TEST_PASSWORD")
+
+
+def test_environment_variable_comes_first(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("HOLYAUDIT_TEST_PASSWORD", "from-env")
+    assert find_secret(SOURCE, interactive=False).reveal() == "from-env"
+
+
+def test_password_file_readable_only_by_its_owner(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("HOLYAUDIT_TEST_PASSWORD", raising=False)
+    path = tmp_path / "ldap-password"
+    path.write_text("from-file\n", encoding="utf-8")
+    path.chmod(0o600)
+    source = SecretSource(purpose=SOURCE.purpose, env_var=SOURCE.env_var, password_file=path)
+    assert find_secret(source, interactive=False).reveal() == "from-file"
+
+
+def test_password_file_readable_by_others_is_refused(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("HOLYAUDIT_TEST_PASSWORD", raising=False)
+    path = tmp_path / "ldap-password"
+    path.write_text("s3cret-in-file", encoding="utf-8")
+    path.chmod(0o644)
+    source = SecretSource(purpose=SOURCE.purpose, env_var=SOURCE.env_var, password_file=path)
+    with pytest.raises(CredentialError, match=r"can be read by other users \(mode 0644\); run: chmod 600") as caught:
+        find_secret(source, interactive=False)
+    assert "s3cret-in-file" not in str(caught.value)
+    assert caught.value.exit_code == 3
+
+
+def test_unattended_with_no_secret_says_what_to_set(monkeypatch):
+    monkeypatch.delenv("HOLYAUDIT_TEST_PASSWORD", raising=False)
+    with pytest.raises(CredentialError, match="set HOLYAUDIT_TEST_PASSWORD, or a password file"):
+        find_secret(SOURCE, interactive=False)
+
+
+def test_secret_hides_itself():
+    secret = Secret("hunter2")
+    assert "hunter2" not in repr(secret)
+    assert "hunter2" not in str(secret)
+    assert "hunter2" not in f"{secret}"
+    assert secret.reveal() == "hunter2"
