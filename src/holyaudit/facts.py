@@ -66,7 +66,7 @@ class User(FactRecord):
     categories: list[str] = Field(
         default_factory=list, description="Site roles from config: staff, pupil, generic, builtin."
     )
-    enabled: bool | None = None
+    enabled: bool | None = Field(default=None, description="False too when there is no account (in_directory false).")
     uac: int | None = Field(default=None, description="Raw userAccountControl flags.")
     pwd_last_set: dt.datetime | None = None
     must_change_password: bool | None = Field(default=None, description="pwdLastSet is 0.")
@@ -81,6 +81,11 @@ class User(FactRecord):
     logon_hours: str | None = Field(
         default=None,
         description="logonHours as 42 hex digits (168 hours from Sunday 00:00 UTC); all ones when unset.",
+    )
+    upn: str | None = Field(default=None, description="userPrincipalName.")
+    employee_id: str | None = Field(default=None, description="employeeID.")
+    in_directory: bool = Field(
+        default=True, description="False for a leaver known only from the MIS export: no directory account found."
     )
     leaving_date: dt.date | None = Field(default=None, description="Leaving date, when the person has left.")
     disabled_at: dt.datetime | None = Field(

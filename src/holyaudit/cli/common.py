@@ -13,7 +13,7 @@ import typer
 
 from holyaudit.cli.console import stderr_console
 from holyaudit.collectors.ldap.connection import TlsPolicy
-from holyaudit.collectors.live import collect, plan
+from holyaudit.collectors.live import collect, plan, with_mis_leavers
 from holyaudit.config import Settings, load_settings
 from holyaudit.engine.loader import Catalogue, Profile, find_profile, load_catalogue, load_profile
 from holyaudit.errors import UsageError
@@ -63,7 +63,11 @@ def collect_live_facts(
             "no live source is configured: add a 'directory' section to the config file (docs/configuration.md), "
             "or audit a snapshot with --snapshot FILE, or try --demo"
         )
-    return collect(planned, needed, now, lambda message: err.print(f"warning: {printable(message)}"))
+
+    def warn(message: str) -> None:
+        err.print(f"warning: {printable(message)}")
+
+    return with_mis_leavers(collect(planned, needed, now, warn), settings, warn)
 
 
 @dataclass(frozen=True)

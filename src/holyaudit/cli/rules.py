@@ -66,8 +66,8 @@ def show_rule(
     text.append("Checks\n", style="bold")
     if bound.scope is not None:
         text.append(f"  for each {bound.rule.record_type.kind} where {bound.scope.describe()}\n")
-    if bound.not_applicable is not None:
-        text.append(f"  not applicable when {bound.not_applicable.describe()}: {bound.not_applicable_reason}\n")
+    for exemption in bound.exemptions:
+        text.append(f"  not applicable when {exemption.when.describe()}: {exemption.reason}\n")
     text.append(f"  passes when {bound.condition.describe()}\n\n")
     if spec.parameters:
         text.append(f"Parameters (in effect under profile {setup.profile.name})\n", style="bold")

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from holyaudit.collectors import mis
 from holyaudit.collectors.credentials import SecretSource, find_secret
 from holyaudit.collectors.interface import Collector
 from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
@@ -66,3 +67,18 @@ def collect(
             for name in wanted:
                 facts[name] = FactSet(name=name, source=item.source, collected_at=clock(), error=str(exc))
     return facts
+
+
+def with_mis_leavers(facts: dict[str, FactSet], settings: Settings, warn: Callable[[str], None]) -> dict[str, FactSet]:
+    """The directory's users with the MIS export's leaving dates merged in (see ``collectors/mis.py``)."""
+    users = facts.get("directory.users")
+    if settings.mis is None or users is None or users.error:
+        return facts
+    try:
+        records = mis.merge_leavers(users.records, mis.read_export(settings.mis), settings.mis.match_on)  # type: ignore[arg-type]
+        source = f"{users.source} + {settings.mis.leavers_csv}"
+    except mis.MisExportError as exc:
+        warn(str(exc))
+        records = mis.unreadable_export(users.records, str(exc))  # type: ignore[arg-type]
+        source = users.source
+    return {**facts, "directory.users": users.model_copy(update={"records": tuple(records), "source": source})}

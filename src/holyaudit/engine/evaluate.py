@@ -71,12 +71,12 @@ def evaluate_object(
             return result(Status.ERROR, "cannot tell whether the rule applies: " + _notes(in_scope))
         if not in_scope.value:
             return None
-    if rule.not_applicable is not None:
-        exempt = rule.not_applicable.evaluate(record, ctx, seen)
+    for exemption in rule.exemptions:
+        exempt = exemption.when.evaluate(record, ctx, seen)
         if exempt.value is None:
             return result(Status.ERROR, "cannot tell whether the rule applies: " + _notes(exempt))
         if exempt.value:
-            return result(Status.NOT_APPLICABLE, rule.not_applicable_reason)
+            return result(Status.NOT_APPLICABLE, exemption.reason)
     outcome = rule.condition.evaluate(record, ctx, seen)
     if outcome.value is None:
         return result(Status.ERROR, _notes(outcome))

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from holyaudit.engine.parse import ParseState, parse_condition
-from holyaudit.engine.schema import BoundRule, ProfileSpec, Rule, RuleSpec, check_param
+from holyaudit.engine.schema import BoundRule, Exemption, ProfileSpec, Rule, RuleSpec, check_param
 from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.facts import FACT_SETS
 from holyaudit.models import Severity
@@ -76,13 +76,17 @@ def load_rule(path: Path) -> Rule:
         if spec.scope is not None
         else None
     )
-    not_applicable = None
-    if spec.not_applicable is not None:
-        na = data["not_applicable"]
-        not_applicable = parse_condition(na["when"], record_type, state, "not_applicable.when", na.value_pos["when"])
-        for name in _placeholders(spec.not_applicable.reason):
+    exemptions = []
+    raw_exemptions = data.get("not_applicable")
+    for index, exemption in enumerate(spec.not_applicable):
+        na = raw_exemptions if isinstance(raw_exemptions, PosDict) else raw_exemptions[index]  # type: ignore[index]
+        label = "not_applicable" if isinstance(raw_exemptions, PosDict) else f"not_applicable[{index}]"
+        when = parse_condition(na["when"], record_type, state, f"{label}.when", na.value_pos["when"])
+        if when is not None:
+            exemptions.append(Exemption(when, exemption.reason))
+        for name in _placeholders(exemption.reason):
             if name not in spec.parameters:
-                state.problem(na.value_pos["reason"], f"not_applicable.reason: unknown parameter {{{name}}}")
+                state.problem(na.value_pos["reason"], f"{label}.reason: unknown parameter {{{name}}}")
     if not state.problems:
         for site in state.leaves:
             try:
@@ -98,7 +102,7 @@ def load_rule(path: Path) -> Rule:
                 state.problem(where, f"{label}: {exc}")
     if state.problems or condition is None:
         raise InvalidInputError(state.problems)
-    return Rule(spec, path, record_type, condition, scope, not_applicable, tuple(state.leaves), param_positions)
+    return Rule(spec, path, record_type, condition, scope, tuple(exemptions), tuple(state.leaves), param_positions)
 
 
 def _condition_problems(path: Path, data: PosDict) -> list[Problem]:
@@ -263,13 +267,11 @@ def bind_rule(
                 problems.append(_problem(source, pos, f"{rule.id}.{names[0] if names else '?'}: {exc}"))
     if problems:
         raise InvalidInputError(problems)
-    na_reason = rule.spec.not_applicable.reason.format_map(params) if rule.spec.not_applicable else None
     return BoundRule(
         rule=rule,
         severity=severity or rule.spec.severity,
         params=params,
         condition=rule.condition.bind(params),
         scope=rule.scope.bind(params) if rule.scope else None,
-        not_applicable=rule.not_applicable.bind(params) if rule.not_applicable else None,
-        not_applicable_reason=na_reason,
+        exemptions=tuple(e.bind(params) for e in rule.exemptions),
     )

@@ -78,10 +78,17 @@ class RuleSpec(_Strict):
     facts: str = Field(description="The fact set the rule reads: a key of FACT_SETS.")
     parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
     scope: Any = None
-    not_applicable: NotApplicableSpec | None = None
+    not_applicable: list[NotApplicableSpec] = Field(
+        default_factory=list, description="Exemptions, tried in order; one mapping or a list of them."
+    )
     condition: Any
     rationale: str = Field(min_length=1)
     remediation: str = Field(min_length=1)
+
+    @field_validator("not_applicable", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
 
     @field_validator("id")
     @classmethod
@@ -124,6 +131,17 @@ class ProfileSpec(_Strict):
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """When a rule does not apply to an object, and the reason shown for it."""
+
+    when: Condition
+    reason: str
+
+    def bind(self, params: dict[str, Any]) -> Exemption:
+        return Exemption(self.when.bind(params), self.reason.format_map(params))
+
+
+@dataclass(frozen=True)
 class Rule:
     """A loaded, checked rule with its parameters not yet filled in."""
 
@@ -132,7 +150,7 @@ class Rule:
     record_type: type[FactRecord]
     condition: Condition
     scope: Condition | None
-    not_applicable: Condition | None
+    exemptions: tuple[Exemption, ...]
     leaves: tuple[LeafSite, ...]
     param_positions: dict[str, Position]
 
@@ -150,8 +168,7 @@ class BoundRule:
     params: dict[str, Any]
     condition: Condition
     scope: Condition | None
-    not_applicable: Condition | None
-    not_applicable_reason: str | None
+    exemptions: tuple[Exemption, ...]
 
     @property
     def id(self) -> str:

@@ -27,7 +27,7 @@ PROVIDES = frozenset({"directory.domain", "directory.password_policies", "direct
 _DOMAIN_ATTRS = ["minPwdLength", "pwdProperties", "maxPwdAge", "lockoutThreshold", "pwdHistoryLength", "forceLogoff"]
 _USER_ATTRS = [
     "sAMAccountName", "displayName", "userAccountControl", "pwdLastSet", "lastLogonTimestamp", "whenCreated",
-    "memberOf", "logonHours", "replPropertyMetaData",
+    "memberOf", "logonHours", "replPropertyMetaData", "userPrincipalName", "employeeID",
 ]  # fmt: skip
 _COMPUTER_ATTRS = [
     "cn", "dNSHostName", "userAccountControl", "operatingSystem", "operatingSystemVersion", "lastLogonTimestamp",
@@ -230,6 +230,8 @@ class _Reader:
             dn=dn,
             ou=parent_dn(dn),
             display_name=values.text(v) if (v := _first(raw, "displayName")) else None,
+            upn=values.text(v) if (v := _first(raw, "userPrincipalName")) else None,
+            employee_id=values.text(v) if (v := _first(raw, "employeeID")) else None,
             categories=categories(self.settings.categories, name, dn, member_of),
             enabled=enabled,
             uac=uac,
