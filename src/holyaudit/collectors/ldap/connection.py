@@ -8,6 +8,7 @@ unencrypted LDAP unless the config says ``allow_insecure_plaintext: true``. Ever
 
 from __future__ import annotations
 
+import math
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
         server,
         read_only=True,
         auto_referrals=False,
-        receive_timeout=settings.timeout_seconds,
+        receive_timeout=math.ceil(settings.timeout_seconds),  # ldap3 packs it into SO_RCVTIMEO as an integer
         raise_exceptions=False,
         **options,
     )

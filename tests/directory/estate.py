@@ -1,0 +1,217 @@
+"""The school seeded into the test DC, as data: who and what it holds, each planting one situation a rule must see.
+
+Times are relative to the ``now`` given to ``seed.seed``: leaving dates count back from its local
+(Europe/London) date; logons, creation and password times from the instant. Leavers are disabled during
+seeding, so Samba's own replPropertyMetaData dates the disabling to the real seeding time; ``now`` must
+therefore be the real time (the fixture makes sure seeding does not straddle local midnight). ``expected.py``
+holds what each rule should conclude about these objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from samba_dc import SambaDC
+
+LONDON = ZoneInfo("Europe/London")
+LEAVING_DATE_ATTRIBUTE = "msDS-cloudExtensionAttribute1"
+PASSWORD = "Chalk-Board-42!"
+"""Every seeded person's password (long and complex enough for the domain and both PSOs)."""
+AUDIT_USER = "svc-audit"
+AUDIT_PASSWORD = "Read-Only-Eyes-77!"
+"""svc-audit's password: what the tests hand holyaudit through HOLYAUDIT_LDAP_PASSWORD."""
+
+NORMAL = 0x200
+DISABLED = 0x2
+PASSWD_NOTREQD = 0x20
+DONT_EXPIRE_PASSWORD = 0x10000
+WORKSTATION = 0x1000
+
+SCHOOL_HOURS = bytes([0xC0, 0xFF, 0x03] * 7)
+"""Logon 06:00-18:00 UTC every day: ends by 19:00 local in winter (GMT) and summer (BST)."""
+LATE_HOURS = bytes([0xC0, 0xFF, 0x07] * 7)
+"""Logon 06:00-19:00 UTC every day: 19:00 in winter but 20:00 under BST."""
+
+# Relative to the domain's DN.
+HOLYWELL = "OU=Holywell"
+STAFF_OU = f"OU=Staff,{HOLYWELL}"
+PUPILS_OU = f"OU=Pupils,{HOLYWELL}"
+GENERIC_OU = f"OU=Generic,{HOLYWELL}"
+LEAVERS_OU = f"OU=Leavers,{HOLYWELL}"
+SERVICE_OU = f"OU=Service Accounts,{HOLYWELL}"
+GROUPS_OU = f"OU=Groups,{HOLYWELL}"
+COMPUTERS_OU = f"OU=Computers,{HOLYWELL}"
+LAPTOPS_OU = f"OU=Laptops,{COMPUTERS_OU}"
+DESKTOPS_OU = f"OU=Desktops,{COMPUTERS_OU}"
+OUS = (
+    HOLYWELL,
+    STAFF_OU,
+    PUPILS_OU,
+    GENERIC_OU,
+    LEAVERS_OU,
+    SERVICE_OU,
+    GROUPS_OU,
+    COMPUTERS_OU,
+    LAPTOPS_OU,
+    DESKTOPS_OU,
+)
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Staff": ("Supply Teachers",),  # nested: supply teachers are staff through their own group
+    "Supply Teachers": (),
+    "Pupils": (),
+    "Generic Accounts": (),
+}
+"""Group name -> the groups that are its members."""
+
+GENERIC = ("Generic Accounts",)
+"""The generic accounts' groups (shortens the table below)."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user account. ``*_days_ago`` count back from the seeding time; None leaves Samba's own value."""
+
+    sam: str
+    name: str
+    ou: str
+    groups: tuple[str, ...] = ()
+    uac: int = NORMAL
+    hours: bytes | None = None
+    leaving: int | str | None = None
+    """Leaving date as days before today, or the attribute's raw text; None: not leaving."""
+    disabled_in_seeding: bool = False
+    last_logon_days_ago: int | None = None
+    created_days_ago: int | None = None
+    pwd_set_days_ago: int | None = None
+    must_change_days_ago: int | None = None
+    """pwdLastSet 0 ("must change at next logon") since this many days ago."""
+
+    @property
+    def enabled(self) -> bool:
+        return not (self.uac & DISABLED or self.disabled_in_seeding)
+
+
+PEOPLE = (
+    # Staff: the category comes from the Staff group, nested membership included.
+    # A compliant teacher: school hours, used last week.
+    Person("bloggs.j", "Joe Bloggs", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, last_logon_days_ago=5),
+    # Logon hours that end at 19:00 UTC: 20:00 under BST.
+    Person("smith.a", "Alice Smith", STAFF_OU, ("Staff",), hours=LATE_HOURS, last_logon_days_ago=2),
+    # No logon-hours restriction at all.
+    Person("jones.b", "Ben Jones", STAFF_OU, ("Staff",), last_logon_days_ago=1),
+    # Idle: last logon 90 days ago.
+    Person("davies.c", "Carol Davies", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, last_logon_days_ago=90),
+    # Never logged on, created 120 days ago.
+    Person("williams.d", "Dan Williams", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, created_days_ago=120),
+    # Temporary password unchanged for 30 days; created then, never used, not yet dormant.
+    Person(
+        "evans.e", "Emma Evans", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, created_days_ago=30, must_change_days_ago=30
+    ),
+    # Temporary password set today.
+    Person("green.f", "Fay Green", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, must_change_days_ago=0),
+    # Supply teachers: staff through the nested group, governed by the four-character PSO.
+    Person("hill.k", "Kate Hill", STAFF_OU, ("Supply Teachers",), hours=SCHOOL_HOURS, last_logon_days_ago=3),
+    Person("morgan.l", "Lee Morgan", STAFF_OU, ("Supply Teachers",), hours=SCHOOL_HOURS, last_logon_days_ago=3),
+    # Leavers: left 7 days ago and disabled (today, while seeding): in time.
+    Person("parker.l", "Lucy Parker", LEAVERS_OU, ("Staff",), leaving=7, disabled_in_seeding=True),
+    # Left 8 days ago and disabled today: a day late.
+    Person("king.m", "Mark King", LEAVERS_OU, ("Staff",), leaving=8, disabled_in_seeding=True),
+    # Left 3 days ago, still enabled: removal not yet due.
+    Person("owen.n", "Nia Owen", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, leaving=3),
+    # Left 10 days ago, still enabled: overdue.
+    Person("quinn.p", "Paul Quinn", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, leaving=10),
+    # Leaving date "TBC": not a date.
+    Person("roberts.r", "Rhys Roberts", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, leaving="TBC"),
+    # Pupils: the category comes from the OU. A compliant pupil.
+    Person("brown.a", "Amy Brown", PUPILS_OU, ("Pupils",), hours=SCHOOL_HOURS),
+    # Generic (shared) accounts, by OU or group. Password set 50 days ago.
+    Person("office", "Office", GENERIC_OU, GENERIC, pwd_set_days_ago=50, last_logon_days_ago=1),
+    # Password set today but never expires.
+    Person("library", "Library", GENERIC_OU, GENERIC, NORMAL | DONT_EXPIRE_PASSWORD, last_logon_days_ago=1),
+    # Password set today, expires: compliant.
+    Person("reception", "Reception", GENERIC_OU, GENERIC, last_logon_days_ago=1),
+    # PASSWD_NOTREQD: may be given an empty password.
+    Person("exams", "Exams", GENERIC_OU, GENERIC, NORMAL | PASSWD_NOTREQD),
+    # The audit account: an ordinary user, given read access to PSOs and BitLocker records (DELEGATED_READS).
+    AUDIT := Person(AUDIT_USER, "holyaudit reader", SERVICE_OU),
+)
+
+MIS_ONLY_LEAVER = ("white.y", 20)
+"""In the MIS leavers export, left 20 days ago, with no account in the directory."""
+
+
+@dataclass(frozen=True)
+class Computer:
+    name: str
+    ou: str
+    enabled: bool = True
+    recovery_keys: int = 0
+    """msFVE-RecoveryInformation objects (BitLocker keys escrowed) under the computer."""
+
+
+COMPUTERS = (
+    Computer("HW-LT-01", LAPTOPS_OU, recovery_keys=1),  # laptop, key escrowed
+    Computer("HW-LT-02", LAPTOPS_OU, recovery_keys=2),  # laptop, two volumes' keys escrowed
+    Computer("HW-LT-03", LAPTOPS_OU),  # laptop, no key
+    Computer("HW-LT-04", LAPTOPS_OU, enabled=False),  # disabled laptop, no key: out of scope
+    Computer("HW-DT-01", DESKTOPS_OU),  # desktop, no key: not a laptop
+)
+
+
+@dataclass(frozen=True)
+class Pso:
+    name: str
+    precedence: int
+    min_length: int
+    complexity: bool
+    applies_to: str
+
+
+PSOS = (
+    Pso("PSO-Supply-Teachers", 10, min_length=4, complexity=False, applies_to="Supply Teachers"),  # too short
+    Pso("PSO-Staff", 20, min_length=8, complexity=True, applies_to="Staff"),  # compliant
+)
+
+MSFVE_RECOVERY_INFORMATION = "ea715d30-8f53-40d0-bd1e-6109186d782c"
+"""schemaIDGUID of the msFVE-RecoveryInformation class."""
+DELEGATED_READS = {
+    # Only Domain Admins may read PSOs by default; a PSO has nothing secret in it.
+    "CN=Password Settings Container,CN=System": "(A;CI;RPLCLO;;;{sid})",
+    # BitLocker records are hidden from users by default. Inherited onto those records only; the recovery
+    # password itself stays unreadable (a confidential attribute needs the control-access right too).
+    COMPUTERS_OU: f"(OA;CIIO;RPLCLO;;{MSFVE_RECOVERY_INFORMATION};{{sid}})",
+}
+"""What the school delegates to svc-audit (by DN relative to the domain's), as ACEs in SDDL."""
+
+DOMAIN_SETTINGS = {"minPwdLength": 8, "pwdProperties": 0, "forceLogoff": 0}
+"""Long enough, complexity off (fails), sessions end when logon hours expire."""
+
+
+def person_dn(dc: SambaDC, person: Person) -> str:
+    return f"CN={person.name},{person.ou},{dc.base_dn}"
+
+
+def group_dn(dc: SambaDC, group: str) -> str:
+    return f"CN={group},{GROUPS_OU},{dc.base_dn}"
+
+
+def computer_dn(dc: SambaDC, computer: Computer) -> str:
+    return f"CN={computer.name},{computer.ou},{dc.base_dn}"
+
+
+def pso_dn(dc: SambaDC, pso: Pso) -> str:
+    return f"CN={pso.name},CN=Password Settings Container,CN=System,{dc.base_dn}"
+
+
+def leaving_text(person: Person, today: dt.date) -> str | None:
+    if isinstance(person.leaving, int):
+        return (today - dt.timedelta(days=person.leaving)).strftime("%d/%m/%Y")
+    return person.leaving
+
+
+def nt_time(moment: dt.datetime) -> int:
+    """100-nanosecond intervals since 1601-01-01 UTC, as Active Directory stores times."""
+    return (moment - dt.datetime(1601, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1) * 10

@@ -1,0 +1,61 @@
+"""What each directory rule should conclude about the seeded estate, read from the rule files' semantics.
+
+Rule id -> {object id: status}, for every object in the rule's scope (objects a scope leaves out are absent).
+Object ids follow the demo snapshot: a user's sAMAccountName, a computer's name (without the $), a PSO's name
+and the domain's DNS name. The statuses hold for an as-of time on the seeding day (Europe/London) or up to
+four days after it: on the fifth day after seeding, owen.n's removal falls due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from estate import PEOPLE
+
+from holyaudit.models import Status
+
+PASS, FAIL, ERROR, NOT_APPLICABLE = Status.PASS, Status.FAIL, Status.ERROR, Status.NOT_APPLICABLE
+
+DOMAIN_ID = "holywell.test"
+DNS_ACCOUNT = "dns-dc1"
+"""Made by provisioning (named after the DC) even with no DNS server; enabled, like Administrator."""
+ENABLED_USERS = ("Administrator", DNS_ACCOUNT, *(person.sam for person in PEOPLE if person.enabled))
+"""Every enabled user account in the domain: Guest and krbtgt are disabled by provisioning."""
+CURFEWED = ("bloggs.j", "smith.a", "jones.b", "davies.c", "williams.d", "evans.e", "green.f", "hill.k", "morgan.l")
+CURFEWED += ("owen.n", "quinn.p", "roberts.r", "brown.a")
+"""Enabled staff (through the Staff group, nested included) and pupils (by OU)."""
+
+
+def _all(ids: Iterable[str], status: Status) -> dict[str, Status]:
+    return dict.fromkeys(ids, status)
+
+
+EXPECTED: dict[str, dict[str, Status]] = {
+    "password-minimum-length": {DOMAIN_ID: PASS},  # 8
+    "password-complexity": {DOMAIN_ID: FAIL},  # pwdProperties 0
+    "force-logoff-enabled": {DOMAIN_ID: PASS},  # forceLogoff 0
+    "fine-grained-password-minimum": {"PSO-Supply-Teachers": FAIL, "PSO-Staff": PASS},
+    "password-not-required": {**_all(ENABLED_USERS, PASS), "exams": FAIL},
+    "generic-password-age": {"office": FAIL, "library": FAIL, "reception": PASS, "exams": PASS},
+    "temporary-password-changed": {"evans.e": FAIL, "green.f": PASS},
+    "leaver-accounts-disabled": {
+        "parker.l": PASS,
+        "king.m": FAIL,
+        "owen.n": NOT_APPLICABLE,
+        "quinn.p": FAIL,
+        "roberts.r": ERROR,  # 'TBC' is no date
+    },
+    "dormant-accounts": {
+        **_all(ENABLED_USERS, PASS),
+        "Administrator": NOT_APPLICABLE,
+        DNS_ACCOUNT: NOT_APPLICABLE,
+        "davies.c": FAIL,
+        "williams.d": FAIL,
+    },
+    "logon-hours-curfew": {
+        **_all(CURFEWED, PASS),
+        "smith.a": FAIL,  # until 20:00 under BST
+        "jones.b": FAIL,  # no restriction
+    },
+    "bitlocker-key-escrowed": {"HW-LT-01": PASS, "HW-LT-02": PASS, "HW-LT-03": FAIL},
+}

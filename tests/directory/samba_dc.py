@@ -1,0 +1,232 @@
+"""A real Samba 4 Active Directory domain controller on loopback, for the directory tests.
+
+Provisioning takes about 4 s, so one provisioned domain is kept as a template (in the user's cache folder,
+keyed by the Samba version and the provisioning options) and copied for each run, which takes a fraction of
+a second. Each run makes its own certificate authority with trustme: the DC's certificate names 127.0.0.1,
+localhost and dc1.holywell.test, because the certificate Samba generates names only the machine's host name.
+
+Only one DC can listen on 127.0.0.1:389/636/88/445/3268 at a time: whoever calls ``start`` calls ``stop``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ldap3
+import trustme
+
+REALM = "HOLYWELL.TEST"
+NETBIOS = "HOLYWELL"
+ADMIN_PASSWORD = "Holywell-Admin-2024!"
+SYSTEM_PYTHON = "/usr/bin/python3"
+"""Debian's python3-samba bindings belong to the system interpreter, not to the project's venv."""
+
+SAMBA_RUNTIME_LIMIT_SECONDS = 3600
+"""Samba ends itself after this long, so a test run killed before ``stop`` leaves no DC behind for good."""
+
+_SBIN = "/usr/sbin:/sbin"
+
+
+def samba_program(name: str) -> str | None:
+    """Where a Samba program is installed (``samba`` lives in /usr/sbin, often not on a user's PATH)."""
+    return shutil.which(name) or shutil.which(name, path=_SBIN)
+
+
+def _provision_options(targetdir: Path) -> list[str]:
+    return [
+        "domain",
+        "provision",
+        f"--targetdir={targetdir}",
+        f"--realm={REALM}",
+        f"--domain={NETBIOS}",
+        "--server-role=dc",
+        # A fixed name, so the DC (DC1$) and its DNS account (dns-dc1) do not depend on this machine's name.
+        "--host-name=dc1",
+        "--dns-backend=NONE",
+        f"--adminpass={ADMIN_PASSWORD}",
+        "--option=bind interfaces only=yes",
+        "--option=interfaces=lo",
+        # Extended attributes in a tdb, so no filesystem xattr support (or root) is needed for sysvol.
+        f"--option=posix:eadb={targetdir / 'eadb.tdb'}",
+        "--host-ip=127.0.0.1",
+    ]
+
+
+@dataclass
+class SambaDC:
+    """One Samba AD DC in ``workdir``, listening for LDAPS on ``host``:``port``."""
+
+    workdir: Path
+    host: str = "127.0.0.1"
+    port: int = 636
+    realm: str = REALM
+    netbios: str = NETBIOS
+    base_dn: str = "DC=holywell,DC=test"
+    admin_password: str = ADMIN_PASSWORD
+    ca_file: Path = field(init=False)
+    untrusted_ca_file: Path = field(init=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.ca_file = self.workdir / "tls" / "ca.pem"
+        self.untrusted_ca_file = self.workdir / "tls" / "untrusted-ca.pem"
+
+    @property
+    def dns_domain(self) -> str:
+        return self.realm.lower()
+
+    @property
+    def smb_conf(self) -> Path:
+        return self.workdir / "etc" / "smb.conf"
+
+    @property
+    def sam_ldb(self) -> Path:
+        return self.workdir / "private" / "sam.ldb"
+
+    @property
+    def log_file(self) -> Path:
+        return self.workdir / "samba.log"
+
+    def provision(self) -> None:
+        """Copy a provisioned domain into ``workdir`` (provisioning the template first if needed) and give it TLS."""
+        template = _template()
+        shutil.copytree(template, self.workdir, symlinks=True, dirs_exist_ok=True)
+        conf = self.smb_conf.read_text().replace(str(template), str(self.workdir))
+        self.smb_conf.write_text(conf.replace("[global]\n", "[global]\n" + self._tls_options(), 1))
+
+    def _tls_options(self) -> str:
+        tls = self.workdir / "tls"
+        tls.mkdir(mode=0o700, exist_ok=True)
+        ca = trustme.CA(organization_name="Holywell test CA")
+        cert = ca.issue_cert("127.0.0.1", "localhost", f"dc1.{self.dns_domain}")
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        cert.cert_chain_pems[0].write_to_path(str(tls / "dc.pem"))
+        cert.private_key_pem.write_to_path(str(tls / "dc-key.pem"))
+        (tls / "dc-key.pem").chmod(0o600)  # Samba refuses a private key others can read
+        trustme.CA(organization_name="Somebody else's CA").cert_pem.write_to_path(str(self.untrusted_ca_file))
+        return (
+            "\ttls enabled = yes\n"
+            f"\ttls keyfile = {tls / 'dc-key.pem'}\n"
+            f"\ttls certfile = {tls / 'dc.pem'}\n"
+            f"\ttls cafile = {self.ca_file}\n"
+        )
+
+    def start(self, timeout: float = 30) -> None:
+        """Run Samba in the foreground of its own process group and wait until LDAPS accepts connections."""
+        if _port_open(self.host, self.port):
+            raise RuntimeError(f"something already listens on {self.host}:{self.port}; is another Samba DC running?")
+        samba = samba_program("samba")
+        if samba is None:
+            raise RuntimeError("samba is not installed (run scripts/bootstrap as root)")
+        with self.log_file.open("ab") as log:
+            self._process = subprocess.Popen(
+                [samba, "-s", str(self.smb_conf), "-i", f"--maximum-runtime={SAMBA_RUNTIME_LIMIT_SECONDS}"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while not _port_open(self.host, self.port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                state = "exited before listening" if self._process.poll() is not None else "did not listen"
+                self.stop()
+                raise RuntimeError(
+                    f"samba {state} on {self.host}:{self.port} within {timeout:g} s; "
+                    f"last lines of {self.log_file}:\n{self.log_tail()}"
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """End Samba and every process it started (they share its process group)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            os.killpg(process.pid, 15)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.wait(timeout=5)
+        # Children outlive a root process that died first; the group id is still theirs.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 9)
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_file.exists():
+            return "(no log)"
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+    def server(self, ca_file: Path | None = None) -> ldap3.Server:
+        tls = ldap3.Tls(ca_certs_file=str(ca_file or self.ca_file), validate=ssl.CERT_REQUIRED)
+        return ldap3.Server(self.host, port=self.port, use_ssl=True, tls=tls, get_info=ldap3.NONE, connect_timeout=10)
+
+    def connection(self, user: str, password: str) -> ldap3.Connection:
+        """A simple bind over LDAPS, checking the DC's certificate against ``ca_file``."""
+        return ldap3.Connection(self.server(), user=user, password=password, auto_bind=True, raise_exceptions=True)
+
+    def admin_connection(self) -> ldap3.Connection:
+        """The domain Administrator over LDAPS: for seeding and checks, never for what holyaudit does."""
+        return self.connection(f"Administrator@{self.dns_domain}", self.admin_password)
+
+    def samba_tool(self, *args: str) -> str:
+        """Run samba-tool against this DC's own database (as an administrator on the DC would)."""
+        local = ["-s", str(self.smb_conf), "-H", str(self.sam_ldb)]
+        result = subprocess.run(
+            [samba_program("samba-tool") or "samba-tool", *args, *local], capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"samba-tool {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    def highest_committed_usn(self) -> int:
+        with self.admin_connection() as conn:
+            conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["highestCommittedUSN"])
+            return int(conn.entries[0].highestCommittedUSN.value)
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _template() -> Path:
+    """A provisioned domain, made once per Samba version and set of options and then reused."""
+    samba_tool = samba_program("samba-tool")
+    if samba_tool is None:
+        raise RuntimeError("samba-tool is not installed (run scripts/bootstrap as root)")
+    version = subprocess.run([samba_tool, "--version"], capture_output=True, text=True, check=True).stdout
+    key = hashlib.sha256((version + "\n".join(_provision_options(Path("TARGET")))).encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "holyaudit"
+    template = cache / f"samba-dc-{key}"
+    if template.is_dir():
+        return template
+    cache.mkdir(parents=True, exist_ok=True)
+    # Provision into a scratch folder and rename it into place, so a half-made template is never reused.
+    scratch = Path(tempfile.mkdtemp(prefix="samba-dc-", dir=cache))
+    result = subprocess.run([samba_tool, *_provision_options(scratch)], capture_output=True, text=True)
+    if result.returncode != 0:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise RuntimeError(f"samba-tool domain provision failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    # The template's own paths are rewritten in each copy's smb.conf; give it its final name first.
+    conf = scratch / "etc" / "smb.conf"
+    conf.write_text(conf.read_text().replace(str(scratch), str(template)))
+    try:
+        scratch.rename(template)
+    except OSError:  # another run finished the same template first
+        shutil.rmtree(scratch, ignore_errors=True)
+    return template

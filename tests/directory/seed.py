@@ -1,0 +1,231 @@
+"""Writes the estate (estate.py) into a running Samba DC, and the files holyaudit is given: the MIS leavers
+export and a config file for the DC.
+
+Most of it goes over LDAP as the domain Administrator. What Samba keeps every LDAP client from writing
+(creation times, password times, when pwdLastSet was set to 0) is backdated through Samba's own modules by
+backdate.py; the reads delegated to svc-audit are set with samba-tool dsacl, as an administrator would.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import ldap3
+import yaml
+from estate import (
+    AUDIT,
+    AUDIT_PASSWORD,
+    AUDIT_USER,
+    COMPUTERS,
+    DELEGATED_READS,
+    DISABLED,
+    DOMAIN_SETTINGS,
+    GENERIC_OU,
+    GROUPS,
+    LAPTOPS_OU,
+    LEAVING_DATE_ATTRIBUTE,
+    LONDON,
+    MIS_ONLY_LEAVER,
+    OUS,
+    PASSWORD,
+    PEOPLE,
+    PSOS,
+    PUPILS_OU,
+    WORKSTATION,
+    Computer,
+    Person,
+    Pso,
+    computer_dn,
+    group_dn,
+    leaving_text,
+    nt_time,
+    person_dn,
+    pso_dn,
+)
+from ldap3.protocol.formatters.formatters import format_sid
+from samba_dc import SYSTEM_PYTHON, SambaDC
+
+
+def seed(dc: SambaDC, now: dt.datetime) -> None:
+    """Write the estate into a freshly provisioned DC, and the MIS leavers export next to it."""
+    base = dc.base_dn
+    today = now.astimezone(LONDON).date()
+    with dc.admin_connection() as conn:
+        conn.modify(base, {name: [(ldap3.MODIFY_REPLACE, [value])] for name, value in DOMAIN_SETTINGS.items()})
+        for ou in OUS:
+            conn.add(f"{ou},{base}", "organizationalUnit")
+        for group in GROUPS:
+            conn.add(group_dn(dc, group), "group", {"sAMAccountName": group})
+        for person in PEOPLE:
+            conn.add(person_dn(dc, person), ["top", "person", "organizationalPerson", "user"], _user(dc, person, today))
+        for group, subgroups in GROUPS.items():
+            members = [group_dn(dc, sub) for sub in subgroups]
+            members += [person_dn(dc, p) for p in PEOPLE if group in p.groups]
+            if members:
+                conn.modify(group_dn(dc, group), {"member": [(ldap3.MODIFY_ADD, members)]})
+        for person in PEOPLE:
+            changes = {}
+            if person.disabled_in_seeding:
+                changes["userAccountControl"] = person.uac | DISABLED
+            if person.must_change_days_ago is not None:
+                changes["pwdLastSet"] = 0
+            if person.last_logon_days_ago is not None:  # administrators may write it, as in Windows
+                changes["lastLogonTimestamp"] = nt_time(now - dt.timedelta(days=person.last_logon_days_ago))
+            if changes:
+                conn.modify(person_dn(dc, person), {k: [(ldap3.MODIFY_REPLACE, [v])] for k, v in changes.items()})
+        for pso in PSOS:
+            conn.add(pso_dn(dc, pso), "msDS-PasswordSettings", _pso(dc, pso))
+        for computer in COMPUTERS:
+            _add_computer(conn, dc, computer)
+        conn.search(person_dn(dc, AUDIT), "(objectClass=user)", ldap3.BASE, attributes=["objectSid"])
+        audit_sid = format_sid(conn.entries[0].objectSid.raw_values[0])
+    _delegate_reads(dc, audit_sid)
+    _backdate(dc, now)
+    # svc-audit logs on once, as before any real audit: Samba writes lastLogonTimestamp on a first logon,
+    # which would otherwise move highestCommittedUSN in the middle of a test that checks holyaudit writes nothing.
+    dc.connection(f"{AUDIT_USER}@{dc.dns_domain}", AUDIT_PASSWORD).unbind()
+    write_leavers_csv(leavers_csv(dc), today)
+
+
+def _user(dc: SambaDC, person: Person, today: dt.date) -> dict[str, Any]:
+    given, _, surname = person.name.partition(" ")
+    attributes: dict[str, Any] = {
+        "sAMAccountName": person.sam,
+        "userPrincipalName": f"{person.sam}@{dc.dns_domain}",
+        "displayName": person.name,
+        "givenName": given,
+        "unicodePwd": f'"{AUDIT_PASSWORD if person.sam == AUDIT_USER else PASSWORD}"'.encode("utf-16-le"),
+        "userAccountControl": person.uac,
+    }
+    if surname:
+        attributes["sn"] = surname
+    if person.hours is not None:
+        attributes["logonHours"] = person.hours
+    if (leaving := leaving_text(person, today)) is not None:
+        attributes[LEAVING_DATE_ATTRIBUTE] = leaving
+    return attributes
+
+
+def _pso(dc: SambaDC, pso: Pso) -> dict[str, Any]:
+    day, minutes_30 = -864_000_000_000, -18_000_000_000  # negative 100-ns intervals, as AD stores durations
+    return {
+        "msDS-PasswordSettingsPrecedence": pso.precedence,
+        "msDS-PasswordReversibleEncryptionEnabled": "FALSE",
+        "msDS-PasswordHistoryLength": 12,
+        "msDS-PasswordComplexityEnabled": "TRUE" if pso.complexity else "FALSE",
+        "msDS-MinimumPasswordLength": pso.min_length,
+        "msDS-MinimumPasswordAge": day,
+        "msDS-MaximumPasswordAge": 42 * day,
+        "msDS-LockoutThreshold": 10,
+        "msDS-LockoutObservationWindow": minutes_30,
+        "msDS-LockoutDuration": minutes_30,
+        "msDS-PSOAppliesTo": group_dn(dc, pso.applies_to),
+    }
+
+
+def _add_computer(conn: ldap3.Connection, dc: SambaDC, computer: Computer) -> None:
+    dn = computer_dn(dc, computer)
+    conn.add(
+        dn,
+        ["top", "person", "organizationalPerson", "user", "computer"],
+        {
+            "sAMAccountName": f"{computer.name}$",
+            # Added over LDAP so it can be enabled; `samba-tool computer create` makes disabled accounts.
+            "userAccountControl": WORKSTATION | (0 if computer.enabled else DISABLED),
+            "dNSHostName": f"{computer.name.lower()}.{dc.dns_domain}",
+            "operatingSystem": "Windows 11 Education",
+            "operatingSystemVersion": "10.0 (22631)",
+        },
+    )
+    for volume in range(computer.recovery_keys):
+        key_id = uuid.uuid5(uuid.NAMESPACE_DNS, f"{computer.name}-{volume}")
+        conn.add(
+            f"CN=2024-09-02T08:00:0{volume}-00:00{{{str(key_id).upper()}}},{dn}",
+            "msFVE-RecoveryInformation",
+            {
+                "msFVE-RecoveryGuid": key_id.bytes_le,
+                "msFVE-VolumeGuid": uuid.uuid5(key_id, "volume").bytes_le,
+                "msFVE-RecoveryPassword": "-".join(f"{(key_id.int >> (16 * i)) % 65536 * 11:06d}" for i in range(8)),
+            },
+        )
+
+
+def _delegate_reads(dc: SambaDC, sid: str) -> None:
+    for dn, ace in DELEGATED_READS.items():
+        dc.samba_tool("dsacl", "set", f"--objectdn={dn},{dc.base_dn}", f"--sddl={ace.format(sid=sid)}")
+
+
+def _backdate(dc: SambaDC, now: dt.datetime) -> None:
+    """What Samba keeps clients from writing, written through its own modules with system python3."""
+    changes = []
+    for person in PEOPLE:
+        change: dict[str, Any] = {}
+        if person.created_days_ago is not None:
+            created = now - dt.timedelta(days=person.created_days_ago)
+            change["whenCreated"] = created.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S.0Z")
+        if person.pwd_set_days_ago is not None:
+            change["pwdLastSet"] = nt_time(now - dt.timedelta(days=person.pwd_set_days_ago))
+        if person.must_change_days_ago:
+            change["changed"] = {"pwdLastSet": nt_time(now - dt.timedelta(days=person.must_change_days_ago))}
+        if change:
+            changes.append({"dn": person_dn(dc, person), **change})
+    script = Path(__file__).with_name("backdate.py")
+    result = subprocess.run(
+        [SYSTEM_PYTHON, str(script), str(dc.smb_conf), str(dc.sam_ldb)],
+        input=json.dumps(changes),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"backdating in sam.ldb failed:\n{result.stderr[-3000:]}")
+
+
+def leavers_csv(dc: SambaDC) -> Path:
+    return dc.workdir / "mis" / "leavers.csv"
+
+
+def write_leavers_csv(path: Path, today: dt.date) -> None:
+    """The MIS leavers export: the leavers with a date in the directory (same dates), and one with no account."""
+    rows = [(p.sam, leaving_text(p, today)) for p in PEOPLE if isinstance(p.leaving, int)]
+    sam, days = MIS_ONLY_LEAVER
+    rows.append((sam, (today - dt.timedelta(days=days)).strftime("%d/%m/%Y")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["Username", "Leaving Date"])
+        writer.writerows(rows)
+
+
+def write_config(dc: SambaDC, path: Path, **directory: Any) -> Path:
+    """A holyaudit config file for this DC; ``directory`` overrides keys of its directory section."""
+    base = dc.base_dn
+    settings = {
+        "site": {"name": "Holywell Primary School (Samba test DC)", "timezone": "Europe/London"},
+        "directory": {
+            "server": dc.host,
+            "port": dc.port,
+            "transport": "ldaps",
+            "ca_file": str(dc.ca_file),
+            "auth": "simple",
+            "bind_user": f"{AUDIT_USER}@{dc.dns_domain}",
+            "timeout_seconds": 10,
+            "leaving_date": {"attribute": LEAVING_DATE_ATTRIBUTE},
+            "categories": {
+                "staff": {"groups": ["Staff"]},
+                "pupil": {"ous": [f"{PUPILS_OU},{base}"]},
+                "generic": {"ous": [f"{GENERIC_OU},{base}"], "groups": ["Generic Accounts"]},
+                "laptop": {"ous": [f"{LAPTOPS_OU},{base}"]},
+                "builtin": {"name_pattern": "^(Administrator|Guest|krbtgt)$"},
+            },
+            **directory,
+        },
+        "mis": {"leavers_csv": str(leavers_csv(dc))},
+    }
+    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return path
