@@ -77,6 +77,7 @@ class User(FactRecord):
         default=None, description="lastLogonTimestamp; None when the account has never logged on."
     )
     created: dt.datetime | None = None
+    account_expires: dt.datetime | None = Field(default=None, description="accountExpires; None when it never expires.")
     groups: list[str] = Field(default_factory=list, description="Group names, nested membership included.")
     logon_hours: str | None = Field(
         default=None,

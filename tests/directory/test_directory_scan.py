@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from estate import AUDIT_PASSWORD, MIS_ONLY_LEAVER
+from estate import AUDIT_PASSWORD, MIS_ONLY_LEAVER, PASSWORD
 from expected import EXPECTED
 from seed import write_config
 
@@ -174,3 +174,20 @@ def test_as_of_five_days_later_makes_the_enabled_leaver_overdue(run_cli, config,
     later = (seeded_at + dt.timedelta(days=5)).isoformat()
     _, report = scan_json(run_cli, config, "--as-of", later)
     assert statuses(report, "leaver-accounts-disabled")["owen.n"] == "FAIL"
+
+
+def test_an_account_that_cannot_see_password_policies_gets_error_not_none(run_cli, samba_dc, tmp_path, monkeypatch):
+    """Without delegated read access the container is hidden; 'no policies found' must not pass for 'none'."""
+    config = write_config(samba_dc, tmp_path / "plainuser.yaml", bind_user="jones.b@holywell.test")
+    monkeypatch.setenv("HOLYAUDIT_LDAP_PASSWORD", PASSWORD)
+    result = run_cli(
+        "scan", "--config", str(config), "--format", "json",
+        "--only", "fine-grained-password-minimum", "--only", "password-minimum-length",
+    )  # fmt: skip
+    findings = {f["rule_id"]: f for f in json.loads(result.out)["findings"]}
+    assert findings["fine-grained-password-minimum"]["status"] == "ERROR"
+    assert "grant it read access to the Password Settings Container" in json.dumps(
+        findings["fine-grained-password-minimum"]
+    )
+    assert findings["password-minimum-length"]["status"] == "PASS"
+    assert result.code == 4

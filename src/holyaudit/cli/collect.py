@@ -9,6 +9,7 @@ import typer
 
 from holyaudit.cli.common import ConfigOption, InsecureOption, collect_live_facts, now, write_atomically
 from holyaudit.cli.console import stderr_console
+from holyaudit.collectors.live import all_fields
 from holyaudit.collectors.snapshot import dump_snapshot
 from holyaudit.config import DEFAULT_TIMEZONE, load_settings
 from holyaudit.errors import ExitCode
@@ -23,7 +24,7 @@ def collect(
 ) -> int:
     """Collect every fact set the configured sources provide into a snapshot file; exit 4 if any failed."""
     settings = load_settings(config)
-    facts = collect_live_facts(settings, frozenset(FACT_SETS), insecure_skip_tls_verify)
+    facts = collect_live_facts(settings, all_fields(FACT_SETS), insecure_skip_tls_verify)
     text = dump_snapshot(
         list(facts.values()),
         site=settings.site.name,

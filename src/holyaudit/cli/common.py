@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +14,7 @@ import typer
 
 from holyaudit.cli.console import stderr_console
 from holyaudit.collectors.ldap.connection import TlsPolicy
-from holyaudit.collectors.live import collect, plan, with_mis_leavers
+from holyaudit.collectors.live import collect, plan, with_mis_leavers, with_mis_needs
 from holyaudit.config import Settings, load_settings
 from holyaudit.engine.loader import Catalogue, Profile, find_profile, load_catalogue, load_profile
 from holyaudit.errors import UsageError
@@ -48,7 +49,7 @@ def now() -> dt.datetime:
 
 
 def collect_live_facts(
-    settings: Settings, needed: frozenset[str], insecure_skip_tls_verify: bool
+    settings: Settings, needs: Mapping[str, frozenset[str]], insecure_skip_tls_verify: bool
 ) -> dict[str, FactSet]:
     """Facts from the sources the config enables; a source that fails is recorded, not fatal."""
     err = stderr_console()
@@ -67,7 +68,7 @@ def collect_live_facts(
     def warn(message: str) -> None:
         err.print(f"warning: {printable(message)}")
 
-    return with_mis_leavers(collect(planned, needed, now, warn), settings, warn)
+    return with_mis_leavers(collect(planned, with_mis_needs(needs, settings), now, warn), settings, warn)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def scan(
         loaded = load_snapshot(demo_path() if demo else snapshot)  # type: ignore[arg-type]
         facts, snapshot_tz, default_as_of = loaded.fact_sets, loaded.timezone, loaded.collected_at
     else:
-        facts = collect_live_facts(setup.settings, frozenset(r.spec.facts for r in selected), insecure_skip_tls_verify)
+        facts = collect_live_facts(setup.settings, rule_needs(selected), insecure_skip_tls_verify)
         snapshot_tz, default_as_of = None, now()
     tz = zone(setup.settings.site.timezone or snapshot_tz or DEFAULT_TIMEZONE)
     when = parse_as_of(as_of, tz) if as_of else default_as_of
@@ -108,6 +108,14 @@ def select_rules(profile: Profile, only: list[str], tags: list[str]) -> list[Bou
         if not chosen:
             raise UsageError(f"--tag: no rule in profile {profile.name!r} carries {', '.join(map(repr, tags))}")
     return chosen
+
+
+def rule_needs(rules: list[BoundRule]) -> dict[str, frozenset[str]]:
+    """Per fact set, the fields the selected rules read: all a collector has to fetch."""
+    needs: dict[str, frozenset[str]] = {}
+    for rule in rules:
+        needs[rule.spec.facts] = needs.get(rule.spec.facts, frozenset()) | rule.fields()
+    return needs
 
 
 def exit_code(result: AuditResult, fail_on: Severity) -> ExitCode:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 
 from holyaudit.facts import FactSet
 
@@ -18,5 +19,8 @@ class Collector(ABC):
     name: str
 
     @abstractmethod
-    def collect(self, fact_sets: frozenset[str]) -> list[FactSet]:
-        """Collect the named fact sets (only those the selected rules read)."""
+    def collect(self, needs: Mapping[str, frozenset[str]]) -> list[FactSet]:
+        """Collect the named fact sets, reading at least the named fields of each (what the rules read).
+
+        Fields that were not asked for may be left at their defaults: nothing reads them.
+        """

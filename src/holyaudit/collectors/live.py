@@ -8,7 +8,7 @@ still audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from holyaudit.collectors import mis
@@ -19,7 +19,7 @@ from holyaudit.collectors.ldap.collector import DirectoryCollector
 from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
 from holyaudit.config import Settings
 from holyaudit.errors import CollectorError
-from holyaudit.facts import FactSet
+from holyaudit.facts import FACT_SETS, FactSet
 
 LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
@@ -51,12 +51,20 @@ def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -
     return planned
 
 
+def all_fields(names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Every field of the named fact sets: what a snapshot collects."""
+    return {name: frozenset(FACT_SETS[name].model_fields) for name in names}
+
+
 def collect(
-    planned: list[Planned], needed: frozenset[str], clock: Callable[[], dt.datetime], warn: Callable[[str], None]
+    planned: list[Planned],
+    needs: Mapping[str, frozenset[str]],
+    clock: Callable[[], dt.datetime],
+    warn: Callable[[str], None],
 ) -> dict[str, FactSet]:
     facts: dict[str, FactSet] = {}
     for item in planned:
-        wanted = needed & item.provides
+        wanted = {name: fields for name, fields in needs.items() if name in item.provides}
         if not wanted:
             continue
         try:
@@ -67,6 +75,18 @@ def collect(
             for name in wanted:
                 facts[name] = FactSet(name=name, source=item.source, collected_at=clock(), error=str(exc))
     return facts
+
+
+MIS_MATCH_FIELDS = {"sAMAccountName": "id", "userPrincipalName": "upn", "employeeID": "employee_id"}
+
+
+def with_mis_needs(needs: Mapping[str, frozenset[str]], settings: Settings) -> dict[str, frozenset[str]]:
+    """Users' needs plus the field the MIS export is matched on, when leaving dates are wanted."""
+    result = dict(needs)
+    users = needs.get("directory.users", frozenset())
+    if settings.mis is not None and "leaving_date" in users:
+        result["directory.users"] = users | {MIS_MATCH_FIELDS[settings.mis.match_on]}
+    return result
 
 
 def with_mis_leavers(facts: dict[str, FactSet], settings: Settings, warn: Callable[[str], None]) -> dict[str, FactSet]:

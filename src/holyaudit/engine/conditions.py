@@ -119,6 +119,10 @@ class Leaf:
     def describe(self) -> str:
         return self._description
 
+    def fields(self) -> set[str]:
+        """The record's top-level fields this condition reads (what a collector must fetch)."""
+        return {self.attr.split(".")[0], *([self.days_after.split(".")[0]] if self.days_after else [])}
+
     @cached_property
     def _description(self) -> str:  # a bound leaf never changes, and failures describe it once per object
         if not self.op.takes_value:
@@ -162,6 +166,9 @@ class AllOf:
     def bind(self, params: Mapping[str, Any]) -> AllOf:
         return AllOf(tuple(c.bind(params) for c in self.children))
 
+    def fields(self) -> set[str]:
+        return {f for c in self.children for f in c.fields()}
+
     def describe(self) -> str:
         return " and ".join(_wrap(c) for c in self.children)
 
@@ -176,6 +183,9 @@ class AnyOf:
 
     def bind(self, params: Mapping[str, Any]) -> AnyOf:
         return AnyOf(tuple(c.bind(params) for c in self.children))
+
+    def fields(self) -> set[str]:
+        return {f for c in self.children for f in c.fields()}
 
     def describe(self) -> str:
         return " or ".join(_wrap(c) for c in self.children)
@@ -208,6 +218,9 @@ class Not:
     def bind(self, params: Mapping[str, Any]) -> Not:
         return Not(self.child.bind(params))
 
+    def fields(self) -> set[str]:
+        return self.child.fields()
+
     def describe(self) -> str:
         return f"not {_wrap(self.child)}"
 
@@ -233,6 +246,9 @@ class Quantifier:
     check: Condition
     where: Condition | None = None
     allow_empty: bool = False
+
+    def fields(self) -> set[str]:
+        return {self.path.split(".")[0]}  # the whole list is fetched; its elements' fields come with it
 
     def bind(self, params: Mapping[str, Any]) -> Quantifier:
         where = self.where.bind(params) if self.where is not None else None

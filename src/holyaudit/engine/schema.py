@@ -177,3 +177,8 @@ class BoundRule:
     @property
     def spec(self) -> RuleSpec:
         return self.rule.spec
+
+    def fields(self) -> frozenset[str]:
+        """Every top-level field of the fact record this rule reads, scope and exemptions included."""
+        parts = [self.condition, *([self.scope] if self.scope else []), *(e.when for e in self.exemptions)]
+        return frozenset({"id", *(f for part in parts for f in part.fields())})

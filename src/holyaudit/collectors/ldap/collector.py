@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ldap3
@@ -18,21 +18,61 @@ from ldap3.utils.conv import escape_filter_chars
 from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.interface import Collector
 from holyaudit.collectors.ldap import values
-from holyaudit.collectors.ldap.connection import Entry, TlsPolicy, endpoint, open_connection, paged_search, read_base
+from holyaudit.collectors.ldap.connection import (
+    DirectoryError,
+    Entry,
+    TlsPolicy,
+    endpoint,
+    open_connection,
+    paged_search,
+    read_base,
+)
 from holyaudit.config import DirectorySettings, Selector
-from holyaudit.facts import Computer, Domain, FactSet, PasswordPolicy, User
+from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
 
 PROVIDES = frozenset({"directory.domain", "directory.password_policies", "directory.users", "directory.computers"})
 
 _DOMAIN_ATTRS = ["minPwdLength", "pwdProperties", "maxPwdAge", "lockoutThreshold", "pwdHistoryLength", "forceLogoff"]
-_USER_ATTRS = [
-    "sAMAccountName", "displayName", "userAccountControl", "pwdLastSet", "lastLogonTimestamp", "whenCreated",
-    "memberOf", "logonHours", "replPropertyMetaData", "userPrincipalName", "employeeID",
-]  # fmt: skip
-_COMPUTER_ATTRS = [
-    "cn", "dNSHostName", "userAccountControl", "operatingSystem", "operatingSystemVersion", "lastLogonTimestamp",
-    "memberOf",
-]  # fmt: skip
+_USER_FIELDS: dict[str, tuple[str, ...]] = {
+    "display_name": ("displayName",),
+    "upn": ("userPrincipalName",),
+    "employee_id": ("employeeID",),
+    "categories": ("memberOf",),
+    "groups": ("memberOf",),
+    "enabled": ("userAccountControl",),
+    "uac": ("userAccountControl",),
+    "pwd_last_set": ("pwdLastSet",),
+    "must_change_password": ("pwdLastSet",),
+    "must_change_since": ("pwdLastSet", "replPropertyMetaData", "whenCreated"),
+    "last_logon": ("lastLogonTimestamp",),
+    "created": ("whenCreated",),
+    "account_expires": ("accountExpires",),
+    "logon_hours": ("logonHours",),
+    "disabled_at": ("userAccountControl", "replPropertyMetaData"),
+}
+"""The LDAP attributes each user field is made from: a scan asks only for those its rules read."""
+_COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "dns_host_name": ("dNSHostName",),
+    "categories": ("memberOf",),
+    "enabled": ("userAccountControl",),
+    "operating_system": ("operatingSystem",),
+    "os_version": ("operatingSystemVersion",),
+    "last_logon": ("lastLogonTimestamp",),
+}
+
+
+def attributes_for(fields: Iterable[str], table: dict[str, tuple[str, ...]], always: str) -> list[str]:
+    return sorted({always, *(a for f in fields for a in table.get(f, ()))})
+
+
+def only(fields: frozenset[str], data: dict[str, object]) -> dict[str, object]:
+    """A record's values limited to the fields that were asked for (the others were not read)."""
+    kept = {k: v for k, v in data.items() if k in fields or k in ("id", "dn", "ou")}
+    unreadable = data.get("unreadable") or {}
+    kept["unreadable"] = {k: v for k, v in unreadable.items() if k in fields}  # type: ignore[attr-defined]
+    return kept
+
+
 _PSO_ATTRS = [
     "cn", "msDS-PasswordSettingsPrecedence", "msDS-MinimumPasswordLength", "msDS-PasswordComplexityEnabled",
     "msDS-PSOAppliesTo",
@@ -100,8 +140,8 @@ class DirectoryCollector(Collector):
         self.tls = tls
         self.clock = clock
 
-    def collect(self, fact_sets: frozenset[str]) -> list[FactSet]:
-        wanted = fact_sets & PROVIDES
+    def collect(self, needs: Mapping[str, frozenset[str]]) -> list[FactSet]:
+        wanted = {name: fields for name, fields in needs.items() if name in PROVIDES}
         if not wanted:
             return []
         connection = open_connection(self.settings, self.password, self.tls)
@@ -128,25 +168,33 @@ class _Reader:
     def _search(self, search_filter: str, attributes: list[str], base: str | None = None) -> Iterable[Entry]:
         return paged_search(self.connection, base or self.base, search_filter, attributes, self.settings.page_size)
 
-    def _fact_set(self, name: str, records: list) -> FactSet:  # type: ignore[type-arg]
+    def _fact_set(self, name: str, records: Sequence[FactRecord]) -> FactSet:
         return FactSet(name=name, source=self.source, collected_at=self.clock(), records=tuple(records))
 
-    def read(self, wanted: frozenset[str]) -> list[FactSet]:
+    def read(self, needs: Mapping[str, frozenset[str]]) -> list[FactSet]:
         result = []
-        if "directory.domain" in wanted:
+        if "directory.domain" in needs:
             result.append(self._fact_set("directory.domain", [self._domain()]))
-        users: list[User] = []
+        user_fields = needs.get("directory.users", frozenset())
+        if "directory.password_policies" in needs:
+            user_fields |= {"groups"}  # to resolve which users each policy governs
+        computer_fields = needs.get("directory.computers", frozenset())
         groups = Groups({}, {})
-        if wanted & {"directory.users", "directory.password_policies", "directory.computers"}:
+        if {"categories", "groups"} & (user_fields | computer_fields):
             groups = self._groups()
-        if wanted & {"directory.users", "directory.password_policies"}:
-            users = self._users(groups)
-        if "directory.users" in wanted:
+        users = self._users(groups, user_fields) if user_fields else []
+        if "directory.users" in needs:
             result.append(self._fact_set("directory.users", users))
-        if "directory.password_policies" in wanted:
-            result.append(self._fact_set("directory.password_policies", self._password_policies(groups, users)))
-        if "directory.computers" in wanted:
-            result.append(self._fact_set("directory.computers", self._computers(groups)))
+        if "directory.password_policies" in needs:
+            try:
+                policies = self._fact_set("directory.password_policies", self._password_policies(groups, users))
+            except DirectoryError as exc:  # only this set is lost; the rest of the directory was read
+                policies = FactSet(
+                    name="directory.password_policies", source=self.source, collected_at=self.clock(), error=str(exc)
+                )
+            result.append(policies)
+        if "directory.computers" in needs:
+            result.append(self._fact_set("directory.computers", self._computers(groups, computer_fields)))
         return result
 
     def _domain(self) -> Domain:
@@ -188,20 +236,24 @@ class _Reader:
         found = list(self._search(f"(lDAPDisplayName={escape_filter_chars(config.attribute)})", ["cn"], self.schema))
         return None if found else f"attribute {config.attribute} is not in the directory schema"
 
-    def _users(self, groups: Groups) -> list[User]:
-        leaving = self.settings.leaving_date
-        attributes = [*_USER_ATTRS, *([leaving.attribute] if leaving else [])]
-        missing_attribute = self._leaving_date_problem()
-        users = []
-        for dn, raw in self._search("(&(objectCategory=person)(objectClass=user))", attributes):
-            users.append(self._user(dn, raw, groups, missing_attribute))
-        return users
+    def _users(self, groups: Groups, fields: frozenset[str]) -> list[User]:
+        leaving = self.settings.leaving_date if "leaving_date" in fields else None
+        attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
+        missing_attribute = self._leaving_date_problem() if leaving else None
+        return [
+            User.model_validate(only(fields, self._user(dn, raw, groups, missing_attribute)))
+            for dn, raw in self._search("(&(objectCategory=person)(objectClass=user))", attributes)
+        ]
 
-    def _user(self, dn: str, raw: dict[str, list[bytes]], groups: Groups, missing_attribute: str | None) -> User:
+    def _user(
+        self, dn: str, raw: dict[str, list[bytes]], groups: Groups, missing_attribute: str | None
+    ) -> dict[str, object]:
+        """Every user field that the attributes read can give; the caller keeps the ones asked for."""
         name = values.text(_first(raw, "sAMAccountName") or dn.encode())
         unreadable: dict[str, str] = {}
-        uac = int(_first(raw, "userAccountControl") or b"0")
-        enabled = not uac & values.UAC_ACCOUNTDISABLE
+        uac_raw = _first(raw, "userAccountControl")
+        uac = int(uac_raw) if uac_raw is not None else None
+        enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
         member_of = groups.closure(values.text(v) for v in raw.get("memberOf", []))
         meta = _first(raw, "replPropertyMetaData")
         changed: dict[int, dt.datetime] = {}
@@ -220,32 +272,33 @@ class _Reader:
         if must_change:
             must_change_since = changed.get(values.ATTID_PWD_LAST_SET, created)
         disabled_at = None
-        if not enabled:
+        if enabled is False:
             disabled_at = changed.get(values.ATTID_USER_ACCOUNT_CONTROL)
             if disabled_at is None:
                 unreadable["disabled_at"] = reason or "no change time for userAccountControl"
         leaving_date = self._leaving_date(raw, missing_attribute, unreadable)
-        return User(
-            id=name,
-            dn=dn,
-            ou=parent_dn(dn),
-            display_name=values.text(v) if (v := _first(raw, "displayName")) else None,
-            upn=values.text(v) if (v := _first(raw, "userPrincipalName")) else None,
-            employee_id=values.text(v) if (v := _first(raw, "employeeID")) else None,
-            categories=categories(self.settings.categories, name, dn, member_of),
-            enabled=enabled,
-            uac=uac,
-            pwd_last_set=None if must_change or pwd_raw is None else values.filetime(pwd_raw),
-            must_change_password=must_change,
-            must_change_since=must_change_since,
-            last_logon=values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
-            created=created,
-            groups=member_of,
-            logon_hours=values.logon_hours(_first(raw, "logonHours")),
-            leaving_date=leaving_date,
-            disabled_at=disabled_at,
-            unreadable=unreadable,
-        )
+        return {
+            "id": name,
+            "dn": dn,
+            "ou": parent_dn(dn),
+            "display_name": values.text(v) if (v := _first(raw, "displayName")) else None,
+            "upn": values.text(v) if (v := _first(raw, "userPrincipalName")) else None,
+            "employee_id": values.text(v) if (v := _first(raw, "employeeID")) else None,
+            "categories": categories(self.settings.categories, name, dn, member_of),
+            "enabled": enabled,
+            "uac": uac,
+            "pwd_last_set": None if must_change or pwd_raw is None else values.filetime(pwd_raw),
+            "must_change_password": must_change,
+            "must_change_since": must_change_since,
+            "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
+            "created": created,
+            "account_expires": values.filetime(v) if (v := _first(raw, "accountExpires")) else None,
+            "groups": member_of,
+            "logon_hours": values.logon_hours(_first(raw, "logonHours")),
+            "leaving_date": leaving_date,
+            "disabled_at": disabled_at,
+            "unreadable": unreadable,
+        }
 
     def _leaving_date(
         self, raw: dict[str, list[bytes]], missing: str | None, unreadable: dict[str, str]
@@ -270,9 +323,21 @@ class _Reader:
 
     def _password_policies(self, groups: Groups, users: list[User]) -> list[PasswordPolicy]:
         container = f"CN=Password Settings Container,CN=System,{self.base}"
+        # An account that may not see the container would find no policies at all, which reads like "none":
+        # reading the container itself first tells the two apart.
+        if not self.connection.search(container, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["1.1"]):
+            raise DirectoryError(
+                f"cannot read {container} ({(self.connection.result or {}).get('description', 'no answer')}): "
+                "grant the audit account read access to it (docs/directory.md)"
+            )
         by_dn = {_norm_dn(u.dn or ""): u for u in users}
+        hidden = "not readable by the audit account: grant it read access to the Password Settings Container"
         policies = []
-        for dn, raw in self._search("(objectClass=msDS-PasswordSettings)", _PSO_ATTRS, container):
+        # (objectClass=*) matches every entry, even one whose attributes the account may not read, so a policy
+        # the account cannot read still shows up (as unreadable) instead of silently not existing.
+        for dn, raw in self._search("(objectClass=*)", _PSO_ATTRS, container):
+            if _norm_dn(dn) == _norm_dn(container):
+                continue
             targets = [values.text(v) for v in raw.get("msDS-PSOAppliesTo", [])]
             governs: set[str] = set()
             for target in targets:
@@ -283,38 +348,40 @@ class _Reader:
                     name = groups.names[key].casefold()
                     governs.update(u.id for u in users if name in {g.casefold() for g in u.groups})
             complexity = _first(raw, "msDS-PasswordComplexityEnabled")
+            min_length = _first(raw, "msDS-MinimumPasswordLength")
             policies.append(
                 PasswordPolicy(
-                    id=values.text(_first(raw, "cn") or dn.encode()),
+                    id=values.text(_first(raw, "cn") or dn.split(",", 1)[0].split("=", 1)[-1].encode()),
                     precedence=int(v) if (v := _first(raw, "msDS-PasswordSettingsPrecedence")) else None,
-                    min_length=int(v) if (v := _first(raw, "msDS-MinimumPasswordLength")) else None,
+                    min_length=int(min_length) if min_length is not None else None,
                     complexity=None if complexity is None else complexity.upper() == b"TRUE",
                     applies_to=sorted(groups.names.get(_norm_dn(t), t) for t in targets),
                     governs=sorted(governs),
+                    unreadable={"min_length": hidden, "complexity": hidden} if min_length is None else {},
                 )
             )
         return policies
 
-    def _computers(self, groups: Groups) -> list[Computer]:
-        escrowed = {
-            _norm_dn(parent_dn(dn)) for dn, _ in self._search("(objectClass=msFVE-RecoveryInformation)", ["1.1"])
-        }
+    def _computers(self, groups: Groups, fields: frozenset[str]) -> list[Computer]:
+        escrowed: set[str] = set()
+        if "bitlocker_key_escrowed" in fields:
+            found = self._search("(objectClass=msFVE-RecoveryInformation)", ["1.1"])
+            escrowed = {_norm_dn(parent_dn(dn)) for dn, _ in found}
         computers = []
-        for dn, raw in self._search("(objectClass=computer)", _COMPUTER_ATTRS):
+        for dn, raw in self._search("(objectClass=computer)", attributes_for(fields, _COMPUTER_FIELDS, "cn")):
             name = values.text(_first(raw, "cn") or dn.encode())
-            uac = int(_first(raw, "userAccountControl") or b"0")
+            uac = _first(raw, "userAccountControl")
             member_of = groups.closure(values.text(v) for v in raw.get("memberOf", []))
-            computers.append(
-                Computer(
-                    id=name,
-                    dns_host_name=values.text(v) if (v := _first(raw, "dNSHostName")) else None,
-                    ou=parent_dn(dn),
-                    categories=categories(self.settings.categories, name, dn, member_of),
-                    enabled=not uac & values.UAC_ACCOUNTDISABLE,
-                    operating_system=values.text(v) if (v := _first(raw, "operatingSystem")) else None,
-                    os_version=values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
-                    last_logon=values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
-                    bitlocker_key_escrowed=_norm_dn(dn) in escrowed,
-                )
-            )
+            data: dict[str, object] = {
+                "id": name,
+                "dns_host_name": values.text(v) if (v := _first(raw, "dNSHostName")) else None,
+                "ou": parent_dn(dn),
+                "categories": categories(self.settings.categories, name, dn, member_of),
+                "enabled": None if uac is None else not int(uac) & values.UAC_ACCOUNTDISABLE,
+                "operating_system": values.text(v) if (v := _first(raw, "operatingSystem")) else None,
+                "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
+                "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
+                "bitlocker_key_escrowed": _norm_dn(dn) in escrowed,
+            }
+            computers.append(Computer.model_validate(only(fields, data)))
         return computers
