@@ -64,6 +64,9 @@ class DirectorySettings(_Strict):
     transport: Literal["ldaps", "starttls", "plain"] = "ldaps"
     ca_file: Path | None = Field(default=None, description="CA bundle that signed the DC's certificate.")
     auth: Literal["simple", "ntlm", "kerberos"] = "simple"
+    kerberos_host: str | None = Field(
+        default=None, description="auth: kerberos: the host in the DC's principal, ldap/<host>. Default: server."
+    )
     bind_user: str | None = Field(default=None, description="UPN, DOMAIN\\user or DN; not used with kerberos.")
     password_file: Path | None = Field(default=None, description="File holding the bind password (mode 0600).")
     base_dn: str | None = Field(default=None, description="Default: the rootDSE's defaultNamingContext.")

@@ -1,12 +1,15 @@
 """The real Samba AD DC the directory tests run against: provisioned, started and seeded once per test run.
 
-A machine without Samba fails these tests rather than skipping them: a green run must mean the directory code
-was tested. ``scripts/bootstrap`` (as root) installs what they need.
+A machine without Samba (or, for the Kerberos tests, kinit and the gssapi package) fails these tests rather than
+skipping them: a green run must mean the directory code was tested. ``scripts/bootstrap`` (as root) installs what
+they need.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from estate import LONDON
-from samba_dc import SYSTEM_PYTHON, SambaDC, samba_program
+from estate import AUDIT_PASSWORD, AUDIT_USER, LONDON
+from samba_dc import SYSTEM_PYTHON, KerberosFiles, SambaDC, samba_program
 from seed import seed
 
 
@@ -70,3 +73,31 @@ def samba_dc(tmp_path_factory: pytest.TempPathFactory, seeded_at: dt.datetime) -
         yield dc
     finally:
         dc.stop()
+
+
+def _missing_kerberos() -> list[str]:
+    missing = [] if shutil.which("kinit") else ["kinit (Debian's krb5-user)"]
+    if importlib.util.find_spec("gssapi") is None:
+        missing.append("the gssapi package (pip install -e '.[kerberos]')")
+    return missing
+
+
+@pytest.fixture
+def kerberos_env(samba_dc: SambaDC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KerberosFiles:
+    """KRB5_CONFIG for the test DC's realm and KRB5CCNAME naming this test's own credential cache, still empty."""
+    if missing := _missing_kerberos():
+        pytest.fail(f"the Kerberos tests need {' and '.join(missing)}: run scripts/bootstrap (as root)", pytrace=False)
+    files = KerberosFiles(samba_dc.write_krb5_conf(tmp_path / "krb5.conf"), tmp_path / "krb5cc")
+    monkeypatch.setenv("KRB5_CONFIG", str(files.krb5_conf))
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{files.ccache}")
+    # Nor may GSSAPI find initial credentials in a client keytab of this machine's.
+    monkeypatch.setenv("KRB5_CLIENT_KTNAME", str(tmp_path / "no-client.keytab"))
+    monkeypatch.delenv("HOLYAUDIT_LDAP_PASSWORD", raising=False)
+    return files
+
+
+@pytest.fixture
+def kerberos_ticket(samba_dc: SambaDC, kerberos_env: KerberosFiles) -> KerberosFiles:
+    """svc-audit's ticket-granting ticket in this test's credential cache, as after ``kinit svc-audit``."""
+    samba_dc.kinit(AUDIT_USER, AUDIT_PASSWORD, kerberos_env)
+    return kerberos_env

@@ -5,6 +5,9 @@ keyed by the Samba version and the provisioning options) and copied for each run
 a second. Each run makes its own certificate authority with trustme: the DC's certificate names 127.0.0.1,
 localhost and dc1.holywell.test, because the certificate Samba generates names only the machine's host name.
 
+Kerberos works without DNS: ``write_krb5_conf`` names the DC's KDC by address, and ``kinit`` gets a ticket into
+a credential cache of the caller's choosing.
+
 Only one DC can listen on 127.0.0.1:389/636/88/445/3268 at a time: whoever calls ``start`` calls ``stop``.
 """
 
@@ -36,6 +39,10 @@ SAMBA_RUNTIME_LIMIT_SECONDS = 3600
 
 _SBIN = "/usr/sbin:/sbin"
 
+LDAP_OPTIONS = "\tldap server require strong auth = allow_sasl_over_tls\n"
+"""Simple binds still need TLS; this also lets a SASL (Kerberos) bind without signing or sealing through, over
+TLS only: ldap3 asks for no SASL security layer, and Samba otherwise refuses it ("Sign or Seal are required")."""
+
 
 def samba_program(name: str) -> str | None:
     """Where a Samba program is installed (``samba`` lives in /usr/sbin, often not on a user's PATH)."""
@@ -60,6 +67,14 @@ def _provision_options(targetdir: Path) -> list[str]:
         f"--option=posix:eadb={targetdir / 'eadb.tdb'}",
         "--host-ip=127.0.0.1",
     ]
+
+
+@dataclass(frozen=True)
+class KerberosFiles:
+    """A client's Kerberos setup: its krb5.conf and its credential cache (a file)."""
+
+    krb5_conf: Path
+    ccache: Path
 
 
 @dataclass
@@ -102,7 +117,7 @@ class SambaDC:
         template = _template()
         shutil.copytree(template, self.workdir, symlinks=True, dirs_exist_ok=True)
         conf = self.smb_conf.read_text().replace(str(template), str(self.workdir))
-        self.smb_conf.write_text(conf.replace("[global]\n", "[global]\n" + self._tls_options(), 1))
+        self.smb_conf.write_text(conf.replace("[global]\n", "[global]\n" + self._tls_options() + LDAP_OPTIONS, 1))
 
     def _tls_options(self) -> str:
         tls = self.workdir / "tls"
@@ -189,6 +204,37 @@ class SambaDC:
         if result.returncode != 0:
             raise RuntimeError(f"samba-tool {' '.join(args)} failed:\n{result.stderr[-3000:]}")
         return result.stdout
+
+    def write_krb5_conf(self, path: Path) -> Path:
+        """A krb5.conf for this realm that finds the KDC by address and never asks DNS."""
+        path.write_text(
+            "[libdefaults]\n"
+            f"\tdefault_realm = {self.realm}\n"
+            "\tdns_lookup_kdc = false\n"
+            "\tdns_lookup_realm = false\n"
+            "\trdns = false\n"
+            "[realms]\n"
+            f"\t{self.realm} = {{\n\t\tkdc = {self.host}\n\t}}\n"
+            "[domain_realm]\n"
+            f"\t.{self.dns_domain} = {self.realm}\n"
+            f"\t{self.dns_domain} = {self.realm}\n"
+        )
+        return path
+
+    def kinit(self, user: str, password: str, files: KerberosFiles) -> None:
+        """Put ``user``'s ticket-granting ticket in ``files.ccache``; kinit reads the password from standard input."""
+        kinit = shutil.which("kinit")
+        if kinit is None:
+            raise RuntimeError("kinit is not installed (krb5-user; run scripts/bootstrap as root)")
+        result = subprocess.run(
+            [kinit, f"{user}@{self.realm}"],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            env={**os.environ, "KRB5_CONFIG": str(files.krb5_conf), "KRB5CCNAME": f"FILE:{files.ccache}"},
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"kinit {user}@{self.realm} failed:\n{result.stderr[-2000:]}")
 
     def highest_committed_usn(self) -> int:
         with self.admin_connection() as conn:

@@ -2,8 +2,9 @@
 
 TLS certificates are validated (CA file from the config, else the system's CAs) unless the user passes
 ``--insecure-skip-tls-verify``, which the CLI warns about on every run. A password is never sent over
-unencrypted LDAP unless the config says ``allow_insecure_plaintext: true``. Every failure becomes a
-``DirectoryError`` whose message says what to do, and never contains the password.
+unencrypted LDAP unless the config says ``allow_insecure_plaintext: true``. ``auth: kerberos`` binds with the
+current Kerberos ticket through the optional ``gssapi`` package. Every failure becomes a ``DirectoryError``
+whose message says what to do, and never contains the password.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ldap3
 from ldap3.core import exceptions as ldap_errors
@@ -20,6 +21,9 @@ from ldap3.core import exceptions as ldap_errors
 from holyaudit.collectors.credentials import CredentialError, Secret
 from holyaudit.config import DirectorySettings
 from holyaudit.errors import CollectorError
+
+if TYPE_CHECKING:
+    from gssapi.raw.misc import GSSError
 
 PAGED_RESULTS = "1.2.840.113556.1.4.319"
 Entry = tuple[str, dict[str, list[bytes]]]
@@ -66,7 +70,13 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
     )
     options: dict[str, Any] = {}
     if settings.auth == "kerberos":
-        options = {"authentication": ldap3.SASL, "sasl_mechanism": ldap3.KERBEROS}
+        _require_gssapi()
+        options = {
+            "authentication": ldap3.SASL,
+            "sasl_mechanism": ldap3.KERBEROS,
+            # ldap3 asks for the ticket of ldap/<this host>: a DC reached by address is still named in Kerberos.
+            "sasl_credentials": (settings.kerberos_host or settings.server,),
+        }
     else:
         if not settings.bind_user or password is None:
             raise CredentialError("directory.bind_user and a password are needed for simple and ntlm binds")
@@ -88,7 +98,7 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
         connection.open()
         if settings.transport == "starttls" and not connection.start_tls():
             raise DirectoryError(f"{where}: the server refused StartTLS ({_result(connection)})")
-        if not connection.bind():
+        if not _bind(connection, settings, where):
             raise DirectoryError(_bind_failure(connection, settings, where))
     except ldap_errors.LDAPSocketOpenError as exc:
         raise DirectoryError(_socket_failure(exc, settings, where)) from None
@@ -104,6 +114,44 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
     return connection
 
 
+def _require_gssapi() -> None:
+    try:
+        import gssapi  # noqa: F401 - ldap3 imports it only once the bind has begun
+    except ImportError:
+        raise CredentialError(
+            "directory.auth: kerberos needs the gssapi package: install holyaudit[kerberos] "
+            "(pip install 'holyaudit[kerberos]'; building it needs the Kerberos headers, e.g. Debian's libkrb5-dev)"
+        ) from None
+
+
+def _bind(connection: ldap3.Connection, settings: DirectorySettings, where: str) -> bool:
+    """Bind; GSSAPI's own errors from a Kerberos bind (no ticket, unknown service) become DirectoryErrors."""
+    if settings.auth != "kerberos":
+        return bool(connection.bind())
+    from gssapi.raw.exceptions import ExpiredCredentialsError, MissingCredentialsError
+    from gssapi.raw.misc import GSSError
+
+    try:
+        return bool(connection.bind())
+    except (MissingCredentialsError, ExpiredCredentialsError) as exc:
+        raise DirectoryError(
+            f"{where}: no valid Kerberos ticket ({_gss_reason(exc)}); run kinit as the audit account first"
+        ) from None
+    except GSSError as exc:
+        reason = _gss_reason(exc)
+        if "not found in Kerberos database" in reason:
+            reason += (
+                f" (asked for ldap/{settings.kerberos_host or settings.server}; set directory.kerberos_host to "
+                "the domain controller's host name)"
+            )
+        raise DirectoryError(f"{where}: Kerberos bind failed: {reason}") from None
+
+
+def _gss_reason(exc: GSSError) -> str:
+    """The Kerberos library's own words (the minor status), on one line."""
+    return "; ".join(exc.get_all_statuses(exc.min_code, False)) or str(exc)
+
+
 def _result(connection: ldap3.Connection) -> str:
     result = connection.result or {}
     return f"{result.get('description', 'no answer')}: {result.get('message', '')}".rstrip(": ")
@@ -115,6 +163,16 @@ def _bind_failure(connection: ldap3.Connection, settings: DirectorySettings, whe
     who = settings.bind_user or "the Kerberos principal"
     if code == 49:
         return f"{where}: bind as {who} failed: invalid credentials (check the user and the password source)"
+    if code == 8 and settings.auth == "kerberos":
+        fix = (
+            "use ldaps or starttls"
+            if settings.transport == "plain"
+            else "on Samba, set 'ldap server require strong auth = allow_sasl_over_tls'"
+        )
+        return (
+            f"{where}: Kerberos bind refused: the server wants a SASL security layer (signing or sealing), which "
+            f"ldap3 does not offer; {fix}"
+        )
     if code == 8:
         return f"{where}: bind as {who} refused: the server requires a stronger authentication (use ldaps or starttls)"
     if settings.auth == "ntlm" and code is None:
