@@ -50,6 +50,7 @@ class ObjectResult(BaseModel):
     observed: dict[str, Any] = Field(default_factory=dict)
     expected: str
     reason: str | None = None
+    context: dict[str, Any] = Field(default_factory=dict, description="Values that identify the object; not judged.")
 
 
 class Finding(BaseModel):

@@ -13,13 +13,13 @@ def needs_for(*rule_ids: str) -> dict[str, frozenset[str]]:
 
 def test_curfew_needs_only_logon_hours_enabled_and_categories():
     assert needs_for("logon-hours-curfew") == {
-        "directory.users": frozenset({"id", "enabled", "categories", "logon_hours"})
+        "directory.users": frozenset({"id", "display_name", "enabled", "categories", "logon_hours"})
     }
 
 
 def test_leaver_rule_needs_the_dates_and_the_account_state():
     assert needs_for("leaver-accounts-disabled") == {
-        "directory.users": frozenset({"id", "in_directory", "enabled", "leaving_date", "disabled_at"})
+        "directory.users": frozenset({"id", "display_name", "in_directory", "enabled", "leaving_date", "disabled_at"})
     }
 
 

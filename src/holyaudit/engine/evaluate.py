@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from holyaudit.engine.conditions import Observed, Outcome
+from holyaudit.engine.conditions import Observed, Outcome, Unreadable, read_path
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.schema import BoundRule
 from holyaudit.facts import FactRecord, FactSet
@@ -51,6 +51,12 @@ def evaluate_object(
 ) -> ObjectResult | None:
     """One object's result, or None when the rule's scope leaves it out."""
     seen = Observed()
+    context = Observed()
+    for path in rule.spec.context:
+        try:
+            context.record(path, read_path(record, path))
+        except Unreadable:
+            continue  # shown only to identify the object; the judged values carry their own reasons
     expected = expected or rule.condition.describe()
 
     def result(status: Status, reason: str | None) -> ObjectResult:
@@ -61,6 +67,7 @@ def evaluate_object(
             observed=seen.values,
             expected=expected,
             reason=reason,
+            context=context.values,
         )
 
     if record.error:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from holyaudit.engine.parse import ParseState, parse_condition
+from holyaudit.engine.parse import ParseState, attr_exists, parse_condition
 from holyaudit.engine.schema import BoundRule, Exemption, ProfileSpec, Rule, RuleSpec, check_param
 from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.facts import FACT_SETS
@@ -76,6 +76,11 @@ def load_rule(path: Path) -> Rule:
         if spec.scope is not None
         else None
     )
+    for index, shown in enumerate(spec.context):
+        if not attr_exists(record_type, shown):
+            state.problem(
+                position_of(data, ("context", index)), f"context: {record_type.kind} facts have no attribute {shown!r}"
+            )
     exemptions = []
     raw_exemptions = data.get("not_applicable")
     for index, exemption in enumerate(spec.not_applicable):

@@ -172,9 +172,13 @@ def _parse_leaf(raw: PosDict, record_type: type[FactRecord], state: ParseState, 
     return leaf
 
 
+def attr_exists(record_type: type[FactRecord], path: Any) -> bool:
+    return isinstance(path, str) and _attr_type(record_type, path) is not None
+
+
 def _check_attr(raw: PosDict, key: str, record_type: type[FactRecord], state: ParseState, where: str) -> bool:
     path = raw[key]
-    if not isinstance(path, str) or _attr_type(record_type, path) is None:
+    if not attr_exists(record_type, path):
         known = ", ".join(name for name in record_type.model_fields if name not in ("unreadable", "error"))
         state.problem(
             raw.value_pos[key],

@@ -82,6 +82,10 @@ class RuleSpec(_Strict):
         default_factory=list, description="Exemptions, tried in order; one mapping or a list of them."
     )
     condition: Any
+    context: list[str] = Field(
+        default_factory=list,
+        description="Fields shown beside each object's result to identify it (not judged), e.g. display_name.",
+    )
     rationale: str = Field(min_length=1)
     remediation: str = Field(min_length=1)
 
@@ -181,4 +185,5 @@ class BoundRule:
     def fields(self) -> frozenset[str]:
         """Every top-level field of the fact record this rule reads, scope and exemptions included."""
         parts = [self.condition, *([self.scope] if self.scope else []), *(e.when for e in self.exemptions)]
-        return frozenset({"id", *(f for part in parts for f in part.fields())})
+        shown = (path.split(".")[0] for path in self.spec.context)
+        return frozenset({"id", *shown, *(f for part in parts for f in part.fields())})

@@ -109,7 +109,14 @@ def _object_line(obj: ObjectResult) -> Text:
     line.append(f" {STATUS_WORD[obj.status]}", style=STATUS_STYLE[obj.status])
     if obj.reason:
         line.append(f": {printable(obj.reason)}")
+    if obj.context:
+        shown = "; ".join(f"{key}: {printable(_context_value(value))}" for key, value in obj.context.items())
+        line.append(f" [{shown}]", style="dim")
     return line
+
+
+def _context_value(value: object) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _summary(result: AuditResult) -> Text:
