@@ -135,8 +135,26 @@ def load_settings(path: Path | None) -> Settings:
             problems.append(problem_at(path, data, f"profile: {missing}", ("profile",)))
         if problems:
             raise InvalidInputError(problems)
-        settings = settings.model_copy(update={"rules": rules, "profile": profile})
+        settings = settings.model_copy(
+            update={"rules": rules, "profile": profile, **_files_relative_to(base, settings)}
+        )
     return _with_environment(settings)
+
+
+def _files_relative_to(base: Path, settings: Settings) -> dict[str, object]:
+    """The config's file paths (CA, password file, MIS export) taken relative to the config file's folder."""
+
+    def anchored(path: Path | None) -> Path | None:
+        return base / path if path is not None and not path.is_absolute() else path
+
+    update: dict[str, object] = {}
+    if (directory := settings.directory) is not None:
+        update["directory"] = directory.model_copy(
+            update={"ca_file": anchored(directory.ca_file), "password_file": anchored(directory.password_file)}
+        )
+    if (mis := settings.mis) is not None:
+        update["mis"] = mis.model_copy(update={"leavers_csv": anchored(mis.leavers_csv)})
+    return update
 
 
 def _missing_profile(name_or_path: str) -> str | None:
