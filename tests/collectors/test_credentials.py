@@ -49,22 +49,3 @@ def test_secret_hides_itself():
     assert "hunter2" not in str(secret)
     assert "hunter2" not in f"{secret}"
     assert secret.reveal() == "hunter2"
-
-
-def test_config_file_paths_are_relative_to_the_config_file(tmp_path: Path):
-    from holyaudit.config import load_settings
-
-    site = tmp_path / "site"
-    site.mkdir()
-    config = site / "holyaudit.yaml"
-    config.write_text(
-        "directory:\n  server: dc1.school.test\n  ca_file: ca.pem\n  password_file: secrets/ldap\n"
-        "mis:\n  leavers_csv: exports/leavers.csv\n",
-        encoding="utf-8",
-    )
-    settings = load_settings(config)
-    assert settings.directory is not None
-    assert settings.mis is not None
-    assert settings.directory.ca_file == site / "ca.pem"
-    assert settings.directory.password_file == site / "secrets" / "ldap"
-    assert settings.mis.leavers_csv == site / "exports" / "leavers.csv"
