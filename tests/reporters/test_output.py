@@ -128,3 +128,9 @@ def test_every_output_format_has_a_reporter():
 
     for fmt in OutputFormat:
         assert isinstance(reporter_for(fmt), Reporter)
+
+
+def test_output_to_a_device_writes_through_it_and_leaves_it_a_device(run_cli, estate):
+    result = run_cli(*estate, "--format", "json", "--output", "/dev/null")
+    assert result.code == 1
+    assert Path("/dev/null").is_char_device()

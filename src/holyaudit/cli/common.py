@@ -86,7 +86,15 @@ def load_setup(config: Path | None, profile: str | None, rules: list[Path] | Non
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename, so readers never see half a report."""
+    """Write via a temporary file in the same folder and rename, so readers never see half a report.
+
+    A target that exists and is not a regular file (``/dev/null``, a named pipe) is written in place: renaming
+    over it would replace the device or pipe with a file.
+    """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

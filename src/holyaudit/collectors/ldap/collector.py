@@ -61,6 +61,9 @@ _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+_CHANGE_TIMES = frozenset({values.ATTID_USER_ACCOUNT_CONTROL, values.ATTID_PWD_LAST_SET})
+
+
 def attributes_for(fields: Iterable[str], table: dict[str, tuple[str, ...]], always: str) -> list[str]:
     return sorted({always, *(a for f in fields for a in table.get(f, ()))})
 
@@ -261,7 +264,7 @@ class _Reader:
             reason = "replPropertyMetaData was not returned (the bind account may not be allowed to read it)"
         else:
             try:
-                changed = values.repl_change_times(meta)
+                changed = values.repl_change_times(meta, _CHANGE_TIMES)
                 reason = ""
             except ValueError as exc:
                 reason = str(exc)

@@ -75,7 +75,7 @@ _META_HEADER = struct.Struct("<IIII")
 _META_ENTRY = struct.Struct("<IIQ16sqq")
 
 
-def repl_change_times(raw: bytes) -> dict[int, dt.datetime]:
+def repl_change_times(raw: bytes, wanted: frozenset[int] | None = None) -> dict[int, dt.datetime]:
     """Originating change time per attribute id, from a replPropertyMetaData blob.
 
     Layout: u32 version (1), u32 reserved, u32 count, u32 reserved, then ``count`` 48-byte entries of
@@ -88,7 +88,7 @@ def repl_change_times(raw: bytes) -> dict[int, dt.datetime]:
     if version != 1 or len(raw) != _META_HEADER.size + count * _META_ENTRY.size:
         raise ValueError(f"unexpected replPropertyMetaData (version {version}, {count} entries, {len(raw)} bytes)")
     times = {}
-    for index in range(count):
-        attid, _, changed, _, _, _ = _META_ENTRY.unpack_from(raw, _META_HEADER.size + index * _META_ENTRY.size)
-        times[attid] = dstime(changed)
+    for attid, _, changed, _, _, _ in _META_ENTRY.iter_unpack(raw[_META_HEADER.size :]):
+        if wanted is None or attid in wanted:
+            times[attid] = dstime(changed)
     return times
