@@ -270,7 +270,7 @@ class _Reader:
                 reason = str(exc)
         pwd_raw = _first(raw, "pwdLastSet")
         must_change = pwd_raw is not None and int(pwd_raw) == 0
-        created = values.generalized_time(_first(raw, "whenCreated") or b"") if _first(raw, "whenCreated") else None
+        created = values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None
         must_change_since = None
         if must_change:
             must_change_since = changed.get(values.ATTID_PWD_LAST_SET, created)
