@@ -176,10 +176,7 @@ def _bind_failure(connection: ldap3.Connection, settings: DirectorySettings, whe
     if code == 8:
         return f"{where}: bind as {who} refused: the server requires a stronger authentication (use ldaps or starttls)"
     if settings.auth == "ntlm" and code is None:
-        return (
-            f"{where}: the server dropped the NTLM bind. Windows domain controllers accept ldap3's NTLM bind; "
-            "Samba does not: use simple over ldaps, or kerberos"
-        )
+        return _ntlm_dropped(where)
     return f"{where}: bind as {who} failed: {_result(connection)}"
 
 
@@ -195,12 +192,16 @@ def _socket_failure(exc: Exception, settings: DirectorySettings, where: str) -> 
     return f"{where}: cannot connect: {text}"
 
 
+def _ntlm_dropped(where: str) -> str:
+    return (
+        f"{where}: the server dropped the NTLM bind. Windows domain controllers accept ldap3's NTLM bind; "
+        "Samba does not: use simple over ldaps, or kerberos"
+    )
+
+
 def _dropped(settings: DirectorySettings, where: str, exc: Exception) -> str:
     if settings.auth == "ntlm":
-        return (
-            f"{where}: the server dropped the NTLM bind. Windows domain controllers accept ldap3's NTLM bind; "
-            "Samba does not: use simple over ldaps, or kerberos"
-        )
+        return _ntlm_dropped(where)
     return f"{where}: the connection was closed by the server ({type(exc).__name__})"
 
 
