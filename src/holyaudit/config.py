@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from holyaudit.engine.loader import DEFAULT_PROFILE, find_profile
 from holyaudit.errors import InvalidInputError, Problem
@@ -91,9 +91,42 @@ class MisSettings(_Strict):
     date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y"])
 
 
+class EndpointSettings(_Strict):
+    """How to reach Windows machines over WinRM, and which ones. The password never lives here."""
+
+    transport: Literal["https", "http"] = Field(
+        default="https",
+        description="https (5986) validates the machine's certificate; http (5985) needs NTLM or "
+        "Kerberos, which encrypt every message.",
+    )
+    port: int | None = Field(default=None, ge=1, le=65535, description="Default 5986 for https, 5985 for http.")
+    auth: Literal["ntlm", "basic", "kerberos"] = "ntlm"
+    user: str | None = Field(default=None, description="DOMAIN\\user or UPN; not used with kerberos.")
+    password_file: Path | None = Field(default=None, description="File holding the password (mode 0600).")
+    ca_file: Path | None = Field(default=None, description="CA bundle that signed the machines' WinRM certificates.")
+    from_directory: bool = Field(default=True, description="Audit the directory's enabled computer accounts.")
+    categories: list[str] = Field(
+        default_factory=list,
+        description="Only directory computers in one of these directory.categories (e.g. laptop). Default: all.",
+    )
+    inventory: Path | None = Field(default=None, description="YAML file of further machines (docs/endpoints.md).")
+    concurrency: int = Field(default=32, ge=1, le=512)
+    deadline_seconds: float = Field(default=60, gt=0, description="Most time spent on one machine.")
+    connect_timeout_seconds: float = Field(default=10, gt=0)
+
+    @model_validator(mode="after")
+    def _no_basic_in_clear(self) -> EndpointSettings:
+        if self.auth == "basic" and self.transport == "http":
+            raise ValueError("auth: basic sends the password readably over http; use transport: https, or ntlm")
+        if self.auth != "kerberos" and not self.user:
+            raise ValueError(f"auth: {self.auth} needs a user (DOMAIN\\user or user@domain)")
+        return self
+
+
 class Settings(_Strict):
     site: SiteSettings = SiteSettings()
     directory: DirectorySettings | None = None
+    endpoints: EndpointSettings | None = None
     mis: MisSettings | None = None
     profile: str = Field(default=DEFAULT_PROFILE, description="Built-in profile name or profile file path.")
     rules: list[Path] = Field(default_factory=list, description="Extra rule folders, relative to this file.")
@@ -151,6 +184,14 @@ def _files_relative_to(base: Path, settings: Settings) -> dict[str, object]:
     if (directory := settings.directory) is not None:
         update["directory"] = directory.model_copy(
             update={"ca_file": anchored(directory.ca_file), "password_file": anchored(directory.password_file)}
+        )
+    if (endpoints := settings.endpoints) is not None:
+        update["endpoints"] = endpoints.model_copy(
+            update={
+                "ca_file": anchored(endpoints.ca_file),
+                "password_file": anchored(endpoints.password_file),
+                "inventory": anchored(endpoints.inventory),
+            }
         )
     if (mis := settings.mis) is not None:
         update["mis"] = mis.model_copy(update={"leavers_csv": anchored(mis.leavers_csv)})

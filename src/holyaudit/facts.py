@@ -146,6 +146,10 @@ class Host(FactRecord):
 
     kind: ClassVar[str] = "host"
     plural: ClassVar[str] = "hosts"
+    address: str | None = Field(default=None, description="The name or address holyaudit connected to.")
+    connection: str | None = Field(
+        default=None, description="How the last attempt to reach it ended: reached, unreachable, auth failed, ..."
+    )
     os: str | None = None
     os_build: str | None = None
     chassis_types: list[int] | None = None

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from holyaudit.cli.console import stderr_console
+from holyaudit.cli.progress import progress_for
 from holyaudit.collectors.ldap.connection import TlsPolicy
 from holyaudit.collectors.live import collect, plan, with_mis_leavers, with_mis_needs
 from holyaudit.config import Settings, load_settings
@@ -58,17 +59,23 @@ def collect_live_facts(
             "warning: --insecure-skip-tls-verify: TLS certificates are NOT checked; anyone on the network path "
             "could read the credentials and forge the answers"
         )
-    planned = plan(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now)
+    progress = progress_for(err)
+    planned = plan(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now, progress)
     if not planned:
         raise UsageError(
-            "no live source is configured: add a 'directory' section to the config file (docs/configuration.md), "
-            "or audit a snapshot with --snapshot FILE, or try --demo"
+            "no live source is configured: add a 'directory' or 'endpoints' section to the config file "
+            "(docs/configuration.md), or audit a snapshot with --snapshot FILE, or try --demo"
         )
 
     def warn(message: str) -> None:
         err.print(f"warning: {printable(message)}")
 
-    return with_mis_leavers(collect(planned, with_mis_needs(needs, settings), now, warn), settings, warn)
+    try:
+        facts = collect(planned, with_mis_needs(needs, settings), now, warn)
+    finally:
+        if progress is not None:
+            progress.stop()
+    return with_mis_leavers(facts, settings, warn)
 
 
 @dataclass(frozen=True)

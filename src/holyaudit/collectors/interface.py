@@ -17,10 +17,15 @@ class Collector(ABC):
     """
 
     name: str
+    inputs: Mapping[str, frozenset[str]] = {}
+    """Fact sets (and their fields) this collector reads from collectors that run before it."""
 
     @abstractmethod
-    def collect(self, needs: Mapping[str, frozenset[str]]) -> list[FactSet]:
+    def collect(
+        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+    ) -> list[FactSet]:
         """Collect the named fact sets, reading at least the named fields of each (what the rules read).
 
-        Fields that were not asked for may be left at their defaults: nothing reads them.
+        Fields that were not asked for may be left at their defaults: nothing reads them. ``inputs`` holds the
+        fact sets named in ``self.inputs``, as collected earlier in the same scan.
         """

@@ -17,11 +17,14 @@ from holyaudit.collectors.interface import Collector
 from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
 from holyaudit.collectors.ldap.collector import DirectoryCollector
 from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
-from holyaudit.config import Settings
+from holyaudit.collectors.winrm.collector import PROVIDES as ENDPOINT_FACT_SETS
+from holyaudit.collectors.winrm.collector import EndpointCollector, Progress
+from holyaudit.config import DEFAULT_TIMEZONE, Settings, zone
 from holyaudit.errors import CollectorError
 from holyaudit.facts import FACT_SETS, FactSet
 
 LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
+WINRM_PASSWORD_ENV = "HOLYAUDIT_WINRM_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,11 @@ class Planned:
     source: str
 
 
-def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -> list[Planned]:
-    """The collectors the config enables. Secrets are looked up here, before anything is contacted."""
+def plan(
+    settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime], progress: Progress | None = None
+) -> list[Planned]:
+    """The collectors the config enables, in the order they run (the directory first: the endpoint collector
+    reads its computer list). Secrets are looked up here, before anything is contacted."""
     planned = []
     if (directory := settings.directory) is not None:
         password = None
@@ -48,6 +54,26 @@ def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -
         planned.append(
             Planned(DirectoryCollector(directory, password, tls, clock), DIRECTORY_FACT_SETS, endpoint(directory))
         )
+    if (endpoints := settings.endpoints) is not None:
+        password = None
+        if endpoints.auth != "kerberos":
+            password = find_secret(
+                SecretSource(
+                    purpose=f"the WinRM user {endpoints.user or ''}".rstrip(),
+                    env_var=WINRM_PASSWORD_ENV,
+                    password_file=endpoints.password_file,
+                    keyring_user=endpoints.user,
+                )
+            )
+        collector = EndpointCollector(
+            endpoints,
+            password,
+            zone(settings.site.timezone or DEFAULT_TIMEZONE),
+            clock,
+            verify_tls=tls.verify,
+            progress=progress,
+        )
+        planned.append(Planned(collector, ENDPOINT_FACT_SETS, collector.source()))
     return planned
 
 
@@ -62,19 +88,32 @@ def collect(
     clock: Callable[[], dt.datetime],
     warn: Callable[[str], None],
 ) -> dict[str, FactSet]:
+    needs = with_collector_inputs(planned, needs)
     facts: dict[str, FactSet] = {}
     for item in planned:
         wanted = {name: fields for name, fields in needs.items() if name in item.provides}
         if not wanted:
             continue
         try:
-            for fact_set in item.collector.collect(wanted):
+            for fact_set in item.collector.collect(
+                wanted, {name: facts[name] for name in item.collector.inputs if name in facts}
+            ):
                 facts[fact_set.name] = fact_set
         except CollectorError as exc:
             warn(f"{item.collector.name}: {exc}")
             for name in wanted:
                 facts[name] = FactSet(name=name, source=item.source, collected_at=clock(), error=str(exc))
     return facts
+
+
+def with_collector_inputs(planned: list[Planned], needs: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """The needs plus what each collector that will run reads from the ones before it."""
+    result = dict(needs)
+    for item in planned:
+        if item.provides & set(needs):
+            for name, fields in item.collector.inputs.items():
+                result[name] = result.get(name, frozenset()) | fields
+    return result
 
 
 MIS_MATCH_FIELDS = {"sAMAccountName": "id", "userPrincipalName": "upn", "employeeID": "employee_id"}

@@ -143,7 +143,9 @@ class DirectoryCollector(Collector):
         self.tls = tls
         self.clock = clock
 
-    def collect(self, needs: Mapping[str, frozenset[str]]) -> list[FactSet]:
+    def collect(
+        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+    ) -> list[FactSet]:
         wanted = {name: fields for name, fields in needs.items() if name in PROVIDES}
         if not wanted:
             return []

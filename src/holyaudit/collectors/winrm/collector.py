@@ -1,0 +1,190 @@
+"""The endpoint collector: what each Windows machine says about itself, over WinRM.
+
+Machines are visited concurrently (``endpoints.concurrency``, default 32), each within its own deadline
+(``endpoints.deadline_seconds``). Every machine ends as reached, unreachable, auth failed, timed out or error;
+one that was not reached is kept as a host record with the reason, so each rule reports ERROR for it, and the
+fact set's source says how many were reached ("212 of 240 machines reached").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.winrm.interpret import host_fields
+from holyaudit.collectors.winrm.probes import probes_for
+from holyaudit.collectors.winrm.session import TIMED_OUT_REASON, Endpoint, Outcome, Reach, Watch, converse
+from holyaudit.collectors.winrm.targets import Target, from_directory, merge, read_inventory
+from holyaudit.config import EndpointSettings
+from holyaudit.errors import CollectorError
+from holyaudit.facts import FactSet, Host
+
+PROVIDES = frozenset({"endpoints.hosts"})
+INPUTS = {"directory.computers": frozenset({"dns_host_name", "enabled", "categories"})}
+"""What the collector reads from the directory collector, when endpoints.from_directory is on."""
+
+
+class Progress(Protocol):
+    """Told how many machines there are, then about each one as its visit ends (from one thread)."""
+
+    def started(self, total: int) -> None: ...
+
+    def finished(self, target: Target, outcome: Outcome) -> None: ...
+
+
+STALLED_SECONDS = 5.0
+"""A machine silent this long for one answer stops counting against endpoints.concurrency."""
+ABANDON_AFTER_CUT_SECONDS = 5.0
+
+
+@dataclass
+class _Visit:
+    target: Target
+    watch: Watch
+    holds_place: bool = True
+    outcome: Outcome | None = None
+
+    def abandoned(self) -> Outcome | None:
+        """A timed-out outcome for a visit whose thread has not ended well after its deadline."""
+        if self.watch.remaining() > -ABANDON_AFTER_CUT_SECONDS:
+            return None
+        return Outcome(reach=Reach.TIMED_OUT, reason=TIMED_OUT_REASON)
+
+
+class EndpointError(CollectorError):
+    """No machine could be chosen to audit (the directory's computer list is unavailable, or empty)."""
+
+
+class EndpointCollector(Collector):
+    name = "endpoints"
+
+    def __init__(
+        self,
+        settings: EndpointSettings,
+        password: Secret | None,
+        zone: ZoneInfo,
+        clock: Callable[[], dt.datetime],
+        *,
+        verify_tls: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.password = password
+        self.zone = zone
+        self.clock = clock
+        self.verify_tls = verify_tls
+        self.progress = progress
+        self.inputs: Mapping[str, frozenset[str]] = INPUTS if settings.from_directory else {}
+
+    def source(self) -> str:
+        return f"WinRM over {self.settings.transport}, port {self._port()}"
+
+    def collect(
+        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+    ) -> list[FactSet]:
+        if "endpoints.hosts" not in needs:
+            return []
+        targets = self.targets(inputs or {})
+        started = self.clock()
+        hosts = self.visit(targets, needs["endpoints.hosts"])
+        reached = Counter(host.connection for host in hosts)
+        summary = f"{reached[Reach.REACHED.value]} of {len(hosts)} machines reached"
+        if others := [f"{count} {reach}" for reach, count in sorted(reached.items()) if reach != Reach.REACHED.value]:
+            summary += f" ({', '.join(others)})"
+        return [
+            FactSet(
+                name="endpoints.hosts", source=f"{self.source()}: {summary}", collected_at=started, records=tuple(hosts)
+            )
+        ]
+
+    def targets(self, inputs: Mapping[str, FactSet]) -> list[Target]:
+        groups: list[list[Target]] = []
+        if self.settings.from_directory:
+            computers = inputs.get("directory.computers")
+            if computers is None or computers.error:
+                reason = computers.error if computers is not None else "no directory is configured"
+                if self.settings.inventory is None:
+                    raise EndpointError(f"cannot list the machines to audit: the directory's computers: {reason}")
+            else:
+                groups.append(from_directory(computers, self.settings.categories))
+        if self.settings.inventory is not None:
+            groups.append(read_inventory(self.settings.inventory))
+        return merge(*groups)
+
+    def visit(self, targets: list[Target], fields: frozenset[str]) -> list[Host]:
+        """Each target's host record, in the targets' order.
+
+        At most ``concurrency`` machines are being talked to at once, but a machine that has waited more than
+        ``STALLED_SECONDS`` for one answer gives up its place (it keeps waiting until its deadline), so dead
+        machines cost about one deadline in all rather than one per ``concurrency`` of them. Deadlines are
+        enforced from this thread; a visit still running a few seconds after its sockets were cut is recorded
+        as timed out and left behind, so the scan always finishes.
+        """
+        probes = probes_for(fields)
+        queue = list(reversed(targets))
+        running: list[_Visit] = []
+        outcomes: dict[str, Outcome] = {}
+        changed = threading.Condition()
+        if self.progress is not None:
+            self.progress.started(len(targets))
+
+        def run(visit: _Visit) -> None:
+            outcome = converse(self._endpoint(visit.target), probes, visit.watch, self.settings.connect_timeout_seconds)
+            with changed:
+                visit.outcome = outcome
+                changed.notify()
+
+        while queue or running:
+            with changed:
+                while queue and sum(v.holds_place for v in running) < self.settings.concurrency:
+                    visit = _Visit(queue.pop(), Watch(self.settings.deadline_seconds))
+                    running.append(visit)
+                    threading.Thread(target=run, args=(visit,), name=f"winrm {visit.target.name}", daemon=True).start()
+                changed.wait(timeout=0.1)
+                for visit in list(running):
+                    outcome = visit.outcome or visit.abandoned()
+                    if outcome is not None:
+                        running.remove(visit)
+                        outcomes[visit.target.name] = outcome
+                        if self.progress is not None:
+                            self.progress.finished(visit.target, outcome)
+                        continue
+                    if visit.watch.remaining() <= 0 and not visit.watch.expired:
+                        visit.watch.cut()
+                    if visit.watch.waited() > STALLED_SECONDS:
+                        visit.holds_place = False
+        return [self._host(target, outcomes[target.name]) for target in targets]
+
+    def _host(self, target: Target, outcome: Outcome) -> Host:
+        base = {
+            "id": target.name,
+            "address": target.address,
+            "categories": list(target.categories),
+            "connection": outcome.reach.value,
+        }
+        if outcome.reach is not Reach.REACHED:
+            return Host.model_validate({**base, "error": f"{outcome.reach.value}: {outcome.reason}"})
+        fields, unreadable = host_fields(outcome.outputs, self.zone)
+        return Host.model_validate({**base, **fields, "unreadable": unreadable})
+
+    def _endpoint(self, target: Target) -> Endpoint:
+        return Endpoint(
+            address=target.address,
+            port=target.port or self._port(),
+            scheme=self.settings.transport,
+            auth=self.settings.auth,
+            user=self.settings.user,
+            password=self.password,
+            ca_file=self.settings.ca_file,
+            verify_tls=self.verify_tls,
+        )
+
+    def _port(self) -> int:
+        return self.settings.port or (5986 if self.settings.transport == "https" else 5985)

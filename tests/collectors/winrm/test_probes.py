@@ -1,0 +1,91 @@
+"""The PowerShell probes: valid PowerShell, read-only by construction, and short enough for cmd.exe."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import tree_sitter_powershell
+from tree_sitter import Language, Node, Parser
+
+from holyaudit.collectors.winrm.probes import MAX_COMMAND_LINE, PROBES, Probe, probes_for
+from holyaudit.facts import Host
+
+PARSER = Parser(Language(tree_sitter_powershell.language()))
+
+READ_ONLY_COMMANDS = {"ConvertTo-Json", "ForEach-Object", "Where-Object", "Select-Object"}
+"""Besides Get-* cmdlets: the only commands a probe may call."""
+READ_ONLY_METHODS = {"GetValue", "GetValueNames", "Translate", "ToUniversalTime", "ToString"}
+"""The only .NET methods a probe may call: none of them changes anything."""
+
+
+def nodes(node: Node, kind: str) -> list[Node]:
+    found = [node] if node.type == kind else []
+    for child in node.children:
+        found += nodes(child, kind)
+    return found
+
+
+def syntax_errors(script: str) -> list[str]:
+    root = PARSER.parse(script.encode("utf-8")).root_node
+    errors = [f"{n.start_point}: {n.text!r}" for n in nodes(root, "ERROR")]
+    return errors + (["missing token"] if root.has_error else [])
+
+
+def test_the_parser_catches_broken_powershell() -> None:
+    assert syntax_errors("$a = @{ x = 1\nfunction ( {")
+    assert not syntax_errors("Get-Item -LiteralPath 'HKLM:\\SOFTWARE' | ConvertTo-Json")
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_each_probe_parses_as_powershell(probe: Probe) -> None:
+    assert syntax_errors(probe.script) == []
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_each_probe_calls_only_reading_commands_and_methods(probe: Probe) -> None:
+    root = PARSER.parse(probe.script.encode("utf-8")).root_node
+    defined = {n.text.decode() for n in nodes(root, "function_name")}
+    assert all(name.startswith(("Get-", "Read-")) for name in defined)
+    commands = {n.text.decode() for n in nodes(root, "command_name")}
+    writers = {c for c in commands - defined - READ_ONLY_COMMANDS if not c.startswith("Get-")}
+    assert writers == set()
+    methods = {
+        member.text.decode()
+        for call in nodes(root, "invokation_expression")
+        if any(child.type == "argument_list" for child in call.children)
+        for member in call.children
+        if member.type == "member_name"
+    }
+    assert methods <= READ_ONLY_METHODS
+    assert "invoke-expression" not in probe.script.lower()
+    assert "iex " not in probe.script.lower()
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_each_probe_command_line_fits_cmd_exe_with_a_quarter_to_spare(probe: Probe) -> None:
+    command, args = probe.command()
+    assert command == "powershell.exe"
+    assert base64.b64decode(args[-1]).decode("utf-16-le") == probe.script
+    assert probe.command_line_length() <= MAX_COMMAND_LINE * 3 // 4
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_each_probe_names_itself_on_its_first_line(probe: Probe) -> None:
+    assert probe.script.splitlines()[0] == f"# holyaudit-probe: {probe.name}"
+
+
+def test_every_host_fact_comes_from_exactly_one_probe() -> None:
+    from_collector = {"id", "unreadable", "error", "address", "connection", "categories"}
+    probed = [field for probe in PROBES for field in probe.fields]
+    assert sorted(probed) == sorted(set(probed))
+    assert set(probed) == set(Host.model_fields) - from_collector
+
+
+def test_only_the_probes_a_rule_needs_are_run() -> None:
+    assert [p.name for p in probes_for(frozenset({"default_password_present"}))] == ["system"]
+    assert [p.name for p in probes_for(frozenset({"volumes", "chassis_types", "categories"}))] == [
+        "system",
+        "bitlocker",
+    ]
+    assert probes_for(frozenset({"categories"})) == []
