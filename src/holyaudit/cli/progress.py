@@ -7,7 +7,7 @@ from collections import Counter
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from holyaudit.collectors.winrm.session import Outcome, Reach
+from holyaudit.collectors.winrm.outcome import Outcome, Reach
 from holyaudit.collectors.winrm.targets import Target
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from holyaudit.collectors import mis
 from holyaudit.collectors.credentials import SecretSource, find_secret
@@ -17,11 +18,12 @@ from holyaudit.collectors.interface import Collector
 from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
 from holyaudit.collectors.ldap.collector import DirectoryCollector
 from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
-from holyaudit.collectors.winrm.collector import PROVIDES as ENDPOINT_FACT_SETS
-from holyaudit.collectors.winrm.collector import EndpointCollector, Progress
 from holyaudit.config import DEFAULT_TIMEZONE, Settings, zone
 from holyaudit.errors import CollectorError
 from holyaudit.facts import FACT_SETS, FactSet
+
+if TYPE_CHECKING:
+    from holyaudit.collectors.winrm.collector import Progress
 
 LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
 WINRM_PASSWORD_ENV = "HOLYAUDIT_WINRM_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -55,6 +57,10 @@ def plan(
             Planned(DirectoryCollector(directory, password, tls, clock), DIRECTORY_FACT_SETS, endpoint(directory))
         )
     if (endpoints := settings.endpoints) is not None:
+        # Imported only when configured: pywinrm brings requests, cryptography and pyspnego (0.2 s of startup).
+        from holyaudit.collectors.winrm.collector import PROVIDES as ENDPOINT_FACT_SETS
+        from holyaudit.collectors.winrm.collector import EndpointCollector
+
         password = None
         if endpoints.auth != "kerberos":
             password = find_secret(

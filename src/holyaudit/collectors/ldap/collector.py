@@ -83,8 +83,12 @@ _PSO_ATTRS = [
 
 
 def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:
-    found = raw.get(name)
+    found = raw.get(name.lower())
     return found[0] if found else None
+
+
+def _all(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
+    return raw.get(name.lower(), [])
 
 
 def _norm_dn(dn: str) -> str:
@@ -230,7 +234,7 @@ class _Reader:
         for dn, raw in self._search("(objectClass=group)", ["sAMAccountName", "memberOf"]):
             key = _norm_dn(dn)
             names[key] = values.text(_first(raw, "sAMAccountName") or dn.encode())
-            parents[key] = [_norm_dn(values.text(p)) for p in raw.get("memberOf", [])]
+            parents[key] = [_norm_dn(values.text(p)) for p in _all(raw, "memberOf")]
         return Groups(names, parents)
 
     def _leaving_date_problem(self) -> str | None:
@@ -259,7 +263,7 @@ class _Reader:
         uac_raw = _first(raw, "userAccountControl")
         uac = int(uac_raw) if uac_raw is not None else None
         enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
-        member_of = groups.closure(values.text(v) for v in raw.get("memberOf", []))
+        member_of = groups.closure(values.text(v) for v in _all(raw, "memberOf"))
         meta = _first(raw, "replPropertyMetaData")
         changed: dict[int, dt.datetime] = {}
         if meta is None:
@@ -343,7 +347,7 @@ class _Reader:
         for dn, raw in self._search("(objectClass=*)", _PSO_ATTRS, container):
             if _norm_dn(dn) == _norm_dn(container):
                 continue
-            targets = [values.text(v) for v in raw.get("msDS-PSOAppliesTo", [])]
+            targets = [values.text(v) for v in _all(raw, "msDS-PSOAppliesTo")]
             governs: set[str] = set()
             for target in targets:
                 key = _norm_dn(target)
@@ -376,7 +380,7 @@ class _Reader:
         for dn, raw in self._search("(objectClass=computer)", attributes_for(fields, _COMPUTER_FIELDS, "cn")):
             name = values.text(_first(raw, "cn") or dn.encode())
             uac = _first(raw, "userAccountControl")
-            member_of = groups.closure(values.text(v) for v in raw.get("memberOf", []))
+            member_of = groups.closure(values.text(v) for v in _all(raw, "memberOf"))
             data: dict[str, object] = {
                 "id": name,
                 "dns_host_name": values.text(v) if (v := _first(raw, "dNSHostName")) else None,

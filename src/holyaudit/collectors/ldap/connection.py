@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import ldap3
 from ldap3.core import exceptions as ldap_errors
+from ldap3.strategy.sync import SyncStrategy
+from ldap3.utils.conv import to_unicode
 
 from holyaudit.collectors.credentials import CredentialError, Secret
 from holyaudit.config import DirectorySettings
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from gssapi.raw.misc import GSSError
 
 PAGED_RESULTS = "1.2.840.113556.1.4.319"
+SEARCH_RESULT_ENTRY = 4
+"""LDAP protocolOp number of a SearchResultEntry (RFC 4511 section 4.5.2)."""
 Entry = tuple[str, dict[str, list[bytes]]]
 
 
@@ -89,10 +93,12 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
         server,
         read_only=True,
         auto_referrals=False,
+        return_empty_attributes=False,  # an attribute the entry lacks is absent, not an empty list
         receive_timeout=math.ceil(settings.timeout_seconds),  # ldap3 packs it into SO_RCVTIMEO as an integer
         raise_exceptions=False,
         **options,
     )
+    _decode_raw_entries(connection)
     where = endpoint(settings)
     try:
         connection.open()
@@ -210,6 +216,44 @@ def _safe(exc: Exception, password: Secret | None) -> str:
     return text.replace(password.reveal(), "********") if password else text
 
 
+class _RawEntryStrategy(SyncStrategy):
+    """ldap3's synchronous strategy, but a search entry is decoded to its DN and raw values only, keyed by
+    lower-case attribute name. ldap3 otherwise builds two case-insensitive dictionaries per entry, one of them
+    with every value formatted; holyaudit reads only the raw bytes, and that work cost 0.6 s of a 10,000-user
+    scan. An entry with a ranged attribute (``member;range=0-1499``) is left to ldap3, which fetches the rest.
+    """
+
+    def decode_response_fast(self, ldap_message: dict[str, Any]) -> dict[str, Any]:
+        if ldap_message["protocolOp"] != SEARCH_RESULT_ENTRY or ldap_message["controls"]:
+            return super().decode_response_fast(ldap_message)  # type: ignore[no-untyped-call,no-any-return]
+        dn, attributes = ldap_message["payload"]
+        raw = {
+            to_unicode(attribute[3][0][3], from_server=True).lower(): [bytes(value[3]) for value in attribute[3][1][3]]
+            for attribute in attributes[3]
+        }
+        if any(";range=" in name for name in raw):
+            return super().decode_response_fast(ldap_message)  # type: ignore[no-untyped-call,no-any-return]
+        return {"type": "searchResEntry", "dn": to_unicode(dn[3], from_server=True), "raw_attributes": raw}
+
+
+def _decode_raw_entries(connection: ldap3.Connection) -> None:
+    """Give a new, unopened connection the lean entry decoding (ldap3 binds its strategy's methods in __init__)."""
+    strategy = _RawEntryStrategy(connection)
+    connection.strategy = strategy
+    connection.send = strategy.send
+    connection.open = strategy.open
+    connection.get_response = strategy.get_response
+    connection.post_send_single_response = strategy.post_send_single_response
+    connection.post_send_search = strategy.post_send_search
+
+
+def _raw_attributes(entry: dict[str, Any]) -> dict[str, list[bytes]]:
+    raw: dict[str, list[bytes]] = entry["raw_attributes"]
+    if "attributes" in entry:  # decoded by ldap3 itself (a ranged attribute): names in the server's case
+        raw = {name.lower(): values for name, values in raw.items()}
+    return raw
+
+
 def paged_search(
     connection: ldap3.Connection,
     base: str,
@@ -217,7 +261,7 @@ def paged_search(
     attributes: list[str],
     page_size: int,
 ) -> Iterator[Entry]:
-    """Every entry (DN, raw attribute values) matching the filter, fetched a page at a time."""
+    """Every entry (DN, raw attribute values by lower-case name) matching the filter, a page at a time."""
     cookie: bytes | None = None
     while True:
         ok = connection.search(
@@ -232,7 +276,7 @@ def paged_search(
             raise DirectoryError(f"search of {base} for {search_filter} failed: {_result(connection)}")
         for entry in connection.response or []:
             if entry.get("type") == "searchResEntry":
-                yield entry["dn"], entry["raw_attributes"]
+                yield entry["dn"], _raw_attributes(entry)
         controls = (connection.result or {}).get("controls") or {}
         cookie = controls.get(PAGED_RESULTS, {}).get("value", {}).get("cookie")
         if not cookie:
@@ -245,6 +289,5 @@ def read_base(connection: ldap3.Connection, dn: str, attributes: list[str]) -> d
         raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: {_result(connection)}")
     for entry in connection.response or []:
         if entry.get("type") == "searchResEntry":
-            raw: dict[str, list[bytes]] = entry["raw_attributes"]
-            return raw
+            return _raw_attributes(entry)
     raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: no entry returned")

@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.interface import Collector
 from holyaudit.collectors.winrm.interpret import host_fields
+from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
 from holyaudit.collectors.winrm.probes import probes_for
-from holyaudit.collectors.winrm.session import TIMED_OUT_REASON, Endpoint, Outcome, Reach, Watch, converse
+from holyaudit.collectors.winrm.session import Endpoint, Watch, converse
 from holyaudit.collectors.winrm.targets import Target, from_directory, merge, read_inventory
 from holyaudit.config import EndpointSettings
 from holyaudit.errors import CollectorError

@@ -15,7 +15,6 @@ handshake's connection is watched too.
 from __future__ import annotations
 
 import contextlib
-import enum
 import html
 import json
 import re
@@ -25,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,17 +43,8 @@ from winrm.protocol import Protocol
 
 from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.winrm.interpret import ProbeOutputError
+from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
 from holyaudit.collectors.winrm.probes import Probe
-
-
-class Reach(enum.StrEnum):
-    """How a conversation with one machine ended."""
-
-    REACHED = "reached"
-    UNREACHABLE = "unreachable"
-    AUTH_FAILED = "auth failed"
-    TIMED_OUT = "timed out"
-    ERROR = "error"
 
 
 @dataclass(frozen=True)
@@ -74,18 +64,6 @@ class Endpoint:
     def url(self) -> str:
         host = f"[{self.address}]" if ":" in self.address else self.address
         return f"{self.scheme}://{host}:{self.port}/wsman"
-
-
-@dataclass
-class Outcome:
-    """What one conversation produced: each probe's parsed output (or why it is unusable), and how it ended."""
-
-    reach: Reach = Reach.REACHED
-    reason: str | None = None
-    outputs: dict[str, Any | ProbeOutputError] = field(default_factory=dict)
-
-
-TIMED_OUT_REASON = "no complete answer before the deadline"
 
 
 class DeadlineExceededError(Exception):
