@@ -66,6 +66,9 @@ class Endpoint:
         return f"{self.scheme}://{host}:{self.port}/wsman"
 
 
+UTF8_CODEPAGE = 65001
+
+
 class DeadlineExceededError(Exception):
     """The host's deadline passed; raised instead of opening a new connection."""
 
@@ -162,7 +165,7 @@ def converse(endpoint: Endpoint, probes: list[Probe], watch: Watch, connect_time
     try:
         protocol = _protocol(endpoint, watch, connect_timeout)
         with _timeouts(protocol, watch, connect_timeout):
-            shell_id = protocol.open_shell()
+            shell_id = protocol.open_shell(codepage=UTF8_CODEPAGE)  # else output comes in code page 437
         try:
             for probe in probes:
                 outcome.outputs[probe.name] = _run(protocol, shell_id, probe, watch, connect_timeout)

@@ -1,0 +1,166 @@
+"""Simulated estates: reading an estate file, and deriving Windows machines from the built-in demo estate.
+
+An estate file (JSON, or YAML for any other suffix) is ``{"hosts": [SimHost, ...]}``: each host's address,
+port, name, machine state, fault and latency, with the field names of :class:`.SimHost` and
+:class:`.Machine`. The demo turns each ``endpoints.hosts`` record of ``holyaudit/demo/estate.json`` back
+into the registry values, tasks and CIM objects a Windows machine would hold to be reported that way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import ipaddress
+import json
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from holyaudit.facts import Host, ScheduledTask
+from holyaudit.winrm_sim import machine as win
+from holyaudit.winrm_sim.faults import Fault, FaultKind
+from holyaudit.winrm_sim.fleet import SimHost
+
+DEMO_SID_PREFIX = "S-1-5-21-3623811015-3361044348-30300820-"
+ACCESS_DENIED = "Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))"
+_DEFENDER_ENABLED = 0x061100
+"""productState: on, signatures up to date."""
+_DEFENDER_DISABLED = 0x060100
+
+
+class Estate(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hosts: list[SimHost]
+
+
+def load_estate(path: Path) -> list[SimHost]:
+    """The hosts of an estate file; pydantic's ValidationError (or a parse error) if it is not one."""
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix.casefold() == ".json" else yaml.safe_load(text)
+    return Estate.model_validate(data).hosts
+
+
+def demo_hosts(first_address: str = "127.0.0.2", port: int = 5985) -> list[SimHost]:
+    """A host per demo endpoint, on consecutive addresses from ``first_address``, all on ``port``."""
+    estate = json.loads(resources.files("holyaudit").joinpath("demo", "estate.json").read_text(encoding="utf-8"))
+    records = [Host.model_validate(record) for record in estate["fact_sets"]["endpoints.hosts"]["records"]]
+    start = ipaddress.ip_address(first_address)
+    return [
+        SimHost(
+            address=str(start + index),
+            port=port,
+            name=record.id,
+            machine=machine_from_host(record),
+            fault=_demo_fault(record),
+        )
+        for index, record in enumerate(records)
+    ]
+
+
+def _demo_fault(record: Host) -> Fault | None:
+    if record.error is None:
+        return None
+    # A host the demo could not reach: one that timed out hangs here; any other (refused, unknown to DNS) refuses.
+    timed_out = "timed out" in record.error or "no response" in record.error
+    return Fault(kind=FaultKind.HANG if timed_out else FaultKind.REFUSED)
+
+
+def machine_from_host(host: Host) -> win.Machine:
+    """A Windows machine whose probes report what ``host`` records."""
+    registry: dict[str, dict[str, win.RegistryValue]] = {win.WINLOGON: {"Shell": "explorer.exe"}}
+    if host.inactivity_timeout_secs is not None:
+        registry[win.POLICIES_SYSTEM] = {"InactivityTimeoutSecs": host.inactivity_timeout_secs}
+    if host.autologon_enabled is not None:
+        registry[win.WINLOGON]["AutoAdminLogon"] = "1" if host.autologon_enabled else "0"
+    if host.default_password_present:
+        registry[win.WINLOGON]["DefaultPassword"] = "not-the-real-one"
+    defender, products = _antivirus(host)
+    accounts: dict[str, str] = {}
+    for index, user in enumerate(host.screensaver_users or []):
+        sid = user.id if user.id.startswith("S-1-5-21-") else f"{DEMO_SID_PREFIX}{1104 + index}"
+        if sid != user.id:
+            accounts[sid] = user.id
+        values: dict[str, win.RegistryValue] = {}
+        if user.active is not None:
+            values["ScreenSaveActive"] = "1" if user.active else "0"
+        if user.secure is not None:
+            values["ScreenSaverIsSecure"] = "1" if user.secure else "0"
+        if user.timeout_secs is not None:
+            values["ScreenSaveTimeOut"] = str(user.timeout_secs)
+        registry[rf"HKU\{sid}\{win.DESKTOP_POLICY}"] = values
+    return win.Machine(
+        computer_name=host.id,
+        os=win.OperatingSystem(
+            Caption=host.os or win.OperatingSystem().Caption, BuildNumber=_build_number(host.os_build)
+        ),
+        chassis_types=list(host.chassis_types or []),
+        registry=registry,
+        accounts=accounts,
+        bitlocker_volumes=[
+            win.BitLockerVolume(
+                MountPoint=volume.id,
+                VolumeType=volume.volume_type or "OperatingSystem",
+                ProtectionStatus=volume.protection_status or "Unknown",
+                VolumeStatus=_volume_status(volume.encryption_percentage or 0.0),
+                EncryptionPercentage=volume.encryption_percentage or 0.0,
+            )
+            for volume in host.volumes or []
+        ],
+        bitlocker_error=ACCESS_DENIED if host.volumes is None else None,
+        scheduled_tasks=[_task(task) for task in host.logoff_tasks or []],
+        defender=defender,
+        antivirus_products=products,
+    )
+
+
+def _build_number(os_build: str | None) -> str:
+    # Facts may hold the full version (10.0.22631.4460); Win32_OperatingSystem.BuildNumber is the third part.
+    if os_build is None:
+        return win.OperatingSystem().BuildNumber
+    parts = os_build.split(".")
+    return parts[2] if len(parts) >= 3 else os_build
+
+
+def _volume_status(percent: float) -> str:
+    if percent >= 100:
+        return "FullyEncrypted"
+    return "FullyDecrypted" if percent <= 0 else "EncryptionInProgress"
+
+
+def _task(task: ScheduledTask) -> win.ScheduledTask:
+    if task.action == "shutdown":
+        action = win.TaskAction(Execute="shutdown.exe", Arguments="/s /f /t 0")
+    else:
+        action = win.TaskAction(Execute="logoff.exe")
+    start = f"2026-01-01T{task.time:%H:%M:%S}" if task.time is not None else None
+    trigger = (
+        win.TaskTrigger(CimClassName="MSFT_TaskDailyTrigger", StartBoundary=start, DaysInterval=1)
+        if task.daily
+        else win.TaskTrigger(CimClassName="MSFT_TaskWeeklyTrigger", StartBoundary=start, DaysOfWeek=32, WeeksInterval=1)
+    )
+    return win.ScheduledTask(TaskPath="\\Holywell\\", TaskName=task.id, Actions=[action], Triggers=[trigger])
+
+
+def _antivirus(host: Host) -> tuple[win.MpComputerStatus | None, list[win.AntiVirusProduct]]:
+    if host.av_product is None:
+        return None, []
+    updated = host.av_signatures_updated or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    enabled = bool(host.av_enabled)
+    is_defender = "Defender" in host.av_product
+    product = win.AntiVirusProduct(
+        displayName="Windows Defender" if is_defender else host.av_product,
+        productState=_DEFENDER_ENABLED if enabled else _DEFENDER_DISABLED,
+        timestamp=email.utils.format_datetime(updated.astimezone(dt.UTC), usegmt=True),
+    )
+    if not is_defender:
+        return None, [product]
+    defender = win.MpComputerStatus(
+        AMServiceEnabled=enabled,
+        AntivirusEnabled=enabled,
+        RealTimeProtectionEnabled=bool(host.av_realtime),
+        AntivirusSignatureLastUpdated=updated,
+    )
+    return defender, [product]

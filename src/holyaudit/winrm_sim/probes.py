@@ -1,0 +1,223 @@
+r"""The probe output contract, and what each probe prints on a machine in a given state.
+
+holyaudit's endpoint collector runs read-only PowerShell scripts ("probes"), each as its own command, as
+``powershell.exe -NoLogo -NoProfile -NonInteractive -EncodedCommand <base64 of the UTF-16LE script>``. A
+probe's first line is ``# holyaudit-probe: <name>``; that is how the simulator knows which one it was sent.
+Each prints one line of JSON, as Windows PowerShell 5.1's ``ConvertTo-Json -Compress`` writes it, then CRLF,
+and exits 0. Keys are exactly these:
+
+``system``
+    ``{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":600,
+    "autoAdminLogon":"1","defaultPassword":false}``. ``inactivitySecs`` is the ``InactivityTimeoutSecs``
+    value under ``HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`` as stored (a DWORD is a
+    number) or null when absent; ``autoAdminLogon`` is Winlogon's ``AutoAdminLogon`` as stored (normally the
+    string "1" or "0") or null; ``defaultPassword`` says whether Winlogon has a ``DefaultPassword`` value (its
+    value is never printed).
+``screensaver``
+    ``{"hives":[{"sid":"S-1-5-21-...-1104","user":"HOLYWELL\\j.smith","policy":{"ScreenSaveActive":"1",
+    "ScreenSaverIsSecure":"1","ScreenSaveTimeOut":"600"},"settings":{}}]}``: one entry per loaded user hive
+    (``HKU\S-1-5-21-*``, not ``*_Classes``). ``user`` is null when the SID does not translate to an account.
+    ``policy`` is from ``HKU\<sid>\Software\Policies\Microsoft\Windows\Control Panel\Desktop``, ``settings``
+    from ``HKU\<sid>\Control Panel\Desktop``; values are strings (the script casts them); an unset value's key
+    is absent.
+``bitlocker``
+    ``{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",
+    "percent":100}]}``, or ``{"error":"<message>"}`` when Get-BitLockerVolume fails (the module is missing,
+    or access is denied). ``percent`` is a double, which ConvertTo-Json prints without ``.0`` when whole.
+``tasks``
+    ``{"tasks":[{"path":"\\Holywell\\","name":"Nightly shutdown","enabled":true,"actions":[{"execute":
+    "shutdown.exe","arguments":"/s /f /t 0"}],"triggers":[{"kind":"Daily","start":"2026-01-01T19:00:00",
+    "interval":1,"days":null,"enabled":true}]}]}``: only tasks with an action whose executable is shutdown or
+    logoff (with or without ``.exe``, quotes or a path), and only those actions. ``enabled`` is false when
+    the task's State is Disabled. Trigger ``kind``: Daily, Weekly, Once, Logon, Boot, Idle or Other;
+    ``interval`` is DaysInterval (Daily) or WeeksInterval (Weekly), else null; ``days`` is the DaysOfWeek
+    bitmask of a Weekly trigger (Sunday=1, Monday=2, ... Saturday=64), else null.
+``antivirus``
+    ``{"defender":{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":true,
+    "AntivirusSignatureLastUpdated":"2026-11-27T03:00:00.0000000Z"},"products":[{"name":"Windows Defender",
+    "state":397568,"timestamp":"Fri, 27 Nov 2026 03:00:00 GMT"}]}``. ``defender`` is null when
+    Get-MpComputerStatus fails; ``products`` (root/SecurityCenter2 AntiVirusProduct) is ``[]`` on servers.
+
+Like ConvertTo-Json in PowerShell 5.1, the JSON escapes ``<``, ``>``, ``&`` and ``'`` as ``\u003c`` and so
+on; a JSON parser reads them back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from typing import TypeAlias
+
+from holyaudit.winrm_sim.machine import (
+    DESKTOP_POLICY,
+    DESKTOP_SETTINGS,
+    POLICIES_SYSTEM,
+    WINLOGON,
+    Machine,
+    RegistryValue,
+    TaskTrigger,
+)
+
+Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
+
+MARKER = re.compile(r"#\s*holyaudit-probe:\s*(?P<name>\S+)\s*")
+"""The first line of every probe script."""
+
+SCREENSAVER_VALUES = ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut")
+_USER_HIVE = re.compile(r"S-1-5-21-[0-9-]+", re.IGNORECASE)
+_LOGOFF_ACTION = re.compile(r'(^|\\)"?(shutdown|logoff)(\.exe)?"?$', re.IGNORECASE)
+_TRIGGER_KINDS = {
+    "MSFT_TaskDailyTrigger": "Daily",
+    "MSFT_TaskWeeklyTrigger": "Weekly",
+    "MSFT_TaskTimeTrigger": "Once",
+    "MSFT_TaskLogonTrigger": "Logon",
+    "MSFT_TaskBootTrigger": "Boot",
+    "MSFT_TaskIdleTrigger": "Idle",
+}
+_POWERSHELL_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
+
+
+def probe_name(script: str) -> str | None:
+    """The name on a script's ``# holyaudit-probe:`` first line, or None if it has none."""
+    first_line = script.lstrip("\ufeff").lstrip().partition("\n")[0].strip()
+    match = MARKER.fullmatch(first_line)
+    return match["name"] if match else None
+
+
+def render(name: str, machine: Machine) -> str:
+    """What probe ``name`` prints on ``machine``, without the line end. KeyError for an unknown probe."""
+    return convert_to_json(PROBES[name](machine))
+
+
+def convert_to_json(value: Json) -> str:
+    """JSON as Windows PowerShell 5.1's ``ConvertTo-Json -Compress`` writes it."""
+    text = json.dumps(_whole_doubles(value), separators=(",", ":"), ensure_ascii=False)
+    # These characters only ever occur inside strings, so replacing them keeps the JSON valid.
+    return re.sub("[<>&']", lambda match: _POWERSHELL_ESCAPES[match[0]], text)
+
+
+def _whole_doubles(value: Json) -> Json:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_doubles(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole_doubles(item) for key, item in value.items()}
+    return value
+
+
+def system(machine: Machine) -> Json:
+    winlogon = machine.key(WINLOGON)
+    return {
+        "os": machine.os.Caption,
+        "build": machine.os.BuildNumber,
+        "chassis": list(machine.chassis_types),
+        "inactivitySecs": machine.value(POLICIES_SYSTEM, "InactivityTimeoutSecs"),
+        "autoAdminLogon": machine.value(WINLOGON, "AutoAdminLogon"),
+        "defaultPassword": winlogon is not None and any(name.casefold() == "defaultpassword" for name in winlogon),
+    }
+
+
+def screensaver(machine: Machine) -> Json:
+    hives: list[Json] = [
+        {
+            "sid": sid,
+            "user": machine.accounts.get(sid),
+            "policy": _desktop_values(machine, rf"HKU\{sid}\{DESKTOP_POLICY}"),
+            "settings": _desktop_values(machine, rf"HKU\{sid}\{DESKTOP_SETTINGS}"),
+        }
+        for sid in machine.loaded_hives()
+        if _USER_HIVE.fullmatch(sid)
+    ]
+    return {"hives": hives}
+
+
+def _desktop_values(machine: Machine, path: str) -> Json:
+    found: dict[str, Json] = {}
+    for name in SCREENSAVER_VALUES:
+        value: RegistryValue | None = machine.value(path, name)
+        if value is not None:
+            found[name] = str(value)
+    return found
+
+
+def bitlocker(machine: Machine) -> Json:
+    if machine.bitlocker_error is not None:
+        return {"error": machine.bitlocker_error}
+    volumes: list[Json] = [
+        {
+            "mount": volume.MountPoint,
+            "type": volume.VolumeType,
+            "protection": volume.ProtectionStatus,
+            "status": volume.VolumeStatus,
+            "percent": float(volume.EncryptionPercentage),
+        }
+        for volume in machine.bitlocker_volumes
+    ]
+    return {"volumes": volumes}
+
+
+def tasks(machine: Machine) -> Json:
+    found: list[Json] = []
+    for task in machine.scheduled_tasks:
+        actions: list[Json] = [
+            {"execute": action.Execute, "arguments": action.Arguments}
+            for action in task.Actions
+            if _LOGOFF_ACTION.search(action.Execute)
+        ]
+        if actions:
+            found.append(
+                {
+                    "path": task.TaskPath,
+                    "name": task.TaskName,
+                    "enabled": task.State != "Disabled",
+                    "actions": actions,
+                    "triggers": [_trigger(trigger) for trigger in task.Triggers],
+                }
+            )
+    return {"tasks": found}
+
+
+def _trigger(trigger: TaskTrigger) -> Json:
+    return {
+        "kind": _TRIGGER_KINDS.get(trigger.CimClassName, "Other"),
+        "start": trigger.StartBoundary,
+        "interval": trigger.DaysInterval if trigger.DaysInterval is not None else trigger.WeeksInterval,
+        "days": trigger.DaysOfWeek,
+        "enabled": trigger.Enabled,
+    }
+
+
+def antivirus(machine: Machine) -> Json:
+    status = machine.defender
+    defender: Json = None
+    if status is not None:
+        defender = {
+            "AMServiceEnabled": status.AMServiceEnabled,
+            "AntivirusEnabled": status.AntivirusEnabled,
+            "RealTimeProtectionEnabled": status.RealTimeProtectionEnabled,
+            "AntivirusSignatureLastUpdated": round_trip_utc(status.AntivirusSignatureLastUpdated),
+        }
+    products: list[Json] = [
+        {"name": product.displayName, "state": product.productState, "timestamp": product.timestamp}
+        for product in machine.antivirus_products
+    ]
+    return {"defender": defender, "products": products}
+
+
+def round_trip_utc(moment: dt.datetime) -> str:
+    """``.ToUniversalTime().ToString('o')``: seven fractional digits and a Z. A naive time counts as UTC."""
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond * 10:07d}Z"
+
+
+PROBES: dict[str, Callable[[Machine], Json]] = {
+    "system": system,
+    "screensaver": screensaver,
+    "bitlocker": bitlocker,
+    "tasks": tasks,
+    "antivirus": antivirus,
+}
+"""Every probe the simulator answers, by the name on its marker line."""

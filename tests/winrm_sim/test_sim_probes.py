@@ -1,0 +1,189 @@
+"""Each probe prints exactly what its PowerShell script prints on a Windows machine in the given state,
+fetched through a real pywinrm client: compressed JSON, then CRLF, exit code 0."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sim_support import ACCOUNT, SID, SIGNATURES, desktop, ntlm_client, probe_script, run_script, workstation
+
+from holyaudit.winrm_sim import Fleet, Machine, SimHost
+from holyaudit.winrm_sim.machine import (
+    BITLOCKER_NOT_INSTALLED,
+    AntiVirusProduct,
+    BitLockerVolume,
+    MpComputerStatus,
+    ScheduledTask,
+    TaskAction,
+    TaskTrigger,
+)
+
+
+def daily(start: str, interval: int = 1) -> TaskTrigger:
+    return TaskTrigger(CimClassName="MSFT_TaskDailyTrigger", StartBoundary=start, DaysInterval=interval)
+
+
+def with_extra_hives(machine: Machine) -> Machine:
+    """Add the hives the screensaver probe must skip, and a user whose SID does not translate."""
+    other = "S-1-5-21-1004336348-1177238915-682003330-2001"
+    registry = dict(machine.registry)
+    registry[r"HKU\.DEFAULT\Control Panel\Desktop"] = {"ScreenSaveActive": "1"}
+    registry[rf"HKU\{SID}_Classes"] = {}
+    registry[r"HKU\S-1-5-18"] = {}
+    registry[rf"HKU\{other}\Control Panel\Desktop"] = {"ScreenSaveTimeOut": 900, "Wallpaper": "x.jpg"}
+    return machine.model_copy(update={"registry": registry})
+
+
+CASES: dict[str, tuple[str, Machine, str]] = {
+    "system-autologon-with-stored-password": (
+        "system",
+        workstation(inactivity=600, auto_admin_logon="1", default_password=True),
+        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":600,'
+        '"autoAdminLogon":"1","defaultPassword":true}',
+    ),
+    "system-values-absent": (
+        "system",
+        workstation(inactivity=None, auto_admin_logon=None, chassis=[3, 12]),
+        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[3,12],"inactivitySecs":null,'
+        '"autoAdminLogon":null,"defaultPassword":false}',
+    ),
+    "system-inactivity-stored-as-a-string": (
+        "system",
+        workstation(inactivity="900"),
+        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":"900",'
+        '"autoAdminLogon":"0","defaultPassword":false}',
+    ),
+    "screensaver-policy-and-partial-settings": (
+        "screensaver",
+        workstation(policy=desktop(active="1", secure="1", timeout="600"), settings=desktop(timeout=300)),
+        '{"hives":[{"sid":"' + SID + '","user":"HOLYWELL\\\\j.smith","policy":{"ScreenSaveActive":"1",'
+        '"ScreenSaverIsSecure":"1","ScreenSaveTimeOut":"600"},"settings":{"ScreenSaveTimeOut":"300"}}]}',
+    ),
+    "screensaver-only-user-hives-and-untranslatable-sids": (
+        "screensaver",
+        with_extra_hives(workstation()),
+        '{"hives":[{"sid":"' + SID + '","user":"HOLYWELL\\\\j.smith","policy":{},"settings":{}},'
+        '{"sid":"S-1-5-21-1004336348-1177238915-682003330-2001","user":null,"policy":{},'
+        '"settings":{"ScreenSaveTimeOut":"900"}}]}',
+    ),
+    "bitlocker-volumes": (
+        "bitlocker",
+        workstation(
+            bitlocker=[
+                BitLockerVolume(),
+                BitLockerVolume(
+                    MountPoint="D:",
+                    VolumeType="Data",
+                    ProtectionStatus="Off",
+                    VolumeStatus="EncryptionInProgress",
+                    EncryptionPercentage=47.5,
+                ),
+            ]
+        ),
+        '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
+        '"percent":100},{"mount":"D:","type":"Data","protection":"Off","status":"EncryptionInProgress",'
+        '"percent":47.5}]}',
+    ),
+    "bitlocker-module-missing": (
+        "bitlocker",
+        workstation(bitlocker_error=BITLOCKER_NOT_INSTALLED),
+        '{"error":"The term \\u0027Get-BitLockerVolume\\u0027 is not recognized as the name of a cmdlet, function, '
+        "script file, or operable program. Check the spelling of the name, or if a path was included, verify that "
+        'the path is correct and try again."}',
+    ),
+    "tasks-only-shutdown-and-logoff": (
+        "tasks",
+        workstation(
+            tasks=[
+                ScheduledTask(
+                    TaskPath="\\Holywell\\",
+                    TaskName="Nightly shutdown",
+                    Actions=[TaskAction(Execute="shutdown.exe", Arguments="/s /f /t 0")],
+                    Triggers=[daily("2026-01-01T19:00:00")],
+                ),
+                ScheduledTask(
+                    TaskPath="\\Holywell\\",
+                    TaskName="Friday log-off",
+                    State="Disabled",
+                    Actions=[
+                        TaskAction(Execute="cmd.exe", Arguments="/c echo bye"),
+                        TaskAction(Execute='"C:\\Windows\\System32\\logoff"'),
+                    ],
+                    Triggers=[
+                        TaskTrigger(
+                            CimClassName="MSFT_TaskWeeklyTrigger",
+                            StartBoundary="2026-01-02T16:00:00+00:00",
+                            DaysOfWeek=32,
+                            WeeksInterval=1,
+                            Enabled=False,
+                        ),
+                        TaskTrigger(CimClassName="MSFT_TaskLogonTrigger"),
+                        TaskTrigger(CimClassName="MSFT_TaskEventTrigger"),
+                    ],
+                ),
+                ScheduledTask(
+                    TaskPath="\\Microsoft\\Windows\\Defrag\\",
+                    TaskName="ScheduledDefrag",
+                    Actions=[TaskAction(Execute="%windir%\\system32\\defrag.exe", Arguments="-c -h -o")],
+                ),
+                ScheduledTask(
+                    TaskName="Not really shutdown",
+                    Actions=[TaskAction(Execute="C:\\tools\\shutdownhelper.exe")],
+                ),
+            ]
+        ),
+        '{"tasks":[{"path":"\\\\Holywell\\\\","name":"Nightly shutdown","enabled":true,"actions":[{"execute":'
+        '"shutdown.exe","arguments":"/s /f /t 0"}],"triggers":[{"kind":"Daily","start":"2026-01-01T19:00:00",'
+        '"interval":1,"days":null,"enabled":true}]},{"path":"\\\\Holywell\\\\","name":"Friday log-off",'
+        '"enabled":false,"actions":[{"execute":"\\"C:\\\\Windows\\\\System32\\\\logoff\\"","arguments":null}],'
+        '"triggers":[{"kind":"Weekly","start":"2026-01-02T16:00:00+00:00","interval":1,"days":32,"enabled":false},'
+        '{"kind":"Logon","start":null,"interval":null,"days":null,"enabled":true},'
+        '{"kind":"Other","start":null,"interval":null,"days":null,"enabled":true}]}]}',
+    ),
+    "antivirus-defender-and-security-center": (
+        "antivirus",
+        workstation(
+            defender=MpComputerStatus(
+                RealTimeProtectionEnabled=False,
+                AntivirusSignatureLastUpdated=SIGNATURES.astimezone(dt.timezone(dt.timedelta(hours=1))),
+            ),
+            products=[
+                AntiVirusProduct(timestamp="Fri, 27 Nov 2026 03:00:00 GMT"),
+                AntiVirusProduct(displayName="Smith's AV <Pro>", productState=266240, timestamp="Mon, 2 Nov 2026"),
+            ],
+        ),
+        '{"defender":{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":false,'
+        '"AntivirusSignatureLastUpdated":"2026-11-27T03:00:00.0000000Z"},"products":[{"name":"Windows Defender",'
+        '"state":397568,"timestamp":"Fri, 27 Nov 2026 03:00:00 GMT"},{"name":"Smith\\u0027s AV \\u003cPro\\u003e",'
+        '"state":266240,"timestamp":"Mon, 2 Nov 2026"}]}',
+    ),
+    "antivirus-server-without-defender-or-security-center": (
+        "antivirus",
+        workstation(defender=None, products=[]),
+        '{"defender":null,"products":[]}',
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    hosts = [SimHost(address="127.0.0.4", name=case, machine=machine) for case, (_, machine, _) in CASES.items()]
+    with Fleet(hosts, credentials=[ACCOUNT]) as fleet:
+        yield fleet
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_probe_prints_what_powershell_would(fleet, case: str) -> None:
+    probe, _, expected = CASES[case]
+    protocol = ntlm_client(fleet.endpoint(case))
+    shell_id = protocol.open_shell()
+    assert run_script(protocol, shell_id, probe_script(probe)) == (expected + "\r\n", "", 0)
+    protocol.close_shell(shell_id)
+
+
+def test_all_probes_run_one_after_another_in_one_shell(fleet) -> None:
+    protocol = ntlm_client(fleet.endpoint("system-autologon-with-stored-password"))
+    shell_id = protocol.open_shell()
+    results = [run_script(protocol, shell_id, probe_script(name)) for name in ("system", "screensaver", "bitlocker")]
+    assert [(stdout.startswith("{"), stderr, code) for stdout, stderr, code in results] == [(True, "", 0)] * 3
