@@ -1,10 +1,12 @@
-"""Shared fixtures: running the real CLI entry point and building inputs from factories."""
+"""Shared fixtures: running the real CLI entry point, and a test CA for the TLS servers tests start."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import trustme
 
 from holyaudit.cli.main import main
 
@@ -31,3 +33,27 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return CliResult(int(code), captured.out, captured.err)
 
     return run
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: Path
+    cert: Path
+    key: Path
+
+    @property
+    def pair(self) -> tuple[Path, Path]:
+        return self.cert, self.key
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A CA the clients trust, and a certificate for 127.0.0.1-127.0.0.39 signed by it."""
+    directory = tmp_path_factory.mktemp("tls")
+    ca = trustme.CA()
+    server = ca.issue_cert(*(f"127.0.0.{n}" for n in range(1, 40)))
+    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    ca.cert_pem.write_to_path(str(files.ca))
+    files.cert.write_bytes(b"".join(blob.bytes() for blob in server.cert_chain_pems))
+    server.private_key_pem.write_to_path(str(files.key))
+    return files

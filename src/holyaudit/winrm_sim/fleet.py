@@ -70,6 +70,11 @@ class RunningHost:
         """Every command the host has received, in order."""
         return list(self._service.commands)
 
+    @property
+    def open_shells(self) -> int:
+        """Shells created on this host and not yet deleted."""
+        return self._service.open_shells
+
     def __repr__(self) -> str:
         return f"RunningHost({self.name or self.address!r}, {self.endpoint!r})"
 

@@ -59,6 +59,11 @@ class HostService:
         self._shells: dict[str, dict[str, _Output]] = {}
         self._codepages: dict[str, str] = {}
 
+    @property
+    def open_shells(self) -> int:
+        """Shells created and not yet deleted: a client that leaks shells leaves this above zero."""
+        return len(self._shells)
+
     def has_fault(self, kind: FaultKind) -> bool:
         return self.fault is not None and self.fault.kind is kind
 

@@ -41,7 +41,8 @@ class Progress(Protocol):
 
 
 STALLED_SECONDS = 5.0
-"""A machine silent this long for one answer stops counting against endpoints.concurrency."""
+"""A machine silent this long (or a third of its deadline, if shorter) for one answer stops counting against
+endpoints.concurrency."""
 ABANDON_AFTER_CUT_SECONDS = 5.0
 
 
@@ -122,13 +123,14 @@ class EndpointCollector(Collector):
     def visit(self, targets: list[Target], fields: frozenset[str]) -> list[Host]:
         """Each target's host record, in the targets' order.
 
-        At most ``concurrency`` machines are being talked to at once, but a machine that has waited more than
-        ``STALLED_SECONDS`` for one answer gives up its place (it keeps waiting until its deadline), so dead
-        machines cost about one deadline in all rather than one per ``concurrency`` of them. Deadlines are
-        enforced from this thread; a visit still running a few seconds after its sockets were cut is recorded
-        as timed out and left behind, so the scan always finishes.
+        At most ``concurrency`` machines are being talked to at once, but a machine that has waited longer than
+        ``STALLED_SECONDS`` (or a third of the deadline) for one answer gives up its place while it waits on to
+        its deadline, so dead machines cost about one deadline in all rather than one per ``concurrency`` of
+        them. Deadlines are enforced from this thread; a visit still running a few seconds after its sockets
+        were cut is recorded as timed out and left behind, so the scan always finishes.
         """
         probes = probes_for(fields)
+        stalled_after = min(STALLED_SECONDS, self.settings.deadline_seconds / 3)
         queue = list(reversed(targets))
         running: list[_Visit] = []
         outcomes: dict[str, Outcome] = {}
@@ -159,7 +161,7 @@ class EndpointCollector(Collector):
                         continue
                     if visit.watch.remaining() <= 0 and not visit.watch.expired:
                         visit.watch.cut()
-                    if visit.watch.waited() > STALLED_SECONDS:
+                    if visit.watch.waited() > stalled_after:
                         visit.holds_place = False
         return [self._host(target, outcomes[target.name]) for target in targets]
 

@@ -118,28 +118,31 @@ class Watch:
             self.expired = True
             for sock in self._sockets:
                 with contextlib.suppress(OSError):  # already closed by the conversation
-                    sock.shutdown(socket.SHUT_RDWR)
+                    # socket.socket's own shutdown, also for a TLS socket: it wakes a read blocked in another
+                    # thread without touching the TLS object that read is using.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 _current = threading.local()
 
 
-def _watched_socket(new_conn: Callable[[], socket.socket]) -> socket.socket:
+def _connect_watched(connection: HTTPConnection, connect: Callable[[], None]) -> None:
+    """Connect, then register the socket with the current thread's watch (for HTTPS, the TLS socket: the plain
+    one is detached when TLS wraps it). The TLS handshake itself is bounded by the socket timeout."""
     watch: Watch = _current.watch
     watch.check()
-    sock = new_conn()
-    watch.add(sock)
-    return sock
+    connect()
+    watch.add(connection.sock)
 
 
 class _WatchedHTTPConnection(HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        return _watched_socket(super()._new_conn)
+    def connect(self) -> None:
+        _connect_watched(self, super().connect)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        return _watched_socket(super()._new_conn)
+    def connect(self) -> None:
+        _connect_watched(self, super().connect)
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
@@ -285,7 +288,7 @@ def _classify(exc: BaseException, endpoint: Endpoint) -> tuple[Reach, str]:
     if isinstance(exc, requests.exceptions.Timeout):
         return Reach.TIMED_OUT, f"{where}: stopped answering"
     if isinstance(exc, WSManFaultError):
-        return Reach.ERROR, f"{where}: WS-Management fault: {exc.reason}"
+        return Reach.ERROR, f"{where}: WS-Management fault: {' '.join(str(exc.reason).split())}"
     if isinstance(exc, WinRMTransportError):
         return Reach.ERROR, f"{where}: HTTP {exc.code} from the WinRM service"
     if isinstance(exc, (requests.exceptions.RequestException, WinRMError, OSError)):

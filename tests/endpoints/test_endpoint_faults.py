@@ -1,0 +1,148 @@
+"""Machines that misbehave: each ends in its own status within the deadline, as ERROR findings, never PASS."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from endpoint_support import ACCOUNT, AS_OF, machine, write_config
+
+from holyaudit.winrm_sim import Fleet, SimHost
+from holyaudit.winrm_sim.faults import Fault, FaultKind
+
+DEADLINE = 3.0
+
+
+@pytest.fixture
+def password(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
+    return ACCOUNT.password
+
+
+def faulty(address: str, kind: FaultKind) -> SimHost:
+    fault = Fault(kind=kind, trickle_secs=0.5) if kind is FaultKind.TRICKLE else Fault(kind=kind)
+    return SimHost(address=address, name=f"HW-{kind.value}", machine=machine(), fault=fault)
+
+
+def test_each_fault_ends_in_its_status_within_the_deadline(run_cli, tmp_path: Path, tls, password: str) -> None:
+    kinds = list(FaultKind)
+    hosts = [SimHost(address="127.0.0.20", name="HW-OK", machine=machine())]
+    hosts += [faulty(f"127.0.0.{21 + i}", kind) for i, kind in enumerate(kinds)]
+    snapshot = tmp_path / "snapshot.json"
+    with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
+        config = write_config(tmp_path, fleet, ca_file=tls.ca, deadline=DEADLINE)
+        started = time.monotonic()
+        result = run_cli("collect", "--config", str(config), "--output", str(snapshot))
+        elapsed = time.monotonic() - started
+        open_shells = {h.name: h.open_shells for h in fleet.hosts}
+    assert result.code == 0, result.err
+    records = json.loads(snapshot.read_text())["fact_sets"]["endpoints.hosts"]["records"]
+    assert {r["id"]: r["connection"] for r in records} == {
+        "HW-OK": "reached",
+        "HW-refused": "unreachable",
+        "HW-hang": "timed out",
+        "HW-trickle": "timed out",
+        "HW-http401": "auth failed",
+        "HW-soap_fault": "error",
+        "HW-operation_timeout": "timed out",
+        "HW-http500_empty": "error",
+    }
+    reasons = {r["id"]: r.get("error") for r in records}
+    assert reasons["HW-OK"] is None
+    assert reasons["HW-soap_fault"].endswith("WS-Management fault: Access is denied.")
+    assert reasons["HW-http500_empty"].endswith("HTTP 500 from the WinRM service")
+    assert "refused the credentials of HOLYWELL\\audit-winrm" in reasons["HW-http401"]
+    assert "connection refused" in reasons["HW-refused"]
+    # Every visit runs at once (fewer machines than endpoints.concurrency): the whole collection is bounded by
+    # one deadline, plus the time to cut a visit off.
+    assert elapsed < DEADLINE + 5
+    assert open_shells["HW-OK"] == 0
+
+
+def test_unreached_machines_are_errors_and_the_report_says_how_many_were_reached(
+    run_cli,
+    tmp_path: Path,
+    tls,
+    password: str,
+) -> None:
+    hosts = [
+        SimHost(address="127.0.0.30", name="HW-OK", machine=machine()),
+        faulty("127.0.0.31", FaultKind.REFUSED),
+    ]
+    with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
+        config = write_config(tmp_path, fleet, ca_file=tls.ca, deadline=DEADLINE)
+        result = run_cli("scan", "--config", str(config), "--as-of", AS_OF, "--only", "autologon-no-stored-password")
+    assert result.code == 4, result.err
+    assert "WinRM over https, port 5986: 1 of 2 machines reached (1 unreachable)" in result.out
+    assert "HW-refused" in result.out
+    assert "unreachable:" in result.out
+
+
+def test_a_wrong_password_never_appears_in_any_output(
+    run_cli, tmp_path: Path, tls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "Wr0ng-But-Still-Secret"
+    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", wrong)
+    hosts = [SimHost(address="127.0.0.32", name="HW-LT-32", machine=machine())]
+    with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
+        config = write_config(tmp_path, fleet, ca_file=tls.ca)
+        table = run_cli("scan", "--config", str(config), "--as-of", AS_OF, "--only", "laptop-encryption")
+        report = run_cli(
+            "scan", "--config", str(config), "--as-of", AS_OF, "--format", "json", "--only", "laptop-encryption"
+        )
+    assert table.code == report.code == 4
+    objects = json.loads(report.out)["findings"][0]["objects"]
+    assert [(o["id"], o["status"]) for o in objects] == [("HW-LT-32", "ERROR")]
+    assert "auth failed" in objects[0]["reason"]
+    for text in (table.out, table.err, report.out, report.err):
+        assert wrong not in text
+        assert ACCOUNT.password not in text
+
+
+def test_an_untrusted_certificate_is_an_error_naming_the_ca_setting(
+    run_cli, tmp_path: Path, tls, password: str
+) -> None:
+    hosts = [SimHost(address="127.0.0.33", name="HW-LT-33", machine=machine())]
+    with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
+        config = write_config(tmp_path, fleet, ca_file=None)  # the system's CAs do not know the test CA
+        result = run_cli(
+            "scan", "--config", str(config), "--as-of", AS_OF, "--format", "json", "--only", "laptop-encryption"
+        )
+    assert result.code == 4
+    reason = json.loads(result.out)["findings"][0]["objects"][0]["reason"]
+    assert "certificate not trusted" in reason
+    assert "endpoints.ca_file" in reason
+
+
+def test_basic_over_http_is_refused_when_the_config_is_read(run_cli, tmp_path: Path) -> None:
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text(yaml.safe_dump({"endpoints": {"transport": "http", "auth": "basic", "user": "u"}}))
+    result = run_cli("scan", "--config", str(config))
+    assert result.code == 3
+    assert f"{config}:2:" in result.err
+    assert "auth: basic sends the password readably over http" in result.err
+
+
+def test_dead_machines_do_not_hold_up_the_living_ones(run_cli, tmp_path: Path, tls, password: str) -> None:
+    """Ten machines that never answer and two that do, two at a time, two seconds each: silent machines give up
+    their place after a third of the deadline, so the scan takes under five seconds, where holding every place
+    to the deadline would take ten (one deadline per two dead machines)."""
+    deadline = 2.0
+    hosts = [faulty(f"127.0.0.{21 + i}", FaultKind.HANG).model_copy(update={"name": f"HW-DEAD-{i}"}) for i in range(10)]
+    hosts += [SimHost(address=f"127.0.0.{31 + i}", name=f"HW-OK-{i}", machine=machine()) for i in range(2)]
+    snapshot = tmp_path / "snapshot.json"
+    with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
+        config = write_config(tmp_path, fleet, ca_file=tls.ca, deadline=deadline, extra={"concurrency": 2})
+        started = time.monotonic()
+        result = run_cli("collect", "--config", str(config), "--output", str(snapshot))
+        elapsed = time.monotonic() - started
+    assert result.code == 0, result.err
+    records = json.loads(snapshot.read_text())["fact_sets"]["endpoints.hosts"]["records"]
+    assert {r["id"]: r["connection"] for r in records} == {
+        **{f"HW-DEAD-{i}": "timed out" for i in range(10)},
+        **{f"HW-OK-{i}": "reached" for i in range(2)},
+    }
+    assert elapsed < 4 * deadline
