@@ -44,6 +44,7 @@ from typing import Any
 import ldap3
 import scale_dc
 from estate import AUDIT_PASSWORD, AUDIT_USER
+from measure import run
 from seed import write_config
 
 from holyaudit.cli import scan as scan_command
@@ -67,26 +68,6 @@ class Search:
     attributes: tuple[str, ...]
     entries: int = 0
     seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Run:
-    seconds: float
-    max_rss_mb: float
-    code: int
-    stderr: str
-
-
-def run(argv: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run a program with its output to /dev/null; its wall time and its own peak RSS (wait4, not the sum)."""
-    with tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        return Run(seconds, usage.ru_maxrss / 1024, process.returncode, err.read().decode(errors="replace"))
 
 
 def directory_rules() -> list[str]:
