@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from holyaudit import __version__
-from holyaudit.cli import collect, profiles, rules, scan, validate
+from holyaudit.cli import collect, configure, profiles, rules, scan, validate
 
 app = typer.Typer(
     name="holyaudit",
@@ -39,5 +39,7 @@ def _root(
 app.command("scan")(scan.scan)
 app.command("collect")(collect.collect)
 app.command("validate")(validate.validate)
+app.command("init")(configure.init)
+app.add_typer(configure.app, name="config")
 app.add_typer(rules.app, name="rules")
 app.add_typer(profiles.app, name="profiles")
