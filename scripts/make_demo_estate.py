@@ -29,6 +29,7 @@ from holyaudit.facts import (
     Domain,
     FactRecord,
     FactSet,
+    GpoContainer,
     Host,
     PasswordPolicy,
     ScheduledTask,
@@ -479,6 +480,74 @@ def host(machine: Machine, index: int) -> Host:
 # -------------------------------------------------------------------------------------------------- output
 
 
+GPO_NOTE = (
+    "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
+    "site-linked GPOs and the local GPO"
+)
+BASELINE_SCREENSAVER: dict[str, Any] = {
+    "screensaver_active": True,
+    "screensaver_active_from": "Holywell Baseline",
+    "screensaver_secure": True,
+    "screensaver_secure_from": "Holywell Baseline",
+    "screensaver_timeout_secs": 600,
+    "screensaver_timeout_from": "Holywell Baseline",
+}
+
+
+def _ou(dn: str, applied: list[str], **fields: Any) -> GpoContainer:
+    counts = {"staff_users": 0, "pupil_users": 0, "computers": 0, "laptops": 0}
+    return GpoContainer(
+        id=dn, dn=dn, is_domain=dn == BASE_DN, applied_gpos=applied, notes=[GPO_NOTE], **{**counts, **fields}
+    )
+
+
+def gpo_ous() -> list[GpoContainer]:
+    domain_gpos = ["Default Domain Policy", "Holywell Baseline"]
+    laptops = f"OU=Laptops,OU=Computers,OU=Holywell,{BASE_DN}"
+    return [
+        _ou(
+            BASE_DN,
+            domain_gpos,
+            **BASELINE_SCREENSAVER,
+            force_logoff_when_hour_expire=True,  # gpo-force-logoff: FAIL (the directory's forceLogoff disagrees)
+            force_logoff_from="Default Domain Policy",
+            min_password_length=6,  # gpo-password-settings-agree: FAIL (the domain says 7, without complexity)
+            min_password_length_from="Default Domain Policy",
+            password_complexity=True,
+            password_complexity_from="Default Domain Policy",
+            domain_min_pwd_length=7,
+            domain_password_complexity=False,
+            domain_force_logoff=False,
+            min_password_length_agrees=False,
+            password_complexity_agrees=False,
+        ),
+        _ou(f"OU=Staff,OU=Holywell,{BASE_DN}", domain_gpos, staff_users=24, **BASELINE_SCREENSAVER),  # PASS
+        _ou(  # gpo-screensaver-locking: FAIL (a lower GPO relaxes the timeout)
+            f"OU=Pupils,OU=Holywell,{BASE_DN}",
+            ["Pupil Relaxed", *domain_gpos],
+            pupil_users=210,
+            **{**BASELINE_SCREENSAVER, "screensaver_timeout_secs": 1800, "screensaver_timeout_from": "Pupil Relaxed"},
+        ),
+        _ou(  # gpo-bitlocker-laptops: PASS
+            laptops,
+            ["Laptop BitLocker", *domain_gpos],
+            computers=12,
+            laptops=12,
+            bitlocker_os_drive_required=True,
+            bitlocker_os_drive_from="Laptop BitLocker",
+            **BASELINE_SCREENSAVER,
+        ),
+        _ou(  # gpo-bitlocker-laptops: FAIL (blocks inheritance, so the BitLocker GPO does not reach it)
+            f"OU=Loan,{laptops}",
+            [],
+            blocks_inheritance=True,
+            computers=4,
+            laptops=4,
+            skipped_links=[f"'Laptop BitLocker' linked at {laptops}: inheritance blocked at OU=Loan,{laptops}"],
+        ),
+    ]
+
+
 def fact_sets() -> list[FactSet]:
     def fact_set(name: str, source: str, records: Sequence[FactRecord]) -> FactSet:
         return FactSet(name=name, source=source, collected_at=COLLECTED_AT, records=tuple(records))
@@ -490,6 +559,7 @@ def fact_sets() -> list[FactSet]:
         fact_set("directory.users", ldap, users()),
         fact_set("directory.computers", ldap, [computer(m, i) for i, m in enumerate(MACHINES)]),
         fact_set("endpoints.hosts", "winrm (demo)", [host(m, i) for i, m in enumerate(MACHINES)]),
+        fact_set("gpo.ous", f"{ldap} + SYSVOL", gpo_ous()),
     ]
 
 

@@ -123,9 +123,19 @@ class EndpointSettings(_Strict):
         return self
 
 
+class GpoSettings(_Strict):
+    """Reading Group Policy from SYSVOL over SMB (docs/gpo.md): same server and account as the directory."""
+
+    encrypt: bool = Field(default=False, description="Require SMB3 encryption; signing is always required.")
+    timeout_seconds: float = Field(default=30, gt=0, description="Most seconds to wait to connect to SYSVOL.")
+
+
 class Settings(_Strict):
     site: SiteSettings = SiteSettings()
     directory: DirectorySettings | None = None
+    gpo: GpoSettings = Field(
+        default_factory=GpoSettings, description="Used whenever a directory is configured and GPO rules run."
+    )
     endpoints: EndpointSettings | None = None
     mis: MisSettings | None = None
     profile: str = Field(default=DEFAULT_PROFILE, description="Built-in profile name or profile file path.")

@@ -168,12 +168,81 @@ class Host(FactRecord):
     av_signatures_updated: dt.datetime | None = None
 
 
+class GpoContainer(FactRecord):
+    """The domain or one OU: the GPOs that reach it and the settings they leave in force there.
+
+    Each setting is the value of the highest-precedence applied GPO that configures it (only GPOs whose user half,
+    or computer half, is enabled count for user, or computer, settings); ``None`` means no applied GPO configures
+    it. The matching ``*_from`` field names the GPO that set it. A setting that an unreadable file could have
+    decided is named in ``unreadable``.
+    """
+
+    kind: ClassVar[str] = "ou"
+    plural: ClassVar[str] = "OUs"
+    dn: str | None = None
+    is_domain: bool | None = Field(default=None, description="True for the domain object itself.")
+    blocks_inheritance: bool | None = None
+    applied_gpos: list[str] = Field(
+        default_factory=list, description="Display names of the GPOs that apply, highest precedence first."
+    )
+    enforced_gpos: list[str] = Field(default_factory=list, description="Those of them applied through enforced links.")
+    skipped_links: list[str] = Field(
+        default_factory=list, description="Links on the way down that do not apply, each with the reason."
+    )
+    staff_users: int | None = Field(default=None, description="Enabled staff accounts directly in this OU.")
+    pupil_users: int | None = Field(default=None, description="Enabled pupil accounts directly in this OU.")
+    computers: int | None = Field(default=None, description="Enabled computer accounts directly in this OU.")
+    laptops: int | None = Field(default=None, description="Enabled computers in the laptop category in this OU.")
+    screensaver_active: bool | None = Field(default=None, description="User policy ScreenSaveActive.")
+    screensaver_active_from: str | None = None
+    screensaver_secure: bool | None = Field(default=None, description="User policy ScreenSaverIsSecure.")
+    screensaver_secure_from: str | None = None
+    screensaver_timeout_secs: int | None = Field(default=None, description="User policy ScreenSaveTimeOut.")
+    screensaver_timeout_from: str | None = None
+    inactivity_timeout_secs: int | None = Field(
+        default=None, description="Machine policy InactivityTimeoutSecs (interactive logon inactivity limit)."
+    )
+    inactivity_timeout_from: str | None = None
+    all_computers_lock_within_secs: int | None = Field(
+        default=None,
+        description="Estate-wide: the longest machine inactivity limit among the OUs holding enabled computers; "
+        "None when any of them has no limit (or 0).",
+    )
+    force_logoff_when_hour_expire: bool | None = Field(default=None, description="GptTmpl ForceLogoffWhenHourExpire.")
+    force_logoff_from: str | None = None
+    min_password_length: int | None = Field(default=None, description="GptTmpl MinimumPasswordLength.")
+    min_password_length_from: str | None = None
+    password_complexity: bool | None = Field(default=None, description="GptTmpl PasswordComplexity.")
+    password_complexity_from: str | None = None
+    bitlocker_os_drive_required: bool | None = Field(
+        default=None, description="Machine policy FVE\\MDOPBitLockerManagement ShouldEncryptOSDrive (docs/gpo.md)."
+    )
+    bitlocker_os_drive_from: str | None = None
+    domain_min_pwd_length: int | None = Field(
+        default=None, description="The domain record only: the domain object's minPwdLength (directory.domain)."
+    )
+    domain_password_complexity: bool | None = Field(
+        default=None, description="The domain record only: pwdProperties has the complexity bit."
+    )
+    domain_force_logoff: bool | None = Field(
+        default=None, description="The domain record only: the domain object's forceLogoff is 0."
+    )
+    min_password_length_agrees: bool | None = Field(
+        default=None, description="The domain record only: the GPO value equals the domain's; None if either is."
+    )
+    password_complexity_agrees: bool | None = Field(
+        default=None, description="The domain record only: the GPO value equals the domain's; None if either is."
+    )
+    notes: list[str] = Field(default_factory=list, description="What was not modelled, and other remarks.")
+
+
 FACT_SETS: dict[str, type[FactRecord]] = {
     "directory.domain": Domain,
     "directory.password_policies": PasswordPolicy,
     "directory.users": User,
     "directory.computers": Computer,
     "endpoints.hosts": Host,
+    "gpo.ous": GpoContainer,
 }
 """Every fact set a rule may read, and the record type it holds."""
 

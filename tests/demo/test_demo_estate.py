@@ -86,6 +86,7 @@ def test_demo_estate_loads_as_the_fictional_school(estate: Snapshot) -> None:
         "directory.users",
         "directory.computers",
         "endpoints.hosts",
+        "gpo.ous",
     }
     assert all(fs.error is None for fs in estate.fact_sets.values())
 

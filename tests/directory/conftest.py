@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from estate import AUDIT_PASSWORD, AUDIT_USER, LONDON
+from gpo_estate import SeededGpos, seed_gpos
 from samba_dc import SYSTEM_PYTHON, KerberosFiles, SambaDC, samba_program
 from seed import seed
 
@@ -69,10 +70,21 @@ def samba_dc(tmp_path_factory: pytest.TempPathFactory, seeded_at: dt.datetime) -
             dc.start()
         with _timed(timings, "seed"):
             seed(dc, seeded_at)
+        with _timed(timings, "seed GPOs"):
+            _SEEDED_GPOS[dc.workdir] = seed_gpos(dc)
         print("\nSamba DC ready:", ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items()))
         yield dc
     finally:
         dc.stop()
+
+
+_SEEDED_GPOS: dict[Path, SeededGpos] = {}
+
+
+@pytest.fixture(scope="session")
+def seeded_gpos(samba_dc: SambaDC) -> SeededGpos:
+    """The GPOs seeded into the DC (gpo_estate.py): their GUIDs by display name."""
+    return _SEEDED_GPOS[samba_dc.workdir]
 
 
 def _missing_kerberos() -> list[str]:

@@ -45,9 +45,14 @@ GROUPS_OU = f"OU=Groups,{HOLYWELL}"
 COMPUTERS_OU = f"OU=Computers,{HOLYWELL}"
 LAPTOPS_OU = f"OU=Laptops,{COMPUTERS_OU}"
 DESKTOPS_OU = f"OU=Desktops,{COMPUTERS_OU}"
+SUPPLY_OU = f"OU=Supply,{STAFF_OU}"
+"""Blocks Group Policy inheritance, with nothing linked inside it (gpo_estate.py)."""
+LOAN_OU = f"OU=Loan,{LAPTOPS_OU}"
+"""Loan laptops: blocks inheritance too, so the BitLocker GPO linked at Laptops does not reach it."""
 OUS = (
     HOLYWELL,
     STAFF_OU,
+    SUPPLY_OU,
     PUPILS_OU,
     GENERIC_OU,
     LEAVERS_OU,
@@ -56,6 +61,7 @@ OUS = (
     COMPUTERS_OU,
     LAPTOPS_OU,
     DESKTOPS_OU,
+    LOAN_OU,
 )
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -112,9 +118,9 @@ PEOPLE = (
     ),
     # Temporary password set today.
     Person("green.f", "Fay Green", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, must_change_days_ago=0),
-    # Supply teachers: staff through the nested group, governed by the four-character PSO.
-    Person("hill.k", "Kate Hill", STAFF_OU, ("Supply Teachers",), hours=SCHOOL_HOURS, last_logon_days_ago=3),
-    Person("morgan.l", "Lee Morgan", STAFF_OU, ("Supply Teachers",), hours=SCHOOL_HOURS, last_logon_days_ago=3),
+    # Supply teachers: staff through the nested group, governed by the four-character PSO; their OU blocks GPOs.
+    Person("hill.k", "Kate Hill", SUPPLY_OU, ("Supply Teachers",), hours=SCHOOL_HOURS, last_logon_days_ago=3),
+    Person("morgan.l", "Lee Morgan", SUPPLY_OU, ("Supply Teachers",), hours=SCHOOL_HOURS, last_logon_days_ago=3),
     # Leavers: left 7 days ago and disabled (today, while seeding): in time.
     Person("parker.l", "Lucy Parker", LEAVERS_OU, ("Staff",), leaving=7, disabled_in_seeding=True),
     # Left 8 days ago and disabled today: a day late.
@@ -158,6 +164,7 @@ COMPUTERS = (
     Computer("HW-LT-03", LAPTOPS_OU),  # laptop, no key
     Computer("HW-LT-04", LAPTOPS_OU, enabled=False),  # disabled laptop, no key: out of scope
     Computer("HW-DT-01", DESKTOPS_OU),  # desktop, no key: not a laptop
+    Computer("HW-LT-05", LOAN_OU, recovery_keys=1),  # loan laptop, key escrowed, out of the BitLocker GPO's reach
 )
 
 

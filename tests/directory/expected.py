@@ -57,5 +57,5 @@ EXPECTED: dict[str, dict[str, Status]] = {
         "smith.a": FAIL,  # until 20:00 under BST
         "jones.b": FAIL,  # no restriction
     },
-    "bitlocker-key-escrowed": {"HW-LT-01": PASS, "HW-LT-02": PASS, "HW-LT-03": FAIL},
+    "bitlocker-key-escrowed": {"HW-LT-01": PASS, "HW-LT-02": PASS, "HW-LT-03": FAIL, "HW-LT-05": PASS},
 }

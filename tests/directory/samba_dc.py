@@ -19,6 +19,7 @@ import os
 import shutil
 import socket
 import ssl
+import stat
 import subprocess
 import tempfile
 import time
@@ -118,6 +119,11 @@ class SambaDC:
         shutil.copytree(template, self.workdir, symlinks=True, dirs_exist_ok=True)
         conf = self.smb_conf.read_text().replace(str(template), str(self.workdir))
         self.smb_conf.write_text(conf.replace("[global]\n", "[global]\n" + self._tls_options() + LDAP_OPTIONS, 1))
+        _let_users_reach(self.workdir / "state" / "sysvol")
+
+    @property
+    def sysvol(self) -> Path:
+        return self.workdir / "state" / "sysvol"
 
     def _tls_options(self) -> str:
         tls = self.workdir / "tls"
@@ -240,6 +246,19 @@ class SambaDC:
         with self.admin_connection() as conn:
             conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["highestCommittedUSN"])
             return int(conn.entries[0].highestCommittedUSN.value)
+
+
+def _let_users_reach(folder: Path) -> None:
+    """Let every account pass through the folders above ``folder`` (search permission only, not listing).
+
+    Samba serves a share as the Unix identity of the domain user it maps the caller to, so an ordinary account
+    (svc-audit reading SYSVOL) is refused at the door when a folder above the share is 0700, as pytest's
+    temporary folders and the copied template are.
+    """
+    for above in folder.parents:
+        info = above.stat()
+        if info.st_uid == os.getuid() and not info.st_mode & stat.S_IXOTH:
+            above.chmod(stat.S_IMODE(info.st_mode) | stat.S_IXOTH)
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -22,8 +22,12 @@ from holyaudit.engine.schema import Rule
 REPO = Path(__file__).resolve().parents[2]
 POLICY = REPO / "docs" / "policy" / "holywell-data-security-policy.txt"
 CASES_DIR = Path(__file__).parent
-AREAS = {"passwords", "accounts", "logoff", "encryption", "endpoints", "antivirus"}
+AREAS = {"passwords", "accounts", "logoff", "encryption", "endpoints", "antivirus", "gpo"}
 CATALOGUE_IDS = {
+    "gpo-screensaver-locking",
+    "gpo-force-logoff",
+    "gpo-password-settings-agree",
+    "gpo-bitlocker-laptops",
     "password-minimum-length",
     "password-complexity",
     "fine-grained-password-minimum",

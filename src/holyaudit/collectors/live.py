@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from holyaudit.collectors import mis
 from holyaudit.collectors.credentials import SecretSource, find_secret
+from holyaudit.collectors.gpo.collector import PROVIDES as GPO_FACT_SETS
+from holyaudit.collectors.gpo.collector import GpoCollector
 from holyaudit.collectors.interface import Collector
 from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
 from holyaudit.collectors.ldap.collector import DirectoryCollector
@@ -39,8 +41,8 @@ class Planned:
 def plan(
     settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime], progress: Progress | None = None
 ) -> list[Planned]:
-    """The collectors the config enables, in the order they run (the directory first: the endpoint collector
-    reads its computer list). Secrets are looked up here, before anything is contacted."""
+    """The collectors the config enables, in the order they run (the directory first: the Group Policy and
+    endpoint collectors read its users and computers). Secrets are looked up here, before anything is contacted."""
     planned = []
     if (directory := settings.directory) is not None:
         password = None
@@ -56,6 +58,10 @@ def plan(
         planned.append(
             Planned(DirectoryCollector(directory, password, tls, clock), DIRECTORY_FACT_SETS, endpoint(directory))
         )
+        # Group Policy: the same DC and account, LDAP for links and SYSVOL over SMB for the files. It runs after
+        # the directory collector, whose users, computers and domain object it reads.
+        gpo = GpoCollector(directory, settings.gpo, password, tls, clock)
+        planned.append(Planned(gpo, GPO_FACT_SETS, gpo.source()))
     if (endpoints := settings.endpoints) is not None:
         # Imported only when configured: pywinrm brings requests, cryptography and pyspnego (0.2 s of startup).
         from holyaudit.collectors.winrm.collector import PROVIDES as ENDPOINT_FACT_SETS
@@ -79,6 +85,7 @@ def plan(
             verify_tls=tls.verify,
             progress=progress,
         )
+        collector.check_prerequisites()
         planned.append(Planned(collector, ENDPOINT_FACT_SETS, collector.source()))
     return planned
 

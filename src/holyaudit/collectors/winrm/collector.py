@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from holyaudit.collectors.credentials import Secret
+import winrm.transport as winrm_transport
+
+from holyaudit.collectors.credentials import CredentialError, Secret
 from holyaudit.collectors.interface import Collector
 from holyaudit.collectors.winrm.interpret import host_fields
 from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
@@ -84,6 +86,14 @@ class EndpointCollector(Collector):
         self.verify_tls = verify_tls
         self.progress = progress
         self.inputs: Mapping[str, frozenset[str]] = INPUTS if settings.from_directory else {}
+
+    def check_prerequisites(self) -> None:
+        """Stop before anything is contacted when the config asks for what this install cannot do."""
+        if self.settings.auth == "kerberos" and not winrm_transport.HAVE_KERBEROS:
+            raise CredentialError(
+                "endpoints.auth: kerberos needs the pykerberos package: install holyaudit[kerberos] "
+                "(pip install 'holyaudit[kerberos]'; building it needs the Kerberos headers, e.g. Debian's libkrb5-dev)"
+            )
 
     def source(self) -> str:
         return f"WinRM over {self.settings.transport}, port {self._port()}"

@@ -1,0 +1,403 @@
+"""The Group Policy collector: which GPOs reach the domain and each OU, and the settings they leave in force there.
+
+GPO containers and links come from the directory over LDAP (the directory collector's connection code); the
+GPOs' files (GptTmpl.inf, the machine and user Registry.pol) from SYSVOL over SMB, signed, with the same account.
+Which OUs hold staff, pupils, computers and laptops comes from the directory collector's users and computers
+(this collector's ``inputs``), and the domain object's password and log-off values are copied onto the domain's
+record so rules can compare them with the GPOs'. Nothing here judges compliance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import ldap3
+
+from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.gpo import gpttmpl, registry_pol
+from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
+from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
+from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
+from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.ldap import values
+from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint, open_connection, paged_search, read_base
+from holyaudit.config import DirectorySettings, GpoSettings
+from holyaudit.facts import Computer, Domain, FactRecord, FactSet, GpoContainer, User
+
+PROVIDES = frozenset({"gpo.ous"})
+INPUTS: Mapping[str, frozenset[str]] = {
+    "directory.users": frozenset({"ou", "categories", "enabled"}),
+    "directory.computers": frozenset({"ou", "categories", "enabled"}),
+    "directory.domain": frozenset({"min_pwd_length", "pwd_properties", "force_logoff"}),
+}
+NOT_MODELLED = (
+    "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
+    "site-linked GPOs and the local GPO"
+)
+_GPO_ATTRS = ["cn", "displayName", "gPCFileSysPath", "flags", "versionNumber"]
+_COMPLEXITY = 0x1
+
+
+def _key(dn: str) -> str:
+    return re.sub(r"\s*([,=])\s*", r"\1", dn).casefold()
+
+
+def _parent(key: str) -> str:
+    return key.split(",", 1)[1] if "," in key else ""
+
+
+@dataclass(frozen=True)
+class _GpoEntry:
+    gpo: Gpo
+    file_sys_path: str | None
+
+
+class GpoCollector(Collector):
+    name = "gpo"
+    inputs = INPUTS
+
+    def __init__(
+        self,
+        directory: DirectorySettings,
+        settings: GpoSettings,
+        password: Secret | None,
+        tls: TlsPolicy,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.directory = directory
+        self.settings = settings
+        self.password = password
+        self.tls = tls
+        self.clock = clock
+
+    @property
+    def smb_server(self) -> str:
+        if self.directory.auth == "kerberos":  # the ticket is for cifs/<name>: a name, not an address
+            return self.directory.kerberos_host or self.directory.server
+        return self.directory.server
+
+    def source(self) -> str:
+        return f"{endpoint(self.directory)} + \\\\{self.smb_server}\\SYSVOL"
+
+    def collect(
+        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+    ) -> list[FactSet]:
+        if "gpo.ous" not in needs:
+            return []
+        started = self.clock()
+        connection = open_connection(self.directory, self.password, self.tls)
+        try:
+            base, gpos, containers = self._read_directory(connection)
+        finally:
+            connection.unbind()
+        resolved, broken, blocks = _resolve(base, containers, [entry.gpo for entry in gpos.values()])
+        wanted = {applied.gpo_dn.lower() for inheritance in resolved.values() for applied in inheritance.applied}
+        with self._sysvol() as sysvol:
+            contents = {key: self._content(sysvol, gpos[key]) for key in sorted(wanted) if key in gpos}
+        records = _Builder(base, resolved, broken, blocks, contents, inputs or {}).records()
+        return [FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))]
+
+    def _sysvol(self) -> Sysvol:
+        protocol: Literal["ntlm", "kerberos"] = "kerberos" if self.directory.auth == "kerberos" else "ntlm"
+        return Sysvol(
+            self.smb_server,
+            None if protocol == "kerberos" else self.directory.bind_user,
+            None if protocol == "kerberos" else self.password,
+            auth_protocol=protocol,
+            encrypt=self.settings.encrypt,
+            timeout_seconds=self.settings.timeout_seconds,
+        )
+
+    def _read_directory(
+        self, connection: ldap3.Connection
+    ) -> tuple[str, dict[str, _GpoEntry], list[tuple[str, str | None, str | None]]]:
+        root = read_base(connection, "", ["defaultNamingContext"])
+        found = root.get("defaultnamingcontext") or [b""]
+        base = self.directory.base_dn or values.text(found[0])
+        page = self.directory.page_size
+        gpos: dict[str, _GpoEntry] = {}
+        for dn, raw in paged_search(
+            connection, f"CN=Policies,CN=System,{base}", "(objectClass=groupPolicyContainer)", _GPO_ATTRS, page
+        ):
+            name = values.text(_first(raw, "displayName") or _first(raw, "cn") or dn.encode())
+            flags = _first(raw, "flags")
+            path = _first(raw, "gPCFileSysPath")
+            gpos[dn.lower()] = _GpoEntry(
+                Gpo(dn, name, int(flags) if flags is not None else 0), values.text(path) if path else None
+            )
+        containers = []
+        for dn, raw in paged_search(
+            connection,
+            base,
+            "(|(objectClass=organizationalUnit)(objectClass=domainDNS))",
+            ["gPLink", "gPOptions"],
+            page,
+        ):
+            gplink, options = _first(raw, "gPLink"), _first(raw, "gPOptions")
+            containers.append(
+                (dn, values.text(gplink) if gplink else None, values.text(options) if options is not None else None)
+            )
+        return base, gpos, containers
+
+    def _content(self, sysvol: Sysvol, entry: _GpoEntry) -> GpoContent:
+        name = entry.gpo.display_name
+        if not entry.file_sys_path:
+            return GpoContent(name, errors=dict.fromkeys(GpoFile, "the GPO has no gPCFileSysPath"))
+        try:
+            if sysvol.read(unc_path(entry.file_sys_path, sysvol.server, "GPT.INI")) is None:
+                missing = f"{entry.file_sys_path} has no GPT.INI: the GPO's folder is missing from SYSVOL"
+                return GpoContent(name, errors=dict.fromkeys(GpoFile, missing))
+        except SysvolFileError as exc:
+            return GpoContent(name, errors=dict.fromkeys(GpoFile, f"GPT.INI could not be read: {exc}"))
+        errors: dict[GpoFile, str] = {}
+        parsed: dict[GpoFile, object] = {}
+        for file in GpoFile:
+            try:
+                data = sysvol.read(unc_path(entry.file_sys_path, sysvol.server, file.value))
+                if data is not None:
+                    parsed[file] = (
+                        gpttmpl.decode(data)
+                        if file == GpoFile.TEMPLATE
+                        else registry_pol.effective_values(registry_pol.decode(data))
+                    )
+            except SysvolFileError as exc:
+                errors[file] = f"{file.value} could not be read: {exc}"
+            except (gpttmpl.GptTmplError, registry_pol.RegistryPolError) as exc:
+                errors[file] = f"{file.value} is corrupt: {exc}"
+        template = parsed.get(GpoFile.TEMPLATE)
+        machine = parsed.get(GpoFile.MACHINE_POL)
+        user = parsed.get(GpoFile.USER_POL)
+        return GpoContent(
+            name,
+            template if isinstance(template, gpttmpl.GptTmpl) else None,
+            machine if isinstance(machine, dict) else None,
+            user if isinstance(user, dict) else None,
+            errors,
+        )
+
+
+def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:
+    found = raw.get(name.lower())
+    return found[0] if found else None
+
+
+def _resolve(
+    base: str, containers: list[tuple[str, str | None, str | None]], gpos: list[Gpo]
+) -> tuple[dict[str, Inheritance], dict[str, str], dict[str, bool]]:
+    """Each container's inheritance by DN, why any container's could not be worked out, and which block
+    inheritance (both by DN key).
+
+    A container whose own ``gPLink`` or ``gPOptions`` cannot be read makes it and everything below it unknown;
+    an OU below a container that is neither an OU nor the domain is not modelled.
+    """
+    base_key = _key(base)
+    parsed: dict[str, Container] = {}
+    bad: dict[str, str] = {}
+    for dn, gplink, options in containers:
+        try:
+            parsed[_key(dn)] = Container.from_attributes(dn, gplink, options)
+        except GpLinkError as exc:
+            bad[_key(dn)] = f"{dn}: {exc}"
+            parsed[_key(dn)] = Container(dn)
+    domain = parsed.get(base_key) or Container(base)
+    broken: dict[str, str] = {}
+    usable = []
+    for key, container in parsed.items():
+        if key == base_key:
+            continue
+        chain, reason = key, None
+        while chain and chain != base_key:
+            if chain in bad:
+                reason = bad[chain]
+            elif chain not in parsed:
+                reason = f"it sits below {chain}, which is not an OU: its inheritance is not modelled"
+                break
+            chain = _parent(chain)
+        if reason is None and base_key in bad:
+            reason = bad[base_key]
+        if reason is not None:
+            broken[key] = reason
+        if chain == base_key:
+            usable.append(container)
+    if base_key in bad:
+        broken[base_key] = bad[base_key]
+    blocks = {key: container.block_inheritance for key, container in parsed.items()}
+    return resolve_inheritance(domain, usable, gpos), broken, blocks
+
+
+class _Builder:
+    """Turns resolved inheritance, GPO contents and the directory's inputs into records."""
+
+    def __init__(
+        self,
+        base: str,
+        resolved: dict[str, Inheritance],
+        broken: dict[str, str],
+        blocks: dict[str, bool],
+        contents: dict[str, GpoContent],
+        inputs: Mapping[str, FactSet],
+    ) -> None:
+        self.base_key = _key(base)
+        self.resolved = resolved
+        self.broken = broken
+        self.blocks = blocks
+        self.contents = contents
+        self.inputs = inputs
+        self.keys = {_key(dn) for dn in resolved} | set(broken)
+
+    def records(self) -> list[GpoContainer]:
+        counts, count_problem = self._counts()
+        domain_fields, domain_unreadable = self._domain()
+        data: list[dict[str, object]] = []
+        for dn, inheritance in sorted(self.resolved.items(), key=lambda item: item[0].count(",")):
+            key = _key(dn)
+            record: dict[str, object] = {"id": dn, "dn": dn, "is_domain": key == self.base_key}
+            unreadable: dict[str, str] = {}
+            if key in self.broken:
+                record["error"] = self.broken[key]
+            record.update(self._links(inheritance))
+            record["blocks_inheritance"] = self.blocks.get(key, False)
+            effective = effective_settings(inheritance.applied, self.contents)
+            record.update(effective.values)
+            record.update({SOURCE_SUFFIX[name]: gpo for name, gpo in effective.set_by.items()})
+            unreadable.update(effective.unreadable)
+            if count_problem is None:
+                record.update(counts.get(key, dict.fromkeys(("staff_users", "pupil_users", "computers", "laptops"), 0)))
+            else:
+                unreadable.update(dict.fromkeys(("staff_users", "pupil_users", "computers", "laptops"), count_problem))
+            if key == self.base_key:
+                record.update(domain_fields)
+                unreadable.update(domain_unreadable)
+                record.update(_agreement(record, unreadable))
+            record["unreadable"] = unreadable
+            data.append(record)
+        for key, reason in self.broken.items():
+            if not any(_key(str(record["dn"])) == key for record in data):
+                data.append({"id": key, "dn": key, "error": reason})
+        lock = _estate_lock(data)
+        for record in data:
+            if "error" not in record:
+                if isinstance(lock, str):
+                    record["unreadable"]["all_computers_lock_within_secs"] = lock  # type: ignore[index]
+                else:
+                    record["all_computers_lock_within_secs"] = lock
+        return [GpoContainer.model_validate(record) for record in data]
+
+    @staticmethod
+    def _links(inheritance: Inheritance) -> dict[str, object]:
+        notes = [NOT_MODELLED]
+        for applied in inheritance.applied:
+            for half, enabled in (
+                ("user", applied.user_settings_enabled),
+                ("computer", applied.computer_settings_enabled),
+            ):
+                if not enabled:
+                    notes.append(f"GPO '{applied.display_name}' has its {half} settings disabled")
+        skipped = []
+        for link in inheritance.skipped:
+            name = f"'{link.display_name}'" if link.display_name else link.gpo_dn
+            why = f"{link.reason.value} at {link.blocked_at}" if link.blocked_at else link.reason.value
+            skipped.append(f"{name} linked at {link.linked_at}: {why}")
+        return {
+            "applied_gpos": [applied.display_name for applied in inheritance.applied],
+            "enforced_gpos": [applied.display_name for applied in inheritance.applied if applied.enforced],
+            "skipped_links": skipped,
+            "notes": notes,
+        }
+
+    def _holder(self, ou: str | None) -> str | None:
+        """The record an object's container belongs to: its own OU, or the nearest one above (CN=Users -> domain)."""
+        key = _key(ou or "")
+        while key and key not in self.keys:
+            key = _parent(key)
+        return key or None
+
+    def _counts(self) -> tuple[dict[str, dict[str, int]], str | None]:
+        users, computers = self.inputs.get("directory.users"), self.inputs.get("directory.computers")
+        for name, fact_set in (("users", users), ("computers", computers)):
+            if fact_set is None or fact_set.error:
+                why = fact_set.error if fact_set is not None else "not collected"
+                return {}, f"the directory's {name} could not be read: {why}"
+        counts: dict[str, dict[str, int]] = {}
+
+        def add(records: Iterable[FactRecord], fields: Callable[[FactRecord], list[str]]) -> None:
+            for record in records:
+                holder = self._holder(getattr(record, "ou", None))
+                if holder is None or getattr(record, "enabled", None) is not True:
+                    continue
+                tally = counts.setdefault(
+                    holder, dict.fromkeys(("staff_users", "pupil_users", "computers", "laptops"), 0)
+                )
+                for field in fields(record):
+                    tally[field] += 1
+
+        def user_fields(record: FactRecord) -> list[str]:
+            roles = record.categories if isinstance(record, User) else []
+            return [field for role, field in (("staff", "staff_users"), ("pupil", "pupil_users")) if role in roles]
+
+        def computer_fields(record: FactRecord) -> list[str]:
+            roles = record.categories if isinstance(record, Computer) else []
+            return ["computers", *(["laptops"] if "laptop" in roles else [])]
+
+        assert users is not None
+        assert computers is not None
+        add(users.records, user_fields)
+        add(computers.records, computer_fields)
+        return counts, None
+
+    def _domain(self) -> tuple[dict[str, object], dict[str, str]]:
+        names = ("domain_min_pwd_length", "domain_password_complexity", "domain_force_logoff")
+        fact_set = self.inputs.get("directory.domain")
+        domain = fact_set.records[0] if fact_set is not None and fact_set.records else None
+        if fact_set is None or fact_set.error or not isinstance(domain, Domain):
+            why = fact_set.error if fact_set is not None and fact_set.error else "not collected"
+            return {}, dict.fromkeys(names, f"the domain object could not be read: {why}")
+        unreadable = {}
+        for ours, theirs in zip(names, ("min_pwd_length", "pwd_properties", "force_logoff"), strict=True):
+            if theirs in domain.unreadable:
+                unreadable[ours] = domain.unreadable[theirs]
+        props = domain.pwd_properties
+        fields: dict[str, object] = {
+            "domain_min_pwd_length": domain.min_pwd_length,
+            "domain_password_complexity": None if props is None else bool(props & _COMPLEXITY),
+            "domain_force_logoff": domain.force_logoff,
+        }
+        return fields, unreadable
+
+
+def _agreement(record: dict[str, object], unreadable: dict[str, str]) -> dict[str, object]:
+    """Whether the GPO's password values equal the domain object's; None when either is not known."""
+    result: dict[str, object] = {}
+    for field, ours, theirs in (
+        ("min_password_length_agrees", "min_password_length", "domain_min_pwd_length"),
+        ("password_complexity_agrees", "password_complexity", "domain_password_complexity"),
+    ):
+        reasons = [unreadable[name] for name in (ours, theirs) if name in unreadable]
+        if reasons:
+            unreadable[field] = "; ".join(reasons)
+        elif record.get(ours) is not None and record.get(theirs) is not None:
+            result[field] = record[ours] == record[theirs]
+    return result
+
+
+def _estate_lock(data: list[dict[str, object]]) -> int | str | None:
+    """The longest inactivity limit among OUs holding computers; None if one has none; a reason if unknown."""
+    longest = 0
+    for record in data:
+        unreadable = record.get("unreadable") or {}
+        assert isinstance(unreadable, dict)
+        if "error" in record or "computers" in unreadable:
+            return f"{record['dn']}: {record.get('error') or unreadable['computers']}"
+        if not record.get("computers"):
+            continue
+        if "inactivity_timeout_secs" in unreadable:
+            return f"{record['dn']}: {unreadable['inactivity_timeout_secs']}"
+        limit = record.get("inactivity_timeout_secs")
+        if not isinstance(limit, int) or limit <= 0:
+            return None
+        longest = max(longest, limit)
+    return longest or None

@@ -1,0 +1,241 @@
+"""The school's Group Policy, seeded into the test DC after the directory (seed.py), and what it should resolve to.
+
+GPOs are made and linked with samba-tool (``gpo create``, ``gpo setlink``, ``gpo setinheritance``), as an
+administrator would, over LDAP to the running DC; their files are written into SYSVOL over SMB as the domain
+Administrator, and GPT.INI's Version and the container's versionNumber are bumped as an editor would. Then
+``samba-tool ntacl sysvolreset`` (about 3 s) gives every SYSVOL file its proper ACL: the DC is a copy of a
+provisioned template, and the ACLs Samba keeps by inode in its eadb do not survive the copy, so without it an
+ordinary account may not read even the default GPOs.
+
+The layout (``samba-tool gpo setlink`` adds each new link at the lowest precedence of its container):
+
+- the domain: Default Domain Policy (provisioning), then Holywell Baseline
+- OU=Holywell: Device Lock, enforced, so it reaches the OUs below that block inheritance and beats Desktop Idle
+- OU=Pupils: Pupil Relaxed, and a disabled link to Old Kiosk
+- OU=Supply,OU=Staff: blocks inheritance, nothing linked: no screensaver policy reaches the supply teachers
+- OU=Laptops: Laptop BitLocker; OU=Loan below it blocks inheritance, so loan laptops do not get it
+- OU=Desktops: Desktop Idle (300 s), overridden by the enforced Device Lock (900 s)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import ldap3
+import smbclient
+from estate import DESKTOPS_OU, HOLYWELL, LAPTOPS_OU, LOAN_OU, PUPILS_OU, SUPPLY_OU
+from samba_dc import SambaDC, samba_program
+
+from holyaudit.collectors.gpo import registry_pol
+from holyaudit.collectors.gpo.registry_pol import RegistryEntry, RegType
+
+SCREENSAVER = "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop"
+SYSTEM = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
+FVE = "Software\\Policies\\Microsoft\\FVE"
+TEMPLATE = "Machine\\Microsoft\\Windows NT\\SecEdit\\GptTmpl.inf"
+
+
+@dataclass(frozen=True)
+class GpoSpec:
+    name: str
+    template: str | None = None
+    """GptTmpl.inf's sections, written in ASCII as Samba's tools do."""
+    machine: tuple[RegistryEntry, ...] = ()
+    user: tuple[RegistryEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    container: str
+    """Relative to the domain's DN; "" is the domain itself."""
+    gpo: str
+    disabled: bool = False
+    enforced: bool = False
+
+
+def _sz(key: str, name: str, value: str) -> RegistryEntry:
+    return RegistryEntry.of(key, name, RegType.SZ, value)
+
+
+def _dword(key: str, name: str, value: int) -> RegistryEntry:
+    return RegistryEntry.of(key, name, RegType.DWORD, value)
+
+
+BASELINE, DEVICE_LOCK, PUPIL_RELAXED = "Holywell Baseline", "Device Lock", "Pupil Relaxed"
+OLD_KIOSK, LAPTOP_BITLOCKER, DESKTOP_IDLE = "Old Kiosk", "Laptop BitLocker", "Desktop Idle"
+DEFAULT_DOMAIN, DEFAULT_DCS = "Default Domain Policy", "Default Domain Controllers Policy"
+
+GPOS = (
+    GpoSpec(
+        BASELINE,
+        template=(
+            '[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature="$CHICAGO$"\r\nRevision=1\r\n'
+            "[System Access]\r\nMinimumPasswordLength = 6\r\nPasswordComplexity = 1\r\n"
+            "ForceLogoffWhenHourExpire = 1\r\n"
+        ),
+        user=(
+            _sz(SCREENSAVER, "ScreenSaveActive", "1"),
+            _sz(SCREENSAVER, "ScreenSaverIsSecure", "1"),
+            _sz(SCREENSAVER, "ScreenSaveTimeOut", "600"),
+        ),
+    ),
+    GpoSpec(
+        DEVICE_LOCK,
+        template=f"[Unicode]\r\nUnicode=yes\r\n[Registry Values]\r\nMACHINE\\{SYSTEM}\\InactivityTimeoutSecs=4,900\r\n",
+    ),
+    GpoSpec(PUPIL_RELAXED, user=(_sz(SCREENSAVER, "ScreenSaveTimeOut", "1800"),)),
+    GpoSpec(OLD_KIOSK, user=(_sz(SCREENSAVER, "ScreenSaveActive", "0"),)),
+    GpoSpec(
+        LAPTOP_BITLOCKER,
+        machine=(
+            _dword(FVE, "EncryptionMethodWithXtsOs", 7),
+            _dword(FVE, "OSRecovery", 1),
+            _dword(f"{FVE}\\MDOPBitLockerManagement", "ShouldEncryptOSDrive", 1),
+        ),
+    ),
+    GpoSpec(DESKTOP_IDLE, machine=(_dword(SYSTEM, "InactivityTimeoutSecs", 300),)),
+)
+
+LINKS = (
+    Link("", BASELINE),
+    Link(HOLYWELL, DEVICE_LOCK, enforced=True),
+    Link(PUPILS_OU, PUPIL_RELAXED),
+    Link(PUPILS_OU, OLD_KIOSK, disabled=True),
+    Link(LAPTOPS_OU, LAPTOP_BITLOCKER),
+    Link(DESKTOPS_OU, DESKTOP_IDLE),
+)
+BLOCKED = (SUPPLY_OU, LOAN_OU)
+
+
+@dataclass
+class SeededGpos:
+    """What seeding made: each GPO's GUID and SYSVOL folder (as an SMB path), by display name."""
+
+    guids: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def folder(self, dc: SambaDC, name: str) -> str:
+        return f"\\\\{dc.host}\\sysvol\\{dc.dns_domain}\\Policies\\{self.guids[name]}"
+
+
+def _samba_tool_remote(dc: SambaDC, *args: str) -> str:
+    """samba-tool against the running DC over LDAP, as the domain Administrator (gpo commands need SYSVOL too)."""
+    result = subprocess.run(
+        [
+            samba_program("samba-tool") or "samba-tool",
+            *args,
+            "-H",
+            f"ldap://{dc.host}",
+            f"-UAdministrator%{dc.admin_password}",
+            "-s",
+            str(dc.smb_conf),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"samba-tool {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def _create(dc: SambaDC, name: str) -> str:
+    out = _samba_tool_remote(dc, "gpo", "create", name)
+    return out.rsplit(" as ", 1)[1].strip()  # "GPO 'Name' created as {GUID}"
+
+
+def _dn(dc: SambaDC, relative: str) -> str:
+    return f"{relative},{dc.base_dn}" if relative else dc.base_dn
+
+
+def _container_steps(dc: SambaDC, relative: str, guids: dict[str, str]) -> None:
+    """One container's links in order (setlink reads and rewrites gPLink, so one container at a time)."""
+    for link in (link for link in LINKS if link.container == relative):
+        flags = [*(["--disable"] if link.disabled else []), *(["--enforce"] if link.enforced else [])]
+        _samba_tool_remote(dc, "gpo", "setlink", _dn(dc, relative), guids[link.gpo], *flags)
+    if relative in BLOCKED:
+        _samba_tool_remote(dc, "gpo", "setinheritance", _dn(dc, relative), "block")
+
+
+def seed_gpos(dc: SambaDC) -> SeededGpos:
+    """Create, link and fill the GPOs; returns their GUIDs and how long it took."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        guids = dict(zip([g.name for g in GPOS], pool.map(lambda g: _create(dc, g.name), GPOS), strict=True))
+        containers = sorted({link.container for link in LINKS} | set(BLOCKED))
+        list(pool.map(lambda c: _container_steps(dc, c, guids), containers))
+    seeded = SeededGpos(guids)
+    cache: dict[str, object] = {}
+    smbclient.register_session(
+        dc.host, username=f"Administrator@{dc.dns_domain}", password=dc.admin_password, connection_cache=cache
+    )
+    try:
+        with dc.admin_connection() as conn:
+            for spec in GPOS:
+                _write_files(dc, seeded, spec, cache, conn)
+    finally:
+        smbclient.reset_connection_cache(connection_cache=cache)
+    seeded.seconds = time.monotonic() - started
+    return seeded
+
+
+def _sysvolreset(dc: SambaDC) -> None:
+    """samba-tool ntacl sysvolreset, which takes no -H: it finds sam.ldb through smb.conf."""
+    result = subprocess.run(
+        [samba_program("samba-tool") or "samba-tool", "ntacl", "sysvolreset", "-s", str(dc.smb_conf)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"samba-tool ntacl sysvolreset failed:\n{result.stderr[-3000:]}")
+
+
+def _write(path: str, data: bytes, cache: dict[str, object]) -> None:
+    smbclient.makedirs(path.rsplit("\\", 1)[0], exist_ok=True, connection_cache=cache)
+    with smbclient.open_file(path, mode="wb", connection_cache=cache) as out:
+        out.write(data)
+
+
+def _write_files(
+    dc: SambaDC, seeded: SeededGpos, spec: GpoSpec, cache: dict[str, object], conn: ldap3.Connection
+) -> None:
+    folder = seeded.folder(dc, spec.name)
+    if spec.template is not None:
+        _write(f"{folder}\\{TEMPLATE}", spec.template.encode("ascii"), cache)
+    if spec.machine:
+        _write(f"{folder}\\Machine\\Registry.pol", registry_pol.encode(spec.machine), cache)
+    if spec.user:
+        _write(f"{folder}\\User\\Registry.pol", registry_pol.encode(spec.user), cache)
+    machine_version = 1 if spec.template is not None or spec.machine else 0
+    version = (1 if spec.user else 0) << 16 | machine_version  # user version in the high 16 bits
+    _write(f"{folder}\\GPT.INI", f"[General]\r\nVersion={version}\r\n".encode("ascii"), cache)
+    dn = f"CN={seeded.guids[spec.name]},CN=Policies,CN=System,{dc.base_dn}"
+    conn.modify(dn, {"versionNumber": [(ldap3.MODIFY_REPLACE, [version])]})
+    if conn.result["result"] != 0:
+        raise RuntimeError(f"cannot set versionNumber of {spec.name}: {conn.result}")
+
+
+def gpo_folder_on_disk(dc: SambaDC, seeded: SeededGpos, name: str) -> str:
+    """Where a GPO's folder lives in the DC's own file system (for checks that holyaudit changed nothing)."""
+    return str(dc.workdir / "state" / "sysvol" / dc.dns_domain / "Policies" / seeded.guids[name])
+
+
+EXPECTED_APPLIED: dict[str, list[str]] = {
+    "": [DEFAULT_DOMAIN, BASELINE],
+    "OU=Domain Controllers": [DEFAULT_DCS, DEFAULT_DOMAIN, BASELINE],
+    HOLYWELL: [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
+    "OU=Staff,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
+    SUPPLY_OU: [DEVICE_LOCK],
+    PUPILS_OU: [DEVICE_LOCK, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE],
+    "OU=Generic,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
+    "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
+    "OU=Service Accounts,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
+    "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
+    "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
+    LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE],
+    LOAN_OU: [DEVICE_LOCK],
+    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE],
+}
+"""Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""

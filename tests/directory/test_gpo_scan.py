@@ -1,0 +1,209 @@
+"""The Group Policy collector against the real Samba DC and the GPOs of gpo_estate.py, through the CLI.
+
+Proves the GPO list of every container (order, enforced, blocked, disabled), each GPO rule's exact objects and
+statuses, that a scan writes nothing (directory or SYSVOL) and asks SMB for read access only, and that failures
+end as ERROR findings with a reason, never PASS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import smbclient
+from estate import AUDIT_PASSWORD, LOAN_OU, PUPILS_OU, SUPPLY_OU
+from gpo_estate import EXPECTED_APPLIED, PUPIL_RELAXED, SeededGpos
+from seed import write_config
+from smbprotocol.open import Open
+
+from holyaudit.collectors.gpo.sysvol import READ_ONLY_ACCESS
+from holyaudit.models import Status
+
+PASS, FAIL, ERROR = Status.PASS.value, Status.FAIL.value, Status.ERROR.value
+GPO_RULES = ("gpo-screensaver-locking", "gpo-force-logoff", "gpo-password-settings-agree", "gpo-bitlocker-laptops")
+
+
+@pytest.fixture
+def audit_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOLYAUDIT_LDAP_PASSWORD", AUDIT_PASSWORD)
+
+
+@pytest.fixture
+def config(samba_dc, tmp_path: Path) -> Path:
+    return write_config(samba_dc, tmp_path / "site.yaml")
+
+
+def dn(samba_dc, relative: str) -> str:
+    return f"{relative},{samba_dc.base_dn}" if relative else samba_dc.base_dn
+
+
+def scan_gpo(run_cli, config: Path):
+    args = ["scan", "--config", str(config), "--format", "json"]
+    for rule_id in GPO_RULES:
+        args += ["--only", rule_id]
+    result = run_cli(*args)
+    return result, json.loads(result.out) if result.out else None
+
+
+def statuses(report: dict, rule_id: str) -> dict[str, str]:
+    finding = next(f for f in report["findings"] if f["rule_id"] == rule_id)
+    return {o["id"]: o["status"] for o in finding["objects"]}
+
+
+def collected_ous(run_cli, config: Path, tmp_path: Path) -> dict[str, dict]:
+    snapshot = tmp_path / "estate.json"
+    result = run_cli("collect", "--config", str(config), "--output", str(snapshot))
+    assert result.code == 0, result.err
+    records = json.loads(snapshot.read_text(encoding="utf-8"))["fact_sets"]["gpo.ous"]["records"]
+    return {record["id"]: record for record in records}
+
+
+def test_every_container_gets_exactly_the_expected_gpos_in_precedence_order(
+    samba_dc, run_cli, config, audit_env, tmp_path
+):
+    ous = collected_ous(run_cli, config, tmp_path)
+    assert {name: record["applied_gpos"] for name, record in ous.items()} == {
+        dn(samba_dc, relative): names for relative, names in EXPECTED_APPLIED.items()
+    }
+    holywell = ous[dn(samba_dc, "OU=Holywell")]
+    assert holywell["enforced_gpos"] == ["Device Lock"]
+    assert {ou for ou, record in ous.items() if record["blocks_inheritance"]} == {
+        dn(samba_dc, SUPPLY_OU),
+        dn(samba_dc, LOAN_OU),
+    }
+    pupils = dn(samba_dc, PUPILS_OU)
+    assert ous[pupils]["skipped_links"] == [f"'Old Kiosk' linked at {pupils}: link disabled"]
+    loan = dn(samba_dc, LOAN_OU)
+    assert {link.split(" linked at ")[0] for link in ous[loan]["skipped_links"]} == {
+        "'Default Domain Policy'",
+        "'Holywell Baseline'",
+        "'Laptop BitLocker'",
+    }
+    assert all(link.endswith(f"inheritance blocked at {loan}") for link in ous[loan]["skipped_links"])
+
+
+def test_effective_values_name_the_gpo_that_set_them(samba_dc, run_cli, config, audit_env, tmp_path):
+    ous = collected_ous(run_cli, config, tmp_path)
+    pupils = ous[dn(samba_dc, PUPILS_OU)]
+    assert (pupils["screensaver_timeout_secs"], pupils["screensaver_timeout_from"]) == (1800, PUPIL_RELAXED)
+    assert (pupils["screensaver_active"], pupils["screensaver_active_from"]) == (True, "Holywell Baseline")
+    desktops = ous[dn(samba_dc, "OU=Desktops,OU=Computers,OU=Holywell")]
+    assert (desktops["inactivity_timeout_secs"], desktops["inactivity_timeout_from"]) == (900, "Device Lock")
+    staff = ous[dn(samba_dc, "OU=Staff,OU=Holywell")]
+    assert (staff["staff_users"], staff["pupil_users"]) == (10, 0)
+    assert "screensaver_active" not in ous[dn(samba_dc, SUPPLY_OU)]  # no applied GPO sets it
+
+
+def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, config, audit_env):
+    result, report = scan_gpo(run_cli, config)
+    assert result.code == 1, result.err
+    domain = samba_dc.base_dn
+    assert {rule_id: statuses(report, rule_id) for rule_id in GPO_RULES} == {
+        "gpo-screensaver-locking": {
+            dn(samba_dc, "OU=Staff,OU=Holywell"): PASS,
+            dn(samba_dc, SUPPLY_OU): FAIL,  # blocked inheritance: no screensaver policy
+            dn(samba_dc, PUPILS_OU): FAIL,  # 1800 s from Pupil Relaxed
+        },
+        "gpo-force-logoff": {domain: PASS},
+        "gpo-password-settings-agree": {domain: FAIL},  # GPO 6 and complexity on; domain 8 and off
+        "gpo-bitlocker-laptops": {
+            dn(samba_dc, "OU=Laptops,OU=Computers,OU=Holywell"): PASS,
+            dn(samba_dc, LOAN_OU): FAIL,
+        },
+    }
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
+    pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
+    assert pupils["observed"]["screensaver_timeout_secs"] == 1800
+    assert pupils["context"]["screensaver_timeout_from"] == PUPIL_RELAXED
+    agree = next(f for f in report["findings"] if f["rule_id"] == "gpo-password-settings-agree")
+    assert (
+        agree["objects"][0]["observed"]["min_password_length"],
+        agree["objects"][0]["observed"]["domain_min_pwd_length"],
+    ) == (6, 8)
+
+
+def _sysvol_fingerprint(samba_dc) -> dict[str, tuple[float, str]]:
+    return {
+        str(path): (path.stat().st_mtime, hashlib.sha256(path.read_bytes()).hexdigest())
+        for path in sorted(samba_dc.sysvol.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_a_scan_writes_nothing_and_opens_sysvol_files_for_reading_only(
+    samba_dc, run_cli, config, audit_env, monkeypatch
+):
+    opened: list[tuple[int, int]] = []
+    real_create = Open.create
+
+    def recording_create(self, impersonation_level, desired_access, file_attributes, share_access,
+                         create_disposition, create_options, *args, **kwargs):  # fmt: skip
+        opened.append((desired_access, create_disposition))
+        return real_create(
+            self, impersonation_level, desired_access, file_attributes, share_access,
+            create_disposition, create_options, *args, **kwargs,
+        )  # fmt: skip
+
+    monkeypatch.setattr(Open, "create", recording_create)
+    before = (samba_dc.highest_committed_usn(), _sysvol_fingerprint(samba_dc))
+    result, _ = scan_gpo(run_cli, config)
+    assert result.code == 1, result.err
+    assert (samba_dc.highest_committed_usn(), _sysvol_fingerprint(samba_dc)) == before
+    file_open = 1  # FILE_OPEN: open an existing file, never create or overwrite
+    assert opened
+    assert {(access, disposition) for access, disposition in opened} == {(READ_ONLY_ACCESS, file_open)}
+
+
+def test_wrong_password_gives_error_findings_and_exit_4(run_cli, config, monkeypatch):
+    monkeypatch.setenv("HOLYAUDIT_LDAP_PASSWORD", "Wrong-Guess-99!")
+    result, report = scan_gpo(run_cli, config)
+    assert result.code == 4
+    assert {f["status"] for f in report["findings"]} == {ERROR}
+    assert "invalid credentials" in result.err
+    assert "Wrong-Guess-99!" not in result.out + result.err
+
+
+def test_dc_down_gives_error_findings_and_exit_4(run_cli, samba_dc, tmp_path, audit_env):
+    config = write_config(samba_dc, tmp_path / "down.yaml", port=6399)
+    result, report = scan_gpo(run_cli, config)
+    assert result.code == 4
+    assert {f["status"] for f in report["findings"]} == {ERROR}
+    assert all("connection refused" in f["message"] for f in report["findings"])
+    assert AUDIT_PASSWORD not in result.out + result.err
+
+
+def test_an_ordinary_account_reads_group_policy(run_cli, samba_dc, tmp_path, monkeypatch):
+    """Group Policy needs no delegated rights: jones.b, a plain teacher account, reads it as svc-audit does."""
+    monkeypatch.setenv("HOLYAUDIT_LDAP_PASSWORD", "Chalk-Board-42!")
+    plain = write_config(samba_dc, tmp_path / "jones.yaml", bind_user="jones.b@holywell.test")
+    result, report = scan_gpo(run_cli, plain)
+    assert result.code == 1, result.err  # an ordinary user reads GPOs as well as svc-audit does
+    assert statuses(report, "gpo-force-logoff") == {samba_dc.base_dn: PASS}
+
+
+def test_a_corrupt_registry_pol_is_an_error_for_the_ous_it_reaches(
+    samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
+):
+    path = f"{seeded_gpos.folder(samba_dc, PUPIL_RELAXED)}\\User\\Registry.pol"
+    cache: dict[str, object] = {}
+    smbclient.register_session(
+        samba_dc.host, username=f"Administrator@{samba_dc.dns_domain}", password=samba_dc.admin_password,
+        connection_cache=cache,
+    )  # fmt: skip
+    try:
+        with smbclient.open_file(path, mode="rb", connection_cache=cache) as good:
+            original = good.read()
+        with smbclient.open_file(path, mode="wb", connection_cache=cache) as bad:
+            bad.write(original[:-3])
+        result, report = scan_gpo(run_cli, config)
+    finally:
+        with smbclient.open_file(path, mode="wb", connection_cache=cache) as restore:
+            restore.write(original)
+        smbclient.reset_connection_cache(connection_cache=cache)
+    assert result.code == 1  # Supply still fails
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
+    pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
+    assert pupils["status"] == ERROR
+    assert f"GPO '{PUPIL_RELAXED}': User\\Registry.pol is corrupt: Registry.pol:" in pupils["reason"]
