@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from holyaudit.collectors.snapshot import dump_snapshot
+from holyaudit.collectors.winrm.collector import with_drift
+from holyaudit.collectors.winrm.drift import Intent
 from holyaudit.engine.weekly_hours import hours_map_for_local_window
 from holyaudit.facts import (
     Computer,
@@ -494,6 +496,13 @@ BASELINE_SCREENSAVER: dict[str, Any] = {
 }
 
 
+PUPIL_RELAXED: dict[str, Any] = {
+    **BASELINE_SCREENSAVER,
+    "screensaver_timeout_secs": 1800,
+    "screensaver_timeout_from": "Pupil Relaxed",
+}
+
+
 def _ou(dn: str, applied: list[str], **fields: Any) -> GpoContainer:
     counts = {"staff_users": 0, "pupil_users": 0, "computers": 0, "laptops": 0}
     return GpoContainer(
@@ -522,12 +531,19 @@ def gpo_ous() -> list[GpoContainer]:
             password_complexity_agrees=False,
         ),
         _ou(f"OU=Staff,OU=Holywell,{BASE_DN}", domain_gpos, staff_users=24, **BASELINE_SCREENSAVER),  # PASS
-        _ou(  # gpo-screensaver-locking: FAIL (a lower GPO relaxes the timeout)
-            f"OU=Pupils,OU=Holywell,{BASE_DN}",
-            ["Pupil Relaxed", *domain_gpos],
-            pupil_users=210,
-            **{**BASELINE_SCREENSAVER, "screensaver_timeout_secs": 1800, "screensaver_timeout_from": "Pupil Relaxed"},
+        _ou(f"OU=Supply,OU=Staff,OU=Holywell,{BASE_DN}", domain_gpos, staff_users=2, **BASELINE_SCREENSAVER),
+        _ou(f"OU=Generic,OU=Holywell,{BASE_DN}", domain_gpos, **BASELINE_SCREENSAVER),
+        _ou(f"OU=Pupils,OU=Holywell,{BASE_DN}", ["Pupil Relaxed", *domain_gpos], **PUPIL_RELAXED),
+        *(  # gpo-screensaver-locking: FAIL (a lower GPO relaxes the timeout)
+            _ou(
+                f"OU=Year {year},OU=Pupils,OU=Holywell,{BASE_DN}",
+                ["Pupil Relaxed", *domain_gpos],
+                pupil_users=n,
+                **PUPIL_RELAXED,
+            )
+            for year, n in ((3, 7), (4, 6), (5, 7), (6, 7))
         ),
+        _ou(f"OU=Computers,OU=Holywell,{BASE_DN}", domain_gpos, **BASELINE_SCREENSAVER),
         _ou(  # gpo-bitlocker-laptops: PASS
             laptops,
             ["Laptop BitLocker", *domain_gpos],
@@ -536,6 +552,17 @@ def gpo_ous() -> list[GpoContainer]:
             bitlocker_os_drive_required=True,
             bitlocker_os_drive_from="Laptop BitLocker",
             **BASELINE_SCREENSAVER,
+        ),
+        *(
+            _ou(f"OU={room},OU=Computers,{SCHOOL_DN}", domain_gpos, computers=count, **BASELINE_SCREENSAVER)
+            for room, count in (
+                ("ICT Suite", 8),
+                ("Office", 2),
+                ("Classrooms", 6),
+                ("Library", 2),
+                ("Hall", 1),
+                ("Laptop Trolley", 3),
+            )
         ),
         _ou(  # gpo-bitlocker-laptops: FAIL (blocks inheritance, so the BitLocker GPO does not reach it)
             f"OU=Loan,{laptops}",
@@ -553,13 +580,19 @@ def fact_sets() -> list[FactSet]:
         return FactSet(name=name, source=source, collected_at=COLLECTED_AT, records=tuple(records))
 
     ldap = f"ldap://dc1.{DOMAIN} (demo)"
+    directory_users = fact_set("directory.users", ldap, users())
+    computers = fact_set("directory.computers", ldap, [computer(m, i) for i, m in enumerate(MACHINES)])
+    gpo = fact_set("gpo.ous", f"{ldap} + SYSVOL", gpo_ous())
+    # Drift is worked out by the same join the endpoint collector makes.
+    intent = Intent.from_facts(gpo, computers, directory_users)
+    hosts = [with_drift(host(m, i), intent) for i, m in enumerate(MACHINES)]
     return [
         fact_set("directory.domain", ldap, [domain()]),
         fact_set("directory.password_policies", ldap, password_policies()),
-        fact_set("directory.users", ldap, users()),
-        fact_set("directory.computers", ldap, [computer(m, i) for i, m in enumerate(MACHINES)]),
-        fact_set("endpoints.hosts", "winrm (demo)", [host(m, i) for i, m in enumerate(MACHINES)]),
-        fact_set("gpo.ous", f"{ldap} + SYSVOL", gpo_ous()),
+        directory_users,
+        computers,
+        fact_set("endpoints.hosts", "winrm (demo)", hosts),
+        gpo,
     ]
 
 

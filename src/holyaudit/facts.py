@@ -166,6 +166,11 @@ class Host(FactRecord):
     av_enabled: bool | None = None
     av_realtime: bool | None = None
     av_signatures_updated: dt.datetime | None = None
+    policy_ou: str | None = Field(default=None, description="The computer account's OU, whose GPOs apply to it.")
+    policy_drift: list[str] | None = Field(
+        default=None, description="Where the machine differs from what its Group Policy sets; empty when it agrees."
+    )
+    policy_agrees: bool | None = Field(default=None, description="policy_drift is empty.")
 
 
 class GpoContainer(FactRecord):

@@ -40,6 +40,7 @@ def machine(
     logoff_at: str | None = "2026-01-01T18:30:00",
     signatures: dt.datetime = SIGNATURES,
     realtime: bool = True,
+    user: str = "HOLYWELL\\j.smith",
 ) -> Machine:
     """A Windows 11 machine with one signed-in user; by default it complies with every endpoint rule."""
     winlogon: dict[str, RegistryValue] = {"Shell": "explorer.exe", "AutoAdminLogon": "0"}
@@ -61,7 +62,7 @@ def machine(
         computer_name=name,
         chassis_types=[chassis],
         registry=registry,
-        accounts={SID: "HOLYWELL\\j.smith"},
+        accounts={SID: user},
         bitlocker_volumes=[
             BitLockerVolume(
                 ProtectionStatus=protection,

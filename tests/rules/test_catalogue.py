@@ -28,6 +28,7 @@ CATALOGUE_IDS = {
     "gpo-force-logoff",
     "gpo-password-settings-agree",
     "gpo-bitlocker-laptops",
+    "gpo-endpoint-drift",
     "password-minimum-length",
     "password-complexity",
     "fine-grained-password-minimum",

@@ -54,7 +54,7 @@ def _check_directory(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.
 
 
 def _check_endpoints(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime], sample: int) -> Check:
-    from holyaudit.collectors.winrm.collector import INPUTS, EndpointCollector
+    from holyaudit.collectors.winrm.collector import TARGET_INPUTS, EndpointCollector
     from holyaudit.collectors.winrm.outcome import Reach
 
     try:
@@ -63,8 +63,8 @@ def _check_endpoints(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.
         facts = {}
         if settings.endpoints is not None and settings.endpoints.from_directory:
             for item in planned:
-                if set(INPUTS) & item.provides:
-                    facts.update({fact_set.name: fact_set for fact_set in item.collector.collect(INPUTS)})
+                if set(TARGET_INPUTS) & item.provides:
+                    facts.update({fact_set.name: fact_set for fact_set in item.collector.collect(TARGET_INPUTS)})
         targets = collector.targets(facts)
     except HolyauditError as exc:
         return Check("endpoints", False, str(exc))

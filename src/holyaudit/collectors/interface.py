@@ -17,8 +17,11 @@ class Collector(ABC):
     """
 
     name: str
-    inputs: Mapping[str, frozenset[str]] = {}
-    """Fact sets (and their fields) this collector reads from collectors that run before it."""
+
+    def inputs_for(self, needs: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
+        """The fact sets (and fields) this collector reads from collectors that run before it, to provide
+        ``needs``. None by default."""
+        return {}
 
     @abstractmethod
     def collect(
@@ -27,5 +30,5 @@ class Collector(ABC):
         """Collect the named fact sets, reading at least the named fields of each (what the rules read).
 
         Fields that were not asked for may be left at their defaults: nothing reads them. ``inputs`` holds the
-        fact sets named in ``self.inputs``, as collected earlier in the same scan.
+        fact sets named by ``inputs_for``, as collected earlier in the same scan.
         """

@@ -108,9 +108,8 @@ def collect(
         if not wanted:
             continue
         try:
-            for fact_set in item.collector.collect(
-                wanted, {name: facts[name] for name in item.collector.inputs if name in facts}
-            ):
+            inputs = {name: facts[name] for name in item.collector.inputs_for(wanted) if name in facts}
+            for fact_set in item.collector.collect(wanted, inputs):
                 facts[fact_set.name] = fact_set
         except CollectorError as exc:
             warn(f"{item.collector.name}: {exc}")
@@ -120,11 +119,14 @@ def collect(
 
 
 def with_collector_inputs(planned: list[Planned], needs: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
-    """The needs plus what each collector that will run reads from the ones before it."""
+    """The needs plus what each collector that will run reads from the ones before it. Walked from the last
+    collector back, so what a later one needs from an earlier one is known before the earlier one's own inputs
+    are added (endpoints need Group Policy, which needs the directory)."""
     result = dict(needs)
-    for item in planned:
-        if item.provides & set(needs):
-            for name, fields in item.collector.inputs.items():
+    for item in reversed(planned):
+        wanted = {name: fields for name, fields in result.items() if name in item.provides}
+        if wanted:
+            for name, fields in item.collector.inputs_for(wanted).items():
                 result[name] = result.get(name, frozenset()) | fields
     return result
 

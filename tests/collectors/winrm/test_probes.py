@@ -8,6 +8,7 @@ import pytest
 import tree_sitter_powershell
 from tree_sitter import Language, Node, Parser
 
+from holyaudit.collectors.winrm.drift import DRIFT_FIELDS
 from holyaudit.collectors.winrm.probes import MAX_COMMAND_LINE, PROBES, Probe, probes_for
 from holyaudit.facts import Host
 
@@ -76,7 +77,7 @@ def test_each_probe_names_itself_on_its_first_line(probe: Probe) -> None:
 
 
 def test_every_host_fact_comes_from_exactly_one_probe() -> None:
-    from_collector = {"id", "unreadable", "error", "address", "connection", "categories"}
+    from_collector = {"id", "unreadable", "error", "address", "connection", "categories"} | DRIFT_FIELDS
     probed = [field for probe in PROBES for field in probe.fields]
     assert sorted(probed) == sorted(set(probed))
     assert set(probed) == set(Host.model_fields) - from_collector

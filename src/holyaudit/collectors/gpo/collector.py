@@ -3,7 +3,7 @@
 GPO containers and links come from the directory over LDAP (the directory collector's connection code); the
 GPOs' files (GptTmpl.inf, the machine and user Registry.pol) from SYSVOL over SMB, signed, with the same account.
 Which OUs hold staff, pupils, computers and laptops comes from the directory collector's users and computers
-(this collector's ``inputs``), and the domain object's password and log-off values are copied onto the domain's
+(this collector's ``inputs_for``), and the domain object's password and log-off values are copied onto the domain's
 record so rules can compare them with the GPOs'. Nothing here judges compliance.
 """
 
@@ -58,7 +58,9 @@ class _GpoEntry:
 
 class GpoCollector(Collector):
     name = "gpo"
-    inputs = INPUTS
+
+    def inputs_for(self, needs: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
+        return INPUTS
 
     def __init__(
         self,

@@ -20,6 +20,8 @@ import winrm.transport as winrm_transport
 
 from holyaudit.collectors.credentials import CredentialError, Secret
 from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.winrm.drift import DRIFT_FIELDS, PROBED, Intent, drift
+from holyaudit.collectors.winrm.drift import INPUTS as DRIFT_INPUTS
 from holyaudit.collectors.winrm.interpret import host_fields
 from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
 from holyaudit.collectors.winrm.probes import probes_for
@@ -30,8 +32,8 @@ from holyaudit.errors import CollectorError
 from holyaudit.facts import FactSet, Host
 
 PROVIDES = frozenset({"endpoints.hosts"})
-INPUTS = {"directory.computers": frozenset({"dns_host_name", "enabled", "categories"})}
-"""What the collector reads from the directory collector, when endpoints.from_directory is on."""
+TARGET_INPUTS = {"directory.computers": frozenset({"dns_host_name", "enabled", "categories"})}
+"""What the collector reads from the directory collector to choose machines (endpoints.from_directory)."""
 
 
 class Progress(Protocol):
@@ -85,7 +87,13 @@ class EndpointCollector(Collector):
         self.clock = clock
         self.verify_tls = verify_tls
         self.progress = progress
-        self.inputs: Mapping[str, frozenset[str]] = INPUTS if settings.from_directory else {}
+
+    def inputs_for(self, needs: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
+        result = dict(TARGET_INPUTS) if self.settings.from_directory else {}
+        if DRIFT_FIELDS & needs.get("endpoints.hosts", frozenset()):
+            for name, fields in DRIFT_INPUTS.items():
+                result[name] = result.get(name, frozenset()) | fields
+        return result
 
     def check_prerequisites(self) -> None:
         """Stop before anything is contacted when the config asks for what this install cannot do."""
@@ -103,9 +111,18 @@ class EndpointCollector(Collector):
     ) -> list[FactSet]:
         if "endpoints.hosts" not in needs:
             return []
-        targets = self.targets(inputs or {})
+        inputs = inputs or {}
+        fields = needs["endpoints.hosts"]
+        targets = self.targets(inputs)
         started = self.clock()
-        hosts = self.visit(targets, needs["endpoints.hosts"])
+        if DRIFT_FIELDS & fields:
+            hosts = self.visit(targets, fields | PROBED)
+            intent = Intent.from_facts(
+                inputs.get("gpo.ous"), inputs.get("directory.computers"), inputs.get("directory.users")
+            )
+            hosts = [with_drift(host, intent) for host in hosts]
+        else:
+            hosts = self.visit(targets, fields)
         reached = Counter(host.connection for host in hosts)
         summary = f"{reached[Reach.REACHED.value]} of {len(hosts)} machines reached"
         if others := [f"{count} {reach}" for reach, count in sorted(reached.items()) if reach != Reach.REACHED.value]:
@@ -201,3 +218,11 @@ class EndpointCollector(Collector):
 
     def _port(self) -> int:
         return self.settings.port or (5986 if self.settings.transport == "https" else 5985)
+
+
+def with_drift(host: Host, intent: Intent) -> Host:
+    """A reached host with its drift from Group Policy filled in (an unreached one is an ERROR already)."""
+    if host.error:
+        return host
+    fields, unreadable = drift(host, intent)
+    return host.model_copy(update={**fields, "unreadable": {**host.unreadable, **unreadable}})

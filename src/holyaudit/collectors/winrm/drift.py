@@ -1,0 +1,122 @@
+"""Drift: does a machine enforce what Group Policy says it should? Pure: a join of three fact sets.
+
+The machine's inactivity limit is compared with what the GPOs of the computer's OU set; each loaded user's
+screensaver values with what the GPOs of that user's OU set (user policy follows the user, not the machine;
+loopback processing, which would change that, is not modelled: see docs/gpo.md). Only settings a GPO
+configures are compared. Each mismatch names the setting, the machine's value, the GPO and its value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from holyaudit.facts import Computer, FactRecord, FactSet, GpoContainer, Host, User
+
+DRIFT_FIELDS = frozenset({"policy_ou", "policy_drift", "policy_agrees"})
+"""The Host fields this module fills."""
+PROBED = frozenset({"inactivity_timeout_secs", "screensaver_users"})
+"""The Host facts drift compares, which the probes must read."""
+INPUTS: dict[str, frozenset[str]] = {
+    "gpo.ous": frozenset(
+        {
+            "dn",
+            "inactivity_timeout_secs",
+            "inactivity_timeout_from",
+            "screensaver_active",
+            "screensaver_active_from",
+            "screensaver_secure",
+            "screensaver_secure_from",
+            "screensaver_timeout_secs",
+            "screensaver_timeout_from",
+        }
+    ),
+    "directory.computers": frozenset({"ou"}),
+    "directory.users": frozenset({"ou"}),
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What Group Policy says, joined for lookup: containers by DN, computers' and users' OUs by name."""
+
+    containers: dict[str, GpoContainer]
+    computer_ous: dict[str, str]
+    user_ous: dict[str, str]
+    unavailable: str | None = None
+
+    @classmethod
+    def from_facts(cls, gpo: FactSet | None, computers: FactSet | None, users: FactSet | None) -> Intent:
+        for name, fact_set in (("gpo.ous", gpo), ("directory.computers", computers), ("directory.users", users)):
+            if fact_set is None or fact_set.error:
+                reason = fact_set.error if fact_set is not None else "not collected"
+                return cls({}, {}, {}, f"what Group Policy sets is unknown: {name}: {reason}")
+        return cls(
+            containers={_key(r.id): r for r in _records(gpo) if isinstance(r, GpoContainer)},
+            computer_ous={_key(r.id): r.ou for r in _records(computers) if isinstance(r, Computer) and r.ou},
+            user_ous={_key(r.id): r.ou for r in _records(users) if isinstance(r, User) and r.ou},
+        )
+
+    def policy_for(self, dn: str) -> GpoContainer | None:
+        """The record of the OU (or domain) whose GPOs apply to objects in ``dn``. A container such as CN=Users
+        cannot have GPO links of its own, so it takes what its nearest OU or domain ancestor gets."""
+        while dn.casefold().startswith("cn=") and "," in dn:
+            dn = re.split(r"(?<!\\),", dn, maxsplit=1)[1]
+        return self.containers.get(_key(dn))
+
+
+def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]]:
+    """The drift fields for one reached host, and the ones that cannot be known, with why."""
+    if intent.unavailable:
+        return {}, dict.fromkeys(sorted(DRIFT_FIELDS), intent.unavailable)
+    ou = intent.computer_ous.get(_key(host.id))
+    machine_policy = intent.policy_for(ou) if ou else None
+    if machine_policy is None:
+        why = "not a computer account in the directory" if ou is None else f"no Group Policy record for {ou}"
+        return {}, dict.fromkeys(sorted(DRIFT_FIELDS), f"what Group Policy sets for it is unknown: {why}")
+    unreadable = {f: r for f, r in {**host.unreadable}.items() if f in PROBED}
+    if unreadable:
+        reason = "; ".join(sorted(set(unreadable.values())))
+        return {"policy_ou": ou}, {"policy_drift": reason, "policy_agrees": reason}
+    found: list[str] = []
+    limit = machine_policy.inactivity_timeout_secs
+    if limit is not None and host.inactivity_timeout_secs != limit:
+        found.append(
+            f"InactivityTimeoutSecs: the machine has {_shown(host.inactivity_timeout_secs)}, "
+            f"GPO '{machine_policy.inactivity_timeout_from}' sets {limit}"
+        )
+    for hive in host.screensaver_users or []:
+        user_ou = intent.user_ous.get(_key(hive.id.rsplit("\\", 1)[-1]))
+        if user_ou is None:
+            continue  # a local or unknown account: no domain Group Policy reaches it
+        policy = intent.policy_for(user_ou)
+        if policy is None:
+            why = f"what Group Policy sets for {hive.id} is unknown: no Group Policy record for {user_ou}"
+            return {"policy_ou": ou}, {"policy_drift": why, "policy_agrees": why}
+        for setting, machine_value, gpo_value, source in (
+            ("ScreenSaveActive", hive.active, policy.screensaver_active, policy.screensaver_active_from),
+            ("ScreenSaverIsSecure", hive.secure, policy.screensaver_secure, policy.screensaver_secure_from),
+            ("ScreenSaveTimeOut", hive.timeout_secs, policy.screensaver_timeout_secs, policy.screensaver_timeout_from),
+        ):
+            if gpo_value is not None and machine_value != gpo_value:
+                found.append(
+                    f"{setting} for {hive.id}: the machine has {_shown(machine_value)}, "
+                    f"GPO '{source}' sets {_shown(gpo_value)}"
+                )
+    return {"policy_ou": ou, "policy_drift": found, "policy_agrees": not found}, {}
+
+
+def _records(fact_set: FactSet | None) -> tuple[FactRecord, ...]:
+    return fact_set.records if fact_set is not None else ()
+
+
+def _key(name: str | None) -> str:
+    return (name or "").casefold()
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "nothing set"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)

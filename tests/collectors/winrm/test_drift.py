@@ -1,0 +1,91 @@
+"""The drift join, with plain data: which GPO record judges a machine and each signed-in user."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from holyaudit.collectors.winrm.drift import Intent, drift
+from holyaudit.facts import Computer, FactRecord, FactSet, GpoContainer, Host, ScreenSaverPolicy, User
+
+BASE = "DC=holywell,DC=test"
+LAPTOPS = f"OU=Laptops,{BASE}"
+PUPILS = f"OU=Pupils,{BASE}"
+
+
+def fact_set(name: str, *records: FactRecord, error: str | None = None) -> FactSet:
+    return FactSet(name=name, source="test", collected_at=dt.datetime.now(dt.UTC), records=records, error=error)
+
+
+def intent(**gpo_error: str) -> Intent:
+    return Intent.from_facts(
+        fact_set(
+            "gpo.ous",
+            GpoContainer(id=BASE, screensaver_timeout_secs=600, screensaver_timeout_from="Baseline"),
+            GpoContainer(id=LAPTOPS, inactivity_timeout_secs=900, inactivity_timeout_from="Device Lock"),
+            GpoContainer(
+                id=PUPILS,
+                screensaver_active=True,
+                screensaver_active_from="Baseline",
+                screensaver_timeout_secs=1800,
+                screensaver_timeout_from="Pupil Relaxed",
+            ),
+            error=gpo_error.get("error"),
+        ),
+        fact_set(
+            "directory.computers", Computer(id="HW-LT-01", ou=LAPTOPS), Computer(id="HW-KIOSK", ou=f"OU=Kiosks,{BASE}")
+        ),
+        fact_set(
+            "directory.users",
+            User(id="brown.a", ou=PUPILS),
+            User(id="Administrator", ou=f"CN=Users,{BASE}"),
+        ),
+    )
+
+
+def host(name: str = "HW-LT-01", inactivity: int | None = 900, *hives: ScreenSaverPolicy) -> Host:
+    return Host(id=name, inactivity_timeout_secs=inactivity, screensaver_users=list(hives))
+
+
+def test_a_machine_that_enforces_its_policy_agrees() -> None:
+    hive = ScreenSaverPolicy(id="HOLYWELL\\brown.a", active=True, secure=False, timeout_secs=1800)
+    assert drift(host("hw-lt-01", 900, hive), intent()) == (
+        {"policy_ou": LAPTOPS, "policy_drift": [], "policy_agrees": True},
+        {},
+    )
+
+
+def test_only_settings_a_gpo_configures_are_compared_and_each_difference_is_named() -> None:
+    hives = (
+        ScreenSaverPolicy(id="HOLYWELL\\brown.a", active=False, secure=False, timeout_secs=600),
+        ScreenSaverPolicy(id="HOLYWELL\\Administrator", active=True, secure=True, timeout_secs=601),
+        ScreenSaverPolicy(id="HW-LT-01\\localadmin", active=False, secure=False, timeout_secs=None),
+    )
+    fields, unreadable = drift(host("HW-LT-01", None, *hives), intent())
+    assert unreadable == {}
+    assert fields["policy_drift"] == [
+        "InactivityTimeoutSecs: the machine has nothing set, GPO 'Device Lock' sets 900",
+        "ScreenSaveActive for HOLYWELL\\brown.a: the machine has 0, GPO 'Baseline' sets 1",
+        "ScreenSaveTimeOut for HOLYWELL\\brown.a: the machine has 600, GPO 'Pupil Relaxed' sets 1800",
+        # CN=Users has no GPO links of its own: the domain's GPOs judge it.
+        "ScreenSaveTimeOut for HOLYWELL\\Administrator: the machine has 601, GPO 'Baseline' sets 600",
+    ]
+    assert fields["policy_agrees"] is False
+
+
+def test_when_policy_cannot_be_known_drift_is_unknown_never_agreed() -> None:
+    reason = "what Group Policy sets for it is unknown: not a computer account in the directory"
+    assert drift(host("HW-UNKNOWN"), intent()) == (
+        {},
+        dict.fromkeys(["policy_agrees", "policy_drift", "policy_ou"], reason),
+    )
+    no_record = f"what Group Policy sets for it is unknown: no Group Policy record for OU=Kiosks,{BASE}"
+    assert drift(host("HW-KIOSK"), intent())[1]["policy_agrees"] == no_record
+    failed = drift(host(), intent(error="SYSVOL: access denied"))[1]
+    assert failed["policy_agrees"] == "what Group Policy sets is unknown: gpo.ous: SYSVOL: access denied"
+
+
+def test_a_probe_that_failed_makes_drift_unknown() -> None:
+    unread = Host(id="HW-LT-01", unreadable={"inactivity_timeout_secs": "the system probe's output could not be used"})
+    fields, unreadable = drift(unread, intent())
+    assert fields == {"policy_ou": LAPTOPS}
+    assert unreadable["policy_agrees"] == "the system probe's output could not be used"
