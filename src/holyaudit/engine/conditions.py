@@ -3,15 +3,18 @@
 Evaluation is three-valued: True, False, or unknown (``None``), where unknown means a needed fact was
 missing or unreadable. ``all`` is False if any child is False, else unknown if any child is unknown; ``any``
 is True if any child is True, else unknown if any is unknown. So an unknown can never turn into a PASS.
+
+A bound condition is compiled once per evaluation context into a ``Check``, a function of one record: the
+tree is walked, paths split and descriptions written once per rule rather than once per object.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -47,28 +50,57 @@ def _refs(value: Any) -> set[str]:
     return set()
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Shortfall(NamedTuple):
+    """Why a leaf is False, put into words (``str``) only when reported: most never are, such as the branch of
+    an ``any`` that another branch made True."""
+
+    subject: str
+    observed: Any
+    detail: str | None
+    expected: str
+    op: Operator
+    ctx: EvalContext
+
+    def __str__(self) -> str:
+        observed, detail = self.observed, f" ({self.detail})" if self.detail else ""
+        shown = self.ctx.display(observed) if isinstance(observed, dt.date) else self.op.show_value(observed)
+        return f"{self.subject} is {shown}{detail}; expected {self.expected}"
+
+
+Note = str | Shortfall
+
+
+class Outcome(NamedTuple):
+    """A condition's answer for one object (a named tuple: one is made for most leaves of every object)."""
+
     value: bool | None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     guard: bool = False
     """False only because a presence check (exists/missing) failed: that branch did not apply."""
 
 
 TRUE = Outcome(True)
 
+Check = Callable[[Any, dict[str, Any], str], Outcome]
+"""A condition compiled for one evaluation context: ``check(record, seen, prefix)``.
 
-class Observed:
-    """The attribute values a rule looked at for one object, for the evidence in a finding."""
+``seen`` collects the attribute values looked at (path -> evidence), for the evidence in a finding; ``prefix``
+labels the paths of a list element (``volumes[C:].``) and is empty at the top level.
+"""
 
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
 
-    def record(self, path: str, value: Any) -> None:
-        self.values.setdefault(path, to_evidence(value))
+def note(seen: dict[str, Any], path: str, value: Any) -> None:
+    """Record a value looked at; the first reading of a path is the one shown."""
+    if path not in seen:
+        seen[path] = to_evidence(value)
+
+
+_AS_IS = frozenset({str, int, bool, float, type(None)})
 
 
 def to_evidence(value: Any) -> Any:
+    if type(value) in _AS_IS:  # the common case, decided without the isinstance chain below
+        return value
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     if isinstance(value, dt.date):
@@ -84,16 +116,21 @@ class Unreadable(Exception):
     """A value the condition needs is missing from the facts; carries the reason."""
 
 
-def read_path(record: BaseModel, path: str) -> Any:
-    """Follow a dotted attribute path; an attribute the collector could not read raises Unreadable."""
-    node: Any = record
-    for part in path.split("."):
-        if isinstance(node, FactRecord) and part in node.unreadable:
-            raise Unreadable(f"{part} could not be read: {node.unreadable[part]}")
-        if node is None:
-            return None
-        node = getattr(node, part)
-    return node
+def path_reader(path: str) -> Callable[[BaseModel], Any]:
+    """A reader of a dotted attribute path; an attribute the collector could not read raises Unreadable."""
+    parts = tuple(path.split("."))
+
+    def read(record: BaseModel) -> Any:
+        node: Any = record
+        for part in parts:
+            if isinstance(node, FactRecord) and part in node.unreadable:
+                raise Unreadable(f"{part} could not be read: {node.unreadable[part]}")
+            if node is None:
+                return None
+            node = getattr(node, part)
+        return node
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -124,39 +161,42 @@ class Leaf:
         return {self.attr.split(".")[0], *([self.days_after.split(".")[0]] if self.days_after else [])}
 
     @cached_property
-    def _description(self) -> str:  # a bound leaf never changes, and failures describe it once per object
+    def _description(self) -> str:  # a bound leaf never changes, and every enclosing description repeats it
         if not self.op.takes_value:
             return f"{self.subject()} {self.op.text}"
         return f"{self.subject()} {self.op.text} {self.op.show_value(self.value)}"
 
-    def evaluate(self, record: FactRecord, ctx: EvalContext, seen: Observed, prefix: str = "") -> Outcome:
-        try:
-            observed = read_path(record, self.attr)
-            seen.record(prefix + self.attr, observed)
-            if self.days_after is not None:
-                start = read_path(record, self.days_after)
-                seen.record(prefix + self.days_after, start)
-                if start is None or observed is None:
-                    missing = self.days_after if start is None else self.attr
-                    return Outcome(None, (f"{prefix}{missing} has no value",))
-                observed = ctx.local_date(observed) - ctx.local_date(start)
-                observed = observed.days
-                seen.record(f"{prefix}{self.subject()}", observed)
-        except Unreadable as exc:
-            return Outcome(None, (f"{prefix}{exc}",))
-        if observed is None and self.op.needs_presence:
-            return Outcome(None, (f"{prefix}{self.attr} has no value",))
-        expected = self.value
-        try:
-            ok = self.op.test(observed, expected, ctx)
-            detail = None if ok else self.op.explain(observed, expected, ctx)
-        except (TypeError, ValueError) as exc:
-            return Outcome(None, (f"{prefix}{self.subject()}: {exc}",))
-        if ok:
-            return TRUE
-        shown = ctx.display(observed) if isinstance(observed, dt.date) else self.op.show_value(observed)
-        note = f"{prefix}{self.subject()} is {shown}{f' ({detail})' if detail else ''}; expected {self.describe()}"
-        return Outcome(False, (note,), guard=not self.op.needs_presence)
+    def compile(self, ctx: EvalContext) -> Check:
+        attr, days_after, op, expected = self.attr, self.days_after, self.op, self.value
+        read, test, subject, description = path_reader(attr), op.test, self.subject(), self.describe()
+        read_start = path_reader(days_after) if days_after is not None else None
+
+        def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
+            try:
+                observed = read(record)
+                note(seen, prefix + attr, observed)
+                if days_after is not None and read_start is not None:
+                    start = read_start(record)
+                    note(seen, prefix + days_after, start)
+                    if start is None or observed is None:
+                        missing = days_after if start is None else attr
+                        return Outcome(None, (f"{prefix}{missing} has no value",))
+                    observed = (ctx.local_date(observed) - ctx.local_date(start)).days
+                    note(seen, prefix + subject, observed)
+            except Unreadable as exc:
+                return Outcome(None, (f"{prefix}{exc}",))
+            if observed is None and op.needs_presence:
+                return Outcome(None, (f"{prefix}{attr} has no value",))
+            try:
+                if test(observed, expected, ctx):
+                    return TRUE
+                detail = op.explain(observed, expected, ctx)
+            except (TypeError, ValueError) as exc:
+                return Outcome(None, (f"{prefix}{subject}: {exc}",))
+            why = Shortfall(prefix + subject, observed, detail, description, op, ctx)
+            return Outcome(False, (why,), guard=not op.needs_presence)
+
+        return check
 
 
 @dataclass(frozen=True)
@@ -172,9 +212,13 @@ class AllOf:
     def describe(self) -> str:
         return " and ".join(_wrap(c) for c in self.children)
 
-    def evaluate(self, record: FactRecord, ctx: EvalContext, seen: Observed, prefix: str = "") -> Outcome:
-        outcomes = [c.evaluate(record, ctx, seen, prefix) for c in self.children]
-        return _combine(outcomes, decisive=False)
+    def compile(self, ctx: EvalContext) -> Check:
+        checks = tuple(c.compile(ctx) for c in self.children)
+
+        def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
+            return _combine([c(record, seen, prefix) for c in checks], decisive=False)
+
+        return check
 
 
 @dataclass(frozen=True)
@@ -190,19 +234,24 @@ class AnyOf:
     def describe(self) -> str:
         return " or ".join(_wrap(c) for c in self.children)
 
-    def evaluate(self, record: FactRecord, ctx: EvalContext, seen: Observed, prefix: str = "") -> Outcome:
-        outcomes = [c.evaluate(record, ctx, seen, prefix) for c in self.children]
-        return _combine(outcomes, decisive=True)
+    def compile(self, ctx: EvalContext) -> Check:
+        checks = tuple(c.compile(ctx) for c in self.children)
+
+        def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
+            return _combine([c(record, seen, prefix) for c in checks], decisive=True)
+
+        return check
 
 
 def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
     """``all`` (decisive=False: one False decides) and ``any`` (decisive=True: one True decides)."""
-    if any(o.value is decisive for o in outcomes):
+    values = [o.value for o in outcomes]  # each True, False or None, so ``in`` finds exactly these
+    if decisive in values:
         if decisive:
             return TRUE
         failed = [o for o in outcomes if o.value is False]
         return Outcome(False, tuple(n for o in failed for n in o.notes), guard=any(o.guard for o in failed))
-    unknown = [n for o in outcomes if o.value is None for n in o.notes]
+    unknown = [n for o in outcomes if o.value is None for n in o.notes] if None in values else []
     if unknown:
         return Outcome(None, tuple(unknown))
     if decisive:  # any: every branch was False; explain the branches that applied, if some did
@@ -224,13 +273,18 @@ class Not:
     def describe(self) -> str:
         return f"not {_wrap(self.child)}"
 
-    def evaluate(self, record: FactRecord, ctx: EvalContext, seen: Observed, prefix: str = "") -> Outcome:
-        inner = self.child.evaluate(record, ctx, seen, prefix)
-        if inner.value is None:
-            return inner
-        if inner.value:
-            return Outcome(False, (f"{prefix}expected {self.describe()}",))
-        return TRUE
+    def compile(self, ctx: EvalContext) -> Check:
+        child, description = self.child.compile(ctx), self.describe()
+
+        def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
+            inner = child(record, seen, prefix)
+            if inner.value is None:
+                return inner
+            if inner.value:
+                return Outcome(False, (f"{prefix}expected {description}",))
+            return TRUE
+
+        return check
 
 
 @dataclass(frozen=True)
@@ -259,32 +313,39 @@ class Quantifier:
         word = "every" if self.every else "some"
         return f"{word} of {scope}: {_wrap(self.check)}"
 
-    def evaluate(self, record: FactRecord, ctx: EvalContext, seen: Observed, prefix: str = "") -> Outcome:
-        try:
-            items = read_path(record, self.path)
-        except Unreadable as exc:
-            return Outcome(None, (f"{prefix}{exc}",))
-        if items is None:
-            return Outcome(None, (f"{prefix}{self.path} has no value",))
-        outcomes = []
-        for index, item in enumerate(items):
-            label = f"{prefix}{self.path}[{getattr(item, 'id', index)}]."
-            if getattr(item, "error", None):
-                outcomes.append(Outcome(None, (f"{label[:-1]} could not be read: {item.error}",)))
-                continue
-            if self.where is not None:
-                selected = self.where.evaluate(item, ctx, Observed(), label)
-                if selected.value is None:
-                    outcomes.append(selected)
+    def compile(self, ctx: EvalContext) -> Check:
+        path, every, allow_empty, description = self.path, self.every, self.allow_empty, self.describe()
+        read, each = path_reader(path), self.check.compile(ctx)
+        where = self.where.compile(ctx) if self.where is not None else None
+
+        def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
+            try:
+                items = read(record)
+            except Unreadable as exc:
+                return Outcome(None, (f"{prefix}{exc}",))
+            if items is None:
+                return Outcome(None, (f"{prefix}{path} has no value",))
+            outcomes = []
+            for index, item in enumerate(items):
+                label = f"{prefix}{path}[{getattr(item, 'id', index)}]."
+                if getattr(item, "error", None):
+                    outcomes.append(Outcome(None, (f"{label[:-1]} could not be read: {item.error}",)))
                     continue
-                if not selected.value:
-                    continue
-            outcomes.append(self.check.evaluate(item, ctx, seen, label))
-        if not outcomes:
-            if self.every and self.allow_empty:
-                return TRUE
-            return Outcome(False, (f"{prefix}no {self.path} to check; expected {self.describe()}",), guard=True)
-        return _combine(outcomes, decisive=not self.every)
+                if where is not None:
+                    selected = where(item, {}, label)  # what selects an element is not evidence
+                    if selected.value is None:
+                        outcomes.append(selected)
+                        continue
+                    if not selected.value:
+                        continue
+                outcomes.append(each(item, seen, label))
+            if not outcomes:
+                if every and allow_empty:
+                    return TRUE
+                return Outcome(False, (f"{prefix}no {path} to check; expected {description}",), guard=True)
+            return _combine(outcomes, decisive=not every)
+
+        return check
 
 
 def _wrap(node: Condition) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 
@@ -21,7 +22,12 @@ class EvalContext:
 
     def days_since(self, value: dt.date | dt.datetime) -> int:
         """Whole calendar days from ``value`` to the as-of time, counted in the site's time zone."""
-        return (self.local_date(self.as_of) - self.local_date(value)).days
+        return (self.today - self.local_date(value)).days
+
+    @cached_property
+    def today(self) -> dt.date:
+        """The as-of date in the site's time zone (worked out once, not once per object)."""
+        return self.local_date(self.as_of)
 
     def display(self, value: dt.date) -> str:
         """A date, or a date-time as the site reads it: local date and time to the minute."""

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from holyaudit.engine.conditions import Observed, Outcome, Unreadable, read_path
+from holyaudit.engine.conditions import Outcome, Unreadable, note, path_reader
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.schema import BoundRule
 from holyaudit.facts import FactRecord, FactSet
 from holyaudit.models import AuditResult, FactSetSource, Finding, ObjectResult, Status
 
+_EVERY_FIELD = set(ObjectResult.model_fields)
+"""Every field of an object result is given, from values the engine made, so results are not validated again, and
+they all share this one fields-set: pydantic never changes it in place (results are frozen; a copy copies it). A set
+of its own per result was over a quarter of the objects a large evaluation left for the garbage collector to walk."""
 _ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.NOT_APPLICABLE: 3, Status.PASS: 4}
 
 
@@ -38,60 +43,72 @@ def evaluate_rule(rule: BoundRule, fact_set: FactSet | None, ctx: EvalContext) -
         return _finding(rule, Status.ERROR, f"no {rule.spec.facts} facts were collected, so nothing was checked", [])
     if fact_set.error:
         return _finding(rule, Status.ERROR, f"{rule.spec.facts} could not be collected: {fact_set.error}", [])
-    expected = rule.condition.describe()
-    evaluated = (evaluate_object(rule, record, ctx, expected) for record in fact_set.records)
-    results = [r for r in evaluated if r is not None]
+    evaluate = object_evaluator(rule, ctx)
+    results = [r for r in map(evaluate, fact_set.records) if r is not None]
     results.sort(key=lambda r: (_ORDER[r.status], r.id.casefold()))
     status = roll_up([r.status for r in results])
     return _finding(rule, status, _message(rule, results, len(fact_set.records)), results)
 
 
-def evaluate_object(
-    rule: BoundRule, record: FactRecord, ctx: EvalContext, expected: str | None = None
-) -> ObjectResult | None:
-    """One object's result, or None when the rule's scope leaves it out."""
-    seen = Observed()
-    context = Observed()
-    for path in rule.spec.context:
-        try:
-            context.record(path, read_path(record, path))
-        except Unreadable:
-            continue  # shown only to identify the object; the judged values carry their own reasons
-    expected = expected or rule.condition.describe()
+def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], ObjectResult | None]:
+    """The rule compiled for ``ctx``: one object's result, or None when the rule's scope leaves it out."""
+    expected = rule.condition.describe()
+    scope = rule.scope.compile(ctx) if rule.scope is not None else None
+    exemptions = tuple((exemption.when.compile(ctx), exemption.reason) for exemption in rule.exemptions)
+    condition = rule.condition.compile(ctx)
+    context = tuple((path, path_reader(path)) for path in rule.spec.context)
 
-    def result(status: Status, reason: str | None) -> ObjectResult:
-        return ObjectResult(
+    def judge(record: FactRecord, seen: dict[str, Any]) -> tuple[Status, str | None] | None:
+        if record.error:
+            return Status.ERROR, f"could not be read: {record.error}"
+        if scope is not None:
+            in_scope = scope(record, seen, "")
+            if in_scope.value is None:
+                return Status.ERROR, "cannot tell whether the rule applies: " + _notes(in_scope)
+            if not in_scope.value:
+                return None
+        for when, reason in exemptions:
+            exempt = when(record, seen, "")
+            if exempt.value is None:
+                return Status.ERROR, "cannot tell whether the rule applies: " + _notes(exempt)
+            if exempt.value:
+                return Status.NOT_APPLICABLE, reason
+        outcome = condition(record, seen, "")
+        if outcome.value is None:
+            return Status.ERROR, _notes(outcome)
+        return (Status.PASS, None) if outcome.value else (Status.FAIL, _notes(outcome))
+
+    def identify(record: FactRecord) -> dict[str, Any]:
+        shown: dict[str, Any] = {}
+        for path, read in context:
+            try:
+                note(shown, path, read(record))
+            except Unreadable:
+                continue  # shown only to identify the object; the judged values carry their own reasons
+        return shown
+
+    def evaluate(record: FactRecord) -> ObjectResult | None:
+        seen: dict[str, Any] = {}
+        verdict = judge(record, seen)
+        if verdict is None:
+            return None
+        status, reason = verdict
+        return ObjectResult.model_construct(
+            _EVERY_FIELD,
             id=record.id,
             kind=record.kind,
             status=status,
-            observed=seen.values,
+            observed=seen,
             expected=expected,
             reason=reason,
-            context=context.values,
+            context=identify(record),
         )
 
-    if record.error:
-        return result(Status.ERROR, f"could not be read: {record.error}")
-    if rule.scope is not None:
-        in_scope = rule.scope.evaluate(record, ctx, seen)
-        if in_scope.value is None:
-            return result(Status.ERROR, "cannot tell whether the rule applies: " + _notes(in_scope))
-        if not in_scope.value:
-            return None
-    for exemption in rule.exemptions:
-        exempt = exemption.when.evaluate(record, ctx, seen)
-        if exempt.value is None:
-            return result(Status.ERROR, "cannot tell whether the rule applies: " + _notes(exempt))
-        if exempt.value:
-            return result(Status.NOT_APPLICABLE, exemption.reason)
-    outcome = rule.condition.evaluate(record, ctx, seen)
-    if outcome.value is None:
-        return result(Status.ERROR, _notes(outcome))
-    return result(Status.PASS if outcome.value else Status.FAIL, None if outcome.value else _notes(outcome))
+    return evaluate
 
 
 def _notes(outcome: Outcome) -> str:
-    return "; ".join(dict.fromkeys(outcome.notes)) or "no detail"
+    return "; ".join(dict.fromkeys(map(str, outcome.notes))) or "no detail"
 
 
 def roll_up(statuses: Sequence[Status]) -> Status:

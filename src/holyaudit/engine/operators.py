@@ -141,10 +141,7 @@ class Eq(Operator):
         return value
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        # bool is an int in Python; 'enabled = 1' must not quietly equal 'enabled = true'.
-        return (type(observed) is type(expected) and bool(observed == expected)) or (
-            _numeric(observed) and _numeric(expected) and bool(observed == expected)
-        )
+        return _equal(observed, expected)
 
 
 class Ne(Eq):
@@ -152,6 +149,13 @@ class Ne(Eq):
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
         return not super().test(observed, expected, ctx)
+
+
+def _equal(observed: Any, expected: Any) -> bool:
+    # bool is an int in Python; 'enabled = 1' must not quietly equal 'enabled = true'.
+    return (type(observed) is type(expected) and bool(observed == expected)) or (
+        _numeric(observed) and _numeric(expected) and bool(observed == expected)
+    )
 
 
 def _numeric(value: Any) -> bool:
@@ -171,7 +175,7 @@ class In(Operator):
         return _require_list(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return any(Eq().test(observed, item, ctx) for item in expected)
+        return any(_equal(observed, item) for item in expected)
 
 
 class NotIn(In):
@@ -188,9 +192,13 @@ class Contains(Operator):
         return Eq().check(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        if not isinstance(observed, list):
-            raise TypeError(f"{observed!r} is not a list")
-        return any(Eq().test(item, expected, ctx) for item in observed)
+        return _contains(observed, expected)
+
+
+def _contains(observed: Any, expected: Any) -> bool:
+    if not isinstance(observed, list):
+        raise TypeError(f"{observed!r} is not a list")
+    return any(_equal(item, expected) for item in observed)
 
 
 class ContainsAny(Operator):
@@ -200,7 +208,7 @@ class ContainsAny(Operator):
         return _require_list(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return any(Contains().test(observed, item, ctx) for item in expected)
+        return any(_contains(observed, item) for item in expected)
 
 
 class Matches(Operator):

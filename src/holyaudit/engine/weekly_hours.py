@@ -95,7 +95,8 @@ def _window_slots(window: HourWindow, offset: dt.timedelta) -> int:
     return mask
 
 
-def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> list[Breach]:
+@lru_cache(maxsize=1024)  # a site has a handful of distinct maps, each shared by hundreds of accounts
+def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> tuple[Breach, ...]:
     """Every season in which the map permits logon during the window, with the offending local hours."""
     permitted = int.from_bytes(hours_map, "little")  # slot i is bit i: byte i // 8, bit i % 8
     breaches = []
@@ -105,7 +106,7 @@ def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year
             shift = int(offset.total_seconds()) // 60
             starts = ((slot * 60 + shift) % _WEEK_MIN for slot in range(168) if offending >> slot & 1)
             breaches.append(Breach(offset, name, tuple((m // _DAY_MIN, m % _DAY_MIN) for m in starts)))
-    return breaches
+    return tuple(breaches)
 
 
 def hours_map_for_local_window(open_from: dt.time, open_until: dt.time, days: range, utc_offset_hours: int) -> str:

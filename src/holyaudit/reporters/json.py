@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from holyaudit import __version__
-from holyaudit.models import SCHEMA_VERSION, AuditResult
+from holyaudit.models import SCHEMA_VERSION, AuditResult, Finding, ObjectResult
 from holyaudit.reporters.interface import RenderOptions, Reporter
 
 
 def report_document(result: AuditResult) -> dict[str, Any]:
+    """The report as data for the encoder; each object result is still a model, made plain by ``_plain``."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
@@ -19,12 +20,26 @@ def report_document(result: AuditResult) -> dict[str, Any]:
         "profile": result.profile,
         "sources": [s.model_dump(mode="json") for s in result.sources],
         "summary": result.summary(),
-        "findings": [f.model_dump(mode="json") for f in result.findings],
+        "findings": [_finding(f) for f in result.findings],
     }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    # The encoder asks _plain for each object result as it reaches it and drops that data once written, so a
+    # 10,000-user report never holds plain copies of all its results at once: building them all first cost as
+    # much again in garbage collection as the encoding itself.
+    return {**finding.model_dump(mode="json", exclude={"objects"}), "objects": finding.objects}
+
+
+def _plain(value: object) -> Any:
+    if isinstance(value, ObjectResult):
+        return value.model_dump(mode="json")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class JsonReporter(Reporter):
     def render(self, result: AuditResult, options: RenderOptions) -> str:
         # ensure_ascii keeps control and formatting characters from the data as \u escapes in the file. Compact:
         # indentation forces Python's slow pure-Python encoder (5x slower on a 10,000-user report); use jq to read.
-        return json.dumps(report_document(result), separators=(",", ":"), ensure_ascii=True) + "\n"
+        document = report_document(result)
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=True, default=_plain) + "\n"
