@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from holyaudit.models import AuditResult
+from holyaudit.models import AuditResult, Status
 
 
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+    HTML = "html"
+    JUNIT = "junit"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One run for the HTML report's trend chart: when it ran and how many rules ended in each status."""
+
+    run_at: dt.datetime
+    counts: Mapping[Status, int]
+    """Rules per status; a status left out counts as none."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +35,8 @@ class RenderOptions:
     """List every offending object, not just the first few."""
     color: bool = False
     width: int = 100
+    trend: tuple[TrendPoint, ...] = ()
+    """Earlier runs, oldest first, for the HTML report's trend chart; none leaves the chart out."""
 
 
 class Reporter(ABC):
@@ -29,11 +46,19 @@ class Reporter(ABC):
 
 
 def reporter_for(fmt: OutputFormat) -> Reporter:
+    from holyaudit.reporters.csv import CsvReporter
+    from holyaudit.reporters.html import HtmlReporter
     from holyaudit.reporters.json import JsonReporter
+    from holyaudit.reporters.junit import JunitReporter
+    from holyaudit.reporters.markdown import MarkdownReporter
     from holyaudit.reporters.table import TableReporter
 
     reporters: dict[OutputFormat, Reporter] = {
         OutputFormat.TABLE: TableReporter(),
         OutputFormat.JSON: JsonReporter(),
+        OutputFormat.HTML: HtmlReporter(),
+        OutputFormat.JUNIT: JunitReporter(),
+        OutputFormat.CSV: CsvReporter(),
+        OutputFormat.MARKDOWN: MarkdownReporter(),
     }
     return reporters[fmt]

@@ -1,0 +1,317 @@
+"""The HTML report for governors: one self-contained page, clause by clause, that prints well as a PDF.
+
+Every value from the data goes through ``_text``: control and bidi characters are made visible, then every
+markup character is escaped. The page carries no script and fetches nothing; its Content-Security-Policy
+forbids both, so even an escaping mistake could not run script or call out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections import Counter
+
+from holyaudit import __version__
+from holyaudit.models import AuditResult, Finding, ObjectResult, Status
+from holyaudit.reporters.common import (
+    COUNT_ORDER,
+    STATUS_WORD,
+    by_clause,
+    counts_text,
+    offending,
+    roll_up,
+    rules_text,
+    value_text,
+    verdict,
+)
+from holyaudit.reporters.interface import RenderOptions, Reporter, TrendPoint
+from holyaudit.reporters.safe_text import printable
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+)
+
+_KEY = {
+    Status.PASS: "pass",
+    Status.FAIL: "fail",
+    Status.ERROR: "error",
+    Status.WAIVED: "waived",
+    Status.NOT_APPLICABLE: "na",
+}
+"""Per status, the class suffix: s- colours a badge, b- a border, f- an SVG shape."""
+STATUS_MEANING = {
+    Status.FAIL: "checked and not compliant",
+    Status.ERROR: "could not be checked; never counted as a pass",
+    Status.WAIVED: "a documented exception applies",
+    Status.NOT_APPLICABLE: "nothing the rule covers was in scope",
+    Status.PASS: "checked and compliant",
+}
+
+_STYLE = """
+:root { --fail: #b00020; --error: #6a1b9a; --waived: #00695c; --na: #5f6368; --pass: #1b5e20; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1a1a1a;
+       max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+h2 { font-size: 1.3rem; border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.2rem; }
+h3 { font-size: 1.08rem; margin: .2rem 0; }
+h4 { font-size: .95rem; margin: .8rem 0 .2rem; }
+.meta, .note, .rule-meta, .passes, footer { color: #555; }
+.verdict { font-size: 1.15rem; padding: .6rem .9rem; border-left: 6px solid #999; background: #f6f6f6; }
+.badge { display: inline-block; min-width: 3.6em; padding: .05rem .4rem; border-radius: 3px; color: #fff;
+         font-size: .8rem; font-weight: 700; text-align: center; vertical-align: .1em; }
+.s-fail { background: var(--fail); } .s-error { background: var(--error); } .s-waived { background: var(--waived); }
+.s-na { background: var(--na); } .s-pass { background: var(--pass); }
+.f-fail { fill: var(--fail); } .f-error { fill: var(--error); } .f-waived { fill: var(--waived); }
+.f-na { fill: var(--na); } .f-pass { fill: var(--pass); }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .9rem; }
+th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid #e0e0e0; }
+th { background: #f2f2f2; }
+table.counts, table.clauses { width: auto; min-width: 28rem; }
+blockquote.policy { margin: 1rem 0 .6rem; padding: .5rem .9rem; border-left: 4px solid #9e9e9e;
+                    background: #fafafa; font-style: italic; white-space: pre-wrap; }
+.rule { border: 1px solid #ddd; border-left-width: 5px; border-radius: 4px; padding: .6rem .9rem; margin: .8rem 0; }
+.b-fail { border-left-color: var(--fail); } .b-error { border-left-color: var(--error); }
+.b-waived { border-left-color: var(--waived); } .b-na { border-left-color: var(--na); }
+.b-pass { border-left-color: var(--pass); }
+.rule-meta code, td code { font-size: .85rem; }
+table.objects td:first-child { min-width: 9rem; overflow-wrap: anywhere; }
+ul.kv { list-style: none; margin: 0; padding: 0; }
+.kind { color: #666; font-size: .8rem; }
+.value, .reason, .remediation p { overflow-wrap: anywhere; }
+.remediation p { white-space: pre-wrap; margin: 0; }
+.legend span { margin-right: 1rem; white-space: nowrap; }
+.legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -.05rem; }
+svg text { font: 11px system-ui, Arial, sans-serif; fill: #333; }
+svg .axis { stroke: #888; stroke-width: 1; }
+footer { margin-top: 2.5rem; border-top: 1px solid #ddd; padding-top: .5rem; font-size: .85rem; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { font-size: 10pt; max-width: none; margin: 0; padding: 0; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  a { color: inherit; text-decoration: none; }
+  h2, h3, h4 { break-after: avoid; }
+  tr, blockquote, svg, .verdict, .rule > h3 { break-inside: avoid; }
+  thead { display: table-header-group; }
+  section.clause { break-before: page; }
+}
+"""
+
+
+def _text(value: object) -> str:
+    """A value from the data as HTML text: control and bidi characters made visible, markup characters escaped."""
+    return html.escape(printable(value), quote=True)
+
+
+def _lines(text: str) -> str:
+    """Multi-line text (a clause, a remediation) with its line breaks kept and `code` spans shown as code."""
+    out = []
+    for line in text.strip().splitlines():
+        pieces = line.split("`")
+        if len(pieces) % 2 == 0:  # an unpaired backtick: show the line as it is
+            pieces = [line]
+        out.append("".join(f"<code>{_text(p)}</code>" if i % 2 else _text(p) for i, p in enumerate(pieces)))
+    return "\n".join(out)
+
+
+def _badge(status: Status) -> str:
+    return f'<span class="badge s-{_KEY[status]}">{STATUS_WORD[status]}</span>'
+
+
+def _local(moment: dt.datetime, result: AuditResult) -> dt.datetime:
+    """A moment in the site's time zone, the one the audit judged in."""
+    return moment.astimezone(result.as_of.tzinfo)
+
+
+def _when(moment: dt.datetime, result: AuditResult) -> str:
+    return f"{_local(moment, result):%Y-%m-%d %H:%M %Z}"
+
+
+class HtmlReporter(Reporter):
+    def render(self, result: AuditResult, options: RenderOptions) -> str:
+        groups = by_clause(result.findings)
+        parts = [
+            _head(result),
+            _header(result),
+            _summary(result, groups),
+            _trend(options.trend, result)
+            if options.trend
+            else '<p class="note">No trend chart: no earlier runs were recorded for this report.</p>\n',
+            *(_clause(index, key, findings) for index, (key, findings) in enumerate(groups, start=1)),
+            _sources(result),
+            f"<footer>Generated by holyaudit {_text(__version__)} from the profile {_text(result.profile)}, "
+            f"as of {_text(_when(result.as_of, result))}. Statuses and exit codes are explained in the "
+            "holyaudit README.</footer>\n</body>\n</html>\n",
+        ]
+        return "".join(parts)
+
+
+def _head(result: AuditResult) -> str:
+    title = f"Data security compliance: {printable(result.profile)}, {result.as_of:%Y-%m-%d}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(CONTENT_SECURITY_POLICY, quote=True)}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="holyaudit {_text(__version__)}">\n'
+        f"<title>{html.escape(title, quote=True)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+    )
+
+
+def _header(result: AuditResult) -> str:
+    overall = verdict(result)
+    status = {"non-compliant": Status.FAIL, "incomplete": Status.ERROR}.get(overall, Status.PASS)
+    counts = counts_text(Counter(f.status for f in result.findings)) or "no rules ran"
+    return (
+        "<header>\n<h1>Data security compliance report</h1>\n"
+        f'<p class="meta">Profile <strong>{_text(result.profile)}</strong> · as of '
+        f"{_text(_when(result.as_of, result))} ({_text(result.timezone)}) · holyaudit {_text(__version__)}</p>\n"
+        f'<p class="verdict b-{_KEY[status]}">Overall: <strong>{overall}</strong> · '
+        f"{rules_text(len(result.findings))}: {counts}</p>\n</header>\n"
+    )
+
+
+def _summary(result: AuditResult, groups: list[tuple[tuple[str, str], list[Finding]]]) -> str:
+    counts = Counter(f.status for f in result.findings)
+    rows = "".join(
+        f"<tr><td>{_badge(s)}</td><td>{counts[s]}</td><td>{STATUS_MEANING[s]}</td></tr>\n" for s in COUNT_ORDER
+    )
+    clause_rows = "".join(
+        f'<tr><td><a href="#clause-{index}">§{_text(section)} {_text(heading)}</a></td>'
+        f"<td>{_badge(roll_up(f.status for f in findings))}</td>"
+        f"<td>{counts_text(Counter(f.status for f in findings))}</td></tr>\n"
+        for index, ((section, heading), findings) in enumerate(groups, start=1)
+    )
+    return (
+        '<section id="summary">\n<h2>Summary</h2>\n'
+        '<table class="counts"><thead><tr><th>Status</th><th>Rules</th><th>Meaning</th></tr></thead>\n'
+        f"<tbody>\n{rows}</tbody></table>\n"
+        '<table class="clauses"><thead><tr><th>Policy clause</th><th>Status</th><th>Rules</th></tr></thead>\n'
+        f"<tbody>\n{clause_rows}</tbody></table>\n</section>\n"
+    )
+
+
+def _clause(index: int, key: tuple[str, str], findings: list[Finding]) -> str:
+    section, heading = key
+    status = roll_up(f.status for f in findings)
+    parts = [
+        f'<section class="clause" id="clause-{index}">\n<h2>{_badge(status)} §{_text(section)} {_text(heading)}</h2>\n'
+    ]
+    wordings = list(dict.fromkeys(f.clause.text for f in findings))  # each wording once, in rule order
+    for wording in wordings:
+        parts.append(f'<blockquote class="policy">{_lines(wording)}</blockquote>\n')
+        parts.extend(_rule(f) for f in findings if f.clause.text == wording)
+    parts.append("</section>\n")
+    return "".join(parts)
+
+
+def _rule(finding: Finding) -> str:
+    tags = f" · tags: {_text(', '.join(finding.tags))}" if finding.tags else ""
+    parts = [
+        f'<article class="rule b-{_KEY[finding.status]}">\n'
+        f"<h3>{_badge(finding.status)} {_text(finding.title)}</h3>\n"
+        f'<p class="rule-meta">Rule <code>{_text(finding.rule_id)}</code> · severity '
+        f"<strong>{finding.severity.value}</strong>{tags}</p>\n"
+        f'<p class="message">{_text(finding.message)}</p>\n'
+    ]
+    shown = offending(finding)
+    if shown:
+        parts.append(
+            '<table class="objects"><thead><tr><th>Object</th><th>Status</th><th>Reason</th><th>Observed</th>'
+            "<th>Expected</th></tr></thead>\n<tbody>\n"
+        )
+        parts.extend(_object_row(o) for o in shown)
+        parts.append("</tbody></table>\n")
+    passes = len(finding.objects) - len(shown)
+    if passes:
+        parts.append(f'<p class="passes">{passes} {"object passes" if passes == 1 else "objects pass"}.</p>\n')
+    if finding.status in (Status.FAIL, Status.ERROR):
+        parts.append(f'<div class="remediation"><h4>Remediation</h4><p>{_lines(finding.remediation)}</p></div>\n')
+    parts.append("</article>\n")
+    return "".join(parts)
+
+
+def _object_row(obj: ObjectResult) -> str:
+    context = "".join(f"<li>{_text(key)}: {_text(value_text(value))}</li>" for key, value in obj.context.items())
+    context_list = f'<ul class="kv">{context}</ul>' if context else ""
+    observed = "".join(
+        f'<li><code>{_text(key)}</code> <span class="value">{_text(value_text(value))}</span></li>'
+        for key, value in obj.observed.items()
+    )
+    return (
+        f'<tr><td><strong>{_text(obj.id)}</strong> <span class="kind">{_text(obj.kind)}</span>'
+        f"{context_list}</td>"
+        f"<td>{_badge(obj.status)}</td>"
+        f'<td class="reason">{_text(obj.reason or "")}</td>'
+        f'<td><ul class="kv">{observed}</ul></td>'
+        f'<td class="value">{_text(obj.expected)}</td></tr>\n'
+    )
+
+
+def _sources(result: AuditResult) -> str:
+    rows = "".join(
+        f"<tr><td>{_text(s.name)}</td><td>{_text(s.source)}</td><td>{_text(_when(s.collected_at, result))}</td>"
+        + (
+            f'<td>{_badge(Status.ERROR)} not collected: <span class="reason">{_text(s.error)}</span></td>'
+            if s.error
+            else "<td>collected</td>"
+        )
+        + "</tr>\n"
+        for s in result.sources
+    )
+    return (
+        '<section id="sources">\n<h2>Sources</h2>\n<p>Where the facts came from. A fact set that could not be '
+        "collected makes the rules that read it ERROR, never PASS.</p>\n"
+        "<table><thead><tr><th>Fact set</th><th>Source</th><th>Collected</th><th>Outcome</th></tr></thead>\n"
+        f"<tbody>\n{rows}</tbody></table>\n</section>\n"
+    )
+
+
+_CHART_WIDTH, _CHART_HEIGHT = 720, 260
+_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 14, 40
+
+
+def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
+    """Rules per status in each run, as stacked bars (passes at the bottom, failures on top)."""
+    runs = sorted(points, key=lambda p: p.run_at)
+    scale = max(1, *(sum(p.counts.values()) for p in runs))
+    plot_width, plot_height = _CHART_WIDTH - _LEFT - _RIGHT, _CHART_HEIGHT - _TOP - _BOTTOM
+    slot = plot_width / len(runs)
+    bar = min(slot * 0.7, 48)
+    base = _TOP + plot_height
+    label_every = math.ceil(len(runs) / 6)  # at most six date labels, counted back from the latest run
+    shapes = []
+    for index, point in enumerate(runs):
+        x = _LEFT + index * slot + (slot - bar) / 2
+        rects, top = [], float(base)
+        for status in reversed(COUNT_ORDER):
+            height = point.counts.get(status, 0) / scale * plot_height
+            if height:
+                top -= height
+                rects.append(
+                    f'<rect class="f-{_KEY[status]}" x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" '
+                    f'height="{height:.1f}"/>'
+                )
+        title = f"{_when(point.run_at, result)}: {counts_text(point.counts) or 'no rules'}"
+        shapes.append(f"<g><title>{_text(title)}</title>{''.join(rects)}</g>")
+        if (len(runs) - 1 - index) % label_every == 0:
+            shapes.append(
+                f'<text x="{x + bar / 2:.1f}" y="{base + 16}" text-anchor="middle">'
+                f"{_local(point.run_at, result):%d %b %Y}</text>"
+            )
+    axes = (
+        f'<line class="axis" x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}"/>'
+        f'<line class="axis" x1="{_LEFT}" y1="{base}" x2="{_CHART_WIDTH - _RIGHT}" y2="{base}"/>'
+        f'<text x="{_LEFT - 6}" y="{base + 4}" text-anchor="end">0</text>'
+        f'<text x="{_LEFT - 6}" y="{_TOP + 4}" text-anchor="end">{scale}</text>'
+    )
+    legend = "".join(f'<span><i class="s-{_KEY[s]}"></i>{STATUS_WORD[s]}</span>' for s in COUNT_ORDER)
+    first, last = _local(runs[0].run_at, result), _local(runs[-1].run_at, result)
+    span = f"{last:%d %b %Y}" if first.date() == last.date() else f"{first:%d %b %Y} to {last:%d %b %Y}"
+    count = "1 run" if len(runs) == 1 else f"{len(runs)} runs"
+    return (
+        '<section id="trend">\n<h2>Compliance trend</h2>\n'
+        f"<p>Rules by status in {count}, {span}.</p>\n"
+        f'<svg role="img" aria-label="Rules by status per run" width="{_CHART_WIDTH}" height="{_CHART_HEIGHT}" '
+        f'viewBox="0 0 {_CHART_WIDTH} {_CHART_HEIGHT}">{axes}{"".join(shapes)}</svg>\n'
+        f'<p class="legend">{legend}</p>\n</section>\n'
+    )

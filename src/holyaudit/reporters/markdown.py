@@ -1,0 +1,84 @@
+"""A short Markdown summary for tickets and e-mail: the verdict, a table of rules and what needs action.
+
+Values from the data are escaped so that they read as text in any CommonMark or GitHub renderer: no link,
+image, HTML, emphasis or extra table cell can come from a display name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from holyaudit import __version__
+from holyaudit.models import AuditResult, Finding, ObjectResult, Status
+from holyaudit.reporters.common import (
+    SHOWN_OBJECTS,
+    STATUS_WORD,
+    by_clause,
+    counts_text,
+    offending,
+    rules_text,
+    value_text,
+    verdict,
+)
+from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.safe_text import printable
+
+# Backslash-escaping any ASCII punctuation is literal in CommonMark; these are the characters that start
+# inline markup (code, emphasis, links and images, autolinks and HTML, entities, GFM strikethrough, table
+# cells, maths). Line breaks never reach here: printable shows them as \x0a, so no block can start.
+_MARKUP = re.compile(r"([\\`*_\[\]<>&|~$])")
+
+
+def md(value: object) -> str:
+    """A value from the data as Markdown that renders as exactly that text."""
+    return _MARKUP.sub(r"\\\1", printable(value))
+
+
+class MarkdownReporter(Reporter):
+    def render(self, result: AuditResult, options: RenderOptions) -> str:
+        local = result.as_of.astimezone(result.as_of.tzinfo)
+        counts = counts_text(Counter(f.status for f in result.findings)) or "none ran"
+        lines = [
+            f"# Data security compliance: {verdict(result)}",
+            "",
+            f"Profile {md(result.profile)} · as of {local:%Y-%m-%d %H:%M %Z} ({md(result.timezone)}) · "
+            f"holyaudit {__version__}",
+            "",
+            f"**{rules_text(len(result.findings))}:** {counts}",
+        ]
+        missing = [s for s in result.sources if s.error]
+        if missing:
+            lines += ["", "Not collected: " + "; ".join(f"{md(s.name)} ({md(s.error)})" for s in missing)]
+        findings = [f for _, group in by_clause(result.findings) for f in group]
+        lines += ["", "| Status | Severity | Rule | Clause | Result |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {STATUS_WORD[f.status]} | {f.severity.value} | {md(f.rule_id)} | "
+            f"§{md(f.clause.section)} {md(f.clause.heading)} | {md(f.message)} |"
+            for f in findings
+        ]
+        needing_action = [f for f in findings if f.status in (Status.FAIL, Status.ERROR) and offending(f)]
+        if needing_action:
+            lines += ["", "## What needs action"]
+            for finding in needing_action:
+                lines += ["", *_offenders(finding, options.details)]
+        return "\n".join(lines) + "\n"
+
+
+def _offenders(finding: Finding, details: bool) -> list[str]:
+    shown = offending(finding)
+    limit = len(shown) if details else SHOWN_OBJECTS
+    lines = [f"### {STATUS_WORD[finding.status]} {md(finding.rule_id)}: {md(finding.title)}", ""]
+    lines += [_object_line(o) for o in shown[:limit]]
+    if len(shown) > limit:
+        lines.append(f"- … and {len(shown) - limit} more (use --details to list all)")
+    return lines
+
+
+def _object_line(obj: ObjectResult) -> str:
+    line = f"- **{md(obj.id)}** {STATUS_WORD[obj.status]}"
+    if obj.reason:
+        line += f": {md(obj.reason)}"
+    if obj.context:
+        line += " (" + "; ".join(f"{md(key)}: {md(value_text(value))}" for key, value in obj.context.items()) + ")"
+    return line

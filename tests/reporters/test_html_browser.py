@@ -1,0 +1,151 @@
+"""The HTML report in a real browser: headless Chromium loads it with no console message, runs no script from
+the data, fetches nothing, and draws it (the screenshot is kept in the test's tmp_path).
+
+Chromium is driven from the command line, with no extra Python packages: ``--dump-dom`` prints the DOM after
+the page has loaded, ``--screenshot`` draws it, and ``--enable-logging=stderr`` copies every console message,
+script error and Content-Security-Policy violation to stderr as an ``INFO:CONSOLE`` line.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import struct
+import subprocess
+import tempfile
+import zlib
+from pathlib import Path
+
+import pytest
+from html_dom import REPORT_TAGS, Dom, parse
+from sample_results import ESCAPE, HOSTILE, RTL, SCRIPT, hostile_result, weekly_trend
+
+from holyaudit.reporters.html import CONTENT_SECURITY_POLICY, HtmlReporter
+from holyaudit.reporters.interface import RenderOptions
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",  # the test suite runs as root in CI containers, where Chromium's sandbox cannot start
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+WIDTH, HEIGHT = 1280, 2000
+
+
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail(
+            "chromium is not installed: run scripts/bootstrap (as root) to install the Debian packages the tests need"
+        )
+    return path
+
+
+def run_chromium(page: Path, work: Path, *action: str) -> str:
+    """Load ``page`` in a fresh profile, do ``action`` and return stdout; fail on any console line."""
+    profile = tempfile.mkdtemp(prefix="profile-", dir=work)
+    done = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", *action, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    assert console == [], "\n".join(console)
+    return done.stdout
+
+
+def loaded_dom(page: Path, work: Path) -> Dom:
+    return parse(run_chromium(page, work, "--dump-dom"))
+
+
+def assert_no_markup_from_data(dom: Dom) -> None:
+    assert dom.tags() <= REPORT_TAGS  # so no script, img, iframe, object, embed or link
+    assert [
+        (tag, name) for tag, name, _ in dom.attributes() if name.startswith("on") or name in ("src", "srcset")
+    ] == []
+    assert {value for _, name, value in dom.attributes() if name == "href"} <= {f"#clause-{n}" for n in range(1, 100)}
+
+
+def png_size_and_colours(png: bytes) -> tuple[int, int, int]:
+    """Width, height and the number of distinct byte values in the decompressed pixels (1-2 for a blank page)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    position, data = 8, b""
+    while position < len(png):
+        (length,) = struct.unpack(">I", png[position : position + 4])
+        kind = png[position + 4 : position + 8]
+        if kind == b"IDAT":
+            data += png[position + 8 : position + 8 + length]
+        position += 12 + length
+    return width, height, len(set(zlib.decompress(data)))
+
+
+@pytest.fixture
+def hostile_page(tmp_path: Path) -> Path:
+    page = tmp_path / "report.html"
+    page.write_text(HtmlReporter().render(hostile_result(), RenderOptions(trend=weekly_trend(8))), encoding="utf-8")
+    return page
+
+
+def test_the_harness_sees_a_script_run_and_its_console_message(tmp_path):
+    """Without this, a check that finds no PWNED title and no console line might be checking nothing."""
+    page = tmp_path / "control.html"
+    page.write_text("<title>safe</title><script>document.title='PWNED'; console.error('ran')</script>")
+    done = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    assert parse(done.stdout).title == "PWNED"
+    assert [line for line in done.stderr.splitlines() if ":CONSOLE" in line and '"ran"' in line]
+
+
+def test_hostile_values_render_as_text_and_no_script_from_the_data_runs(hostile_page, tmp_path):
+    dom = loaded_dom(hostile_page, tmp_path)
+    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert_no_markup_from_data(dom)
+    shown = {ESCAPE: "evil\\x1b[2Jwipe", RTL: "report\\u202egnp.exe"}
+    for value in HOSTILE:
+        assert f"display_name is {shown.get(value, value)}" in dom.text
+
+
+def test_escaping_alone_keeps_the_data_inert_without_the_content_security_policy(hostile_page, tmp_path):
+    """The policy is the second line of defence: with it removed, the escaping must still hold on its own."""
+    page = hostile_page.read_text(encoding="utf-8")
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(CONTENT_SECURITY_POLICY)}">'
+    assert meta in page
+    unguarded = tmp_path / "unguarded.html"
+    unguarded.write_text(page.replace(meta, ""), encoding="utf-8")
+    dom = loaded_dom(unguarded, tmp_path)
+    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert_no_markup_from_data(dom)
+
+
+def test_the_report_draws_a_full_page_screenshot(hostile_page, tmp_path):
+    screenshot = tmp_path / "report.png"
+    run_chromium(hostile_page, tmp_path, f"--screenshot={screenshot}", f"--window-size={WIDTH},{HEIGHT}")
+    png = screenshot.read_bytes()
+    width, height, colours = png_size_and_colours(png)
+    assert (width, height) == (WIDTH, HEIGHT)
+    assert colours > 50, "the screenshot is (nearly) blank"
+    assert len(png) > 50_000
+
+
+def test_the_demo_report_from_the_cli_loads_cleanly(run_cli, tmp_path):
+    target = tmp_path / "demo.html"
+    assert run_cli("scan", "--demo", "--format", "html", "--output", str(target)).code == 1
+    dom = loaded_dom(target, tmp_path)
+    assert dom.title == "Data security compliance: holywell, 2026-11-20"
+    assert_no_markup_from_data(dom)
+    assert "<script>alert('x')</script>" in dom.text  # a display name in the demo directory

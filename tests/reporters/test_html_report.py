@@ -1,0 +1,152 @@
+"""The HTML report's markup: self-contained, escaped, clause by clause, with a trend chart when history exists.
+
+test_html_browser.py loads the same pages in Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+
+from html_dom import REPORT_TAGS, parse
+from sample_results import AS_OF, ESCAPE, HOSTILE, RTL, SCRIPT, hostile_result, sample_result, weekly_trend
+
+from holyaudit.models import Status
+from holyaudit.reporters.html import CONTENT_SECURITY_POLICY, HtmlReporter
+from holyaudit.reporters.interface import RenderOptions, TrendPoint
+
+
+def render(result=None, **options) -> str:
+    return HtmlReporter().render(result or sample_result(), RenderOptions(**options))
+
+
+def test_content_security_policy_forbids_script_and_fetches_and_comes_before_any_data():
+    page = render(hostile_result())
+    assert CONTENT_SECURITY_POLICY == (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    meta = '<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;; style-src &#x27;'
+    assert page.index(meta) < page.index("<title>")
+
+
+def test_page_is_self_contained_with_no_script_and_nothing_to_fetch():
+    dom = parse(render(hostile_result(), trend=weekly_trend(4)))
+    assert dom.tags() <= REPORT_TAGS  # so no script, img, iframe, object, embed or link
+    assert [(tag, name) for tag, name, _ in dom.attributes() if name in ("src", "srcset", "xmlns", "action")] == []
+    assert {value for _, name, value in dom.attributes() if name == "href"} == {"#clause-1"}
+    assert [name for _, name, _ in dom.attributes() if name.startswith("on")] == []
+    page = render(hostile_result())
+    assert "url(" not in page
+    assert "@import" not in page
+
+
+def test_hostile_values_appear_as_text_with_control_and_bidi_characters_visible():
+    page = render(hostile_result())
+    dom = parse(page)
+    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    for value in HOSTILE:
+        shown = {ESCAPE: "evil\\x1b[2Jwipe", RTL: "report\\u202egnp.exe"}.get(value, value)
+        assert f"display_name is {shown}" in dom.text
+    assert "\x1b" not in page
+    assert "\u202e" not in page
+    assert "&lt;script&gt;document.title=&#x27;PWNED&#x27;&lt;/script&gt;" in page
+    assert "&quot;&gt;&lt;img src=x onerror=&quot;document.title=&#x27;PWNED&#x27;&quot;&gt;" in page
+
+
+def test_clauses_in_section_order_quote_the_policy_and_roll_up_their_rules():
+    page = render()
+    dom = parse(page)
+    headings = [t for t in dom.texts if t.startswith(" §")]
+    assert headings == [" §8 Infrastructure", " §10 Passwords", " §10 Zombie accounts"]
+    assert '<blockquote class="policy">Passwords must contain a minimum of six characters</blockquote>' in page
+    assert page.count('<blockquote class="policy">') == 3  # two rules quote the same words: quoted once
+    assert (
+        '<tr><td><a href="#clause-2">§10 Passwords</a></td><td><span class="badge s-fail">FAIL</span></td>'
+        "<td>1 FAIL, 1 PASS</td></tr>"
+    ) in page
+
+
+def test_rule_lists_every_object_but_the_passes_with_reason_observed_expected_and_context():
+    page = render()
+    assert (
+        '<tr><td><strong>a.one</strong> <span class="kind">user</span><ul class="kv"><li>name: Al</li></ul></td>'
+        '<td><span class="badge s-fail">FAIL</span></td>'
+        '<td class="reason">uac is 0x220; expected uac has all bits clear of 0x20</td>'
+        '<td><ul class="kv"><li><code>enabled</code> <span class="value">true</span></li>'
+        '<li><code>uac</code> <span class="value">544</span></li></ul></td>'
+        '<td class="value">uac has all bits clear of 0x20</td></tr>'
+    ) in page
+    assert '<span class="badge s-waived">WAIVED</span>' in page
+    assert "<strong>fine</strong>" not in page
+    assert '<p class="passes">1 object passes.</p>' in page
+    assert (
+        '<div class="remediation"><h4>Remediation</h4><p>Run <code>Set-ADUser -PasswordNotRequired $false</code> '
+        "for each account.</p></div>"
+    ) in page
+
+
+def test_summary_counts_rules_per_status_and_sources_show_what_was_not_collected():
+    page = render()
+    assert (
+        '<p class="verdict b-fail">Overall: <strong>non-compliant</strong> · 4 rules: 1 FAIL, 1 ERROR, 1 N/A, '
+        "1 PASS</p>" in page
+    )
+    assert '<tr><td><span class="badge s-waived">WAIVED</span></td><td>0</td>' in page
+    assert (
+        "<tr><td>endpoints.hosts</td><td>winrm</td><td>2026-11-20 16:30 GMT</td>"
+        '<td><span class="badge s-error">ERROR</span> not collected: '
+        '<span class="reason">connection refused on port 5986</span></td></tr>'
+    ) in page
+
+
+def test_print_stylesheet_keeps_colours_and_starts_each_clause_on_a_new_page():
+    page = render()
+    media = page[page.index("@media print") :]
+    assert "print-color-adjust: exact" in media
+    assert "section.clause { break-before: page; }" in media
+
+
+def test_without_history_the_trend_chart_is_left_out_with_a_note():
+    page = render()
+    assert "<svg" not in page
+    assert '<p class="note">No trend chart: no earlier runs were recorded for this report.</p>' in page
+
+
+def test_trend_chart_stacks_each_runs_counts_oldest_first():
+    points = weekly_trend(3)
+    page = render(trend=(points[2], points[0], points[1]))  # any order: drawn by time
+    dom = parse(page)
+    titles = [t for t in dom.texts if re.match(r"2026-11-\d\d 16:30 GMT: ", t)]
+    assert titles == [
+        "2026-11-06 16:30 GMT: 3 FAIL, 1 PASS",
+        "2026-11-13 16:30 GMT: 2 FAIL, 2 PASS",
+        "2026-11-20 16:30 GMT: 1 FAIL, 3 PASS",
+    ]
+    rects = [e.attrs for e in dom.elements if e.tag == "rect"]
+    assert [(r["class"], r["height"]) for r in rects] == [
+        ("f-pass", "51.5"),
+        ("f-fail", "154.5"),
+        ("f-pass", "103.0"),
+        ("f-fail", "103.0"),
+        ("f-pass", "154.5"),
+        ("f-fail", "51.5"),
+    ]
+    assert "<p>Rules by status in 3 runs, 06 Nov 2026 to 20 Nov 2026.</p>" in page
+    assert '<p class="note">No trend chart' not in page
+
+
+def test_trend_labels_at_most_six_evenly_spaced_dates_always_including_the_latest():
+    page = render(trend=weekly_trend(20))
+    labels = re.findall(r'text-anchor="middle">([^<]+)</text>', page)
+    assert labels == ["31 Jul 2026", "28 Aug 2026", "25 Sep 2026", "23 Oct 2026", "20 Nov 2026"]
+    assert len(re.findall(r"<g><title>", page)) == 20
+
+
+def test_trend_runs_with_missing_statuses_and_no_rules_still_draw():
+    points = (TrendPoint(run_at=AS_OF, counts={}), TrendPoint(run_at=AS_OF, counts={Status.ERROR: 2}))
+    dom = parse(render(trend=points))
+    assert [t for t in dom.texts if t.startswith("2026-11-20 16:30 GMT: ")] == [
+        "2026-11-20 16:30 GMT: no rules",
+        "2026-11-20 16:30 GMT: 2 ERROR",
+    ]
+    assert [e.attrs["class"] for e in dom.elements if e.tag == "rect"] == ["f-error"]
+    assert "<p>Rules by status in 2 runs, 20 Nov 2026.</p>" in render(trend=points)
