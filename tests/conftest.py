@@ -18,6 +18,13 @@ class CliResult:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def _history_in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every scan a test runs (in-process or in a subprocess) records to a history database in the test's own
+    folder, never in the user's data directory."""
+    monkeypatch.setenv("HOLYAUDIT_HISTORY", str(tmp_path / "default-history.sqlite3"))
+
+
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     """Run ``holyaudit ARGS`` in-process through the real entry point, with a pinned terminal width."""

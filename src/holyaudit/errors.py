@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     INVALID_INPUT = 3
     INCOMPLETE = 4
+    LOCKED = 5
     INTERRUPTED = 130
 
 
@@ -58,6 +59,12 @@ class InvalidInputError(HolyauditError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class LockedError(HolyauditError):
+    """Another run of the same site holds the run lock; this run did nothing."""
+
+    exit_code = ExitCode.LOCKED
 
 
 class CollectorError(HolyauditError):

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from holyaudit import __version__
-from holyaudit.cli import collect, configure, profiles, rules, scan, validate
+from holyaudit.cli import collect, configure, history, profiles, rules, scan, validate
 
 app = typer.Typer(
     name="holyaudit",
@@ -39,6 +39,9 @@ def _root(
 app.command("scan")(scan.scan)
 app.command("collect")(collect.collect)
 app.command("validate")(validate.validate)
+app.command("history")(history.history)
+# Relative run references (-1, -2) look like options to the parser; unknown "options" are kept as arguments.
+app.command("diff", context_settings={"ignore_unknown_options": True})(history.diff)
 app.command("init")(configure.init)
 app.add_typer(configure.app, name="config")
 app.add_typer(rules.app, name="rules")

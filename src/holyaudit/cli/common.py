@@ -50,16 +50,19 @@ def now() -> dt.datetime:
 
 
 def collect_live_facts(
-    settings: Settings, needs: Mapping[str, frozenset[str]], insecure_skip_tls_verify: bool
+    settings: Settings, needs: Mapping[str, frozenset[str]], insecure_skip_tls_verify: bool, *, quiet: bool = False
 ) -> dict[str, FactSet]:
-    """Facts from the sources the config enables; a source that fails is recorded, not fatal."""
+    """Facts from the sources the config enables; a source that fails is recorded, not fatal.
+
+    ``quiet`` drops the progress display and warnings, but never the --insecure-skip-tls-verify notice.
+    """
     err = stderr_console()
     if insecure_skip_tls_verify:
         err.print(
             "warning: --insecure-skip-tls-verify: TLS certificates are NOT checked; anyone on the network path "
             "could read the credentials and forge the answers"
         )
-    progress = progress_for(err)
+    progress = None if quiet else progress_for(err)
     planned = plan(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now, progress)
     if not planned:
         raise UsageError(
@@ -68,7 +71,8 @@ def collect_live_facts(
         )
 
     def warn(message: str) -> None:
-        err.print(f"warning: {printable(message)}")
+        if not quiet:
+            err.print(f"warning: {printable(message)}")
 
     try:
         facts = collect(planned, with_mis_needs(needs, settings), now, warn)

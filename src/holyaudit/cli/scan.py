@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from holyaudit import __version__
 from holyaudit.cli.common import (
     ConfigOption,
     InsecureOption,
@@ -20,14 +22,18 @@ from holyaudit.cli.common import (
     write_atomically,
 )
 from holyaudit.cli.console import stderr_console, stdout_console
+from holyaudit.cli.history import HistoryOption, chosen_history, notes_for, open_history, trend_for
+from holyaudit.cli.unattended import RunLog, default_lock_path, run_lock
 from holyaudit.collectors.snapshot import demo_path, load_snapshot
 from holyaudit.config import DEFAULT_TIMEZONE, zone
 from holyaudit.engine.evaluate import audit
 from holyaudit.engine.loader import Profile
 from holyaudit.engine.schema import BoundRule
 from holyaudit.errors import ExitCode, UsageError
+from holyaudit.history.drift import new_failures
+from holyaudit.history.store import HistoryStore, new_run_id, results_of
 from holyaudit.models import AuditResult, Severity, Status
-from holyaudit.reporters.interface import OutputFormat, RenderOptions, reporter_for
+from holyaudit.reporters.interface import OutputFormat, RenderOptions, TrendPoint, reporter_for
 
 
 def scan(
@@ -64,24 +70,93 @@ def scan(
     config: ConfigOption = None,
     details: Annotated[bool, typer.Option("--details", help="List every offending object in the table.")] = False,
     insecure_skip_tls_verify: InsecureOption = False,
+    history: HistoryOption = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this scan in the history.")] = False,
+    fail_on_new: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-new",
+            help="Exit 1 only for failures (at or above --fail-on) that were not failing in the previous stored run "
+            "of this profile and site.",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Nothing on stderr but errors; the report still goes out.")
+    ] = False,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", help="Append timestamped lines about this run, with its id.")
+    ] = None,
+    lock_file: Annotated[
+        Path | None,
+        typer.Option("--lock-file", help="Lock against overlapping runs (default: one per site, by the history)."),
+    ] = None,
 ) -> int:
     """Audit the estate against the profile's rules and report; the exit code says the outcome."""
-    if demo and snapshot:
-        raise UsageError("--demo and --snapshot cannot be used together")
-    setup = load_setup(config, profile, rules)
-    selected = select_rules(setup.profile, only or [], tag or [])
-    if demo or snapshot:
-        loaded = load_snapshot(demo_path() if demo else snapshot)  # type: ignore[arg-type]
-        facts, snapshot_tz, default_as_of = loaded.fact_sets, loaded.timezone, loaded.collected_at
-    else:
-        facts = collect_live_facts(setup.settings, rule_needs(selected), insecure_skip_tls_verify)
-        snapshot_tz, default_as_of = None, now()
-    tz = zone(setup.settings.site.timezone or snapshot_tz or DEFAULT_TIMEZONE)
-    when = parse_as_of(as_of, tz) if as_of else default_as_of
-    result = audit(selected, facts, as_of=when.astimezone(tz), tz=tz, profile=setup.profile.name)
-    code = exit_code(result, fail_on)
-    _report(result, fmt, output, details, code)
-    return code
+    started, run_id = now(), new_run_id()
+    log = RunLog(log_file, run_id)
+    log.write(f"start: holyaudit {__version__} scan")
+    with log.outcome():
+        if demo and snapshot:
+            raise UsageError("--demo and --snapshot cannot be used together")
+        history_path = chosen_history(history, no_history)
+        if fail_on_new and history_path is None:
+            raise UsageError("--fail-on-new compares with the previous stored run, so it needs the history")
+        setup = load_setup(config, profile, rules)
+        selected = select_rules(setup.profile, only or [], tag or [])
+        loaded = load_snapshot(snapshot or demo_path()) if demo or snapshot else None
+        site = (loaded.site if loaded else None) or setup.settings.site.name
+        lock = lock_file or (default_lock_path(history_path, site) if history_path else None)
+        locked: AbstractContextManager[None] = run_lock(lock, run_id) if lock else nullcontext()
+        with open_history(history_path) as store, locked:
+            if loaded is not None:
+                facts, snapshot_tz, default_as_of = loaded.fact_sets, loaded.timezone, loaded.collected_at
+            else:
+                needs = rule_needs(selected)
+                facts = collect_live_facts(setup.settings, needs, insecure_skip_tls_verify, quiet=quiet)
+                snapshot_tz, default_as_of = None, now()
+            log.write("sources: " + "; ".join(_source_line(fs.name, fs.source, fs.error) for fs in facts.values()))
+            tz = zone(setup.settings.site.timezone or snapshot_tz or DEFAULT_TIMEZONE)
+            when = parse_as_of(as_of, tz) if as_of else default_as_of
+            result = audit(selected, facts, as_of=when.astimezone(tz), tz=tz, profile=setup.profile.name)
+            code, verdict, notes = exit_code(result, fail_on), "", []
+            trend: tuple[TrendPoint, ...] = ()
+            if store is not None:
+                if fail_on_new:
+                    code, verdict = _only_new(store, result, site, fail_on, code)
+                notes = [str(note) for note in notes_for(store, site, result.as_of, results_of(result))]
+                store.record(
+                    result,
+                    run_id=run_id,
+                    started_at=started,
+                    finished_at=now(),
+                    site=site,
+                    exit_code=code,
+                    tool_version=__version__,
+                )
+                trend = trend_for(store, result.profile, site)
+            log.write("findings: " + ", ".join(f"{status} {n}" for status, n in result.summary().items()))
+            verdict = f"exit {int(code)}: {verdict or _VERDICT[code]}"
+            _report(result, fmt, output, details, verdict, quiet=quiet, notes=notes, trend=trend)
+        log.write(f"exit {int(code)}")
+        return code
+
+
+def _source_line(name: str, source: str, error: str | None) -> str:
+    return f"{name} from {source}" + (f" (not collected: {error})" if error else "")
+
+
+def _only_new(
+    store: HistoryStore, result: AuditResult, site: str, fail_on: Severity, code: ExitCode
+) -> tuple[ExitCode, str]:
+    """--fail-on-new: the exit code counting only failures the previous run of this profile and site lacked."""
+    previous = store.previous_run(profile=result.profile, site=site)
+    fresh = new_failures(store.results(previous) if previous else None, results_of(result), fail_on)
+    if fresh or code is not ExitCode.NON_COMPLIANT:
+        return code, ""
+    remaining = "no new failures (--fail-on-new); failures from the previous run remain"
+    if any(f.status is Status.ERROR for f in result.findings):
+        return ExitCode.INCOMPLETE, f"{_VERDICT[ExitCode.INCOMPLETE]}; {remaining}"
+    return ExitCode.COMPLIANT, remaining
 
 
 def parse_as_of(text: str, tz: dt.tzinfo) -> dt.datetime:
@@ -134,17 +209,33 @@ _VERDICT = {
 }
 
 
-def _report(result: AuditResult, fmt: OutputFormat, output: Path | None, details: bool, code: ExitCode) -> None:
+def _report(
+    result: AuditResult,
+    fmt: OutputFormat,
+    output: Path | None,
+    details: bool,
+    verdict: str,
+    *,
+    quiet: bool,
+    notes: list[str],
+    trend: tuple[TrendPoint, ...],
+) -> None:
     out = stdout_console()
     to_terminal = output is None and sys.stdout.isatty()
     options = RenderOptions(
-        details=details, color=to_terminal and not out.no_color, width=out.width if output is None else 120
+        details=details,
+        color=to_terminal and not out.no_color,
+        width=out.width if output is None else 120,
+        trend=trend,
     )
     text = reporter_for(fmt).render(result, options)
-    verdict = f"exit {int(code)}: {_VERDICT[code]}"
+    if notes and fmt is OutputFormat.TABLE:
+        text += "\nCould not be checked, with when history last saw each compliant:\n"
+        text += "".join(f"  {note}\n" for note in notes)
     if output is not None:
         write_atomically(output, text)
-        stderr_console().print(f"report written to {output}; {verdict}")
+        if not quiet:
+            stderr_console().print(f"report written to {output}; {verdict}")
         return
     sys.stdout.write(text)
     if fmt is OutputFormat.TABLE:

@@ -1,0 +1,262 @@
+"""``holyaudit history`` and ``holyaudit diff``: the stored runs, and what changed between two of them.
+
+Also the history options ``scan`` shares, and the "last compliant" notes for objects a run could not check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from holyaudit.cli.console import stdout_console
+from holyaudit.errors import UsageError
+from holyaudit.history.drift import Change, Unreadable, ago, drift, unreadable
+from holyaudit.history.store import HistoryStore, StoredResult, StoredRun, default_history_path
+from holyaudit.models import Status
+from holyaudit.reporters.interface import TrendPoint
+from holyaudit.reporters.safe_text import printable
+
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        help="History database (default: $HOLYAUDIT_HISTORY, else history.sqlite3 in the user's data directory).",
+        show_default=False,
+    ),
+]
+SiteFilter = Annotated[str | None, typer.Option("--site", help="Only runs of this site (as stored).")]
+ProfileFilter = Annotated[str | None, typer.Option("--profile", "-p", help="Only runs of this profile name.")]
+
+TREND_RUNS = 30
+"""How many runs of a profile and site the HTML report's trend chart shows, the latest included."""
+
+FORMAT_VERSION = 1
+"""Version of the JSON that ``history`` and ``diff`` print (docs/history.md)."""
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+FormatOption = Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def chosen_history(path: Path | None, disabled: bool) -> Path | None:
+    """The database a scan records to: ``--history``, else the default; None with ``--no-history``."""
+    if disabled and path is not None:
+        raise UsageError("--history and --no-history cannot be used together")
+    return None if disabled else path or default_history_path()
+
+
+@contextmanager
+def open_history(path: Path | None) -> Iterator[HistoryStore | None]:
+    if path is None:
+        yield None
+        return
+    with HistoryStore.open(path) as store:
+        yield store
+
+
+@dataclass(frozen=True)
+class Note:
+    """An object the run could not check, and when history last saw it compliant under those rules."""
+
+    item: Unreadable
+    last_compliant: dt.datetime | None
+    as_of: dt.datetime
+
+    def __str__(self) -> str:
+        rules = self.item.rule_ids[0] if len(self.item.rule_ids) == 1 else f"{len(self.item.rule_ids)} rules"
+        return printable(
+            f"{self.item.object_id} ({self.item.kind}, {rules}): {self.item.reason or 'could not be checked'}; "
+            f"{ago(self.last_compliant, self.as_of)}"
+        )
+
+
+def notes_for(store: HistoryStore, site: str, as_of: dt.datetime, results: Sequence[StoredResult]) -> list[Note]:
+    def last(item: Unreadable) -> dt.datetime | None:
+        return store.last_compliant(site=site, object_id=item.object_id, rule_ids=item.rule_ids, before=as_of)
+
+    return [Note(item, last(item), as_of) for item in unreadable(results)]
+
+
+def trend_for(store: HistoryStore, profile: str, site: str) -> tuple[TrendPoint, ...]:
+    """Rules per status in the last runs of this profile and site, oldest first, dated by their as-of time."""
+    runs = store.runs(limit=TREND_RUNS, profile=profile, site=site)
+    return tuple(TrendPoint(run.as_of, {Status(k): n for k, n in run.counts.items()}) for run in reversed(runs))
+
+
+def history(
+    *,
+    history: HistoryOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many runs.")] = 20,
+    profile: ProfileFilter = None,
+    site: SiteFilter = None,
+    fmt: FormatOption = ListFormat.TABLE,
+) -> int:
+    """List stored scans, newest first: time, profile, site, findings by status, exit code and run id."""
+    path = history or default_history_path()
+    runs: list[StoredRun] = []
+    if path.exists():
+        with HistoryStore.open(path) as store:
+            runs = store.runs(limit=limit, profile=profile, site=site)
+    if fmt is ListFormat.JSON:
+        _print_json({"format_version": FORMAT_VERSION, "history": str(path), "runs": [_run_json(r) for r in runs]})
+        return 0
+    out = stdout_console()
+    if not runs:
+        out.print(f"no runs recorded in {path}")
+        return 0
+    table = Table(box=box.SIMPLE_HEAD, title=f"Runs in {path}", title_justify="left")
+    for column in ("Finished", "Profile", "Site", *(_SHORT[s] for s in Status), "Exit", "Run id"):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        table.add_row(
+            _when(run.finished_at),
+            printable(run.profile),
+            printable(run.site),
+            *(str(run.counts.get(s.value, 0)) for s in Status),
+            str(run.exit_code),
+            run.run_id[:12],
+        )
+    out.print(table)
+    return 0
+
+
+def diff(
+    earlier: Annotated[
+        str | None,
+        typer.Argument(help="Earlier run: run id, unique id prefix, or -N counting back from the last (default -2)."),
+    ] = None,
+    later: Annotated[str | None, typer.Argument(help="Later run, likewise (default -1, the last run).")] = None,
+    *,
+    history: HistoryOption = None,
+    profile: ProfileFilter = None,
+    site: SiteFilter = None,
+    fmt: FormatOption = ListFormat.TABLE,
+) -> int:
+    """Show new, resolved and still-failing objects between two stored runs (default: the last two)."""
+    path = history or default_history_path()
+    if not path.exists():
+        raise UsageError(f"no history database at {path}: scans record there unless run with --no-history")
+    with HistoryStore.open(path) as store:
+        run_a = store.resolve(earlier or "-2", profile=profile, site=site)
+        run_b = store.resolve(later or "-1", profile=profile, site=site)
+        results_b = store.results(run_b)
+        changes = drift(store.results(run_a), results_b)
+        notes = notes_for(store, run_b.site, run_b.as_of, results_b)
+    sections = {
+        "new": changes.new,
+        "resolved": changes.resolved,
+        "still_failing": changes.still_failing,
+        "unchecked": changes.unchecked,
+    }
+    if fmt is ListFormat.JSON:
+        body: dict[str, Any] = {"format_version": FORMAT_VERSION, "from": _run_json(run_a), "to": _run_json(run_b)}
+        body |= {name: [_change_json(c) for c in items] for name, items in sections.items()}
+        body["unreadable"] = [_note_json(n) for n in notes]
+        _print_json(body)
+        return 0
+    out = stdout_console()
+    out.print(f"from {_describe(run_a)}", soft_wrap=True)
+    out.print(f"  to {_describe(run_b)}", soft_wrap=True)
+    for name, items in sections.items():
+        out.print()
+        out.print(f"{_TITLES[name]}: {len(items) or 'none'}")
+        if items:
+            out.print(_change_table(items))
+    if notes:
+        out.print()
+        out.print(f"could not be checked in the later run: {len(notes)}")
+        for note in notes:
+            out.print(f"  {note}", soft_wrap=True)
+    return 0
+
+
+_SHORT = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.ERROR: "ERROR",
+    Status.WAIVED: "WAIVED",
+    Status.NOT_APPLICABLE: "N/A",
+}
+
+_TITLES = {
+    "new": "new failures",
+    "resolved": "resolved",
+    "still_failing": "still failing",
+    "unchecked": "failing before, not checked now",
+}
+
+
+def _change_table(changes: list[Change]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("Rule", "Object", "Kind", "Severity", "Before", "Now", "Reason"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        shown = change.current
+        table.add_row(
+            shown.rule_id,
+            printable(shown.object_id),
+            shown.kind,
+            shown.severity.value,
+            change.before.status.value if change.before else "-",
+            change.now.status.value if change.now else "gone",
+            printable(change.reason or ""),
+        )
+    return table
+
+
+def _describe(run: StoredRun) -> str:
+    return printable(
+        f"run {run.run_id[:12]} finished {_when(run.finished_at)}, as of {_when(run.as_of)}, "
+        f"profile {run.profile}, site {run.site}, exit {run.exit_code}"
+    )
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _run_json(run: StoredRun) -> dict[str, Any]:
+    return run.model_dump(mode="json", exclude={"seq"})
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    shown = change.current
+    return {
+        "rule_id": shown.rule_id,
+        "object_id": shown.object_id,
+        "kind": shown.kind,
+        "severity": shown.severity.value,
+        "before": change.before.status.value if change.before else None,
+        "now": change.now.status.value if change.now else None,
+        "reason": change.reason,
+    }
+
+
+def _note_json(note: Note) -> dict[str, Any]:
+    return {
+        "object_id": note.item.object_id,
+        "kind": note.item.kind,
+        "rule_ids": list(note.item.rule_ids),
+        "reason": note.item.reason,
+        "last_compliant": note.last_compliant.isoformat() if note.last_compliant else None,
+    }
+
+
+def _print_json(body: dict[str, Any]) -> None:
+    # ASCII only, like the JSON report: a hostile value cannot break a terminal that shows it.
+    sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=True) + "\n")

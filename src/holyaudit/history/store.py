@@ -1,0 +1,302 @@
+"""The history database: storing one scan per transaction, and the queries history, diff and scan need.
+
+Only result fields are stored (rule id, object id, kind, status, severity, reason, sources and counts): never
+observed values or anything else a collector read, so the database holds nothing that a report would not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from holyaudit.errors import ExitCode, HolyauditError, UsageError
+from holyaudit.history.schema import NewerSchemaError, migrate
+from holyaudit.models import AuditResult, FactSetSource, Severity, Status
+
+HISTORY_ENV = "HOLYAUDIT_HISTORY"
+BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for another writer's transaction (a whole scan is one short transaction)."""
+
+COMPLIANT = (Status.PASS, Status.WAIVED, Status.NOT_APPLICABLE)
+
+_SOURCES = TypeAdapter(list[FactSetSource])
+
+
+class HistoryError(HolyauditError):
+    """The history database cannot be used: unreadable, not a database, or written by a newer holyaudit."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class StoredRun(BaseModel):
+    """One stored scan, without its per-object results."""
+
+    model_config = ConfigDict(frozen=True)
+    seq: int
+    run_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    as_of: dt.datetime
+    profile: str
+    site: str
+    sources: list[FactSetSource]
+    exit_code: int
+    counts: dict[str, int]
+    tool_version: str | None
+
+
+class StoredResult(BaseModel):
+    """One object's outcome under one rule, as stored."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    object_id: str
+    kind: str
+    status: Status
+    severity: Severity
+    reason: str | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.rule_id, self.object_id
+
+
+def default_history_path() -> Path:
+    """``$HOLYAUDIT_HISTORY``, else ``history.sqlite3`` in the user's data directory."""
+    if value := os.environ.get(HISTORY_ENV):
+        return Path(value)
+    return platformdirs.user_data_path("holyaudit") / "history.sqlite3"
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def results_of(result: AuditResult) -> list[StoredResult]:
+    return [
+        StoredResult(
+            rule_id=finding.rule_id,
+            object_id=obj.id,
+            kind=obj.kind,
+            status=obj.status,
+            severity=finding.severity,
+            reason=obj.reason,
+        )
+        for finding in result.findings
+        for obj in finding.objects
+    ]
+
+
+class HistoryStore:
+    """An open history database, at the latest schema version."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> HistoryStore:
+        """Open (creating it and its folder if need be) and migrate the database at ``path``."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(f"history database {path}: cannot create its folder: {exc.strerror}") from exc
+        with _errors(path, "cannot open it"):
+            # Autocommit mode: every transaction here is explicit, so a run is written whole or not at all.
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                # Readers keep reading while a scan writes; WAL is also robust against a crash mid-write.
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                migrate(conn)
+            except NewerSchemaError as exc:
+                conn.close()
+                raise HistoryError(
+                    f"history database {path}: {exc}; upgrade holyaudit, or choose another file with --history"
+                ) from exc
+            except BaseException:
+                conn.close()
+                raise
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(
+        self,
+        result: AuditResult,
+        *,
+        run_id: str,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+        site: str,
+        exit_code: int,
+        tool_version: str,
+    ) -> None:
+        """Store one scan in one transaction: after a crash the run is either all there or not there at all."""
+        with _errors(self.path, "cannot store the run"), self._transaction():
+            cursor = self._conn.execute(
+                "INSERT INTO runs (run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, "
+                "counts, tool_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    _iso(started_at),
+                    _iso(finished_at),
+                    _iso(result.as_of),
+                    result.profile,
+                    site,
+                    _SOURCES.dump_json(result.sources).decode(),
+                    exit_code,
+                    json.dumps(result.summary()),
+                    tool_version,
+                ),
+            )
+            self._insert_results(int(cursor.lastrowid or 0), results_of(result))
+
+    def _insert_results(self, seq: int, results: Sequence[StoredResult]) -> None:
+        self._conn.executemany(
+            "INSERT INTO results (run_seq, rule_id, object_id, kind, status, severity, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(seq, r.rule_id, r.object_id, r.kind, r.status.value, r.severity.value, r.reason) for r in results],
+        )
+
+    def runs(self, *, limit: int | None = None, profile: str | None = None, site: str | None = None) -> list[StoredRun]:
+        """Stored runs, newest (last stored) first, optionally only one profile's or site's."""
+        where, params = _filters(profile, site)
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY seq DESC"  # noqa: S608 - fixed column and filter text
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        with _errors(self.path, "cannot read it"):
+            return [_run(row) for row in self._conn.execute(sql, params)]
+
+    def results(self, run: StoredRun) -> list[StoredResult]:
+        with _errors(self.path, "cannot read it"):
+            rows = self._conn.execute(
+                "SELECT rule_id, object_id, kind, status, severity, reason FROM results WHERE run_seq = ? "
+                "ORDER BY rowid",
+                (run.seq,),
+            ).fetchall()
+        return [
+            StoredResult(
+                rule_id=r[0], object_id=r[1], kind=r[2], status=Status(r[3]), severity=Severity(r[4]), reason=r[5]
+            )
+            for r in rows
+        ]
+
+    def previous_run(self, *, profile: str, site: str) -> StoredRun | None:
+        """The last stored run of this profile at this site."""
+        runs = self.runs(limit=1, profile=profile, site=site)
+        return runs[0] if runs else None
+
+    def resolve(self, ref: str, *, profile: str | None = None, site: str | None = None) -> StoredRun:
+        """A run by relative index (``-1`` is the last stored, ``-2`` the one before) or by id or unique id prefix."""
+        if ref.startswith("-") and ref[1:].isdigit() and int(ref[1:]) > 0:
+            back = int(ref[1:])
+            runs = self.runs(limit=back, profile=profile, site=site)
+            if len(runs) < back:
+                raise UsageError(f"run {ref}: the history {self.path} holds only {len(runs)} matching run(s)")
+            return runs[back - 1]
+        where, params = _filters(profile, site)
+        where += (" AND" if where else " WHERE") + " run_id LIKE ? ESCAPE '\\'"
+        params.append(_escape_like(ref.lower()) + "%")
+        with _errors(self.path, "cannot read it"):
+            sql = f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY seq DESC LIMIT 2"  # noqa: S608 - fixed text
+            rows = self._conn.execute(sql, params).fetchall()
+        if not rows:
+            raise UsageError(f"no run {ref!r} in {self.path} (see 'holyaudit history'; -1 is the last run)")
+        if len(rows) > 1:
+            raise UsageError(f"run id prefix {ref!r} matches more than one run: give more characters")
+        return _run(rows[0])
+
+    def last_compliant(
+        self, *, site: str, object_id: str, rule_ids: Sequence[str], before: dt.datetime
+    ) -> dt.datetime | None:
+        """The latest as-of time before ``before`` at which every one of these rules found the object compliant."""
+        marks = ", ".join("?" for _ in rule_ids)
+        ok = ", ".join("?" for _ in COMPLIANT)
+        sql = (
+            "SELECT runs.as_of FROM runs JOIN results ON results.run_seq = runs.seq "  # noqa: S608 - placeholders only
+            f"WHERE runs.site = ? AND runs.as_of < ? AND results.object_id = ? AND results.rule_id IN ({marks}) "
+            f"AND results.status IN ({ok}) "
+            "GROUP BY runs.seq HAVING COUNT(DISTINCT results.rule_id) = ? ORDER BY runs.as_of DESC LIMIT 1"
+        )
+        params: list[Any] = [site, _iso(before), object_id, *rule_ids, *(s.value for s in COMPLIANT)]
+        params.append(len(set(rule_ids)))
+        with _errors(self.path, "cannot read it"):
+            row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else dt.datetime.fromisoformat(row[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+
+_RUN_COLUMNS = "seq, run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, counts, tool_version"
+
+
+def _run(row: Sequence[Any]) -> StoredRun:
+    return StoredRun(
+        seq=row[0],
+        run_id=row[1],
+        started_at=dt.datetime.fromisoformat(row[2]),
+        finished_at=dt.datetime.fromisoformat(row[3]),
+        as_of=dt.datetime.fromisoformat(row[4]),
+        profile=row[5],
+        site=row[6],
+        sources=_SOURCES.validate_json(row[7]),
+        exit_code=row[8],
+        counts=json.loads(row[9]),
+        tool_version=row[10],
+    )
+
+
+def _filters(profile: str | None, site: str | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if profile is not None:
+        clauses.append("profile = ?")
+        params.append(profile)
+    if site is not None:
+        clauses.append("site = ?")
+        params.append(site)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _iso(value: dt.datetime) -> str:
+    """UTC ISO 8601 text: one fixed offset, so text order is time order in SQL."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@contextmanager
+def _errors(path: Path, doing: str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise HistoryError(f"history database {path}: {doing}: {exc}") from exc

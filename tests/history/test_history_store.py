@@ -1,0 +1,199 @@
+"""The history database survives crashes mid-write, concurrent readers and schema upgrades."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from history_school import USER_RULE, School
+
+from holyaudit.errors import ExitCode
+from holyaudit.history.schema import LATEST
+from holyaudit.history.store import HistoryStore, StoredResult
+from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
+
+V1_SQL = Path(__file__).with_name("history-v1.sql")
+AS_OF = dt.datetime(2026, 11, 20, 16, 30, tzinfo=dt.UTC)
+
+
+def audit_result(*failing: str) -> AuditResult:
+    objects = [
+        ObjectResult(id=user, kind="user", status=Status.FAIL, expected="x", reason="uac is 0x220") for user in failing
+    ]
+    finding = Finding(
+        rule_id=USER_RULE, title="t", status=Status.FAIL, severity=Severity.HIGH,
+        clause=Clause(section="10", heading="Passwords", text="t"), tags=[], message="m", remediation="r",
+        objects=objects,
+    )  # fmt: skip
+    return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=[finding])
+
+
+def record(store: HistoryStore, result: AuditResult, run_id: str) -> None:
+    store.record(result, run_id=run_id, started_at=AS_OF, finished_at=AS_OF, site="Test School", exit_code=1,
+                 tool_version="test")  # fmt: skip
+
+
+def table_counts(path: Path) -> tuple[int, int]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT (SELECT COUNT(*) FROM runs), (SELECT COUNT(*) FROM results)").fetchone()
+
+
+def test_an_error_inside_the_transaction_leaves_no_partial_run(tmp_path, monkeypatch):
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        record(store, audit_result("bob"), "run-kept")
+        insert = HistoryStore._insert_results
+
+        def insert_then_fail(self, seq, results):
+            insert(self, seq, results)  # the run and its results are written, not yet committed
+            raise RuntimeError("disk gone")
+
+        monkeypatch.setattr(HistoryStore, "_insert_results", insert_then_fail)
+        with pytest.raises(RuntimeError, match="disk gone"):
+            record(store, audit_result("carol", "dave"), "run-lost")
+        assert [run.run_id for run in store.runs()] == ["run-kept"]
+    assert table_counts(path) == (1, 1)
+
+
+WRITER = """
+import sys, time
+from holyaudit.history.store import HistoryStore
+sys.path[:0] = [{tests!r}, {tests!r} + "/history"]
+from test_history_store import audit_result, record
+
+insert = HistoryStore._insert_results
+def insert_and_hang(self, seq, results):
+    insert(self, seq, results)
+    print("written, not committed", flush=True)
+    time.sleep(60)
+HistoryStore._insert_results = insert_and_hang
+record(HistoryStore.open(__import__("pathlib").Path({path!r})), audit_result("carol"), "run-killed")
+"""
+
+
+def test_a_writer_killed_mid_transaction_leaves_no_partial_run(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        record(store, audit_result("bob"), "run-kept")
+    script = WRITER.format(tests=str(Path(__file__).parent.parent), path=str(path))
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline() == "written, not committed\n"
+        writer.send_signal(signal.SIGKILL)
+    finally:
+        writer.wait(timeout=10)
+    with HistoryStore.open(path) as store:
+        assert [run.run_id for run in store.runs()] == ["run-kept"]
+        assert [r.object_id for r in store.results(store.runs()[0])] == ["bob"]
+        record(store, audit_result("dave"), "run-after")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert table_counts(path) == (2, 2)
+
+
+def test_readers_keep_reading_while_a_writer_holds_its_transaction(tmp_path, monkeypatch):
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        record(store, audit_result("bob"), "run-1")
+    written, release = threading.Event(), threading.Event()
+    insert = HistoryStore._insert_results
+
+    def insert_and_wait(self, seq, results):
+        insert(self, seq, results)
+        written.set()
+        assert release.wait(10)
+
+    monkeypatch.setattr(HistoryStore, "_insert_results", insert_and_wait)
+
+    def write() -> None:
+        with HistoryStore.open(path) as store:
+            record(store, audit_result("carol", "dave"), "run-2")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert written.wait(10)
+        seen: list[list[str]] = []
+
+        def read() -> None:
+            with HistoryStore.open(path) as store:
+                seen.append([run.run_id for run in store.runs()])
+
+        readers = [threading.Thread(target=read) for _ in range(4)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(10)
+        assert seen == [["run-1"]] * 4, "readers see the committed runs only, without waiting for the writer"
+    finally:
+        release.set()
+        writer.join(10)
+    with HistoryStore.open(path) as store:
+        assert [run.run_id for run in store.runs()] == ["run-2", "run-1"]
+        assert [r.object_id for r in store.results(store.runs()[0])] == ["carol", "dave"]
+
+
+def v1_database(path: Path) -> Path:
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V1_SQL.read_text())
+    return path
+
+
+def test_a_version_1_database_is_upgraded_and_keeps_its_runs(run_cli, tmp_path, school: School, before):
+    path = v1_database(tmp_path / "old.sqlite3")
+    listing = json.loads(run_cli("history", "--history", str(path), "--format", "json").out)
+    assert [(r["run_id"], r["exit_code"], r["tool_version"]) for r in listing["runs"]] == [
+        ("eeee5555ffff6666aaaa7777bbbb8888", 0, None),
+        ("aaaa1111bbbb2222cccc3333dddd4444", 1, None),
+    ]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (LATEST,)
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"results_by_run", "results_by_object", "runs_by_site"} <= indexes
+    old_diff = json.loads(run_cli("diff", "aaaa", "eeee", "--history", str(path), "--format", "json").out)
+    assert [(c["object_id"], c["before"], c["now"]) for c in old_diff["resolved"]] == [("bob", "FAIL", "PASS")]
+    assert run_cli(*school.scan(before, "--history", str(path), "--only", USER_RULE)).code == 1
+    mixed = json.loads(run_cli("diff", "--history", str(path), "--format", "json").out)
+    assert mixed["from"]["run_id"] == "eeee5555ffff6666aaaa7777bbbb8888"
+    assert [(c["object_id"], c["before"]) for c in mixed["new"]] == [("bob", "PASS"), ("carol", None)]
+
+
+def test_a_database_from_a_newer_holyaudit_stops_the_scan_with_exit_3(run_cli, tmp_path, school: School, before):
+    path = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    result = run_cli(*school.scan(before, "--history", str(path)))
+    assert result.code == ExitCode.INVALID_INPUT == 3
+    assert result.out == ""
+    assert (
+        f"error: history database {path}: schema version {LATEST + 1} is newer than this holyaudit understands "
+        f"({LATEST}); upgrade holyaudit, or choose another file with --history"
+    ) in " ".join(result.err.split())
+    assert run_cli("history", "--history", str(path)).code == 3
+
+
+def test_a_file_that_is_not_a_database_is_exit_3(run_cli, tmp_path, school: School, before):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, just some notes\n" * 100)
+    result = run_cli(*school.scan(before, "--history", str(path)))
+    assert result.code == 3
+    assert f"error: history database {path}: cannot open it: file is not a database" in " ".join(result.err.split())
+
+
+def test_stored_results_read_back_as_written(tmp_path):
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        record(store, audit_result("bob"), "run-1")
+        (run,) = store.runs()
+        assert store.results(run) == [
+            StoredResult(rule_id=USER_RULE, object_id="bob", kind="user", status=Status.FAIL,
+                         severity=Severity.HIGH, reason="uac is 0x220")
+        ]  # fmt: skip
+        assert (run.as_of, run.site, run.profile, run.tool_version) == (AS_OF, "Test School", "test", "test")
