@@ -1,29 +1,145 @@
-"""The endpoint progress display: counts on a terminal, nothing in a pipe or a scheduled run."""
+"""The collection progress display: a line per collector that runs, with its counts, on a terminal only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Mapping
 
 from rich.console import Console
 
-from holyaudit.cli.progress import progress_for
-from holyaudit.collectors.winrm.outcome import Outcome, Reach
-from holyaudit.collectors.winrm.targets import Target
+from holyaudit.cli.progress import describe, progress_for
+from holyaudit.collectors.interface import Collector, Progress, Tally
+from holyaudit.collectors.live import Planned, collect
+from holyaudit.errors import CollectorError
+from holyaudit.facts import FactRecord, FactSet
+from terminal import last_frame
+
+NOW = dt.datetime(2026, 11, 20, 19, 30, tzinfo=dt.UTC)
+
+
+def terminal() -> tuple[Console, io.StringIO]:
+    screen = io.StringIO()
+    return Console(file=screen, force_terminal=True, width=110, no_color=True), screen
+
+
+class Recorder:
+    """A Progress that keeps every call, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    def show(
+        self, collector: str, counts: Mapping[str, int], *, done: int | None = None, total: int | None = None
+    ) -> None:
+        self.calls.append(("show", collector, dict(counts), done, total))
+
+    def finished(self, collector: str, counts: Mapping[str, int], error: str | None = None) -> None:
+        self.calls.append(("finished", collector, dict(counts), error))
+
+
+class Fake(Collector):
+    """A collector of ``provides`` that counts ``counted`` items under one label as it goes, or fails."""
+
+    def __init__(self, name: str, provides: str, counted: int = 0, records: int = 0, fails: bool = False) -> None:
+        self.name, self.provides, self.counted, self.records, self.fails = name, provides, counted, records, fails
+
+    def collect(
+        self,
+        needs: Mapping[str, frozenset[str]],
+        inputs: Mapping[str, FactSet] | None = None,
+        progress: Progress | None = None,
+    ) -> list[FactSet]:
+        tally = Tally(self.name, progress)
+        for _ in tally.each("items", range(self.counted)):
+            pass
+        if self.fails:
+            raise CollectorError("connection refused")
+        return [
+            FactSet(
+                name=self.provides,
+                source="test",
+                collected_at=NOW,
+                records=tuple(FactRecord(id=str(n)) for n in range(self.records)),
+            )
+        ]
+
+
+def planned(collector: Fake) -> Planned:
+    return Planned(collector, frozenset({collector.provides}), "test")
 
 
 def test_no_progress_display_without_a_terminal() -> None:
     assert progress_for(Console(file=io.StringIO(), force_terminal=False)) is None
 
 
-def test_the_progress_display_counts_machines_by_how_they_ended() -> None:
-    screen = io.StringIO()
-    progress = progress_for(Console(file=screen, force_terminal=True, width=100, no_color=True))
-    assert progress is not None
-    progress.started(3)
-    progress.finished(Target("HW-01", "HW-01"), Outcome())
-    progress.finished(Target("HW-02", "HW-02"), Outcome(reach=Reach.UNREACHABLE, reason="refused"))
-    progress.finished(Target("HW-03", "HW-03"), Outcome(reach=Reach.TIMED_OUT, reason="slow"))
-    progress.stop()
-    shown = screen.getvalue()
-    assert "3/3" in shown
-    assert "1 reached, 1 timed out, 1 unreachable" in shown
+def test_a_tally_reports_each_count_as_it_changes() -> None:
+    recorder = Recorder()
+    tally = Tally("directory", recorder)
+    assert list(tally.each("users", ["a", "b"])) == ["a", "b"]
+    tally.add("computers", 3)
+    assert recorder.calls == [
+        ("show", "directory", {"users": 1}, None, None),
+        ("show", "directory", {"users": 2}, None, None),
+        ("show", "directory", {"users": 2, "computers": 3}, None, None),
+    ]
+
+
+def test_collect_tells_progress_when_each_collector_that_runs_starts_and_ends() -> None:
+    recorder = Recorder()
+    plan = [
+        planned(Fake("directory", "directory.users", counted=2, records=2)),
+        planned(Fake("unneeded", "mis.leavers")),
+        planned(Fake("gpo", "gpo.ous", fails=True)),
+    ]
+    needs = {"directory.users": frozenset({"id"}), "gpo.ous": frozenset({"id"})}
+    facts = collect(plan, needs, lambda: NOW, lambda _: None, recorder)
+    assert facts["gpo.ous"].error == "connection refused"
+    assert recorder.calls == [
+        ("show", "directory", {}, None, None),
+        ("show", "directory", {"items": 1}, None, None),
+        ("show", "directory", {"items": 2}, None, None),
+        ("finished", "directory", {"users": 2}, None),
+        ("show", "gpo", {}, None, None),
+        ("finished", "gpo", {}, "connection refused"),
+    ]
+
+
+def test_the_display_shows_one_line_per_collector_with_counts_a_bar_for_a_known_total_and_failures() -> None:
+    console, screen = terminal()
+    display = progress_for(console)
+    assert display is not None
+    display.show("directory", {})
+    display.show("directory", {"groups": 31, "users": 10_024, "computers": 1_006})
+    display.finished("directory", {"users": 10_024, "computers": 1_006})
+    display.show("gpo", {})
+    display.finished("gpo", {"ous": 14})  # reported nothing as it went: the fact set counts stand in
+    display.show("endpoints", {"reached": 212, "unreachable": 3, "timed out": 1}, done=216, total=240)
+    display.show("mis", {})
+    display.finished("mis", {}, "cannot read leavers.csv")
+    display.stop()
+    assert last_frame(screen.getvalue()) == [
+        "directory 31 groups, 10,024 users, 1,006 computers T",
+        "gpo 14 ous T",
+        "endpoints BAR 216/240 212 reached, 3 unreachable, 1 timed out T",
+        "mis failed: cannot read leavers.csv T",
+    ]
+
+
+def test_collect_through_the_display_leaves_every_collector_s_final_line() -> None:
+    console, screen = terminal()
+    display = progress_for(console)
+    assert display is not None
+    plan = [planned(Fake("directory", "directory.users", counted=3, records=3)), planned(Fake("gpo", "gpo.ous"))]
+    try:
+        collect(plan, {"directory.users": frozenset(), "gpo.ous": frozenset()}, lambda: NOW, print, display)
+    finally:
+        display.stop()
+    assert last_frame(screen.getvalue()) == ["directory 3 items T", "gpo 0 ous T"]
+
+
+def test_counts_are_shown_in_order_with_thousands_separated() -> None:
+    assert describe({"users": 10_024, "computers": 1_006, "password policies": 2}) == (
+        "10,024 users, 1,006 computers, 2 password policies"
+    )
+    assert describe({}) == ""

@@ -62,8 +62,7 @@ def collect_live_facts(
             "warning: --insecure-skip-tls-verify: TLS certificates are NOT checked; anyone on the network path "
             "could read the credentials and forge the answers"
         )
-    progress = None if quiet else progress_for(err)
-    planned = plan(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now, progress)
+    planned = plan(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now)
     if not planned:
         raise UsageError(
             "no live source is configured: add a 'directory' or 'endpoints' section to the config file "
@@ -74,8 +73,9 @@ def collect_live_facts(
         if not quiet:
             err.print(f"warning: {printable(message)}")
 
+    progress = None if quiet else progress_for(err)
     try:
-        facts = collect(planned, with_mis_needs(needs, settings), now, warn)
+        facts = collect(planned, with_mis_needs(needs, settings), now, warn, progress)
     finally:
         if progress is not None:
             progress.stop()

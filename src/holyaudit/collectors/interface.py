@@ -1,11 +1,48 @@
-"""The interface every collector implements."""
+"""The interface every collector implements, and how a running collector reports its progress."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Protocol, TypeVar
 
 from holyaudit.facts import FactSet
+
+T = TypeVar("T")
+
+
+class Progress(Protocol):
+    """Where collection reports how far it has got (the CLI shows it on a terminal). Called from one thread."""
+
+    def show(
+        self, collector: str, counts: Mapping[str, int], *, done: int | None = None, total: int | None = None
+    ) -> None:
+        """The collector's counts so far, in the order to show them (``{"users": 10024}``), and ``done`` of
+        ``total`` when it knows how much there is to do."""
+
+    def finished(self, collector: str, counts: Mapping[str, int], error: str | None = None) -> None:
+        """The collector has returned: ``counts`` are records per fact set, shown if it reported none as it went;
+        ``error`` is why it could not collect."""
+
+
+class Tally:
+    """A collector's running counts, reported to ``progress`` each time one changes (nothing without one)."""
+
+    def __init__(self, collector: str, progress: Progress | None) -> None:
+        self.collector = collector
+        self.progress = progress
+        self.counts: dict[str, int] = {}
+
+    def add(self, label: str, n: int = 1) -> None:
+        self.counts[label] = self.counts.get(label, 0) + n
+        if self.progress is not None:
+            self.progress.show(self.collector, dict(self.counts))
+
+    def each(self, label: str, items: Iterable[T]) -> Iterator[T]:
+        """``items``, counting each under ``label`` as the caller takes it."""
+        for item in items:
+            self.add(label)
+            yield item
 
 
 class Collector(ABC):
@@ -25,10 +62,14 @@ class Collector(ABC):
 
     @abstractmethod
     def collect(
-        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+        self,
+        needs: Mapping[str, frozenset[str]],
+        inputs: Mapping[str, FactSet] | None = None,
+        progress: Progress | None = None,
     ) -> list[FactSet]:
         """Collect the named fact sets, reading at least the named fields of each (what the rules read).
 
         Fields that were not asked for may be left at their defaults: nothing reads them. ``inputs`` holds the
-        fact sets named by ``inputs_for``, as collected earlier in the same scan.
+        fact sets named by ``inputs_for``, as collected earlier in the same scan. A collector that can count as it
+        goes tells ``progress`` under its ``name``.
         """

@@ -10,22 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from holyaudit.collectors import mis
 from holyaudit.collectors.credentials import SecretSource, find_secret
 from holyaudit.collectors.gpo.collector import PROVIDES as GPO_FACT_SETS
 from holyaudit.collectors.gpo.collector import GpoCollector
-from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.interface import Collector, Progress
 from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
 from holyaudit.collectors.ldap.collector import DirectoryCollector
 from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
 from holyaudit.config import DEFAULT_TIMEZONE, Settings, zone
 from holyaudit.errors import CollectorError
 from holyaudit.facts import FACT_SETS, FactSet
-
-if TYPE_CHECKING:
-    from holyaudit.collectors.winrm.collector import Progress
 
 LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
 WINRM_PASSWORD_ENV = "HOLYAUDIT_WINRM_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -38,9 +34,7 @@ class Planned:
     source: str
 
 
-def plan(
-    settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime], progress: Progress | None = None
-) -> list[Planned]:
+def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -> list[Planned]:
     """The collectors the config enables, in the order they run (the directory first: the Group Policy and
     endpoint collectors read its users and computers). Secrets are looked up here, before anything is contacted."""
     planned = []
@@ -83,7 +77,6 @@ def plan(
             zone(settings.site.timezone or DEFAULT_TIMEZONE),
             clock,
             verify_tls=tls.verify,
-            progress=progress,
         )
         collector.check_prerequisites()
         planned.append(Planned(collector, ENDPOINT_FACT_SETS, collector.source()))
@@ -100,22 +93,40 @@ def collect(
     needs: Mapping[str, frozenset[str]],
     clock: Callable[[], dt.datetime],
     warn: Callable[[str], None],
+    progress: Progress | None = None,
 ) -> dict[str, FactSet]:
+    """Run each planned collector that provides something needed, in order. ``progress`` hears when each starts
+    and finishes (with its records per fact set), and whatever counts the collector reports as it goes."""
     needs = with_collector_inputs(planned, needs)
     facts: dict[str, FactSet] = {}
     for item in planned:
         wanted = {name: fields for name, fields in needs.items() if name in item.provides}
         if not wanted:
             continue
+        name = item.collector.name
+        if progress is not None:
+            progress.show(name, {})
         try:
-            inputs = {name: facts[name] for name in item.collector.inputs_for(wanted) if name in facts}
-            for fact_set in item.collector.collect(wanted, inputs):
-                facts[fact_set.name] = fact_set
+            inputs = {needed: facts[needed] for needed in item.collector.inputs_for(wanted) if needed in facts}
+            collected = item.collector.collect(wanted, inputs, progress)
         except CollectorError as exc:
-            warn(f"{item.collector.name}: {exc}")
-            for name in wanted:
-                facts[name] = FactSet(name=name, source=item.source, collected_at=clock(), error=str(exc))
+            if progress is not None:
+                progress.finished(name, {}, str(exc))
+            warn(f"{name}: {exc}")
+            for fact_set_name in wanted:
+                facts[fact_set_name] = FactSet(
+                    name=fact_set_name, source=item.source, collected_at=clock(), error=str(exc)
+                )
+            continue
+        if progress is not None:
+            progress.finished(name, {_label(fs.name): len(fs.records) for fs in collected})
+        facts.update((fact_set.name, fact_set) for fact_set in collected)
     return facts
+
+
+def _label(fact_set: str) -> str:
+    """``directory.password_policies`` -> ``password policies``: how a fact set's records are counted."""
+    return fact_set.partition(".")[2].replace("_", " ")
 
 
 def with_collector_inputs(planned: list[Planned], needs: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:

@@ -22,7 +22,7 @@ from holyaudit.collectors.gpo import gpttmpl, registry_pol
 from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
-from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.interface import Collector, Progress, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint, open_connection, paged_search, read_base
 from holyaudit.config import DirectorySettings, GpoSettings
@@ -86,20 +86,27 @@ class GpoCollector(Collector):
         return f"{endpoint(self.directory)} + \\\\{self.smb_server}\\SYSVOL"
 
     def collect(
-        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+        self,
+        needs: Mapping[str, frozenset[str]],
+        inputs: Mapping[str, FactSet] | None = None,
+        progress: Progress | None = None,
     ) -> list[FactSet]:
         if "gpo.ous" not in needs:
             return []
         started = self.clock()
+        tally = Tally(self.name, progress)
         connection = open_connection(self.directory, self.password, self.tls)
         try:
-            base, gpos, containers = self._read_directory(connection)
+            base, gpos, containers = self._read_directory(connection, tally)
         finally:
             connection.unbind()
         resolved, broken, blocks = _resolve(base, containers, [entry.gpo for entry in gpos.values()])
         wanted = {applied.gpo_dn.lower() for inheritance in resolved.values() for applied in inheritance.applied}
         with self._sysvol() as sysvol:
-            contents = {key: self._content(sysvol, gpos[key]) for key in sorted(wanted) if key in gpos}
+            contents = {
+                key: self._content(sysvol, gpos[key])
+                for key in tally.each("read from SYSVOL", sorted(wanted & gpos.keys()))
+            }
         records = _Builder(base, resolved, broken, blocks, contents, inputs or {}).records()
         return [FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))]
 
@@ -115,16 +122,17 @@ class GpoCollector(Collector):
         )
 
     def _read_directory(
-        self, connection: ldap3.Connection
+        self, connection: ldap3.Connection, tally: Tally
     ) -> tuple[str, dict[str, _GpoEntry], list[tuple[str, str | None, str | None]]]:
         root = read_base(connection, "", ["defaultNamingContext"])
         found = root.get("defaultnamingcontext") or [b""]
         base = self.directory.base_dn or values.text(found[0])
         page = self.directory.page_size
         gpos: dict[str, _GpoEntry] = {}
-        for dn, raw in paged_search(
+        policies = paged_search(
             connection, f"CN=Policies,CN=System,{base}", "(objectClass=groupPolicyContainer)", _GPO_ATTRS, page
-        ):
+        )
+        for dn, raw in tally.each("GPOs", policies):
             name = values.text(_first(raw, "displayName") or _first(raw, "cn") or dn.encode())
             flags = _first(raw, "flags")
             path = _first(raw, "gPCFileSysPath")
@@ -140,6 +148,8 @@ class GpoCollector(Collector):
             page,
         ):
             gplink, options = _first(raw, "gPLink"), _first(raw, "gPOptions")
+            if _key(dn) != _key(base):
+                tally.add("OUs")
             containers.append(
                 (dn, values.text(gplink) if gplink else None, values.text(options) if options is not None else None)
             )

@@ -16,7 +16,7 @@ import ldap3
 from ldap3.utils.conv import escape_filter_chars
 
 from holyaudit.collectors.credentials import Secret
-from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.interface import Collector, Progress, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import (
     DirectoryError,
@@ -148,14 +148,17 @@ class DirectoryCollector(Collector):
         self.clock = clock
 
     def collect(
-        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+        self,
+        needs: Mapping[str, frozenset[str]],
+        inputs: Mapping[str, FactSet] | None = None,
+        progress: Progress | None = None,
     ) -> list[FactSet]:
         wanted = {name: fields for name, fields in needs.items() if name in PROVIDES}
         if not wanted:
             return []
         connection = open_connection(self.settings, self.password, self.tls)
         try:
-            return _Reader(connection, self.settings, self.clock).read(wanted)
+            return _Reader(connection, self.settings, self.clock, Tally(self.name, progress)).read(wanted)
         finally:
             connection.unbind()
 
@@ -164,11 +167,12 @@ class _Reader:
     """One collection run over an open connection."""
 
     def __init__(
-        self, connection: ldap3.Connection, settings: DirectorySettings, clock: Callable[[], dt.datetime]
+        self, connection: ldap3.Connection, settings: DirectorySettings, clock: Callable[[], dt.datetime], tally: Tally
     ) -> None:
         self.connection = connection
         self.settings = settings
         self.clock = clock
+        self.tally = tally
         self.source = endpoint(settings)
         root = read_base(connection, "", ["defaultNamingContext", "schemaNamingContext"])
         self.base = settings.base_dn or values.text(_first(root, "defaultNamingContext") or b"")
@@ -231,7 +235,7 @@ class _Reader:
 
     def _groups(self) -> Groups:
         names, parents = {}, {}
-        for dn, raw in self._search("(objectClass=group)", ["sAMAccountName", "memberOf"]):
+        for dn, raw in self.tally.each("groups", self._search("(objectClass=group)", ["sAMAccountName", "memberOf"])):
             key = _norm_dn(dn)
             names[key] = values.text(_first(raw, "sAMAccountName") or dn.encode())
             parents[key] = [_norm_dn(values.text(p)) for p in _all(raw, "memberOf")]
@@ -251,7 +255,9 @@ class _Reader:
         missing_attribute = self._leaving_date_problem() if leaving else None
         return [
             User.model_validate(only(fields, self._user(dn, raw, groups, missing_attribute)))
-            for dn, raw in self._search("(&(objectCategory=person)(objectClass=user))", attributes)
+            for dn, raw in self.tally.each(
+                "users", self._search("(&(objectCategory=person)(objectClass=user))", attributes)
+            )
         ]
 
     def _user(
@@ -369,6 +375,7 @@ class _Reader:
                     unreadable={"min_length": hidden, "complexity": hidden} if min_length is None else {},
                 )
             )
+            self.tally.add("password policies")
         return policies
 
     def _computers(self, groups: Groups, fields: frozenset[str]) -> list[Computer]:
@@ -377,7 +384,8 @@ class _Reader:
             found = self._search("(objectClass=msFVE-RecoveryInformation)", ["1.1"])
             escrowed = {_norm_dn(parent_dn(dn)) for dn, _ in found}
         computers = []
-        for dn, raw in self._search("(objectClass=computer)", attributes_for(fields, _COMPUTER_FIELDS, "cn")):
+        found = self._search("(objectClass=computer)", attributes_for(fields, _COMPUTER_FIELDS, "cn"))
+        for dn, raw in self.tally.each("computers", found):
             name = values.text(_first(raw, "cn") or dn.encode())
             uac = _first(raw, "userAccountControl")
             member_of = groups.closure(values.text(v) for v in _all(raw, "memberOf"))

@@ -13,13 +13,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import winrm.transport as winrm_transport
 
 from holyaudit.collectors.credentials import CredentialError, Secret
-from holyaudit.collectors.interface import Collector
+from holyaudit.collectors.interface import Collector, Progress
 from holyaudit.collectors.winrm.drift import DRIFT_FIELDS, PROBED, Intent, drift
 from holyaudit.collectors.winrm.drift import INPUTS as DRIFT_INPUTS
 from holyaudit.collectors.winrm.interpret import host_fields
@@ -34,14 +33,6 @@ from holyaudit.facts import FactSet, Host
 PROVIDES = frozenset({"endpoints.hosts"})
 TARGET_INPUTS = {"directory.computers": frozenset({"dns_host_name", "enabled", "categories"})}
 """What the collector reads from the directory collector to choose machines (endpoints.from_directory)."""
-
-
-class Progress(Protocol):
-    """Told how many machines there are, then about each one as its visit ends (from one thread)."""
-
-    def started(self, total: int) -> None: ...
-
-    def finished(self, target: Target, outcome: Outcome) -> None: ...
 
 
 STALLED_SECONDS = 5.0
@@ -79,14 +70,12 @@ class EndpointCollector(Collector):
         clock: Callable[[], dt.datetime],
         *,
         verify_tls: bool = True,
-        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
         self.password = password
         self.zone = zone
         self.clock = clock
         self.verify_tls = verify_tls
-        self.progress = progress
 
     def inputs_for(self, needs: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
         result = dict(TARGET_INPUTS) if self.settings.from_directory else {}
@@ -107,7 +96,10 @@ class EndpointCollector(Collector):
         return f"WinRM over {self.settings.transport}, port {self._port()}"
 
     def collect(
-        self, needs: Mapping[str, frozenset[str]], inputs: Mapping[str, FactSet] | None = None
+        self,
+        needs: Mapping[str, frozenset[str]],
+        inputs: Mapping[str, FactSet] | None = None,
+        progress: Progress | None = None,
     ) -> list[FactSet]:
         if "endpoints.hosts" not in needs:
             return []
@@ -116,13 +108,13 @@ class EndpointCollector(Collector):
         targets = self.targets(inputs)
         started = self.clock()
         if DRIFT_FIELDS & fields:
-            hosts = self.visit(targets, fields | PROBED)
+            hosts = self.visit(targets, fields | PROBED, progress)
             intent = Intent.from_facts(
                 inputs.get("gpo.ous"), inputs.get("directory.computers"), inputs.get("directory.users")
             )
             hosts = [with_drift(host, intent) for host in hosts]
         else:
-            hosts = self.visit(targets, fields)
+            hosts = self.visit(targets, fields, progress)
         reached = Counter(host.connection for host in hosts)
         summary = f"{reached[Reach.REACHED.value]} of {len(hosts)} machines reached"
         if others := [f"{count} {reach}" for reach, count in sorted(reached.items()) if reach != Reach.REACHED.value]:
@@ -147,7 +139,7 @@ class EndpointCollector(Collector):
             groups.append(read_inventory(self.settings.inventory))
         return merge(*groups)
 
-    def visit(self, targets: list[Target], fields: frozenset[str]) -> list[Host]:
+    def visit(self, targets: list[Target], fields: frozenset[str], progress: Progress | None = None) -> list[Host]:
         """Each target's host record, in the targets' order.
 
         At most ``concurrency`` machines are being talked to at once, but a machine that has waited longer than
@@ -162,8 +154,14 @@ class EndpointCollector(Collector):
         running: list[_Visit] = []
         outcomes: dict[str, Outcome] = {}
         changed = threading.Condition()
-        if self.progress is not None:
-            self.progress.started(len(targets))
+        ended: Counter[str] = Counter()
+
+        def show() -> None:
+            if progress is not None:
+                counts = {Reach.REACHED.value: ended[Reach.REACHED.value]} | dict(sorted(ended.items()))
+                progress.show(self.name, counts, done=ended.total(), total=len(targets))
+
+        show()
 
         def run(visit: _Visit) -> None:
             outcome = converse(self._endpoint(visit.target), probes, visit.watch, self.settings.connect_timeout_seconds)
@@ -183,8 +181,8 @@ class EndpointCollector(Collector):
                     if outcome is not None:
                         running.remove(visit)
                         outcomes[visit.target.name] = outcome
-                        if self.progress is not None:
-                            self.progress.finished(visit.target, outcome)
+                        ended[outcome.reach.value] += 1
+                        show()
                         continue
                     if visit.watch.remaining() <= 0 and not visit.watch.expired:
                         visit.watch.cut()
