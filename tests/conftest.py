@@ -30,7 +30,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
     """Run ``holyaudit ARGS`` in-process through the real entry point, with a pinned terminal width."""
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("NO_COLOR", "1")
-    for name in ("HOLYAUDIT_CONFIG", "HOLYAUDIT_TIMEZONE", "HOLYAUDIT_PROFILE", "HOLYAUDIT_DEBUG"):
+    for name in ("HOLYAUDIT_CONFIG", "HOLYAUDIT_TIMEZONE", "HOLYAUDIT_PROFILE", "HOLYAUDIT_WAIVERS", "HOLYAUDIT_DEBUG"):
         monkeypatch.delenv(name, raising=False)
 
     def run(*args: str) -> CliResult:

@@ -6,6 +6,7 @@ the environment, files or the keyring. Environment variables override file value
 - ``HOLYAUDIT_CONFIG``: config file used when ``--config`` is not given
 - ``HOLYAUDIT_TIMEZONE``: overrides ``site.timezone``
 - ``HOLYAUDIT_PROFILE``: overrides ``profile``
+- ``HOLYAUDIT_WAIVERS``: overrides ``waivers``
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ class Settings(_Strict):
     mis: MisSettings | None = None
     profile: str = Field(default=DEFAULT_PROFILE, description="Built-in profile name or profile file path.")
     rules: list[Path] = Field(default_factory=list, description="Extra rule folders, relative to this file.")
+    waivers: Path | None = Field(default=None, description="Waivers file (docs/waivers.md), relative to this file.")
 
 
 def zone(name: str) -> ZoneInfo:
@@ -176,10 +178,15 @@ def load_settings(path: Path | None) -> Settings:
         ]
         if "profile" in data and (missing := _missing_profile(profile)):
             problems.append(problem_at(path, data, f"profile: {missing}", ("profile",)))
+        waivers = (
+            base / settings.waivers if settings.waivers and not settings.waivers.is_absolute() else settings.waivers
+        )
+        if waivers is not None and not waivers.is_file():
+            problems.append(problem_at(path, data, f"waivers: file '{waivers}' does not exist", ("waivers",)))
         if problems:
             raise InvalidInputError(problems)
         settings = settings.model_copy(
-            update={"rules": rules, "profile": profile, **_files_relative_to(base, settings)}
+            update={"rules": rules, "profile": profile, "waivers": waivers, **_files_relative_to(base, settings)}
         )
     return _with_environment(settings)
 
@@ -226,4 +233,6 @@ def _with_environment(settings: Settings) -> Settings:
         settings = settings.model_copy(update={"site": settings.site.model_copy(update={"timezone": tz_name})})
     if profile := os.environ.get("HOLYAUDIT_PROFILE"):
         settings = settings.model_copy(update={"profile": profile})
+    if waivers := os.environ.get("HOLYAUDIT_WAIVERS"):
+        settings = settings.model_copy(update={"waivers": Path(waivers)})
     return settings

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the JSON report schema (docs/json-output.md); bump it, with a changelog note, on any change."""
 
 
@@ -68,6 +68,32 @@ class Finding(BaseModel):
     objects: list[ObjectResult]
 
 
+class WaiverState(StrEnum):
+    APPLIED = "applied"
+    EXPIRING_SOON = "expiring_soon"
+    """Applied, and expires within WARN_DAYS days (docs/waivers.md)."""
+    EXPIRED = "expired"
+    UNMATCHED = "unmatched"
+    """Waived nothing: its rule did not run, or no object it names failed."""
+
+
+class WaiverNotice(BaseModel):
+    """What one waiver did in one scan, with where it is written."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    object_ids: list[str] | None = Field(description="The objects it names; None waives the whole rule.")
+    justification: str
+    approved_by: str
+    expires: dt.date
+    created: dt.date | None = None
+    reference: str | None = None
+    state: WaiverState
+    objects_waived: list[str]
+    where: str = Field(description="file:line of the waiver.")
+    message: str = Field(description="One line for people: what it did, or why it did nothing.")
+
+
 class FactSetSource(BaseModel):
     """Where a fact set came from, for the report's provenance."""
 
@@ -87,6 +113,7 @@ class AuditResult(BaseModel):
     profile: str
     sources: list[FactSetSource]
     findings: list[Finding]
+    waivers: list[WaiverNotice] | None = Field(default=None, description="None when no waivers file was used.")
 
     def summary(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}

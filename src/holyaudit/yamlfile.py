@@ -49,6 +49,10 @@ class _BadKeyError(yaml.MarkedYAMLError):
     """A mapping key that cannot be used: repeated, or itself a list or mapping."""
 
 
+class _BadValueError(yaml.MarkedYAMLError):
+    """A value YAML recognises but cannot make, such as the impossible date 2026-13-01."""
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader (no object construction) that keeps positions and refuses duplicate keys."""
 
@@ -84,8 +88,18 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> PosList:
     return result
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as exc:  # PyYAML's own error carries no position
+        raise _BadValueError(
+            problem=f"{node.value!r} looks like a date but is not a real one ({exc})", problem_mark=node.start_mark
+        ) from exc
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def read_text(path: Path) -> str:

@@ -32,7 +32,9 @@ def test_the_template_is_valid_as_written_and_with_its_optional_sections_switche
     assert settings.endpoints is None
     switched_on = tmp_path / "everything.yaml"
     switched_on.write_text(re.sub(r"^# (?=\S+:|  )", "", template(), flags=re.MULTILINE))
+    (tmp_path / "waivers.yaml").write_text("[]\n")  # unlike the MIS export, checked when the config is read
     everything = load_settings(switched_on)
+    assert everything.waivers == tmp_path / "waivers.yaml"
     assert everything.endpoints is not None
     assert everything.endpoints.user == "EXAMPLE\\svc-holyaudit"
     assert everything.mis is not None

@@ -29,11 +29,13 @@ from holyaudit.config import DEFAULT_TIMEZONE, zone
 from holyaudit.engine.evaluate import audit
 from holyaudit.engine.loader import Profile
 from holyaudit.engine.schema import BoundRule
+from holyaudit.engine.waivers import load_waivers, warnings
 from holyaudit.errors import ExitCode, UsageError
 from holyaudit.history.drift import new_failures
 from holyaudit.history.store import HistoryStore, new_run_id, results_of
 from holyaudit.models import AuditResult, Severity, Status
 from holyaudit.reporters.interface import OutputFormat, RenderOptions, TrendPoint, reporter_for
+from holyaudit.reporters.safe_text import printable
 
 
 def scan(
@@ -68,6 +70,13 @@ def scan(
     ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Audit the built-in demo school estate.")] = False,
     config: ConfigOption = None,
+    waivers: Annotated[
+        Path | None,
+        typer.Option(
+            "--waivers",
+            help="Waivers file (docs/waivers.md). Default: $HOLYAUDIT_WAIVERS, else the config's 'waivers'.",
+        ),
+    ] = None,
     details: Annotated[bool, typer.Option("--details", help="List every offending object in the table.")] = False,
     insecure_skip_tls_verify: InsecureOption = False,
     history: HistoryOption = None,
@@ -103,6 +112,8 @@ def scan(
             raise UsageError("--fail-on-new compares with the previous stored run, so it needs the history")
         setup = load_setup(config, profile, rules)
         selected = select_rules(setup.profile, only or [], tag or [])
+        waivers_path = waivers or setup.settings.waivers
+        loaded_waivers = load_waivers(waivers_path, setup.catalogue.rules) if waivers_path else None
         loaded = load_snapshot(snapshot or demo_path()) if demo or snapshot else None
         site = (loaded.site if loaded else None) or setup.settings.site.name
         lock = lock_file or (default_lock_path(history_path, site) if history_path else None)
@@ -117,7 +128,13 @@ def scan(
             log.write("sources: " + "; ".join(_source_line(fs.name, fs.source, fs.error) for fs in facts.values()))
             tz = zone(setup.settings.site.timezone or snapshot_tz or DEFAULT_TIMEZONE)
             when = parse_as_of(as_of, tz) if as_of else default_as_of
-            result = audit(selected, facts, as_of=when.astimezone(tz), tz=tz, profile=setup.profile.name)
+            result = audit(
+                selected, facts, as_of=when.astimezone(tz), tz=tz, profile=setup.profile.name, waivers=loaded_waivers
+            )
+            for line in warnings(result.waivers or []):
+                log.write(f"waiver: {line}")
+                if not quiet:
+                    stderr_console().print(f"warning: {printable(line)}", soft_wrap=True)
             code, verdict, notes = exit_code(result, fail_on), "", []
             trend: tuple[TrendPoint, ...] = ()
             if store is not None:

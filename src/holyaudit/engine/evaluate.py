@@ -1,4 +1,4 @@
-"""Pure evaluation of bound rules over fact sets at one as-of time: no I/O, no clock, no printing."""
+"""Pure evaluation of bound rules over fact sets at one as-of time, waivers applied: no I/O, no clock, no printing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from holyaudit.engine.conditions import Outcome, Unreadable, note, path_reader
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.schema import BoundRule
+from holyaudit.engine.waivers import Waiver, notices, waive
 from holyaudit.facts import FactRecord, FactSet
 from holyaudit.models import AuditResult, FactSetSource, Finding, ObjectResult, Status
 
@@ -28,23 +29,37 @@ def audit(
     as_of: dt.datetime,
     tz: ZoneInfo,
     profile: str,
+    waivers: Sequence[Waiver] | None = None,
 ) -> AuditResult:
+    """The findings, with ``waivers`` applied on the as-of day; None (no waivers file) leaves the notices out."""
     ctx = EvalContext(as_of=as_of, tz=tz)
-    findings = [evaluate_rule(rule, facts.get(rule.spec.facts), ctx) for rule in rules]
+    by_rule: dict[str, list[Waiver]] = {}
+    for waiver in waivers or ():
+        by_rule.setdefault(waiver.rule_id, []).append(waiver)
+    findings = [evaluate_rule(rule, facts.get(rule.spec.facts), ctx, by_rule.get(rule.id, ())) for rule in rules]
     sources = [
         FactSetSource(name=fs.name, source=fs.source, collected_at=fs.collected_at, error=fs.error)
         for fs in sorted(facts.values(), key=lambda f: f.name)
     ]
-    return AuditResult(as_of=as_of, timezone=str(tz), profile=profile, sources=sources, findings=findings)
+    return AuditResult(
+        as_of=as_of,
+        timezone=str(tz),
+        profile=profile,
+        sources=sources,
+        findings=findings,
+        waivers=notices(waivers, findings, ctx.today) if waivers is not None else None,
+    )
 
 
-def evaluate_rule(rule: BoundRule, fact_set: FactSet | None, ctx: EvalContext) -> Finding:
+def evaluate_rule(
+    rule: BoundRule, fact_set: FactSet | None, ctx: EvalContext, waivers: Sequence[Waiver] = ()
+) -> Finding:
     if fact_set is None:
         return _finding(rule, Status.ERROR, f"no {rule.spec.facts} facts were collected, so nothing was checked", [])
     if fact_set.error:
         return _finding(rule, Status.ERROR, f"{rule.spec.facts} could not be collected: {fact_set.error}", [])
     evaluate = object_evaluator(rule, ctx)
-    results = [r for r in map(evaluate, fact_set.records) if r is not None]
+    results = waive([r for r in map(evaluate, fact_set.records) if r is not None], waivers, ctx.today)
     results.sort(key=lambda r: (_ORDER[r.status], r.id.casefold()))
     status = roll_up([r.status for r in results])
     return _finding(rule, status, _message(rule, results, len(fact_set.records)), results)

@@ -12,7 +12,7 @@ from holyaudit.reporters.interface import RenderOptions, Reporter
 
 def report_document(result: AuditResult) -> dict[str, Any]:
     """The report as data for the encoder; each object result is still a model, made plain by ``_plain``."""
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
         "as_of": result.as_of.isoformat(),
@@ -22,6 +22,9 @@ def report_document(result: AuditResult) -> dict[str, Any]:
         "summary": result.summary(),
         "findings": [_finding(f) for f in result.findings],
     }
+    if result.waivers is not None:  # present only when a waivers file was used
+        document["waivers"] = [notice.model_dump(mode="json") for notice in result.waivers]
+    return document
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 from holyaudit import __version__
-from holyaudit.models import AuditResult, Finding, Status
+from holyaudit.models import AuditResult, Finding, ObjectResult, Status
 from holyaudit.reporters.common import STATUS_WORD, offending, value_text
 from holyaudit.reporters.interface import RenderOptions, Reporter
 from holyaudit.reporters.safe_text import printable
@@ -66,13 +66,16 @@ def _testcase(suite: ET.Element, finding: Finding) -> None:
         },
     )
     outcome = _OUTCOME.get(finding.status)
-    if outcome is None:
-        return
-    element = ET.SubElement(case, outcome, {"message": printable(finding.message)})
-    if outcome == "skipped":
-        return
-    element.set("type", finding.severity.value)
-    element.text = _details(finding)
+    if outcome is not None:
+        element = ET.SubElement(case, outcome, {"message": printable(finding.message)})
+        if outcome != "skipped":
+            element.set("type", finding.severity.value)
+            element.text = _details(finding)
+            return
+    # A passing or skipped rule still shows the objects it passes only by waiver, with the justification.
+    waived = [o for o in finding.objects if o.status is Status.WAIVED]
+    if waived:
+        ET.SubElement(case, "system-out").text = "".join(_object_line(o) + "\n" for o in waived)
 
 
 def _details(finding: Finding) -> str:
@@ -82,12 +85,15 @@ def _details(finding: Finding) -> str:
         f"severity: {finding.severity.value}",
         printable(finding.message),
     ]
-    for obj in offending(finding):
-        line = f"- {printable(obj.id)} ({printable(obj.kind)}) {STATUS_WORD[obj.status]}"
-        if obj.reason:
-            line += f": {printable(obj.reason)}"
-        if obj.context:
-            line += " [" + "; ".join(f"{printable(k)}: {value_text(v)}" for k, v in obj.context.items()) + "]"
-        lines.append(line)
+    lines.extend(_object_line(obj) for obj in offending(finding))
     lines.append(f"remediation: {printable(' '.join(finding.remediation.split()))}")
     return "\n".join(lines) + "\n"
+
+
+def _object_line(obj: ObjectResult) -> str:
+    line = f"- {printable(obj.id)} ({printable(obj.kind)}) {STATUS_WORD[obj.status]}"
+    if obj.reason:
+        line += f": {printable(obj.reason)}"
+    if obj.context:
+        line += " [" + "; ".join(f"{printable(k)}: {value_text(v)}" for k, v in obj.context.items()) + "]"
+    return line

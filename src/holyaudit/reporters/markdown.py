@@ -10,7 +10,7 @@ import re
 from collections import Counter
 
 from holyaudit import __version__
-from holyaudit.models import AuditResult, Finding, ObjectResult, Status
+from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice
 from holyaudit.reporters.common import (
     SHOWN_OBJECTS,
     STATUS_WORD,
@@ -62,7 +62,18 @@ class MarkdownReporter(Reporter):
             lines += ["", "## What needs action"]
             for finding in needing_action:
                 lines += ["", *_offenders(finding, options.details)]
+        if result.waivers is not None:
+            lines += ["", "## Waivers", "", *(_waiver_line(n) for n in result.waivers)]
+            if not result.waivers:
+                lines.append("The waivers file has none.")
         return "\n".join(lines) + "\n"
+
+
+def _waiver_line(notice: WaiverNotice) -> str:
+    return (
+        f"- **{notice.state.value}** {md(notice.rule_id)}: {md(notice.message)}. "
+        f"Justification: {md(notice.justification)} ({md(notice.where)})"
+    )
 
 
 def _offenders(finding: Finding, details: bool) -> list[str]:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from holyaudit import __version__
-from holyaudit.models import AuditResult, Finding, ObjectResult, Status
+from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice, WaiverState
 from holyaudit.reporters.interface import RenderOptions, Reporter
 from holyaudit.reporters.safe_text import printable
 
@@ -58,6 +58,9 @@ class TableReporter(Reporter):
             console.print()
             console.print(Text(f"§{items[0].clause.section} {heading}", style="bold underline"))
             console.print(_section_table(items, options))
+        if result.waivers is not None:
+            console.print()
+            console.print(_waivers(result.waivers))
         console.print()
         console.print(_summary(result))
         return buffer.getvalue()
@@ -117,6 +120,25 @@ def _object_line(obj: ObjectResult) -> Text:
 
 def _context_value(value: object) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+WAIVER_STYLE = {
+    WaiverState.APPLIED: "cyan",
+    WaiverState.EXPIRING_SOON: "bold yellow",
+    WaiverState.EXPIRED: "bold red",
+    WaiverState.UNMATCHED: "bold yellow",
+}
+
+
+def _waivers(notices: list[WaiverNotice]) -> Text:
+    text = Text("Waivers", style="bold underline")
+    if not notices:
+        text.append("\n  the waivers file has none", style="dim")
+    for notice in notices:
+        text.append("\n  ")
+        text.append(notice.state.value, style=WAIVER_STYLE[notice.state])
+        text.append(f" {notice.rule_id}: {printable(notice.message)} ({printable(notice.where)})")
+    return text
 
 
 def _summary(result: AuditResult) -> Text:
