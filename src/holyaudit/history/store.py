@@ -13,6 +13,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,11 @@ class StoredRun(BaseModel):
     tool_version: str | None
 
 
-class StoredResult(BaseModel):
-    """One object's outcome under one rule, as stored."""
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """One object's outcome under one rule, as stored. A plain dataclass: a scan makes one per object result
+    (tens of thousands), from values already validated."""
 
-    model_config = ConfigDict(frozen=True)
     rule_id: str
     object_id: str
     kind: str
