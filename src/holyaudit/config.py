@@ -129,6 +129,7 @@ class GpoSettings(_Strict):
 
     encrypt: bool = Field(default=False, description="Require SMB3 encryption; signing is always required.")
     timeout_seconds: float = Field(default=30, gt=0, description="Most seconds to wait to connect to SYSVOL.")
+    port: int = Field(default=445, ge=1, le=65535, description="The SMB port of the DC's SYSVOL share.")
 
 
 class Settings(_Strict):

@@ -11,6 +11,7 @@ import datetime as dt
 import importlib.util
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,15 +54,19 @@ def seeded_at() -> dt.datetime:
 
 
 @pytest.fixture(scope="session")
-def samba_dc(tmp_path_factory: pytest.TempPathFactory, seeded_at: dt.datetime) -> Iterator[SambaDC]:
-    """A seeded Samba DC on 127.0.0.1 (LDAPS on 636), stopped when the test run ends, also on failure."""
+def samba_dc(seeded_at: dt.datetime) -> Iterator[SambaDC]:
+    """A seeded Samba DC on 127.0.0.1 (LDAPS on 636), stopped and removed when the test run ends, also on failure.
+
+    Its folder is not under pytest's basetemp: pytest deletes all but the newest three basetemps when a run
+    starts, so another pytest run on the machine could delete a running DC's SYSVOL under it.
+    """
     if missing := _missing_samba():
         pytest.fail(
             f"the directory tests need a Samba AD DC, but {', '.join(missing)} is missing: "
             "run scripts/bootstrap as root to install it",
             pytrace=False,
         )
-    dc = SambaDC(tmp_path_factory.mktemp("samba-dc"))
+    dc = SambaDC(Path(tempfile.mkdtemp(prefix="holyaudit-samba-dc-")))
     timings: dict[str, float] = {}
     try:
         with _timed(timings, "provision"):
@@ -76,6 +81,7 @@ def samba_dc(tmp_path_factory: pytest.TempPathFactory, seeded_at: dt.datetime) -
         yield dc
     finally:
         dc.stop()
+        shutil.rmtree(dc.workdir, ignore_errors=True)
 
 
 _SEEDED_GPOS: dict[Path, SeededGpos] = {}

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from pathlib import Path
 
 import pytest
 import smbclient
+import yaml
 from estate import AUDIT_PASSWORD, LOAN_OU, PUPILS_OU, SUPPLY_OU
 from gpo_estate import EXPECTED_APPLIED, PUPIL_RELAXED, SeededGpos
 from seed import write_config
@@ -207,3 +209,44 @@ def test_a_corrupt_registry_pol_is_an_error_for_the_ous_it_reaches(
     pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
     assert pupils["status"] == ERROR
     assert f"GPO '{PUPIL_RELAXED}': User\\Registry.pol is corrupt: Registry.pol:" in pupils["reason"]
+
+
+def test_sysvol_unreachable_while_ldap_answers_is_an_error_for_every_gpo_rule(samba_dc, run_cli, tmp_path, audit_env):
+    closed = _free_port()
+    config = write_config(samba_dc, tmp_path / "site.yaml")
+    settings = yaml.safe_load(config.read_text())
+    settings["gpo"] = {"port": closed, "timeout_seconds": 2}
+    config.write_text(yaml.safe_dump(settings))
+    result, report = scan_gpo(run_cli, config)
+    assert result.code == 4, result.err
+    assert {f["rule_id"]: f["status"] for f in report["findings"]} == dict.fromkeys(GPO_RULES, ERROR)
+    gpo_source = next(s for s in report["sources"] if s["name"] == "gpo.ous")
+    assert f"cannot connect to port {closed}" in gpo_source["error"]
+    assert AUDIT_PASSWORD not in result.out + result.err
+
+
+def test_a_gpo_whose_gpt_ini_is_missing_is_an_error_for_the_ous_it_reaches(
+    samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
+):
+    """A linked GPO whose folder has lost GPT.INI cannot be trusted to set nothing: ERROR, never a lower GPO's value."""
+    guid = seeded_gpos.guids[PUPIL_RELAXED]
+    (gpt_ini,) = samba_dc.workdir.glob(f"state/sysvol/*/Policies/{guid}/GPT.INI")
+    hidden = gpt_ini.with_name("GPT.INI.hidden-by-test")
+    gpt_ini.rename(hidden)
+    try:
+        result, report = scan_gpo(run_cli, config)
+    finally:
+        hidden.rename(gpt_ini)
+    assert gpt_ini.is_file()
+    assert result.code == 1  # Supply still fails
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
+    pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
+    assert pupils["status"] == ERROR
+    assert PUPIL_RELAXED in pupils["reason"]
+    assert "GPT.INI" in pupils["reason"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -119,6 +119,7 @@ class GpoCollector(Collector):
             auth_protocol=protocol,
             encrypt=self.settings.encrypt,
             timeout_seconds=self.settings.timeout_seconds,
+            port=self.settings.port,
         )
 
     def _read_directory(

@@ -64,8 +64,10 @@ class Sysvol:
         auth_protocol: Literal["negotiate", "ntlm", "kerberos"],
         encrypt: bool,
         timeout_seconds: float,
+        port: int = SMB_PORT,
     ) -> None:
         self.server = server
+        self.port = port
         self.username = username
         self.password = password
         self.auth_protocol = auth_protocol
@@ -81,7 +83,7 @@ class Sysvol:
                 self.server,
                 username=self.username,
                 password=self.password.reveal() if self.password is not None else None,
-                port=SMB_PORT,
+                port=self.port,
                 encrypt=self.encrypt or None,
                 connection_timeout=max(1, round(self.timeout_seconds)),
                 connection_cache=self._cache,
@@ -134,7 +136,7 @@ class Sysvol:
         if "LogonFailure" in type(exc).__name__ or "STATUS_LOGON_FAILURE" in text:
             text = f"logon as {self.username or 'the Kerberos principal'} refused: invalid credentials"
         elif "Failed to connect" in text or isinstance(exc, ConnectionError):
-            text = f"cannot connect to port {SMB_PORT} ({text})"
+            text = f"cannot connect to port {self.port} ({text})"
         if self.password is not None and self.password.reveal():
             text = text.replace(self.password.reveal(), "********")
         return text
