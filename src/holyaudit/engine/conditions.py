@@ -75,6 +75,7 @@ class Outcome(NamedTuple):
 
     value: bool | None
     notes: tuple[Note, ...] = ()
+    """Why it is False or unknown; for True, remarks worth showing with the pass (most have none)."""
     guard: bool = False
     """False only because a presence check (exists/missing) failed: that branch did not apply."""
 
@@ -170,6 +171,7 @@ class Leaf:
         attr, days_after, op, expected = self.attr, self.days_after, self.op, self.value
         read, test, subject, description = path_reader(attr), op.test, self.subject(), self.describe()
         read_start = path_reader(days_after) if days_after is not None else None
+        remark = op.remark if type(op).remark is not Operator.remark else None  # most operators have nothing to add
 
         def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
             try:
@@ -189,7 +191,8 @@ class Leaf:
                 return Outcome(None, (f"{prefix}{attr} has no value",))
             try:
                 if test(observed, expected, ctx):
-                    return TRUE
+                    said = remark(observed, expected, ctx) if remark is not None else None
+                    return Outcome(True, (prefix + said,)) if said else TRUE
                 detail = op.explain(observed, expected, ctx)
             except (TypeError, ValueError) as exc:
                 return Outcome(None, (f"{prefix}{subject}: {exc}",))
@@ -248,7 +251,7 @@ def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
     values = [o.value for o in outcomes]  # each True, False or None, so ``in`` finds exactly these
     if decisive in values:
         if decisive:
-            return TRUE
+            return next(o for o in outcomes if o.value)  # with whatever remark the deciding branch made
         failed = [o for o in outcomes if o.value is False]
         return Outcome(False, tuple(n for o in failed for n in o.notes), guard=any(o.guard for o in failed))
     unknown = [n for o in outcomes if o.value is None for n in o.notes] if None in values else []
@@ -257,7 +260,8 @@ def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
     if decisive:  # any: every branch was False; explain the branches that applied, if some did
         applied = [o for o in outcomes if not o.guard] or outcomes
         return Outcome(False, tuple(n for o in applied for n in o.notes), guard=all(o.guard for o in outcomes))
-    return TRUE  # all: every branch was True
+    remarks = tuple(n for o in outcomes for n in o.notes)  # all: every branch was True; keep their remarks
+    return Outcome(True, remarks) if remarks else TRUE
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,9 @@ def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord]
         outcome = condition(record, seen, "")
         if outcome.value is None:
             return Status.ERROR, _notes(outcome)
-        return (Status.PASS, None) if outcome.value else (Status.FAIL, _notes(outcome))
+        if outcome.value:
+            return Status.PASS, _notes(outcome) if outcome.notes else None
+        return Status.FAIL, _notes(outcome)
 
     def identify(record: FactRecord) -> dict[str, Any]:
         shown: dict[str, Any] = {}

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from holyaudit.engine.context import EvalContext
-from holyaudit.engine.weekly_hours import HourWindow, permitted_in_window
+from holyaudit.engine.weekly_hours import HourWindow, ends_before_window, permitted_in_window
 
 
 class Operator:
@@ -34,6 +34,10 @@ class Operator:
 
     def explain(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
         """Extra detail for a failure, beyond 'observed X, expected Y'."""
+        return None
+
+    def remark(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
+        """Something worth saying about a pass (shown as the passing object's reason); None for most."""
         return None
 
     def show_value(self, value: Any) -> str:
@@ -341,6 +345,13 @@ class HoursDenied(Operator):
     def explain(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
         breaches = permitted_in_window(_hours_map(observed), expected, ctx.tz, ctx.as_of.year)
         return "; ".join(str(b) for b in breaches) or None
+
+    def remark(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
+        """A map stored in UTC that complies all year logs users off early in one season: say so."""
+        early = ends_before_window(_hours_map(observed), expected, ctx.tz, ctx.as_of.year)
+        if not early:
+            return None
+        return f"compliant all year; logon ends by {', '.join(map(str, early))}, before {expected.start:%H:%M}"
 
     def show_value(self, value: Any) -> str:
         if isinstance(value, HourWindow):

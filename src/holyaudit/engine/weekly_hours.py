@@ -109,6 +109,34 @@ def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year
     return tuple(breaches)
 
 
+@dataclass(frozen=True)
+class EarlyEnd:
+    """Under one UTC offset, the latest local time any day's permitted hours end, earlier than the window."""
+
+    zone_name: str
+    ends: int
+    """Minute of the day."""
+
+    def __str__(self) -> str:
+        return f"{_hhmm(self.ends)} under {self.zone_name}"
+
+
+@lru_cache(maxsize=1024)
+def ends_before_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> tuple[EarlyEnd, ...]:
+    """The seasons in which logon ends earlier than the window starts on every day it is permitted (so a map
+    that complies all year logs users off early in one season): with the latest end time in that season."""
+    permitted = int.from_bytes(hours_map, "little")
+    start = window.start.hour * 60 + window.start.minute
+    early = []
+    for offset, name in offsets_in_year(tz, year):
+        shift = int(offset.total_seconds()) // 60
+        day_ends = [(slot * 60 + shift) % _DAY_MIN + 60 for slot in range(168) if permitted >> slot & 1]
+        daytime = [end for end in day_ends if end <= start]
+        if daytime and max(daytime) < start:
+            early.append(EarlyEnd(name, max(daytime)))
+    return tuple(early)
+
+
 def hours_map_for_local_window(open_from: dt.time, open_until: dt.time, days: range, utc_offset_hours: int) -> str:
     """The hex map permitting ``open_from``–``open_until`` local time on ``days`` (0 = Sunday), for tests and demos."""
     data = bytearray(21)
