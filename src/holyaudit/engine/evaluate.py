@@ -141,8 +141,8 @@ def _message(rule: BoundRule, results: Sequence[ObjectResult], total: int) -> st
     if not results:
         return f"no {plural} in scope ({total} examined)"
     if len(results) == 1 and total == 1:
-        only = results[0]
-        return only.reason or f"{only.id}: {only.expected}"
+        only = results[0]  # the domain, say: name it, so the message stands on its own in a summary or a ticket
+        return f"{only.id}: {only.reason or only.expected}"
     counts = Counter(r.status for r in results)
     parts = []
     if counts[Status.FAIL]:
