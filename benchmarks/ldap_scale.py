@@ -41,14 +41,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ldap3
 import scale_dc
 from estate import AUDIT_PASSWORD, AUDIT_USER
+from ldap3.strategy.sync import SyncStrategy
 from measure import run
 from seed import write_config
 
 from holyaudit.cli import scan as scan_command
 from holyaudit.cli.main import main as holyaudit_main
+from holyaudit.collectors.gpo import collector as gpo_collector
+from holyaudit.collectors.ldap import collector as ldap_collector
 from holyaudit.collectors.live import LDAP_PASSWORD_ENV
 from holyaudit.config import DirectorySettings
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
@@ -100,18 +102,27 @@ def timed(totals: dict[str, float], key: str) -> Callable[[Callable[..., Any]], 
 
 
 def recording(searches: dict[tuple[str, str, tuple[str, ...]], Search]) -> Callable[..., Any]:
-    def wrap(search: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps ``paged_search``: which searches the collectors make, their entries, and the time spent inside the
+    search itself (its pages read and decoded by ldap3), not in the caller's work between entries."""
+
+    def wrap(paged_search: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         def call(
-            self: ldap3.Connection, base: str, search_filter: str, search_scope: str = ldap3.SUBTREE, **kw: Any
-        ) -> Any:
-            attributes = tuple(kw.get("attributes") or ())
-            started = time.perf_counter()
-            result = search(self, base, search_filter, search_scope, **kw)
-            key = (base, search_filter, attributes)
-            found = searches.setdefault(key, Search(base, search_filter, search_scope, attributes))
-            found.seconds += time.perf_counter() - started
-            found.entries += sum(1 for e in self.response or [] if e.get("type") == "searchResEntry")
-            return result
+            connection: Any, base: str, search_filter: str, attributes: list[str], page_size: int
+        ) -> Iterator[Any]:
+            found = searches.setdefault(
+                (base, search_filter, tuple(attributes)), Search(base, search_filter, "sub", tuple(attributes))
+            )
+            pages = paged_search(connection, base, search_filter, attributes, page_size)
+            while True:
+                started = time.perf_counter()
+                try:
+                    entry = next(pages)
+                except StopIteration:
+                    found.seconds += time.perf_counter() - started
+                    return
+                found.seconds += time.perf_counter() - started
+                found.entries += 1
+                yield entry
 
         return call
 
@@ -138,8 +149,9 @@ def in_process_scan(args: list[str]) -> tuple[dict[str, float], dict[tuple[str, 
             ("_report", "report (render JSON, write)"),
         ]:
             stack.enter_context(patched(scan_command, name, timed(phases, phase)))
-        stack.enter_context(patched(ldap3.Connection, "search", recording(searches)))
-        stack.enter_context(patched(ldap3.Connection, "search", timed(phases, "ldap3 search calls")))
+        for collector in (ldap_collector, gpo_collector):
+            stack.enter_context(patched(collector, "paged_search", recording(searches)))
+        stack.enter_context(patched(SyncStrategy, "post_send_search", timed(phases, "ldap3 search calls")))
         stack.enter_context(patched(ssl.SSLSocket, "recv", timed(phases, "socket reads")))
         started = time.perf_counter()
         code, said = quietly(holyaudit_main, args)

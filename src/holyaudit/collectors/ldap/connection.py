@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 import ssl
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ldap3
 from ldap3.core import exceptions as ldap_errors
+from ldap3.operation.search import search_operation
+from ldap3.protocol.rfc2696 import paged_search_control
 from ldap3.strategy.sync import SyncStrategy
 from ldap3.utils.conv import to_unicode
 
@@ -261,30 +264,79 @@ def paged_search(
     attributes: list[str],
     page_size: int,
 ) -> Iterator[Entry]:
-    """Every entry (DN, raw attribute values by lower-case name) matching the filter, a page at a time."""
-    cookie: bytes | None = None
-    while True:
-        ok = connection.search(
-            base,
-            search_filter,
-            search_scope=ldap3.SUBTREE,
-            attributes=attributes,
-            paged_size=page_size,
-            paged_cookie=cookie,
-        )
-        if not ok and (connection.result or {}).get("result") not in (0, 32):  # 32: the base does not exist
-            raise DirectoryError(f"search of {base} for {search_filter} failed: {_result(connection)}")
-        for entry in connection.response or []:
-            if entry.get("type") == "searchResEntry":
-                yield entry["dn"], _raw_attributes(entry)
-        controls = (connection.result or {}).get("controls") or {}
-        cookie = controls.get(PAGED_RESULTS, {}).get("value", {}).get("cookie")
-        if not cookie:
-            return
+    """Every entry (DN, raw attribute values by lower-case name) matching the filter, a page at a time.
+
+    The next page is asked for as soon as a page's last message (with its cookie) has arrived, before the
+    page's entries are handed on: the server looks up the next page while holyaudit turns this one into
+    records. An abandoned iteration still reads the page it asked for, so the connection stays usable.
+    """
+    _check_idle(connection)
+    pending: int | None = _request_page(connection, base, search_filter, attributes, page_size, None)
+    try:
+        while pending is not None:
+            responses = _answer(connection, pending)
+            pending = None
+            result = connection.result or {}
+            if result.get("result") not in (0, 32):  # 32: the base does not exist
+                raise DirectoryError(f"search of {base} for {search_filter} failed: {_result(connection)}")
+            cookie = ((result.get("controls") or {}).get(PAGED_RESULTS, {}).get("value", {})).get("cookie")
+            if cookie:
+                pending = _request_page(connection, base, search_filter, attributes, page_size, cookie)
+                _paging.add(connection)
+            for entry in responses:
+                if entry.get("type") == "searchResEntry":
+                    yield entry["dn"], _raw_attributes(entry)
+    finally:
+        if pending is not None:
+            _answer(connection, pending)
+
+
+_paging: weakref.WeakSet[ldap3.Connection] = weakref.WeakSet()
+"""Connections with a page asked for and not yet read: nothing else may be sent on them until it is, or its
+answer and the other operation's would be read out of order."""
+
+
+def _check_idle(connection: ldap3.Connection) -> None:
+    if connection in _paging:
+        raise RuntimeError("a paged search is still running on this connection: finish it before another operation")
+
+
+def _answer(connection: ldap3.Connection, message_id: int) -> list[dict[str, Any]]:
+    _paging.discard(connection)
+    responses: list[dict[str, Any]] = connection.post_send_search(message_id)
+    return responses
+
+
+def _request_page(
+    connection: ldap3.Connection,
+    base: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+    cookie: bytes | None,
+) -> int:
+    """Send one paged search request without waiting for its answer; its message id."""
+    request = search_operation(
+        base,
+        search_filter,
+        ldap3.SUBTREE,
+        ldap3.DEREF_ALWAYS,
+        attributes,
+        0,
+        0,
+        False,
+        connection.auto_escape,
+        connection.auto_encode,
+        None,
+        check_names=connection.check_names,
+    )
+    message_id: int = connection.send("searchRequest", request, [paged_search_control(False, page_size, cookie)])
+    return message_id
 
 
 def read_base(connection: ldap3.Connection, dn: str, attributes: list[str]) -> dict[str, list[bytes]]:
     """One object's raw attributes (an empty DN reads the rootDSE)."""
+    _check_idle(connection)
     if not connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=attributes):
         raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: {_result(connection)}")
     for entry in connection.response or []:
