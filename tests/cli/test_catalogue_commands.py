@@ -82,7 +82,24 @@ def test_profiles_list_and_show(run_cli):
 def test_validate_with_no_paths_checks_the_builtin_catalogue_and_profiles(run_cli):
     result = run_cli("validate")
     assert result.code == 0
-    assert f"ok: {len(builtin_ids())} rule file(s) and 1 profile(s) are valid" in result.out
+    assert f"ok: {len(builtin_ids())} rule file(s), 1 profile(s) are valid" in result.out
+
+
+def test_validate_checks_a_waivers_file_against_the_catalogue(run_cli, tmp_path: Path):
+    good = tmp_path / "waivers.yaml"
+    good.write_text(
+        "- rule: password-not-required\n  objects: [exam-kiosk]\n  justification: Exam kiosk\n"
+        "  approved_by: Chair of governors\n  expires: 2026-12-01\n"
+    )
+    ok = run_cli("validate", str(good))
+    assert ok.code == 0, ok.err
+    assert "and 1 waivers file(s) are valid" in ok.out
+    bad = tmp_path / "bad-waivers.yaml"
+    bad.write_text(good.read_text().replace("password-not-required", "no-such-rule"))
+    refused = run_cli("validate", str(bad))
+    assert refused.code == 3
+    assert f"{bad}:1:9:" in refused.err
+    assert "no-such-rule" in refused.err
 
 
 def test_profile_override_changes_the_verdict_at_the_boundary(run_cli, tmp_path: Path):
