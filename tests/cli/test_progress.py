@@ -143,3 +143,13 @@ def test_counts_are_shown_in_order_with_thousands_separated() -> None:
         "10,024 users, 1,006 computers, 2 password policies"
     )
     assert describe({}) == ""
+
+
+def test_an_error_from_a_server_is_shown_as_text_not_markup() -> None:
+    console, screen = terminal()
+    display = progress_for(console)
+    assert display is not None
+    display.show("directory", {})
+    display.finished("directory", {}, "ldaps://dc[/]1:636: [bold]refused\x1b[2J")
+    display.stop()
+    assert last_frame(screen.getvalue()) == ["directory failed: ldaps://dc[/]1:636: [bold]refused\\x1b[2J T"]

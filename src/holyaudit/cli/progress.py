@@ -14,6 +14,8 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, Tex
 from rich.table import Column
 from rich.text import Text
 
+from holyaudit.reporters.safe_text import printable
+
 
 def describe(counts: Mapping[str, int]) -> str:
     """``{"users": 10024, "computers": 1006}`` -> ``10,024 users, 1,006 computers``."""
@@ -41,11 +43,12 @@ class CollectionProgress:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            TextColumn("{task.fields[collector]}"),
+            TextColumn("{task.fields[collector]}", markup=False),
             _BarWhenTotal(),
             _DoneOfTotal(),
             # One line per collector however long a count or an error gets.
-            TextColumn("{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis")),
+            # Never markup: an error can carry a server's or the directory's words ("[bold]", escapes).
+            TextColumn("{task.description}", markup=False, table_column=Column(no_wrap=True, overflow="ellipsis")),
             TimeElapsedColumn(),
             console=console,
             transient=True,
@@ -71,7 +74,7 @@ class CollectionProgress:
     def finished(self, collector: str, counts: Mapping[str, int], error: str | None = None) -> None:
         task = self._task(collector)
         if error is not None:
-            self._progress.update(task, description=f"failed: {error}")
+            self._progress.update(task, description=f"failed: {printable(error)}")
         elif collector not in self._counted:
             self._progress.update(task, description=describe(counts))
         self._progress.stop_task(task)

@@ -111,7 +111,11 @@ class Machine(BaseModel):
     computer_name: str = "WIN-SIM"
     os: OperatingSystem = OperatingSystem()
     chassis_types: list[int] = Field(default_factory=lambda: [3], description="Win32_SystemEnclosure.ChassisTypes.")
-    registry: dict[str, dict[str, RegistryValue]] = Field(default_factory=dict)
+    registry: dict[str, dict[str, RegistryValue]] = Field(
+        default_factory=lambda: {WINLOGON: {"Shell": "explorer.exe"}},
+        description="Every Windows machine has the Winlogon key; an estate that leaves it out plays one whose key "
+        "the audit account cannot read.",
+    )
     accounts: dict[str, str] = Field(default_factory=dict)
     bitlocker_volumes: list[BitLockerVolume] = Field(default_factory=list)
     bitlocker_error: str | None = None

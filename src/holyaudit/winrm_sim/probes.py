@@ -116,7 +116,8 @@ def system(machine: Machine) -> Json:
         "chassis": list(machine.chassis_types),
         "inactivitySecs": machine.value(POLICIES_SYSTEM, "InactivityTimeoutSecs"),
         "autoAdminLogon": machine.value(WINLOGON, "AutoAdminLogon"),
-        "defaultPassword": winlogon is not None and any(name.casefold() == "defaultpassword" for name in winlogon),
+        # The Winlogon key exists on every Windows machine: when it cannot be read, the probe says null.
+        "defaultPassword": None if winlogon is None else any(name.casefold() == "defaultpassword" for name in winlogon),
     }
 
 

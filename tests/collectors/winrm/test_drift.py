@@ -89,3 +89,22 @@ def test_a_probe_that_failed_makes_drift_unknown() -> None:
     fields, unreadable = drift(unread, intent())
     assert fields == {"policy_ou": LAPTOPS}
     assert unreadable["policy_agrees"] == "the system probe's output could not be used"
+
+
+def test_a_gpo_setting_that_could_not_be_read_is_unknown_never_nothing_set() -> None:
+    unread = "the files of GPO 'Lock screens' were not read: access denied"
+    gpo = fact_set(
+        "gpo.ous",
+        GpoContainer(id=BASE),
+        GpoContainer(id=LAPTOPS, unreadable={"inactivity_timeout_secs": unread}),
+        GpoContainer(id=PUPILS, unreadable={"screensaver_timeout_secs": unread}),
+    )
+    computers = fact_set("directory.computers", Computer(id="HW-LT-01", ou=LAPTOPS), Computer(id="HW-PC-01", ou=BASE))
+    users = fact_set("directory.users", User(id="brown.a", ou=PUPILS))
+    joined = Intent.from_facts(gpo, computers, users)
+    fields, unreadable = drift(host("HW-LT-01", 1800), joined)
+    assert fields == {"policy_ou": LAPTOPS}
+    assert unreadable["policy_agrees"] == f"what Group Policy sets for {LAPTOPS} is unknown: {unread}"
+    pupil = ScreenSaverPolicy(id="HOLYWELL\\brown.a", active=True, secure=True, timeout_secs=600)
+    _, unreadable = drift(host("HW-PC-01", None, pupil), joined)
+    assert unreadable["policy_agrees"] == f"what Group Policy sets for HOLYWELL\\brown.a is unknown: {unread}"

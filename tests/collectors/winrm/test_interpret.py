@@ -190,3 +190,12 @@ def test_no_anti_virus_status_at_all_is_unreadable() -> None:
     fields, unreadable = read(antivirus={"defender": None, "products": []})
     assert fields == {}
     assert set(unreadable) == {"av_product", "av_enabled", "av_realtime", "av_signatures_updated"}
+
+
+def test_an_unreadable_winlogon_key_is_unknown_never_no_stored_password() -> None:
+    fields, unreadable = read(system={**SYSTEM, "autoAdminLogon": None, "defaultPassword": None})
+    assert "default_password_present" not in fields
+    assert unreadable == {
+        "autologon_enabled": "the Winlogon registry key could not be read",
+        "default_password_present": "the Winlogon registry key could not be read",
+    }

@@ -50,7 +50,7 @@ class _Visit:
 
     def abandoned(self) -> Outcome | None:
         """A timed-out outcome for a visit whose thread has not ended well after its deadline."""
-        if self.watch.remaining() > -ABANDON_AFTER_CUT_SECONDS:
+        if self.watch.remaining() > -(self.watch.grace + ABANDON_AFTER_CUT_SECONDS):
             return None
         return Outcome(reach=Reach.TIMED_OUT, reason=TIMED_OUT_REASON)
 
@@ -106,6 +106,8 @@ class EndpointCollector(Collector):
         inputs = inputs or {}
         fields = needs["endpoints.hosts"]
         targets = self.targets(inputs)
+        if not targets:  # an audit of no machines has checked nothing: never "compliant"
+            raise EndpointError(f"no machines to audit: none in {self._where_machines_come_from()}")
         started = self.clock()
         if DRIFT_FIELDS & fields:
             hosts = self.visit(targets, fields | PROBED, progress)
@@ -184,7 +186,7 @@ class EndpointCollector(Collector):
                         ended[outcome.reach.value] += 1
                         show()
                         continue
-                    if visit.watch.remaining() <= 0 and not visit.watch.expired:
+                    if visit.watch.cut_due() and not visit.watch.expired:
                         visit.watch.cut()
                     if visit.watch.waited() > stalled_after:
                         visit.holds_place = False
@@ -201,6 +203,15 @@ class EndpointCollector(Collector):
             return Host.model_validate({**base, "error": f"{outcome.reach.value}: {outcome.reason}"})
         fields, unreadable = host_fields(outcome.outputs, self.zone)
         return Host.model_validate({**base, **fields, "unreadable": unreadable})
+
+    def _where_machines_come_from(self) -> str:
+        sources = []
+        if self.settings.from_directory:
+            only = f" in {', '.join(self.settings.categories)}" if self.settings.categories else ""
+            sources.append(f"the directory's enabled computer accounts{only}")
+        if self.settings.inventory is not None:
+            sources.append(f"the inventory {self.settings.inventory}")
+        return " and ".join(sources) or "no source (endpoints.from_directory is false and there is no inventory)"
 
     def _endpoint(self, target: Target) -> Endpoint:
         return Endpoint(

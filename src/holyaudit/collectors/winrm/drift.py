@@ -65,6 +65,10 @@ class Intent:
         return self.containers.get(_key(dn))
 
 
+MACHINE_SETTINGS = ("inactivity_timeout_secs",)
+USER_SETTINGS = ("screensaver_active", "screensaver_secure", "screensaver_timeout_secs")
+
+
 def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]]:
     """The drift fields for one reached host, and the ones that cannot be known, with why."""
     if intent.unavailable:
@@ -74,10 +78,15 @@ def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]
     if machine_policy is None:
         why = "not a computer account in the directory" if ou is None else f"no Group Policy record for {ou}"
         return {}, dict.fromkeys(sorted(DRIFT_FIELDS), f"what Group Policy sets for it is unknown: {why}")
+
+    def unknown(why: str) -> tuple[dict[str, object], dict[str, str]]:
+        return {"policy_ou": ou}, {"policy_drift": why, "policy_agrees": why}
+
     unreadable = {f: r for f, r in {**host.unreadable}.items() if f in PROBED}
     if unreadable:
-        reason = "; ".join(sorted(set(unreadable.values())))
-        return {"policy_ou": ou}, {"policy_drift": reason, "policy_agrees": reason}
+        return unknown("; ".join(sorted(set(unreadable.values()))))
+    if unread := _unknown_intent(machine_policy, MACHINE_SETTINGS):
+        return unknown(f"what Group Policy sets for {ou} is unknown: {unread}")
     found: list[str] = []
     limit = machine_policy.inactivity_timeout_secs
     if limit is not None and host.inactivity_timeout_secs != limit:
@@ -91,8 +100,9 @@ def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]
             continue  # a local or unknown account: no domain Group Policy reaches it
         policy = intent.policy_for(user_ou)
         if policy is None:
-            why = f"what Group Policy sets for {hive.id} is unknown: no Group Policy record for {user_ou}"
-            return {"policy_ou": ou}, {"policy_drift": why, "policy_agrees": why}
+            return unknown(f"what Group Policy sets for {hive.id} is unknown: no Group Policy record for {user_ou}")
+        if unread := _unknown_intent(policy, USER_SETTINGS):
+            return unknown(f"what Group Policy sets for {hive.id} is unknown: {unread}")
         for setting, machine_value, gpo_value, source in (
             ("ScreenSaveActive", hive.active, policy.screensaver_active, policy.screensaver_active_from),
             ("ScreenSaverIsSecure", hive.secure, policy.screensaver_secure, policy.screensaver_secure_from),
@@ -104,6 +114,16 @@ def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]
                     f"GPO '{source}' sets {_shown(gpo_value)}"
                 )
     return {"policy_ou": ou, "policy_drift": found, "policy_agrees": not found}, {}
+
+
+def _unknown_intent(policy: GpoContainer, settings: tuple[str, ...]) -> str | None:
+    """Why what the GPOs set for these settings cannot be known (a GPO file unread), or None. A setting no
+    readable GPO configures is None in the record; an unread one is named in ``unreadable``: only the second
+    is unknown, and it must never be taken as 'nothing set'."""
+    if policy.error:
+        return policy.error
+    reasons = [policy.unreadable[name] for name in settings if name in policy.unreadable]
+    return "; ".join(dict.fromkeys(reasons)) or None
 
 
 def _records(fact_set: FactSet | None) -> tuple[FactRecord, ...]:

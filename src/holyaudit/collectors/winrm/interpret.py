@@ -75,6 +75,17 @@ def system(output: Any) -> Fields:
         "os_build": _optional_text(data.get("build")),
         "chassis_types": [int(c) for c in chassis] if chassis else Unknown("the machine reports no chassis type"),
         "inactivity_timeout_secs": None if inactivity is None else _integer(inactivity, "InactivityTimeoutSecs"),
+        **_winlogon(data),
+    }
+
+
+def _winlogon(data: Mapping[str, Any]) -> Fields:
+    """Automatic log-on. The Winlogon key exists on every Windows machine, so the probe's null for
+    defaultPassword means the key could not be read (access denied): unknown, never 'no stored password'."""
+    if data["defaultPassword"] is None:
+        unread = Unknown("the Winlogon registry key could not be read")
+        return {"autologon_enabled": unread, "default_password_present": unread}
+    return {
         "autologon_enabled": str(data.get("autoAdminLogon") or "").strip() == "1",
         "default_password_present": _boolean(data["defaultPassword"], "defaultPassword"),
     }

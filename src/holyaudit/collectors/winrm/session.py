@@ -73,12 +73,24 @@ class DeadlineExceededError(Exception):
     """The host's deadline passed; raised instead of opening a new connection."""
 
 
-class Watch:
-    """The sockets of one conversation, its deadline, and since when it has been waiting for an answer."""
+CLEANUP_GRACE_SECONDS = 3.0
+"""After the deadline, how long a conversation may still take to stop its command and delete its shell (each
+left behind counts against Windows' MaxShellsPerUser, 30 by default) before its sockets are cut."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+
+class Watch:
+    """The sockets of one conversation, its deadline, and since when it has been waiting for an answer.
+
+    At the deadline the conversation stops asking for output; it then has ``grace`` seconds to clean up on the
+    machine (stop the command, delete the shell) before ``cut`` shuts its sockets.
+    """
+
+    def __init__(
+        self, seconds: float, clock: Callable[[], float] = time.monotonic, grace: float = CLEANUP_GRACE_SECONDS
+    ) -> None:
         self._clock = clock
         self.deadline = clock() + seconds
+        self.grace = grace
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self.expired = False
@@ -92,9 +104,17 @@ class Watch:
         since = self.waiting_since
         return 0.0 if since is None else self._clock() - since
 
+    def cut_due(self) -> bool:
+        """The deadline and the clean-up grace after it have both passed."""
+        return self.remaining() <= -self.grace
+
     @contextmanager
-    def request(self) -> Iterator[None]:
-        self.check()
+    def request(self, *, cleanup: bool = False) -> Iterator[None]:
+        if cleanup:
+            if self.expired:  # cut: nothing more can be sent
+                raise DeadlineExceededError
+        else:
+            self.check()
         self.waiting_since = self._clock()
         try:
             yield
@@ -113,7 +133,7 @@ class Watch:
             self._sockets.append(sock)
 
     def cut(self) -> None:
-        """Mark the conversation expired and wake anything blocked on its sockets."""
+        """Mark the conversation cut off and wake anything blocked on its sockets."""
         with self._lock:
             self.expired = True
             for sock in self._sockets:
@@ -173,9 +193,7 @@ def converse(endpoint: Endpoint, probes: list[Probe], watch: Watch, connect_time
             for probe in probes:
                 outcome.outputs[probe.name] = _run(protocol, shell_id, probe, watch, connect_timeout)
         finally:
-            if not watch.expired:
-                with _timeouts(protocol, watch, connect_timeout):
-                    protocol.close_shell(shell_id)  # an error after Create must not leak the remote shell
+            _clean_up(watch, lambda: protocol.close_shell(shell_id), protocol, connect_timeout)
     except Exception as exc:  # every failure of one host becomes that host's status
         outcome.reach, outcome.reason = classify(exc, watch, endpoint)
     finally:
@@ -206,12 +224,20 @@ def _protocol(endpoint: Endpoint, watch: Watch, connect_timeout: float) -> Proto
 
 
 @contextmanager
-def _timeouts(protocol: Protocol, watch: Watch, connect_timeout: float) -> Iterator[None]:
-    """Give the next request the time left before the deadline (and at most ``connect_timeout`` to connect)."""
-    with watch.request():
-        left = max(watch.remaining(), 0.001)
+def _timeouts(protocol: Protocol, watch: Watch, connect_timeout: float, *, cleanup: bool = False) -> Iterator[None]:
+    """Give the next request the time left before the deadline (and at most ``connect_timeout`` to connect);
+    a clean-up request may also use the grace after the deadline."""
+    with watch.request(cleanup=cleanup):
+        left = max(watch.remaining() + (watch.grace if cleanup else 0), 0.001)
         protocol.transport.read_timeout_sec = (min(connect_timeout, left), left)  # type: ignore[assignment]
         yield
+
+
+def _clean_up(watch: Watch, step: Callable[[], None], protocol: Protocol, connect_timeout: float) -> None:
+    """Stop a command or delete the shell, also after the deadline (within its grace): a leaked shell stays on
+    the machine. A failure here is not the visit's result: whatever ended the visit is."""
+    with contextlib.suppress(Exception), _timeouts(protocol, watch, connect_timeout, cleanup=True):
+        step()
 
 
 def _run(protocol: Protocol, shell_id: str, probe: Probe, watch: Watch, connect_timeout: float) -> object:
@@ -232,9 +258,7 @@ def _run(protocol: Protocol, shell_id: str, probe: Probe, watch: Watch, connect_
             if done:
                 break
     finally:
-        if not watch.expired:
-            with _timeouts(protocol, watch, connect_timeout):
-                protocol.cleanup_command(shell_id, command_id)
+        _clean_up(watch, lambda: protocol.cleanup_command(shell_id, command_id), protocol, connect_timeout)
     return parse_output(probe, b"".join(stdout), b"".join(stderr), code)
 
 
@@ -267,7 +291,7 @@ def _first_line(text: str) -> str:
 
 def classify(exc: BaseException, watch: Watch, endpoint: Endpoint) -> tuple[Reach, str]:
     """A host's status and a one-line reason for an exception; the password never appears in it."""
-    if watch.expired or isinstance(exc, DeadlineExceededError):
+    if watch.expired or watch.remaining() <= 0 or isinstance(exc, DeadlineExceededError):
         return Reach.TIMED_OUT, TIMED_OUT_REASON
     reach, reason = _classify(exc, endpoint)
     if endpoint.password is not None and (secret := endpoint.password.reveal()):

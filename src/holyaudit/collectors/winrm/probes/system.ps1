@@ -9,7 +9,7 @@ $winlogon = Get-Item -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVe
 $inactivity = $null
 if ($policies) { $inactivity = $policies.GetValue('InactivityTimeoutSecs') }
 $autoAdminLogon = $null
-$defaultPassword = $false
+$defaultPassword = $null  # the key exists on every Windows machine: not found means it could not be read
 if ($winlogon) {
     $autoAdminLogon = $winlogon.GetValue('AutoAdminLogon')
     $defaultPassword = $winlogon.GetValueNames() -contains 'DefaultPassword'
