@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from holyaudit.collectors import mis
-from holyaudit.collectors.credentials import SecretSource, find_secret
+from holyaudit.collectors.credentials import Secret, SecretSource, find_secret
 from holyaudit.collectors.gpo.collector import PROVIDES as GPO_FACT_SETS
 from holyaudit.collectors.gpo.collector import GpoCollector
 from holyaudit.collectors.interface import Collector, Progress
@@ -39,16 +40,9 @@ def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -
     endpoint collectors read its users and computers). Secrets are looked up here, before anything is contacted."""
     planned = []
     if (directory := settings.directory) is not None:
-        password = None
-        if directory.auth != "kerberos":
-            password = find_secret(
-                SecretSource(
-                    purpose=f"the directory bind user {directory.bind_user or ''}".rstrip(),
-                    env_var=LDAP_PASSWORD_ENV,
-                    password_file=directory.password_file,
-                    keyring_user=directory.bind_user,
-                )
-            )
+        password = _password(
+            directory.auth, "the directory bind user", directory.bind_user, LDAP_PASSWORD_ENV, directory.password_file
+        )
         planned.append(
             Planned(DirectoryCollector(directory, password, tls, clock), DIRECTORY_FACT_SETS, endpoint(directory))
         )
@@ -61,16 +55,9 @@ def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -
         from holyaudit.collectors.winrm.collector import PROVIDES as ENDPOINT_FACT_SETS
         from holyaudit.collectors.winrm.collector import EndpointCollector
 
-        password = None
-        if endpoints.auth != "kerberos":
-            password = find_secret(
-                SecretSource(
-                    purpose=f"the WinRM user {endpoints.user or ''}".rstrip(),
-                    env_var=WINRM_PASSWORD_ENV,
-                    password_file=endpoints.password_file,
-                    keyring_user=endpoints.user,
-                )
-            )
+        password = _password(
+            endpoints.auth, "the WinRM user", endpoints.user, WINRM_PASSWORD_ENV, endpoints.password_file
+        )
         collector = EndpointCollector(
             endpoints,
             password,
@@ -81,6 +68,14 @@ def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -
         collector.check_prerequisites()
         planned.append(Planned(collector, ENDPOINT_FACT_SETS, collector.source()))
     return planned
+
+
+def _password(auth: str, purpose: str, user: str | None, env_var: str, password_file: Path | None) -> Secret | None:
+    """The password for a source's account, or None with Kerberos (the current ticket is used instead)."""
+    if auth == "kerberos":
+        return None
+    source = SecretSource(f"{purpose} {user or ''}".rstrip(), env_var, password_file, keyring_user=user)
+    return find_secret(source)
 
 
 def all_fields(names: Iterable[str]) -> dict[str, frozenset[str]]:
