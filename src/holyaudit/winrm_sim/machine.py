@@ -112,7 +112,7 @@ class Machine(BaseModel):
     os: OperatingSystem = OperatingSystem()
     chassis_types: list[int] = Field(default_factory=lambda: [3], description="Win32_SystemEnclosure.ChassisTypes.")
     registry: dict[str, dict[str, RegistryValue]] = Field(
-        default_factory=lambda: {WINLOGON: {"Shell": "explorer.exe"}},
+        default_factory=lambda: dict[str, dict[str, RegistryValue]]({WINLOGON: {"Shell": "explorer.exe"}}),
         description="Every Windows machine has the Winlogon key; an estate that leaves it out plays one whose key "
         "the audit account cannot read.",
     )
