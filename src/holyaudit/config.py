@@ -71,7 +71,12 @@ class DirectorySettings(_Strict):
     bind_user: str | None = Field(default=None, description="UPN, DOMAIN\\user or DN; not used with kerberos.")
     password_file: Path | None = Field(default=None, description="File holding the bind password (mode 0600).")
     base_dn: str | None = Field(default=None, description="Default: the rootDSE's defaultNamingContext.")
-    timeout_seconds: float = Field(default=30, gt=0)
+    timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="Most seconds to wait to connect to the DC, or for one answer (at most 600).",
+    )
     page_size: int = Field(default=1000, ge=1, le=5000)
     allow_insecure_plaintext: bool = Field(
         default=False, description="Allow a password over unencrypted LDAP (transport: plain). Never on a real network."
@@ -112,8 +117,12 @@ class EndpointSettings(_Strict):
     )
     inventory: Path | None = Field(default=None, description="YAML file of further machines (docs/endpoints.md).")
     concurrency: int = Field(default=32, ge=1, le=512)
-    deadline_seconds: float = Field(default=60, gt=0, description="Most time spent on one machine.")
-    connect_timeout_seconds: float = Field(default=10, gt=0)
+    deadline_seconds: float = Field(
+        default=60, gt=0, le=3600, description="Most seconds spent on one machine (at most 3600)."
+    )
+    connect_timeout_seconds: float = Field(
+        default=10, gt=0, le=600, description="Most seconds to wait to connect to one machine (at most 600)."
+    )
 
     @model_validator(mode="after")
     def _no_basic_in_clear(self) -> EndpointSettings:
@@ -128,7 +137,9 @@ class GpoSettings(_Strict):
     """Reading Group Policy from SYSVOL over SMB (docs/gpo.md): same server and account as the directory."""
 
     encrypt: bool = Field(default=False, description="Require SMB3 encryption; signing is always required.")
-    timeout_seconds: float = Field(default=30, gt=0, description="Most seconds to wait to connect to SYSVOL.")
+    timeout_seconds: float = Field(
+        default=30, gt=0, le=600, description="Most seconds to wait to connect to SYSVOL (at most 600)."
+    )
     port: int = Field(default=445, ge=1, le=65535, description="The SMB port of the DC's SYSVOL share.")
 
 
@@ -184,12 +195,47 @@ def load_settings(path: Path | None) -> Settings:
         )
         if waivers is not None and not waivers.is_file():
             problems.append(problem_at(path, data, f"waivers: file '{waivers}' does not exist", ("waivers",)))
+        problems.extend(_endpoint_choice_problems(path, data, settings))
         if problems:
             raise InvalidInputError(problems)
         settings = settings.model_copy(
             update={"rules": rules, "profile": profile, "waivers": waivers, **_files_relative_to(base, settings)}
         )
     return _with_environment(settings)
+
+
+def _endpoint_choice_problems(path: Path, data: PosDict, settings: Settings) -> list[Problem]:
+    """Why ``endpoints`` cannot choose the machines it names from the directory: a category the directory does
+    not define would silently select no machines, and with no directory at all there are none to choose from."""
+    endpoints = settings.endpoints
+    if endpoints is None or not endpoints.from_directory:
+        return []
+    if (directory := settings.directory) is None:
+        if endpoints.categories:
+            message = (
+                "endpoints.categories: these choose among the directory's computers, but no directory section is "
+                "configured; add one (with its categories), or remove endpoints.categories"
+            )
+            return [problem_at(path, data, message, ("endpoints", "categories"))]
+        if endpoints.inventory is None:
+            message = (
+                "endpoints.from_directory: no directory section is configured, so there are no computer accounts "
+                "to audit; add a directory section, or set from_directory: false and name an inventory file"
+            )
+            where = ("endpoints", "from_directory") if "from_directory" in data["endpoints"] else ("endpoints",)
+            return [problem_at(path, data, message, where)]
+        return []
+    known = ", ".join(directory.categories) or "no categories"
+    return [
+        problem_at(
+            path,
+            data,
+            f"endpoints.categories: unknown category {name!r}: directory.categories has: {known}",
+            ("endpoints", "categories", index),
+        )
+        for index, name in enumerate(endpoints.categories)
+        if name not in directory.categories
+    ]
 
 
 def _files_relative_to(base: Path, settings: Settings) -> dict[str, object]:

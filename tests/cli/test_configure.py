@@ -62,4 +62,48 @@ def test_config_check_says_which_secret_is_missing_and_checks_the_rest(
     lines = [" ".join(line.split()) for line in result.out.splitlines()]
     assert lines[0] == f"config: valid ({config})"
     assert lines[1].startswith("FAILED directory: no password for the directory bind user svc@example.local")
-    assert lines[2] == f"ok mis: {tmp_path / 'leavers.csv'}: 1 leavers read"
+    assert lines[2].startswith("FAILED gpo: no password for the directory bind user svc@example.local")
+    assert lines[3] == f"ok mis: {tmp_path / 'leavers.csv'}: 1 leavers read"
+
+
+def test_config_check_loads_the_waivers_file_as_a_scan_would_and_exits_3_when_it_is_broken(
+    run_cli, tmp_path: Path
+) -> None:
+    (tmp_path / "waivers.yaml").write_text("- rule: [\n")
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text("waivers: waivers.yaml\n")
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.code == 3
+    assert f"{tmp_path / 'waivers.yaml'}:2:1: invalid YAML:" in result.err
+    assert "config: valid" not in result.out
+
+
+def test_config_check_loads_the_rule_folders_as_a_scan_would_and_exits_3_for_a_broken_rule(
+    run_cli, tmp_path: Path
+) -> None:
+    (tmp_path / "local-rules").mkdir()
+    (tmp_path / "local-rules" / "broken.yaml").write_text("id: local-broken\ntitel: typo\n")
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text("rules: [local-rules]\n")
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.code == 3
+    assert f"{tmp_path / 'local-rules' / 'broken.yaml'}:2:1: unknown key 'titel'" in result.err
+    assert "config: valid" not in result.out
+
+
+def test_config_check_exits_3_for_a_malformed_inventory_before_contacting_anything(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "machines.yaml").write_text("hosts: [\n")
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text("endpoints:\n  auth: kerberos\n  from_directory: false\n  inventory: machines.yaml\n")
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.code == 3
+    assert f"{tmp_path / 'machines.yaml'}:2:1: invalid YAML:" in result.err
+    assert result.out == ""
+
+
+def test_config_check_refuses_a_sample_of_no_machines(run_cli, tmp_path: Path) -> None:
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text("site: {name: x}\n")
+    result = run_cli("config", "check", "--config", str(config), "--sample", "0")
+    assert result.code == 2
+    assert "--sample" in result.err

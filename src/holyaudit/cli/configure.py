@@ -9,11 +9,12 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.cli.common import ConfigOption, InsecureOption, now, write_atomically
+from holyaudit.cli.common import ConfigOption, InsecureOption, load_setup, now, write_atomically
 from holyaudit.cli.console import stderr_console, stdout_console
 from holyaudit.collectors.checks import check_sources
 from holyaudit.collectors.ldap.connection import TlsPolicy
-from holyaudit.config import load_settings
+from holyaudit.collectors.winrm.targets import read_inventory
+from holyaudit.engine.waivers import load_waivers
 from holyaudit.errors import ExitCode, UsageError
 from holyaudit.reporters.safe_text import printable
 
@@ -41,12 +42,18 @@ def init(
 def check(
     *,
     config: ConfigOption = None,
-    sample: Annotated[int, typer.Option("--sample", min=0, help="Endpoints to try reaching.")] = 3,
+    sample: Annotated[int, typer.Option("--sample", min=1, help="Endpoints to try reaching.")] = 3,
     insecure_skip_tls_verify: InsecureOption = False,
 ) -> int:
-    """Validate the config (exit 3 if it is broken) and test each source it names, read-only (exit 4 if one
-    cannot be reached or read)."""
-    settings = load_settings(config)
+    """Validate the config and every file a scan would load with it (exit 3 if one is broken), then test each
+    source it names, read-only (exit 4 if one cannot be reached or read)."""
+    # What a scan loads before contacting anything, so a config check passes only when a scan would start.
+    setup = load_setup(config, None, None)
+    settings = setup.settings
+    if settings.waivers is not None:
+        load_waivers(settings.waivers, setup.catalogue.rules)
+    if settings.endpoints is not None and settings.endpoints.inventory is not None:
+        read_inventory(settings.endpoints.inventory)
     out = stdout_console()
     checks = check_sources(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now, sample)
     out.print(f"config: valid ({config or 'built-in defaults'})", soft_wrap=True)
