@@ -49,3 +49,22 @@ def test_secret_hides_itself():
     assert "hunter2" not in str(secret)
     assert "hunter2" not in f"{secret}"
     assert secret.reveal() == "hunter2"
+
+
+def test_password_file_that_is_not_utf8_is_exit_3_without_echoing_it(run_cli, monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("HOLYAUDIT_LDAP_PASSWORD", raising=False)
+    secret = tmp_path / "ldap-password"
+    secret.write_bytes("caf\u00e9-s3cret\n".encode("latin-1"))
+    secret.chmod(0o600)
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text(
+        "directory:\n  server: 127.0.0.1\n  port: 1\n  base_dn: DC=school,DC=test\n"
+        "  bind_user: svc-audit@school.test\n  password_file: ldap-password\n"
+    )
+    result = run_cli("scan", "--config", str(config), "--no-history")
+    assert result.code == 3
+    assert (
+        f"error: password file {secret} for the directory bind user svc-audit@school.test is not UTF-8 text; "
+        "save it as UTF-8"
+    ) in " ".join(result.err.split())
+    assert "s3cret" not in result.err + result.out

@@ -36,8 +36,9 @@ def audit_result(*failing: str) -> AuditResult:
 
 
 def record(store: HistoryStore, result: AuditResult, run_id: str) -> None:
-    store.record(result, run_id=run_id, started_at=AS_OF, finished_at=AS_OF, site="Test School", exit_code=1,
-                 tool_version="test")  # fmt: skip
+    with store.recording(result, run_id=run_id, started_at=AS_OF, finished_at=AS_OF, site="Test School",
+                         exit_code=1, tool_version="test"):  # fmt: skip
+        pass
 
 
 def table_counts(path: Path) -> tuple[int, int]:
@@ -147,20 +148,26 @@ def v1_database(path: Path) -> Path:
     return path
 
 
-def test_a_version_1_database_is_upgraded_and_keeps_its_runs(run_cli, tmp_path, school: School, before):
+def schema_version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_a_version_1_database_is_read_as_it_is_and_upgraded_by_the_next_scan(run_cli, tmp_path, school, before):
     path = v1_database(tmp_path / "old.sqlite3")
     listing = json.loads(run_cli("history", "--history", str(path), "--format", "json").out)
     assert [(r["run_id"], r["exit_code"], r["tool_version"]) for r in listing["runs"]] == [
         ("eeee5555ffff6666aaaa7777bbbb8888", 0, None),
         ("aaaa1111bbbb2222cccc3333dddd4444", 1, None),
     ]
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (LATEST,)
-        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"results_by_run", "results_by_object", "runs_by_site"} <= indexes
     old_diff = json.loads(run_cli("diff", "aaaa", "eeee", "--history", str(path), "--format", "json").out)
     assert [(c["object_id"], c["before"], c["now"]) for c in old_diff["resolved"]] == [("bob", "FAIL", "PASS")]
+    assert schema_version(path) == 1, "history and diff only read"
     assert run_cli(*school.scan(before, "--history", str(path), "--only", USER_RULE)).code == 1
+    assert schema_version(path) == LATEST
+    with sqlite3.connect(path) as conn:
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"results_by_run", "results_by_object", "runs_by_site"} <= indexes
     mixed = json.loads(run_cli("diff", "--history", str(path), "--format", "json").out)
     assert mixed["from"]["run_id"] == "eeee5555ffff6666aaaa7777bbbb8888"
     assert [(c["object_id"], c["before"]) for c in mixed["new"]] == [("bob", "PASS"), ("carol", None)]

@@ -96,12 +96,26 @@ def load_setup(config: Path | None, profile: str | None, rules: list[Path] | Non
     return Setup(settings, catalogue, loaded)
 
 
+def cannot_write(path: Path, exc: OSError) -> UsageError:
+    """The one message for a file the user asked for that cannot be written: exit 2, the path is unusable."""
+    if isinstance(exc, FileExistsError):  # a file stands where a folder on the way to ``path`` must be
+        return UsageError(f"cannot write {path}: {exc.filename} is not a folder")
+    return UsageError(f"cannot write {path}: {exc.strerror or exc}")
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder and rename, so readers never see half a report.
 
     A target that exists and is not a regular file (``/dev/null``, a named pipe) is written in place: renaming
-    over it would replace the device or pipe with a file.
+    over it would replace the device or pipe with a file. A path that cannot be written is a UsageError.
     """
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+
+
+def _write_atomically(path: Path, text: str) -> None:
     if path.exists() and not path.is_file():
         with path.open("w", encoding="utf-8") as handle:
             handle.write(text)

@@ -41,6 +41,9 @@ ProfileFilter = Annotated[str | None, typer.Option("--profile", "-p", help="Only
 TREND_RUNS = 30
 """How many runs of a profile and site the HTML report's trend chart shows, the latest included."""
 
+MAX_LIMIT = 1_000_000
+"""The most runs ``history --limit`` takes: more than any database holds, and small enough for SQLite."""
+
 FORMAT_VERSION = 1
 """Version of the JSON that ``history`` and ``diff`` print (docs/history.md)."""
 
@@ -101,7 +104,9 @@ def trend_for(store: HistoryStore, profile: str, site: str) -> tuple[TrendPoint,
 def history(
     *,
     history: HistoryOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many runs.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="Show at most this many runs.")
+    ] = 20,
     profile: ProfileFilter = None,
     site: SiteFilter = None,
     fmt: FormatOption = ListFormat.TABLE,
@@ -110,7 +115,7 @@ def history(
     path = history or default_history_path()
     runs: list[StoredRun] = []
     if path.exists():
-        with HistoryStore.open(path) as store:
+        with HistoryStore.open(path, read_only=True) as store:
             runs = store.runs(limit=limit, profile=profile, site=site)
     if fmt is ListFormat.JSON:
         _print_json({"format_version": FORMAT_VERSION, "history": str(path), "runs": [_run_json(r) for r in runs]})
@@ -151,7 +156,7 @@ def diff(
     path = history or default_history_path()
     if not path.exists():
         raise UsageError(f"no history database at {path}: scans record there unless run with --no-history")
-    with HistoryStore.open(path) as store:
+    with HistoryStore.open(path, read_only=True) as store:
         run_a = store.resolve(earlier or "-2", profile=profile, site=site)
         run_b = store.resolve(later or "-1", profile=profile, site=site)
         results_b = store.results(run_b)

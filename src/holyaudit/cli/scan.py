@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from holyaudit.cli.common import (
     InsecureOption,
     ProfileOption,
     RulesOption,
+    cannot_write,
     collect_live_facts,
     load_setup,
     now,
@@ -117,8 +119,7 @@ def scan(
         loaded = load_snapshot(snapshot or demo_path()) if demo or snapshot else None
         site = (loaded.site if loaded else None) or setup.settings.site.name
         lock = lock_file or (default_lock_path(history_path, site) if history_path else None)
-        locked: AbstractContextManager[None] = run_lock(lock, run_id) if lock else nullcontext()
-        with open_history(history_path) as store, locked:
+        with open_history(history_path) as store, _held(lock, run_id):
             if loaded is not None:
                 facts, snapshot_tz, default_as_of = loaded.fact_sets, loaded.timezone, loaded.collected_at
             else:
@@ -136,12 +137,12 @@ def scan(
                 if not quiet:
                     stderr_console().print(f"warning: {printable(line)}", soft_wrap=True)
             code, verdict, notes = exit_code(result, fail_on), "", []
-            trend: tuple[TrendPoint, ...] = ()
+            recording: AbstractContextManager[None] = nullcontext()
             if store is not None:
                 if fail_on_new:
                     code, verdict = _only_new(store, result, site, fail_on, code)
                 notes = [str(note) for note in notes_for(store, site, result.as_of, results_of(result))]
-                store.record(
+                recording = store.recording(
                     result,
                     run_id=run_id,
                     started_at=started,
@@ -150,12 +151,32 @@ def scan(
                     exit_code=code,
                     tool_version=__version__,
                 )
-                trend = trend_for(store, result.profile, site)
             log.write("findings: " + ", ".join(f"{status} {n}" for status, n in result.summary().items()))
             verdict = f"exit {int(code)}: {verdict or _VERDICT[code]}"
-            _report(result, fmt, output, details, verdict, quiet=quiet, notes=notes, trend=trend)
+            # The run is committed only once its report file is written: a report that cannot be written
+            # (exit 2) leaves no run in the history claiming another exit code.
+            with recording:
+                trend = trend_for(store, result.profile, site) if store is not None else ()
+                text = _render(result, fmt, output, details, notes=notes, trend=trend)
+                if output is not None:
+                    write_atomically(output, text)
+            _deliver(text, fmt, output, verdict, quiet=quiet)
         log.write(f"exit {int(code)}")
         return code
+
+
+@contextmanager
+def _held(lock: Path | None, run_id: str) -> Iterator[None]:
+    """The run lock at ``lock``, when there is one; a lock file that cannot be written is a usage error."""
+    with ExitStack() as stack:
+        if lock is not None:
+            if lock.exists() and not lock.is_file():
+                raise UsageError(f"cannot write {lock}: not a regular file")
+            try:
+                stack.enter_context(run_lock(lock, run_id))
+            except OSError as exc:
+                raise cannot_write(lock, exc) from exc
+        yield
 
 
 def _source_line(name: str, source: str, error: str | None) -> str:
@@ -184,7 +205,19 @@ def parse_as_of(text: str, tz: dt.tzinfo) -> dt.datetime:
             value = dt.datetime.fromisoformat(text)
     except ValueError as exc:
         raise UsageError(f"--as-of: {text!r} is not an ISO date (2026-11-20) or date-time (2026-11-20T18:59)") from exc
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+    value = value if value.tzinfo else value.replace(tzinfo=tz)
+    # Rules walk the whole as-of year in the site's zone (its daylight saving changes), and times move between
+    # zones: the first and last years of the calendar have no room for either.
+    try:
+        year = value.astimezone(tz).year
+    except OverflowError:
+        year = dt.MAXYEAR
+    if not dt.MINYEAR < year < dt.MAXYEAR:
+        raise UsageError(
+            f"--as-of: {text!r} is out of range: give a date from year {dt.MINYEAR + 1} to {dt.MAXYEAR - 1} "
+            "(in the site's time zone)"
+        )
+    return value
 
 
 def select_rules(profile: Profile, only: list[str], tags: list[str]) -> list[BoundRule]:
@@ -226,17 +259,15 @@ _VERDICT = {
 }
 
 
-def _report(
+def _render(
     result: AuditResult,
     fmt: OutputFormat,
     output: Path | None,
     details: bool,
-    verdict: str,
     *,
-    quiet: bool,
     notes: list[str],
     trend: tuple[TrendPoint, ...],
-) -> None:
+) -> str:
     out = stdout_console()
     to_terminal = output is None and sys.stdout.isatty()
     options = RenderOptions(
@@ -249,8 +280,12 @@ def _report(
     if notes and fmt is OutputFormat.TABLE:
         text += "\nCould not be checked, with when history last saw each compliant:\n"
         text += "".join(f"  {note}\n" for note in notes)
+    return text
+
+
+def _deliver(text: str, fmt: OutputFormat, output: Path | None, verdict: str, *, quiet: bool) -> None:
+    """The report on stdout, or (already written to its file) the line that says where it went."""
     if output is not None:
-        write_atomically(output, text)
         if not quiet:
             stderr_console().print(f"report written to {output}; {verdict}")
         return

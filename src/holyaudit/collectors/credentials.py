@@ -80,6 +80,8 @@ def _read_password_file(path: Path, purpose: str) -> str:
         value = path.read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
         raise CredentialError(f"cannot read password file {path} for {purpose}: {exc.strerror}") from None
+    except UnicodeDecodeError:  # its message quotes the bytes it stopped at: part of the password
+        raise CredentialError(f"password file {path} for {purpose} is not UTF-8 text; save it as UTF-8") from None
     if not value:
         raise CredentialError(f"password file {path} for {purpose} is empty")
     return value

@@ -21,7 +21,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from holyaudit.errors import ExitCode, HolyauditError, UsageError
-from holyaudit.history.schema import NewerSchemaError, migrate
+from holyaudit.history.schema import LATEST, NewerSchemaError, migrate, version
 from holyaudit.models import AuditResult, FactSetSource, Severity, Status
 
 HISTORY_ENV = "HOLYAUDIT_HISTORY"
@@ -100,15 +100,19 @@ def results_of(result: AuditResult) -> list[StoredResult]:
 
 
 class HistoryStore:
-    """An open history database, at the latest schema version."""
+    """An open history database: at the latest schema version, or opened read-only at a version it can read."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, schema_version: int = LATEST) -> None:
         self._conn = conn
         self.path = path
+        self._run_columns = _run_columns(schema_version)
 
     @classmethod
-    def open(cls, path: Path) -> HistoryStore:
-        """Open (creating it and its folder if need be) and migrate the database at ``path``."""
+    def open(cls, path: Path, *, read_only: bool = False) -> HistoryStore:
+        """Open the database at ``path``: to write, creating it and its folder and migrating it if need be; or
+        read-only, never changing the file (so a user who cannot write it can still read it)."""
+        if read_only:
+            return cls._open_read_only(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -116,21 +120,39 @@ class HistoryStore:
         with _errors(path, "cannot open it"):
             # Autocommit mode: every transaction here is explicit, so a run is written whole or not at all.
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            try:
+            with _closed_on_error(conn, path):
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 # Readers keep reading while a scan writes; WAL is also robust against a crash mid-write.
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 migrate(conn)
-            except NewerSchemaError as exc:
-                conn.close()
-                raise HistoryError(
-                    f"history database {path}: {exc}; upgrade holyaudit, or choose another file with --history"
-                ) from exc
-            except BaseException:
-                conn.close()
-                raise
         return cls(conn, path)
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> HistoryStore:
+        """Read-only, without migrating: an older schema is read as it is (only scans upgrade the file)."""
+        if not path.is_file():
+            raise HistoryError(f"history database {path}: no such file (a scan that records there creates it)")
+        # A user who cannot write the file reads it as immutable: no lock and no -shm file, which SQLite would
+        # otherwise create beside it (and fail to, in a folder the user cannot write either). Only when there
+        # is no -wal file: then no scan is writing, and every run is in the main file.
+        wal = path.with_name(f"{path.name}-wal")
+        flags = "mode=ro" if wal.exists() or os.access(path, os.W_OK) else "immutable=1"
+        with _errors(path, "cannot open it"):
+            conn = sqlite3.connect(
+                f"{path.absolute().as_uri()}?{flags}", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            with _closed_on_error(conn, path):
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                found = version(conn)
+                if found > LATEST:
+                    raise NewerSchemaError(found)
+                if found == 0:
+                    raise HistoryError(
+                        f"history database {path}: holds no holyaudit history yet (schema version 0); "
+                        "a scan that records there sets it up"
+                    )
+        return cls(conn, path, schema_version=found)
 
     def close(self) -> None:
         self._conn.close()
@@ -141,7 +163,8 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def record(
+    @contextmanager
+    def recording(
         self,
         result: AuditResult,
         *,
@@ -151,8 +174,12 @@ class HistoryStore:
         site: str,
         exit_code: int,
         tool_version: str,
-    ) -> None:
-        """Store one scan in one transaction: after a crash the run is either all there or not there at all."""
+    ) -> Iterator[None]:
+        """Store one scan in one transaction, committed when the block ends and rolled back if it raises.
+
+        After a crash the run is either all there or not there at all. Queries inside the block already see
+        the run, so a report made there can include it, and a report that cannot be written leaves no run.
+        """
         with _errors(self.path, "cannot store the run"), self._transaction():
             cursor = self._conn.execute(
                 "INSERT INTO runs (run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, "
@@ -171,6 +198,7 @@ class HistoryStore:
                 ),
             )
             self._insert_results(int(cursor.lastrowid or 0), results_of(result))
+            yield
 
     def _insert_results(self, seq: int, results: Sequence[StoredResult]) -> None:
         self._conn.executemany(
@@ -182,7 +210,7 @@ class HistoryStore:
     def runs(self, *, limit: int | None = None, profile: str | None = None, site: str | None = None) -> list[StoredRun]:
         """Stored runs, newest (last stored) first, optionally only one profile's or site's."""
         where, params = _filters(profile, site)
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY seq DESC"  # noqa: S608 - fixed column and filter text
+        sql = f"SELECT {self._run_columns} FROM runs{where} ORDER BY seq DESC"  # noqa: S608 - fixed columns and filters
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -212,7 +240,7 @@ class HistoryStore:
         """A run by relative index (``-1`` is the last stored, ``-2`` the one before) or by id or unique id prefix."""
         if ref.startswith("-") and ref[1:].isdigit() and int(ref[1:]) > 0:
             back = int(ref[1:])
-            runs = self.runs(limit=back, profile=profile, site=site)
+            runs = self.runs(limit=min(back, _SQLITE_MAX_INTEGER), profile=profile, site=site)
             if len(runs) < back:
                 raise UsageError(f"run {ref}: the history {self.path} holds only {len(runs)} matching run(s)")
             return runs[back - 1]
@@ -220,7 +248,7 @@ class HistoryStore:
         where += (" AND" if where else " WHERE") + " run_id LIKE ? ESCAPE '\\'"
         params.append(_escape_like(ref.lower()) + "%")
         with _errors(self.path, "cannot read it"):
-            sql = f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY seq DESC LIMIT 2"  # noqa: S608 - fixed text
+            sql = f"SELECT {self._run_columns} FROM runs{where} ORDER BY seq DESC LIMIT 2"  # noqa: S608 - fixed text
             rows = self._conn.execute(sql, params).fetchall()
         if not rows:
             raise UsageError(f"no run {ref!r} in {self.path} (see 'holyaudit history'; -1 is the last run)")
@@ -258,6 +286,13 @@ class HistoryStore:
 
 
 _RUN_COLUMNS = "seq, run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, counts, tool_version"
+_SQLITE_MAX_INTEGER = 2**63 - 1
+"""SQLite's largest integer: a bigger LIMIT cannot even be passed to it."""
+
+
+def _run_columns(schema_version: int) -> str:
+    """The run columns to select: ``tool_version`` arrived in schema version 2, so older runs read it as NULL."""
+    return _RUN_COLUMNS if schema_version >= 2 else _RUN_COLUMNS.replace("tool_version", "NULL")
 
 
 def _run(row: Sequence[Any]) -> StoredRun:
@@ -294,6 +329,21 @@ def _iso(value: dt.datetime) -> str:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@contextmanager
+def _closed_on_error(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Close a connection that could not be set up; a newer schema is refused with what to do about it."""
+    try:
+        yield
+    except NewerSchemaError as exc:
+        conn.close()
+        raise HistoryError(
+            f"history database {path}: {exc}; upgrade holyaudit, or choose another file with --history"
+        ) from exc
+    except BaseException:
+        conn.close()
+        raise
 
 
 @contextmanager
