@@ -146,7 +146,7 @@ def in_process_scan(args: list[str]) -> tuple[dict[str, float], dict[tuple[str, 
             ("load_setup", "load config, catalogue, profile"),
             ("collect_live_facts", "collection"),
             ("audit", "evaluation"),
-            ("_report", "report (render JSON, write)"),
+            ("_render", "report (render JSON)"),
         ]:
             stack.enter_context(patched(scan_command, name, timed(phases, phase)))
         for collector in (ldap_collector, gpo_collector):
@@ -289,7 +289,7 @@ def heap_by_phase(args: list[str]) -> None:
     tracemalloc.start()
     try:
         with contextlib.ExitStack() as stack:
-            for name, label in (("collect_live_facts", "collection"), ("audit", "evaluation"), ("_report", "report")):
+            for name, label in (("collect_live_facts", "collection"), ("audit", "evaluation"), ("_render", "report")):
                 stack.enter_context(patched(scan_command, name, traced(label)))
             quietly(holyaudit_main, args)
     finally:
@@ -463,9 +463,9 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     print(f"    {'ldap3 (BER decoding, paging)':<35} {ldap3_own:7.3f} s")
     print(f"    {'holyaudit (decode, groups, records)':<35} {collection - phases['ldap3 search calls']:7.3f} s")
     print(f"  {'evaluation':<37} {phases['evaluation']:7.3f} s")
-    print(f"  {'report (render JSON, write)':<37} {phases['report (render JSON, write)']:7.3f} s")
+    print(f"  {'report (render JSON)':<37} {phases['report (render JSON)']:7.3f} s")
     accounted = sum(phases[k] for k in ("load config, catalogue, profile", "collection", "evaluation"))
-    accounted += phases["report (render JSON, write)"]
+    accounted += phases["report (render JSON)"]
     print(f"  {'rest of the CLI':<37} {phases['total'] - accounted:7.3f} s")
     print(f"  {'in-process scan total':<37} {phases['total']:7.3f} s")
 
