@@ -117,6 +117,18 @@ def test_endpoint_categories_with_no_directory_section_are_an_error(tmp_path: Pa
     ]
 
 
+def test_endpoint_categories_that_would_be_ignored_are_an_error(tmp_path: Path) -> None:
+    (tmp_path / "machines.yaml").write_text("hosts: [{name: HW-LT-01}]\n")
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text(
+        "endpoints:\n  auth: kerberos\n  from_directory: false\n  inventory: machines.yaml\n  categories: [laptop]\n"
+    )
+    assert problems_of(config) == [
+        f"{config}:5:15: endpoints.categories: these choose among the directory's computers, but from_directory is "
+        "false; remove endpoints.categories, or set from_directory: true"
+    ]
+
+
 def test_machines_from_the_directory_with_no_directory_section_and_no_inventory_are_an_error(tmp_path: Path) -> None:
     config = tmp_path / "holyaudit.yaml"
     config.write_text("endpoints:\n  auth: kerberos\n  from_directory: true\n")

@@ -208,7 +208,15 @@ def _endpoint_choice_problems(path: Path, data: PosDict, settings: Settings) -> 
     """Why ``endpoints`` cannot choose the machines it names from the directory: a category the directory does
     not define would silently select no machines, and with no directory at all there are none to choose from."""
     endpoints = settings.endpoints
-    if endpoints is None or not endpoints.from_directory:
+    if endpoints is None:
+        return []
+    if not endpoints.from_directory:
+        if endpoints.categories:
+            message = (
+                "endpoints.categories: these choose among the directory's computers, but from_directory is false; "
+                "remove endpoints.categories, or set from_directory: true"
+            )
+            return [problem_at(path, data, message, ("endpoints", "categories"))]
         return []
     if (directory := settings.directory) is None:
         if endpoints.categories:

@@ -186,3 +186,16 @@ def test_a_winlogon_key_the_account_cannot_read_is_an_error_not_a_pass(
     (only,) = json.loads(result.out)["findings"][0]["objects"]
     assert (only["id"], only["status"]) == ("HW-LOCKED", "ERROR")
     assert "the Winlogon registry key could not be read" in only["reason"]
+
+
+def test_a_quiet_collect_says_nothing_but_still_writes_and_exits_by_outcome(
+    run_cli, tmp_path: Path, tls, password: str
+) -> None:
+    hosts = [SimHost(address="127.0.0.38", name="HW-Q", machine=machine())]
+    snapshot = tmp_path / "snapshot.json"
+    with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
+        config = write_config(tmp_path, fleet, ca_file=tls.ca)
+        result = run_cli("collect", "--config", str(config), "--output", str(snapshot), "--quiet")
+    assert (result.code, result.out, result.err) == (0, "", "")
+    records = json.loads(snapshot.read_text())["fact_sets"]["endpoints.hosts"]["records"]
+    assert [(r["id"], r["connection"]) for r in records] == [("HW-Q", "reached")]
