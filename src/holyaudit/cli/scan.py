@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -34,7 +34,7 @@ from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import load_waivers, warnings
 from holyaudit.errors import ExitCode, UsageError
 from holyaudit.history.drift import new_failures
-from holyaudit.history.store import HistoryStore, new_run_id, results_of
+from holyaudit.history.store import HistoryStore, StoredResult, new_run_id, results_of
 from holyaudit.models import AuditResult, Severity, Status
 from holyaudit.reporters.interface import OutputFormat, RenderOptions, TrendPoint, reporter_for
 from holyaudit.reporters.safe_text import printable
@@ -139,9 +139,10 @@ def scan(
             code, verdict, notes = exit_code(result, fail_on), "", []
             recording: AbstractContextManager[None] = nullcontext()
             if store is not None:
+                stored = results_of(result)  # one conversion for the comparison, the notes and the history
                 if fail_on_new:
-                    code, verdict = _only_new(store, result, site, fail_on, code)
-                notes = [str(note) for note in notes_for(store, site, result.as_of, results_of(result))]
+                    code, verdict = _only_new(store, result, stored, site, fail_on, code)
+                notes = [str(note) for note in notes_for(store, site, result.as_of, stored)]
                 recording = store.recording(
                     result,
                     run_id=run_id,
@@ -150,6 +151,7 @@ def scan(
                     site=site,
                     exit_code=code,
                     tool_version=__version__,
+                    results=stored,
                 )
             log.write("findings: " + ", ".join(f"{status} {n}" for status, n in result.summary().items()))
             verdict = f"exit {int(code)}: {verdict or _VERDICT[code]}"
@@ -184,11 +186,16 @@ def _source_line(name: str, source: str, error: str | None) -> str:
 
 
 def _only_new(
-    store: HistoryStore, result: AuditResult, site: str, fail_on: Severity, code: ExitCode
+    store: HistoryStore,
+    result: AuditResult,
+    stored: Sequence[StoredResult],
+    site: str,
+    fail_on: Severity,
+    code: ExitCode,
 ) -> tuple[ExitCode, str]:
     """--fail-on-new: the exit code counting only failures the previous run of this profile and site lacked."""
     previous = store.previous_run(profile=result.profile, site=site)
-    fresh = new_failures(store.results(previous) if previous else None, results_of(result), fail_on)
+    fresh = new_failures(store.results(previous) if previous else None, stored, fail_on)
     if fresh or code is not ExitCode.NON_COMPLIANT:
         return code, ""
     remaining = "no new failures (--fail-on-new); failures from the previous run remain"

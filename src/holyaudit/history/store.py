@@ -174,8 +174,11 @@ class HistoryStore:
         site: str,
         exit_code: int,
         tool_version: str,
+        results: Sequence[StoredResult] | None = None,
     ) -> Iterator[None]:
         """Store one scan in one transaction, committed when the block ends and rolled back if it raises.
+
+        ``results`` is ``results_of(result)`` when the caller has already made it (tens of thousands of rows).
 
         After a crash the run is either all there or not there at all. Queries inside the block already see
         the run, so a report made there can include it, and a report that cannot be written leaves no run.
@@ -197,7 +200,7 @@ class HistoryStore:
                     tool_version,
                 ),
             )
-            self._insert_results(int(cursor.lastrowid or 0), results_of(result))
+            self._insert_results(int(cursor.lastrowid or 0), results if results is not None else results_of(result))
             yield
 
     def _insert_results(self, seq: int, results: Sequence[StoredResult]) -> None:
