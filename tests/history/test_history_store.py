@@ -204,3 +204,107 @@ def test_stored_results_read_back_as_written(tmp_path):
                          severity=Severity.HIGH, reason="uac is 0x220")
         ]  # fmt: skip
         assert (run.as_of, run.site, run.profile, run.tool_version) == (AS_OF, "Test School", "test", "test")
+
+
+V2_SQL = Path(__file__).with_name("history-v2.sql")
+
+
+def index_columns(path: Path, index: str) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return [row[2] for row in conn.execute(f"PRAGMA index_info({index})")]
+
+
+def stored_state(path: Path) -> dict[str, list[StoredResult]]:
+    with HistoryStore.open(path, read_only=True) as store:
+        return {run.run_id: store.results(run) for run in store.runs()}
+
+
+def test_a_version_2_database_is_upgraded_in_place_and_everything_reads_as_before(run_cli, tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V2_SQL.read_text())
+    diff_args = ("diff", "--history", str(path), "--format", "json")
+    old_diff = json.loads(run_cli(*diff_args).out)
+    assert [(c["object_id"], c["before"], c["now"]) for c in old_diff["new"]] == [("alice", "PASS", "FAIL")]
+    assert [(c["object_id"], c["before"], c["now"]) for c in old_diff["resolved"]] == [("bob", "FAIL", "PASS")]
+    assert [(n["object_id"], n["last_compliant"]) for n in old_diff["unreadable"]] == [
+        ("HW-LT-04", "2026-11-11T09:00:00+00:00")
+    ]
+    old_results = stored_state(path)
+    assert index_columns(path, "results_by_object") == ["object_id", "rule_id", "status"]
+    HistoryStore.open(path).close()  # as a scan that records there opens it
+    assert schema_version(path) == LATEST == 3
+    assert index_columns(path, "results_by_object") == ["run_seq", "object_id", "rule_id", "status"]
+    assert index_columns(path, "results_by_run") == ["run_seq"]
+    assert stored_state(path) == old_results
+    assert json.loads(run_cli(*diff_args).out) == old_diff
+    assert table_counts(path) == (2, 6)
+
+
+def school_result(users: int) -> tuple[AuditResult, list[StoredResult]]:
+    """Three rules over ``users`` users: mostly PASS, some of every other status, reasons of every shape; and the
+    results as they should be stored, written out independently of ``results_of``."""
+    statuses = [Status.PASS] * 40 + [Status.FAIL] * 4 + [Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE]
+    reasons = {Status.FAIL: "uac is 0x220; expected 'x' — naïve “quotes”", Status.ERROR: "could not be read: \x00?"}
+    rules = [("rule-a", Severity.CRITICAL), ("rule-b", Severity.LOW), ("rule-c", Severity.MEDIUM)]
+    findings, expected = [], []
+    for n, (rule_id, severity) in enumerate(rules):
+        objects = []
+        for i in range(users):
+            status = statuses[(i * 7 + n) % len(statuses)]
+            kind = "user" if i % 10 else "computer"
+            objects.append(ObjectResult(id=f"user.{i:05d}", kind=kind, status=status, expected="x",
+                                        reason=reasons.get(status)))  # fmt: skip
+            expected.append(StoredResult(rule_id, f"user.{i:05d}", kind, status, severity, reasons.get(status)))
+        clause = Clause(section="10", heading="Passwords", text="t")
+        findings.append(Finding(rule_id=rule_id, title="t", status=Status.FAIL, severity=severity, clause=clause,
+                                tags=[], message="m", remediation="r", objects=objects))  # fmt: skip
+    return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=findings), expected
+
+
+def test_a_run_of_30000_results_is_stored_and_read_back_exactly(tmp_path):
+    result, expected = school_result(10_000)
+    assert len(expected) == 30_000
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        record(store, result, "run-1")
+        (run,) = store.runs()
+        back = store.results(run)
+        failing = store.failing_keys(run)
+    assert back == expected
+    # A StrEnum equals its text, so equality alone would not catch statuses read back as plain strings.
+    assert {(type(r.status), type(r.severity)) for r in back} == {(Status, Severity)}
+    assert failing == {r.key for r in expected if r.status is Status.FAIL}
+    assert len(failing) == 2_552
+    with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
+        stored = conn.execute("SELECT DISTINCT typeof(status), typeof(severity), severity FROM results").fetchall()
+    assert sorted(stored) == [("text", "text", "critical"), ("text", "text", "low"), ("text", "text", "medium")]
+
+
+def test_failing_keys_count_an_object_stored_twice_by_its_last_result_as_drift_does(tmp_path):
+    def result(object_id: str, status: Status) -> StoredResult:
+        return StoredResult(USER_RULE, object_id, "user", status, Severity.HIGH, None)
+
+    rows = [
+        result("bob", Status.FAIL), result("carol", Status.PASS), result("dave", Status.FAIL),
+        result("bob", Status.PASS), result("carol", Status.FAIL), result("Dave", Status.PASS),
+    ]  # fmt: skip
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        with store.recording(audit_result(), run_id="run-1", started_at=AS_OF, finished_at=AS_OF, site="Test School",
+                             exit_code=1, tool_version="test", results=rows):  # fmt: skip
+            pass
+        (run,) = store.runs()
+        assert store.results(run) == rows
+        last = {r.key: r for r in store.results(run)}
+        assert store.failing_keys(run) == {key for key, r in last.items() if r.status is Status.FAIL}
+        assert store.failing_keys(run) == {(USER_RULE, "carol"), (USER_RULE, "dave")}
+
+
+def test_a_stored_result_with_an_unknown_status_is_a_database_diff_cannot_use(run_cli, tmp_path):
+    path = v1_database(tmp_path / "old.sqlite3")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE results SET status = 'MAYBE' WHERE object_id = 'bob' AND run_seq = 2")
+    result = run_cli("diff", "--history", str(path))
+    assert result.code == ExitCode.INVALID_INPUT == 3
+    assert f"error: history database {path}: a stored result has an unknown value 'MAYBE'" in " ".join(
+        result.err.split()
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -136,35 +137,76 @@ def scan(
                 log.write(f"waiver: {line}")
                 if not quiet:
                     stderr_console().print(f"warning: {printable(line)}", soft_wrap=True)
-            code, verdict, notes = exit_code(result, fail_on), "", []
-            recording: AbstractContextManager[None] = nullcontext()
-            if store is not None:
-                stored = results_of(result)  # one conversion for the comparison, the notes and the history
-                if fail_on_new:
-                    code, verdict = _only_new(store, result, stored, site, fail_on, code)
-                notes = [str(note) for note in notes_for(store, site, result.as_of, stored)]
-                recording = store.recording(
-                    result,
-                    run_id=run_id,
-                    started_at=started,
-                    finished_at=now(),
-                    site=site,
-                    exit_code=code,
-                    tool_version=__version__,
-                    results=stored,
-                )
+            step = history_step(
+                store, result, site=site, run_id=run_id, started=started, fail_on=fail_on, fail_on_new=fail_on_new
+            )
+            code = step.code
             log.write("findings: " + ", ".join(f"{status} {n}" for status, n in result.summary().items()))
-            verdict = f"exit {int(code)}: {verdict or _VERDICT[code]}"
+            verdict = f"exit {int(code)}: {step.verdict or _VERDICT[code]}"
             # The run is committed only once its report file is written: a report that cannot be written
             # (exit 2) leaves no run in the history claiming another exit code.
-            with recording:
-                trend = trend_for(store, result.profile, site) if store is not None else ()
-                text = _render(result, fmt, output, details, notes=notes, trend=trend)
+            with step.recording as trend:
+                text = _render(result, fmt, output, details, notes=step.notes, trend=trend)
                 if output is not None:
                     write_atomically(output, text)
             _deliver(text, fmt, output, verdict, quiet=quiet)
         log.write(f"exit {int(code)}")
         return code
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """What the history says about a scan before it is reported, and the recording of it."""
+
+    code: ExitCode
+    """The exit code, counting only new failures with ``--fail-on-new``."""
+    verdict: str
+    """Why the code is what it is, when ``--fail-on-new`` changed it; else empty."""
+    notes: list[str]
+    """Objects the scan could not check, with when history last saw each compliant."""
+    recording: AbstractContextManager[tuple[TrendPoint, ...]]
+    """Stores the run, committed when the block ends; yields the trend of this profile and site, the run included."""
+
+
+def history_step(
+    store: HistoryStore | None,
+    result: AuditResult,
+    *,
+    site: str,
+    run_id: str,
+    started: dt.datetime,
+    fail_on: Severity,
+    fail_on_new: bool,
+) -> HistoryStep:
+    """The scan's history work: compare the result with the previous run, note when each object that could not be
+    checked was last compliant, and prepare the recording (nothing is written until it is entered)."""
+    code = exit_code(result, fail_on)
+    if store is None:
+        return HistoryStep(code, "", [], nullcontext(()))
+    stored = results_of(result)  # one conversion for the comparison, the notes and the history
+    verdict = ""
+    if fail_on_new:
+        code, verdict = _only_new(store, result, stored, site, fail_on, code)
+    notes = [str(note) for note in notes_for(store, site, result.as_of, stored)]
+    recording = store.recording(
+        result,
+        run_id=run_id,
+        started_at=started,
+        finished_at=now(),
+        site=site,
+        exit_code=code,
+        tool_version=__version__,
+        results=stored,
+    )
+    return HistoryStep(code, verdict, notes, _with_trend(recording, store, result.profile, site))
+
+
+@contextmanager
+def _with_trend(
+    recording: AbstractContextManager[None], store: HistoryStore, profile: str, site: str
+) -> Iterator[tuple[TrendPoint, ...]]:
+    with recording:
+        yield trend_for(store, profile, site)
 
 
 @contextmanager
@@ -195,7 +237,7 @@ def _only_new(
 ) -> tuple[ExitCode, str]:
     """--fail-on-new: the exit code counting only failures the previous run of this profile and site lacked."""
     previous = store.previous_run(profile=result.profile, site=site)
-    fresh = new_failures(store.results(previous) if previous else None, stored, fail_on)
+    fresh = new_failures(store.failing_keys(previous) if previous else set(), stored, fail_on)
     if fresh or code is not ExitCode.NON_COMPLIANT:
         return code, ""
     remaining = "no new failures (--fail-on-new); failures from the previous run remain"

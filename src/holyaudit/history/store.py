@@ -13,9 +13,8 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -56,10 +55,10 @@ class StoredRun(BaseModel):
     tool_version: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class StoredResult:
-    """One object's outcome under one rule, as stored. A plain dataclass: a scan makes one per object result
-    (tens of thousands), from values already validated."""
+class StoredResult(NamedTuple):
+    """One object's outcome under one rule, as stored. A named tuple: a scan makes one per object result (tens of
+    thousands, from values already validated) and ``diff`` reads as many back per run; a tuple is made in C,
+    where a frozen dataclass sets each field through ``object.__setattr__``. Nothing changes one once made."""
 
     rule_id: str
     object_id: str
@@ -85,15 +84,9 @@ def new_run_id() -> str:
 
 
 def results_of(result: AuditResult) -> list[StoredResult]:
+    make = StoredResult._make
     return [
-        StoredResult(
-            rule_id=finding.rule_id,
-            object_id=obj.id,
-            kind=obj.kind,
-            status=obj.status,
-            severity=finding.severity,
-            reason=obj.reason,
-        )
+        make((finding.rule_id, obj.id, obj.kind, obj.status, finding.severity, obj.reason))
         for finding in result.findings
         for obj in finding.objects
     ]
@@ -204,10 +197,16 @@ class HistoryStore:
             yield
 
     def _insert_results(self, seq: int, results: Sequence[StoredResult]) -> None:
+        # The enums as their text: sqlite3 would bind them too, but adapting each one costs more than the lookup.
+        # A generator: each row is gone once bound, rather than tens of thousands left for the garbage collector.
+        text = _TEXT
         self._conn.executemany(
             "INSERT INTO results (run_seq, rule_id, object_id, kind, status, severity, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(seq, r.rule_id, r.object_id, r.kind, r.status.value, r.severity.value, r.reason) for r in results],
+            (
+                (seq, rule_id, object_id, kind, text[status], text[severity], reason)
+                for rule_id, object_id, kind, status, severity, reason in results
+            ),
         )
 
     def runs(self, *, limit: int | None = None, profile: str | None = None, site: str | None = None) -> list[StoredRun]:
@@ -221,18 +220,35 @@ class HistoryStore:
             return [_run(row) for row in self._conn.execute(sql, params)]
 
     def results(self, run: StoredRun) -> list[StoredResult]:
+        """The run's results in the order they were stored."""
         with _errors(self.path, "cannot read it"):
             rows = self._conn.execute(
                 "SELECT rule_id, object_id, kind, status, severity, reason FROM results WHERE run_seq = ? "
                 "ORDER BY rowid",
                 (run.seq,),
             ).fetchall()
-        return [
-            StoredResult(
-                rule_id=r[0], object_id=r[1], kind=r[2], status=Status(r[3]), severity=Severity(r[4]), reason=r[5]
-            )
-            for r in rows
-        ]
+        # Dictionaries rather than Status(...) and Severity(...): an enum call costs several times a lookup.
+        make, status, severity = StoredResult._make, _STATUS, _SEVERITY
+        try:
+            return [make((r[0], r[1], r[2], status[r[3]], severity[r[4]], r[5])) for r in rows]
+        except KeyError as exc:
+            raise HistoryError(f"history database {self.path}: a stored result has an unknown value {exc}") from exc
+
+    def failing_keys(self, run: StoredRun) -> set[tuple[str, str]]:
+        """The (rule id, object id) of every object FAIL in the run, without reading the rest of its results.
+
+        An object stored twice under one rule counts by its last result, as ``drift`` counts ``results(run)``.
+        Without statistics, SQLite would look for a later result by walking the rest of the run (results_by_run)
+        for every failure: the index by object finds it directly.
+        """
+        with _errors(self.path, "cannot read it"):
+            rows = self._conn.execute(
+                "SELECT rule_id, object_id FROM results AS r WHERE run_seq = ? AND status = ? AND NOT EXISTS ("
+                "SELECT 1 FROM results AS later INDEXED BY results_by_object WHERE later.run_seq = r.run_seq "
+                "AND later.object_id = r.object_id AND later.rule_id = r.rule_id AND later.rowid > r.rowid)",
+                (run.seq, Status.FAIL.value),
+            ).fetchall()
+        return {(rule_id, object_id) for rule_id, object_id in rows}
 
     def previous_run(self, *, profile: str, site: str) -> StoredRun | None:
         """The last stored run of this profile at this site."""
@@ -287,6 +303,10 @@ class HistoryStore:
             raise
         self._conn.execute("COMMIT")
 
+
+_STATUS = {s.value: s for s in Status}
+_SEVERITY = {s.value: s for s in Severity}
+_TEXT: dict[Status | Severity, str] = {member: member.value for member in (*Status, *Severity)}
 
 _RUN_COLUMNS = "seq, run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, counts, tool_version"
 _SQLITE_MAX_INTEGER = 2**63 - 1
