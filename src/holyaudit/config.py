@@ -78,6 +78,12 @@ class DirectorySettings(_Strict):
         description="Most seconds to wait to connect to the DC, or for one answer (at most 600).",
     )
     page_size: int = Field(default=1000, ge=1, le=5000)
+    search_connections: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="Connections that read the users at once, each a disjoint part (1: one search, no parallelism).",
+    )
     allow_insecure_plaintext: bool = Field(
         default=False, description="Allow a password over unencrypted LDAP (transport: plain). Never on a real network."
     )

@@ -85,3 +85,9 @@ def test_replication_time_written_as_100ns_units_is_still_understood():
 def test_malformed_replication_metadata_is_refused(blob):
     with pytest.raises(ValueError, match="replPropertyMetaData"):
         values.repl_change_times(blob)
+
+
+@pytest.mark.parametrize("raw", [b"", b"2026112819000", b"2026-11-28 19:00:00Z", b"20261328190000.0Z", b"TBC"])
+def test_generalized_time_refuses_anything_else(raw):
+    with pytest.raises(ValueError, match=r"GeneralizedTime|month must be"):
+        values.generalized_time(raw)

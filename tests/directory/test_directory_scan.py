@@ -191,3 +191,21 @@ def test_an_account_that_cannot_see_password_policies_gets_error_not_none(run_cl
     )
     assert findings["password-minimum-length"]["status"] == "PASS"
     assert result.code == 4
+
+
+def test_several_connections_read_exactly_the_users_one_connection_reads(run_cli, samba_dc, tmp_path, audit_env):
+    """directory.search_connections cuts the user search into parts read at once: the same records, each user
+    once, in the same order every run."""
+    users = {}
+    for connections in (1, 4, 4):
+        config = write_config(samba_dc, tmp_path / f"c{connections}.yaml", search_connections=connections)
+        snapshot = tmp_path / f"estate-{connections}-{len(users)}.json"
+        collected = run_cli("collect", "--config", str(config), "--output", str(snapshot))
+        assert collected.code == 0, collected.err
+        records = json.loads(snapshot.read_text())["fact_sets"]["directory.users"]["records"]
+        users[(connections, len(users))] = records
+    one, four, again = users.values()
+    ids = [r["id"] for r in one]
+    assert len(set(ids)) == len(ids) > 20
+    assert sorted(four, key=lambda r: r["id"]) == sorted(one, key=lambda r: r["id"])
+    assert again == four  # the parts are joined in a fixed order, not as their pages happen to arrive

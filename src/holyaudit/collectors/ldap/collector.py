@@ -8,6 +8,7 @@ selectors. Nothing here judges compliance.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from holyaudit.collectors.ldap.connection import (
     paged_search,
     read_base,
 )
+from holyaudit.collectors.ldap.partitions import partitioned_search
 from holyaudit.config import DirectorySettings, Selector
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
 
@@ -91,8 +93,14 @@ def _all(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
     return raw.get(name.lower(), [])
 
 
+_AROUND_COMMAS = re.compile(r"\s*,\s*")
+
+
+@functools.lru_cache(maxsize=65536)
 def _norm_dn(dn: str) -> str:
-    return re.sub(r"\s*,\s*", ",", dn).casefold()
+    """A DN compared case-insensitively, without spaces around its commas. Cached: the same group DNs come back
+    in the memberOf of thousands of users."""
+    return _AROUND_COMMAS.sub(",", dn).casefold()
 
 
 def parent_dn(dn: str) -> str:
@@ -122,18 +130,39 @@ class Groups:
         return sorted(self.names.get(dn, dn) for dn in seen)
 
 
-def categories(selectors: dict[str, Selector], name: str, dn: str, groups: list[str]) -> list[str]:
-    """The site roles an object has under the config's selectors."""
-    found = []
-    norm, member_of = _norm_dn(dn), {g.casefold() for g in groups}
-    for role, selector in selectors.items():
-        if (
-            any(norm.endswith("," + _norm_dn(ou)) for ou in selector.ous)
-            or any(g.casefold() in member_of for g in selector.groups)
-            or (selector.name_pattern is not None and re.search(selector.name_pattern, name))
-        ):
-            found.append(role)
-    return found
+class Roles:
+    """The config's site-role selectors, prepared once per collection: which roles an object has."""
+
+    def __init__(self, selectors: dict[str, Selector]) -> None:
+        self._roles = [
+            (
+                role,
+                tuple("," + _norm_dn(ou) for ou in selector.ous),
+                frozenset(g.casefold() for g in selector.groups),
+                re.compile(selector.name_pattern) if selector.name_pattern is not None else None,
+            )
+            for role, selector in selectors.items()
+        ]
+
+    def of(self, name: str, dn: str, groups: list[str]) -> list[str]:
+        """The roles of an object: its DN ends with one of a role's OUs, it is in one of the role's groups (by
+        name, nested membership included), or its name matches the role's pattern."""
+        norm = _norm_dn(dn)
+        member_of: set[str] | None = None
+        found = []
+        for role, ous, wanted_groups, pattern in self._roles:
+            if norm.endswith(ous):
+                found.append(role)
+                continue
+            if wanted_groups:
+                if member_of is None:
+                    member_of = {g.casefold() for g in groups}
+                if not wanted_groups.isdisjoint(member_of):
+                    found.append(role)
+                    continue
+            if pattern is not None and pattern.search(name):
+                found.append(role)
+        return found
 
 
 class DirectoryCollector(Collector):
@@ -158,22 +187,32 @@ class DirectoryCollector(Collector):
             return []
         connection = open_connection(self.settings, self.password, self.tls)
         try:
-            return _Reader(connection, self.settings, self.clock, Tally(self.name, progress)).read(wanted)
+            return _Reader(connection, self._open, self.settings, self.clock, Tally(self.name, progress)).read(wanted)
         finally:
             connection.unbind()
+
+    def _open(self) -> ldap3.Connection:
+        return open_connection(self.settings, self.password, self.tls)
 
 
 class _Reader:
     """One collection run over an open connection."""
 
     def __init__(
-        self, connection: ldap3.Connection, settings: DirectorySettings, clock: Callable[[], dt.datetime], tally: Tally
+        self,
+        connection: ldap3.Connection,
+        open_more: Callable[[], ldap3.Connection],
+        settings: DirectorySettings,
+        clock: Callable[[], dt.datetime],
+        tally: Tally,
     ) -> None:
         self.connection = connection
+        self.open_more = open_more
         self.settings = settings
         self.clock = clock
         self.tally = tally
         self.source = endpoint(settings)
+        self.roles = Roles(settings.categories)
         root = read_base(connection, "", ["defaultNamingContext", "schemaNamingContext"])
         self.base = settings.base_dn or values.text(_first(root, "defaultNamingContext") or b"")
         self.schema = values.text(_first(root, "schemaNamingContext") or b"")
@@ -253,12 +292,22 @@ class _Reader:
         leaving = self.settings.leaving_date if "leaving_date" in fields else None
         attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
         missing_attribute = self._leaving_date_problem() if leaving else None
-        return [
-            User.model_validate(only(fields, self._user(dn, raw, groups, missing_attribute)))
-            for dn, raw in self.tally.each(
-                "users", self._search("(&(objectCategory=person)(objectClass=user))", attributes)
+        parts: list[list[User]] = [[] for _ in range(self.settings.search_connections)]
+        pages = partitioned_search(
+            self.connection,
+            self.open_more,
+            self.base,
+            "(&(objectCategory=person)(objectClass=user))",
+            attributes,
+            self.settings.page_size,
+            self.settings.search_connections,
+        )
+        for part, page in pages:
+            parts[part].extend(
+                User.model_validate(only(fields, self._user(dn, raw, groups, missing_attribute))) for dn, raw in page
             )
-        ]
+            self.tally.add("users", len(page))
+        return [user for part in parts for user in part]  # each part in the server's order: the same every run
 
     def _user(
         self, dn: str, raw: dict[str, list[bytes]], groups: Groups, missing_attribute: str | None
@@ -299,7 +348,7 @@ class _Reader:
             "display_name": values.text(v) if (v := _first(raw, "displayName")) else None,
             "upn": values.text(v) if (v := _first(raw, "userPrincipalName")) else None,
             "employee_id": values.text(v) if (v := _first(raw, "employeeID")) else None,
-            "categories": categories(self.settings.categories, name, dn, member_of),
+            "categories": self.roles.of(name, dn, member_of),
             "enabled": enabled,
             "uac": uac,
             "pwd_last_set": None if must_change or pwd_raw is None else values.filetime(pwd_raw),
@@ -393,7 +442,7 @@ class _Reader:
                 "id": name,
                 "dns_host_name": values.text(v) if (v := _first(raw, "dNSHostName")) else None,
                 "ou": parent_dn(dn),
-                "categories": categories(self.settings.categories, name, dn, member_of),
+                "categories": self.roles.of(name, dn, member_of),
                 "enabled": None if uac is None else not int(uac) & values.UAC_ACCOUNTDISABLE,
                 "operating_system": values.text(v) if (v := _first(raw, "operatingSystem")) else None,
                 "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import ldap3
 from ldap3.core import exceptions as ldap_errors
+from ldap3.core.results import RESULT_CODES
 from ldap3.operation.search import search_operation
 from ldap3.protocol.rfc2696 import paged_search_control
 from ldap3.strategy.sync import SyncStrategy
 from ldap3.utils.conv import to_unicode
 
 from holyaudit.collectors.credentials import CredentialError, Secret
+from holyaudit.collectors.ldap import ber
 from holyaudit.config import DirectorySettings
 from holyaudit.errors import CollectorError
 
@@ -264,31 +266,135 @@ def paged_search(
     attributes: list[str],
     page_size: int,
 ) -> Iterator[Entry]:
-    """Every entry (DN, raw attribute values by lower-case name) matching the filter, a page at a time.
+    """Every entry (DN, raw attribute values by lower-case name) matching the filter, a page at a time."""
+    for page in paged_pages(connection, base, search_filter, attributes, page_size):
+        yield from page
 
-    The next page is asked for as soon as a page's last message (with its cookie) has arrived, before the
-    page's entries are handed on: the server looks up the next page while holyaudit turns this one into
-    records. An abandoned iteration still reads the page it asked for, so the connection stays usable.
+
+def paged_pages(
+    connection: ldap3.Connection,
+    base: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+) -> Iterator[list[Entry]]:
+    """The entries matching the filter, one list per page the server sends.
+
+    ldap3 encodes and sends each page's request; the answers are read straight from the socket and decoded by
+    ``ber.split_messages``, which is several times faster than ldap3's general decoder. The next page is asked
+    for as soon as a page's last message (with its cookie) has arrived, before the page's entries are handed
+    on: the server looks up the next page while holyaudit turns this one into records. An abandoned iteration
+    still reads the page it asked for, so the connection stays usable.
     """
     _check_idle(connection)
+    receiver = _Receiver(connection)
     pending: int | None = _request_page(connection, base, search_filter, attributes, page_size, None)
     try:
         while pending is not None:
-            responses = _answer(connection, pending)
+            entries, done = receiver.page(pending)
             pending = None
-            result = connection.result or {}
-            if result.get("result") not in (0, 32):  # 32: the base does not exist
-                raise DirectoryError(f"search of {base} for {search_filter} failed: {_result(connection)}")
-            cookie = ((result.get("controls") or {}).get(PAGED_RESULTS, {}).get("value", {})).get("cookie")
-            if cookie:
+            _paging.discard(connection)
+            if done.result_code not in (0, 32):  # 32: the base does not exist
+                raise DirectoryError(f"search of {base} for {search_filter} failed: {_done_text(done)}")
+            entries = _whole_ranges(connection, entries)
+            if cookie := _cookie(done):
                 pending = _request_page(connection, base, search_filter, attributes, page_size, cookie)
                 _paging.add(connection)
-            for entry in responses:
-                if entry.get("type") == "searchResEntry":
-                    yield entry["dn"], _raw_attributes(entry)
+            yield entries
     finally:
         if pending is not None:
-            _answer(connection, pending)
+            receiver.page(pending)
+            _paging.discard(connection)
+
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+"""The largest single answer read from a directory: an entry is a few kilobytes; anything this big is refused."""
+_RECEIVE_BYTES = 65536
+
+
+class _Receiver:
+    """Reads one connection's answers to one search request at a time, from its (TLS) socket."""
+
+    def __init__(self, connection: ldap3.Connection) -> None:
+        self.connection = connection
+        self.buffer = bytearray()
+        self.where = f"{connection.server.host}:{connection.server.port}"
+
+    def page(self, message_id: int) -> tuple[list[Entry], ber.SearchDone]:
+        """Every entry of the answer to ``message_id``, and its result; search references are skipped (the
+        directory collector does not follow referrals)."""
+        entries: list[Entry] = []
+        try:
+            while True:
+                messages, used = ber.split_messages(self.buffer)
+                del self.buffer[:used]
+                for message in messages:
+                    if isinstance(message, ber.SearchEntry) and message.message_id == message_id:
+                        entries.append((message.dn, message.attributes))
+                    elif isinstance(message, ber.SearchDone) and message.message_id == message_id:
+                        if self.buffer or message is not messages[-1]:
+                            raise DirectoryError(f"{self.where}: the server sent more than was asked for")
+                        return entries, message
+                    elif not isinstance(message, ber.SearchReference) or message.message_id != message_id:
+                        raise DirectoryError(self._unexpected(message))
+                if len(self.buffer) > MAX_MESSAGE_BYTES:
+                    raise DirectoryError(f"{self.where}: an answer larger than {MAX_MESSAGE_BYTES} bytes")
+                self.buffer += self._receive()
+        except ber.BerError as exc:
+            raise DirectoryError(f"{self.where}: the server's answer cannot be read: {exc}") from None
+        finally:
+            self.connection.strategy._outstanding.pop(message_id, None)  # read here, not by ldap3
+
+    def _receive(self) -> bytes:
+        try:
+            data: bytes = self.connection.socket.recv(_RECEIVE_BYTES)
+        except (TimeoutError, BlockingIOError, ssl.SSLWantReadError):  # SO_RCVTIMEO, set by ldap3, expired
+            raise DirectoryError(
+                f"{self.where}: no answer within {self.connection.receive_timeout} s (directory.timeout_seconds)"
+            ) from None
+        except OSError as exc:
+            raise DirectoryError(f"{self.where}: the connection failed while reading: {exc}") from None
+        if not data:
+            raise DirectoryError(f"{self.where}: the connection was closed by the server")
+        return data
+
+    def _unexpected(self, message: ber.Message) -> str:
+        if isinstance(message, ber.OtherMessage) and message.message_id == 0:
+            notice = ber.extended_response(message)
+            return f"{self.where}: the server ended the session: {notice.message.rstrip(chr(0)) or notice.result_code}"
+        return f"{self.where}: the server sent an answer to a request it was not asked (message {message.message_id})"
+
+
+def _done_text(done: ber.SearchDone) -> str:
+    description = RESULT_CODES.get(done.result_code, "unknown result")
+    return f"{description}: {done.message.rstrip(chr(0))}".rstrip(": ")
+
+
+def _cookie(done: ber.SearchDone) -> bytes | None:
+    try:
+        return ber.paged_cookie(done)
+    except ber.BerError as exc:
+        raise DirectoryError(f"the server's paged results control cannot be read: {exc}") from None
+
+
+def _whole_ranges(connection: ldap3.Connection, entries: list[Entry]) -> list[Entry]:
+    """Entries with every ranged attribute (``member;range=0-1499``: Active Directory sends at most MaxValRange
+    values of an attribute at a time) read whole, through ldap3's range retrieval, before the next page is
+    asked for (the connection is idle then)."""
+    if not any(";range=" in name for _, raw in entries for name in raw):
+        return entries
+    whole = []
+    for dn, raw in entries:
+        ranged = {name.partition(";range=")[0] for name in raw if ";range=" in name}
+        if ranged:
+            more = read_base(connection, dn, sorted(ranged))
+            raw = {name: values for name, values in raw.items() if ";range=" not in name}
+            for name in ranged:
+                if name not in more:
+                    raise DirectoryError(f"cannot read all values of {name} of {dn}: the range retrieval failed")
+                raw[name] = more[name]
+        whole.append((dn, raw))
+    return whole
 
 
 _paging: weakref.WeakSet[ldap3.Connection] = weakref.WeakSet()
@@ -299,12 +405,6 @@ answer and the other operation's would be read out of order."""
 def _check_idle(connection: ldap3.Connection) -> None:
     if connection in _paging:
         raise RuntimeError("a paged search is still running on this connection: finish it before another operation")
-
-
-def _answer(connection: ldap3.Connection, message_id: int) -> list[dict[str, Any]]:
-    _paging.discard(connection)
-    responses: list[dict[str, Any]] = connection.post_send_search(message_id)
-    return responses
 
 
 def _request_page(

