@@ -1,4 +1,4 @@
-"""Timing a program the benchmarks start: its wall time and its own peak memory."""
+"""Timing a program the benchmarks start: its wall time, its own CPU time and its own peak memory."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ class Run:
     code: int
     stderr: str
     stdout: str = ""
+    cpu_seconds: float = 0.0
+    """User plus system CPU time of the program itself."""
 
 
 def run(argv: list[str], env: dict[str, str] | None = None, *, keep_stdout: bool = False) -> Run:
@@ -37,4 +39,5 @@ def run(argv: list[str], env: dict[str, str] | None = None, *, keep_stdout: bool
             process.returncode,
             err.read().decode(errors="replace"),
             out.read().decode(errors="replace"),
+            usage.ru_utime + usage.ru_stime,
         )

@@ -91,3 +91,18 @@ def test_malformed_replication_metadata_is_refused(blob):
 def test_generalized_time_refuses_anything_else(raw):
     with pytest.raises(ValueError, match=r"GeneralizedTime|month must be"):
         values.generalized_time(raw)
+
+
+def test_wanted_change_times_are_found_at_entry_boundaries_only():
+    """The attribute id's bytes inside another entry's GUID or USN are not mistaken for that attribute's entry."""
+    disabled = dt.datetime(2026, 11, 13, 9, 15, 7, tzinfo=UTC)
+    decoy = struct.pack("<I", values.ATTID_USER_ACCOUNT_CONTROL)
+    other = struct.pack("<IIQ16sqq", 0x00090001, 1, 99, decoy * 4, 7, 7)  # uac's id in the GUID field
+    wanted = struct.pack("<IIQ16sqq", values.ATTID_USER_ACCOUNT_CONTROL, 3, dstime_of(disabled), b"\0" * 16, 8, 8)
+    blob = struct.pack("<IIII", 1, 0, 2, 0) + other + wanted
+    uac_only = frozenset({values.ATTID_USER_ACCOUNT_CONTROL})
+    assert values.repl_change_times(blob, uac_only) == {values.ATTID_USER_ACCOUNT_CONTROL: disabled}
+    assert values.repl_change_times(blob, frozenset({values.ATTID_PWD_LAST_SET})) == {}
+    both = values.repl_change_times(blob)
+    assert both[values.ATTID_USER_ACCOUNT_CONTROL] == disabled
+    assert set(both) == {0x00090001, values.ATTID_USER_ACCOUNT_CONTROL}

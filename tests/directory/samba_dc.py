@@ -168,6 +168,13 @@ class SambaDC:
                 )
             time.sleep(0.1)
 
+    @property
+    def pid(self) -> int:
+        """The Samba process started by ``start`` (it leads its own process group)."""
+        if self._process is None:
+            raise RuntimeError("the DC is not running")
+        return self._process.pid
+
     def stop(self) -> None:
         """End Samba and every process it started (they share its process group)."""
         process, self._process = self._process, None

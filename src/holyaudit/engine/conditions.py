@@ -248,6 +248,8 @@ class AnyOf:
 
 def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
     """``all`` (decisive=False: one False decides) and ``any`` (decisive=True: one True decides)."""
+    if not decisive and all(o is TRUE for o in outcomes):  # the common case: every branch plainly true
+        return TRUE
     values = [o.value for o in outcomes]  # each True, False or None, so ``in`` finds exactly these
     if decisive in values:
         if decisive:
