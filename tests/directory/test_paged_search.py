@@ -4,6 +4,10 @@ the connection cannot be misused or left with an answer unread."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 from estate import AUDIT_PASSWORD, AUDIT_USER, group_dn
 
@@ -130,3 +134,33 @@ def test_a_ranged_attribute_is_read_whole(samba_dc, connection) -> None:
     [(_, raw)] = entries
     assert "member;range=0-1" not in raw
     assert sorted(v.decode().casefold() for v in raw["member"]) == members
+
+
+def test_a_dc_that_stops_answering_mid_search_is_an_error_within_the_timeout(samba_dc, settings) -> None:
+    """The DC's processes are stopped (SIGSTOP) between two pages: the read gives up after timeout_seconds."""
+    quick = settings.model_copy(update={"timeout_seconds": 1})
+    connection = open_connection(quick, Secret(AUDIT_PASSWORD), TlsPolicy())
+    pages = paged_pages(connection, samba_dc.base_dn, USERS, ["sAMAccountName"], 2)
+    next(pages)
+    os.killpg(samba_dc.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(
+            DirectoryError, match=r"127\.0\.0\.1:\d+: no answer within 1 s \(directory\.timeout_seconds\)"
+        ):
+            for _ in pages:
+                pass
+        assert time.monotonic() - started < 4
+    finally:
+        os.killpg(samba_dc.pid, signal.SIGCONT)
+        connection.unbind()
+
+
+def test_a_failed_part_is_reported_as_the_whole_search(samba_dc, settings, connection) -> None:
+    def open_more():
+        return open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy())
+
+    with pytest.raises(DirectoryError) as failed:
+        list(partitioned_search(connection, open_more, "not a DN", USERS, ["cn"], 2, 2))
+    assert f"search of not a DN for {USERS} (part " in str(failed.value)
+    assert "sAMAccountName=*" not in str(failed.value)

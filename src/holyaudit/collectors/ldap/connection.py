@@ -291,8 +291,8 @@ def paged_pages(
     pending: int | None = _request_page(connection, base, search_filter, attributes, page_size, None)
     try:
         while pending is not None:
-            entries, done = receiver.page(pending)
-            pending = None
+            asked, pending = pending, None  # an answer that fails half-read is not drained: the connection is lost
+            entries, done = receiver.page(asked)
             _paging.discard(connection)
             if done.result_code not in (0, 32):  # 32: the base does not exist
                 raise DirectoryError(f"search of {base} for {search_filter} failed: {_done_text(done)}")

@@ -21,7 +21,7 @@ from typing import TypeAlias
 
 import ldap3
 
-from holyaudit.collectors.ldap.connection import Entry, paged_pages
+from holyaudit.collectors.ldap.connection import DirectoryError, Entry, paged_pages
 
 PARTITION_ATTRIBUTE = "sAMAccountName"
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -83,6 +83,8 @@ def partitioned_search(
             finally:
                 if part != 0:
                     connection.unbind()
+        except DirectoryError as exc:  # said of the whole search, not of one part's long filter
+            arrived.put(DirectoryError(str(exc).replace(part_filter, f"{search_filter} (part {part + 1} of {parts})")))
         except BaseException as exc:  # handed to the caller's thread, which raises it
             arrived.put(exc)
         finally:
