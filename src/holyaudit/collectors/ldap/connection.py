@@ -32,7 +32,6 @@ from holyaudit.errors import CollectorError
 if TYPE_CHECKING:
     from gssapi.raw.misc import GSSError
 
-PAGED_RESULTS = "1.2.840.113556.1.4.319"
 SEARCH_RESULT_ENTRY = 4
 """LDAP protocolOp number of a SearchResultEntry (RFC 4511 section 4.5.2)."""
 Entry = tuple[str, dict[str, list[bytes]]]
