@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -164,3 +165,36 @@ def test_a_failed_part_is_reported_as_the_whole_search(samba_dc, settings, conne
         list(partitioned_search(connection, open_more, "not a DN", USERS, ["cn"], 2, 2))
     assert f"search of not a DN for {USERS} (part " in str(failed.value)
     assert "sAMAccountName=*" not in str(failed.value)
+
+
+def test_ctrl_c_ends_a_partitioned_search_without_waiting_for_the_dc(samba_dc, settings) -> None:
+    """The DC stops answering (SIGSTOP) and the user presses Ctrl-C: the scan ends at once, not after the
+    10 s timeout that its readers, blocked on the network, would wait."""
+    patient = settings.model_copy(update={"timeout_seconds": 10})
+    first = open_connection(patient, Secret(AUDIT_PASSWORD), TlsPolicy())
+    pages = partitioned_search(
+        first,
+        lambda: open_connection(patient, Secret(AUDIT_PASSWORD), TlsPolicy()),
+        samba_dc.base_dn,
+        USERS,
+        ["sAMAccountName"],
+        2,
+        2,
+    )
+    next(pages)
+    os.killpg(samba_dc.pid, signal.SIGSTOP)
+    main = threading.main_thread().ident
+    assert main is not None
+    threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT)).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in pages:
+                pass
+        assert time.monotonic() - started < 3
+    finally:
+        os.killpg(samba_dc.pid, signal.SIGCONT)
+        for reader in threading.enumerate():
+            if reader.name.startswith("holyaudit-ldap-part-"):
+                reader.join(timeout=15)
+        first.unbind()

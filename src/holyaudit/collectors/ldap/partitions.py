@@ -61,8 +61,8 @@ def partitioned_search(
     Part 0 is read on ``first``; every other part on its own connection from ``open_more``, opened in its
     reader's thread and unbound when the part is read. Pages are handed on as they arrive, tagged with their
     part, so the caller can keep each part's entries in server order. The first error from any reader (a
-    connection that cannot be opened, a failed search) is raised here once every reader has stopped; so is
-    an abandoned iteration's clean-up.
+    connection that cannot be opened, a failed search) is raised here once every reader has stopped; an
+    abandoned iteration also waits for them. Only Ctrl-C does not: the readers are daemon threads.
     """
     filters = partition_filters(search_filter, parts)
     if len(filters) == 1:
@@ -98,6 +98,7 @@ def partitioned_search(
         reader.start()
     running = len(readers)
     failure: BaseException | None = None
+    interrupted = False
     try:
         while running:
             item = arrived.get()
@@ -108,12 +109,15 @@ def partitioned_search(
                 stop.set()
             elif failure is None:
                 yield item
+    except KeyboardInterrupt:  # Ctrl-C: do not wait up to a timeout for readers blocked on the network
+        interrupted = True
+        raise
     finally:
         stop.set()
-        while running:  # an abandoned iteration: let every reader finish its page and close its connection
+        while running and not interrupted:  # let every reader finish its page and close its connection
             if isinstance(arrived.get(), int):
                 running -= 1
-        for reader in readers:
+        for reader in readers if not interrupted else ():
             reader.join()
     if failure is not None:
         raise failure
