@@ -101,35 +101,46 @@ def timed(totals: dict[str, float], key: str) -> Callable[[Callable[..., Any]], 
     return wrap
 
 
-def recording(searches: dict[tuple[str, str, tuple[str, ...]], Search]) -> Callable[..., Any]:
+Searches = dict[tuple[str, str, tuple[str, ...]], Search]
+
+
+def _waited_for(found: Search, items: Iterator[Any], count: Callable[[Any], int]) -> Iterator[Any]:
+    """``items`` as they come, adding the time spent waiting for each, and its entries, to ``found``."""
+    while True:
+        started = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            found.seconds += time.perf_counter() - started
+            return
+        found.seconds += time.perf_counter() - started
+        found.entries += count(item)
+        yield item
+
+
+def _search(searches: Searches, base: str, search_filter: str, attributes: list[str]) -> Search:
+    key = (base, search_filter, tuple(attributes))
+    return searches.setdefault(key, Search(base, search_filter, "sub", tuple(attributes)))
+
+
+def recording(searches: Searches) -> Callable[..., Any]:
     """Wraps ``paged_search``: which searches the collectors make, their entries, and the time spent inside the
-    search itself (its pages read and decoded by ldap3), not in the caller's work between entries."""
+    search itself (its pages read and decoded), not in the caller's work between entries."""
 
     def wrap(paged_search: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         def call(
             connection: Any, base: str, search_filter: str, attributes: list[str], page_size: int
         ) -> Iterator[Any]:
-            found = searches.setdefault(
-                (base, search_filter, tuple(attributes)), Search(base, search_filter, "sub", tuple(attributes))
-            )
-            pages = paged_search(connection, base, search_filter, attributes, page_size)
-            while True:
-                started = time.perf_counter()
-                try:
-                    entry = next(pages)
-                except StopIteration:
-                    found.seconds += time.perf_counter() - started
-                    return
-                found.seconds += time.perf_counter() - started
-                found.entries += 1
-                yield entry
+            found = _search(searches, base, search_filter, attributes)
+            entries = paged_search(connection, base, search_filter, attributes, page_size)
+            return _waited_for(found, entries, lambda _: 1)
 
         return call
 
     return wrap
 
 
-def recording_parts(searches: dict[tuple[str, str, tuple[str, ...]], Search]) -> Callable[..., Any]:
+def recording_parts(searches: Searches) -> Callable[..., Any]:
     """Wraps ``partitioned_search``: the search as one (its filter before it is cut into parts), its entries,
     and the time the collector waited for its pages."""
 
@@ -137,20 +148,9 @@ def recording_parts(searches: dict[tuple[str, str, tuple[str, ...]], Search]) ->
         def call(
             first: Any, open_more: Any, base: str, search_filter: str, attributes: list[str], page_size: int, parts: int
         ) -> Iterator[Any]:
-            found = searches.setdefault(
-                (base, search_filter, tuple(attributes)), Search(base, search_filter, "sub", tuple(attributes))
-            )
+            found = _search(searches, base, search_filter, attributes)
             pages = partitioned_search(first, open_more, base, search_filter, attributes, page_size, parts)
-            while True:
-                started = time.perf_counter()
-                try:
-                    part, page = next(pages)
-                except StopIteration:
-                    found.seconds += time.perf_counter() - started
-                    return
-                found.seconds += time.perf_counter() - started
-                found.entries += len(page)
-                yield part, page
+            return _waited_for(found, pages, lambda part_page: len(part_page[1]))
 
         return call
 
@@ -165,10 +165,10 @@ def scan_args(config: Path, rules: list[str], as_of: dt.datetime, output: Path |
     return args
 
 
-def in_process_scan(args: list[str]) -> tuple[dict[str, float], dict[tuple[str, str, tuple[str, ...]], Search]]:
+def in_process_scan(args: list[str]) -> tuple[dict[str, float], Searches]:
     """One scan through the CLI's own code, timing its phases and recording every LDAP search it makes."""
     phases: dict[str, float] = defaultdict(float)
-    searches: dict[tuple[str, str, tuple[str, ...]], Search] = {}
+    searches: Searches = {}
     with contextlib.ExitStack() as stack:
         for name, phase in [
             ("load_setup", "load config, catalogue, profile"),

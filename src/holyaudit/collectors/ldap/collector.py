@@ -89,12 +89,6 @@ def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:
     return found[0] if found else None
 
 
-def _one(raw: dict[str, list[bytes]], key: str) -> bytes | None:
-    """``_first`` for a name already in lower case (the per-user hot path)."""
-    found = raw.get(key)
-    return found[0] if found else None
-
-
 def _all(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
     return raw.get(name.lower(), [])
 
@@ -319,13 +313,13 @@ class _Reader:
         self, dn: str, raw: dict[str, list[bytes]], groups: Groups, missing_attribute: str | None
     ) -> dict[str, object]:
         """Every user field that the attributes read can give; the caller keeps the ones asked for."""
-        name = values.text(_one(raw, "samaccountname") or dn.encode())
+        name = values.text(_first(raw, "sAMAccountName") or dn.encode())
         unreadable: dict[str, str] = {}
-        uac_raw = _one(raw, "useraccountcontrol")
+        uac_raw = _first(raw, "userAccountControl")
         uac = int(uac_raw) if uac_raw is not None else None
         enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
-        member_of = groups.closure(values.text(v) for v in raw.get("memberof", ()))
-        meta = _one(raw, "replpropertymetadata")
+        member_of = groups.closure(values.text(v) for v in _all(raw, "memberOf"))
+        meta = _first(raw, "replPropertyMetaData")
         changed: dict[int, dt.datetime] = {}
         if meta is None:
             reason = "replPropertyMetaData was not returned (the bind account may not be allowed to read it)"
@@ -335,9 +329,9 @@ class _Reader:
                 reason = ""
             except ValueError as exc:
                 reason = str(exc)
-        pwd_raw = _one(raw, "pwdlastset")
+        pwd_raw = _first(raw, "pwdLastSet")
         must_change = pwd_raw is not None and int(pwd_raw) == 0
-        created = values.generalized_time(v) if (v := _one(raw, "whencreated")) else None
+        created = values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None
         must_change_since = None
         if must_change:
             must_change_since = changed.get(values.ATTID_PWD_LAST_SET, created)
@@ -351,20 +345,20 @@ class _Reader:
             "id": name,
             "dn": dn,
             "ou": parent_dn(dn),
-            "display_name": values.text(v) if (v := _one(raw, "displayname")) else None,
-            "upn": values.text(v) if (v := _one(raw, "userprincipalname")) else None,
-            "employee_id": values.text(v) if (v := _one(raw, "employeeid")) else None,
+            "display_name": values.text(v) if (v := _first(raw, "displayName")) else None,
+            "upn": values.text(v) if (v := _first(raw, "userPrincipalName")) else None,
+            "employee_id": values.text(v) if (v := _first(raw, "employeeID")) else None,
             "categories": self.roles.of(name, dn, member_of),
             "enabled": enabled,
             "uac": uac,
             "pwd_last_set": None if must_change or pwd_raw is None else values.filetime(pwd_raw),
             "must_change_password": must_change,
             "must_change_since": must_change_since,
-            "last_logon": values.filetime(v) if (v := _one(raw, "lastlogontimestamp")) else None,
+            "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
             "created": created,
-            "account_expires": values.filetime(v) if (v := _one(raw, "accountexpires")) else None,
+            "account_expires": values.filetime(v) if (v := _first(raw, "accountExpires")) else None,
             "groups": member_of,
-            "logon_hours": values.logon_hours(_one(raw, "logonhours")),
+            "logon_hours": values.logon_hours(_first(raw, "logonHours")),
             "leaving_date": leaving_date,
             "disabled_at": disabled_at,
             "unreadable": unreadable,
