@@ -43,7 +43,7 @@ from typing import Any
 
 import scale_dc
 from estate import AUDIT_PASSWORD, AUDIT_USER
-from measure import run
+from measure import compile_holyaudit, run
 from seed import write_config
 
 from holyaudit.cli import scan as scan_command
@@ -429,6 +429,7 @@ def main() -> int:
 
 def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: float, start_seconds: float) -> None:
     dc = built.dc
+    bytecode = compile_holyaudit()
     config = write_config(dc, tmp / "site.yaml")
     rules = directory_rules()
     os.environ[LDAP_PASSWORD_ENV] = AUDIT_PASSWORD  # the in-process scans; the CLI inherits it
@@ -489,6 +490,7 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     print(f"DC        {how} in {ready:.1f} s, started in {start_seconds:.1f} s; seeded {seeded}, scanned as of then")
     print(f"          seeding when built: {seeding}")
     print(f"          {dc.workdir}")
+    print(f"          {bytecode}")
     print(
         f"users={users} computers={computers} (seeded {built.counts['staff']} staff, {built.counts['pupils']} pupils, "
         f"{built.counts['leavers']} leavers, {built.counts['computers']} computers) rules={len(rules)} "

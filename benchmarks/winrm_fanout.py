@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
-from measure import Run, run
+from measure import Run, compile_holyaudit, run
 
 from holyaudit.winrm_sim.estate import demo_hosts
 
@@ -163,6 +163,7 @@ def main() -> int:
         baseline_worker(args.baseline_worker, args.concurrency, args.deadline)
         return 0
 
+    print(compile_holyaudit())
     with tempfile.TemporaryDirectory(prefix="winrm-fanout-") as tmp:
         folder = Path(tmp)
         hosts = estate(args.hosts, args.dead_every, args.latency, free_ports(2))
