@@ -53,6 +53,7 @@ from holyaudit.collectors.ldap import ber
 from holyaudit.collectors.ldap import collector as ldap_collector
 from holyaudit.collectors.live import LDAP_PASSWORD_ENV
 from holyaudit.config import DirectorySettings
+from holyaudit.engine.evaluate import Evaluation
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 
 VENV_BIN = Path(sys.executable).parent
@@ -173,10 +174,11 @@ def in_process_scan(args: list[str]) -> tuple[dict[str, float], Searches]:
         for name, phase in [
             ("load_setup", "load config, catalogue, profile"),
             ("collect_live_facts", "collection"),
-            ("audit", "evaluation"),
             ("_render", "report (render JSON)"),
         ]:
             stack.enter_context(patched(scan_command, name, timed(phases, phase)))
+        stack.enter_context(patched(Evaluation, "feed", timed(phases, "judged as they arrive")))
+        stack.enter_context(patched(Evaluation, "audit", timed(phases, "evaluation")))
         for collector in (ldap_collector, gpo_collector):
             stack.enter_context(patched(collector, "paged_search", recording(searches)))
         stack.enter_context(patched(ldap_collector, "partitioned_search", recording_parts(searches)))
@@ -235,7 +237,8 @@ HOT_SPOTS: list[tuple[str, str, tuple[str, ...], str | None]] = [
     ("collector: pydantic model_validate", "pydantic/main.py", ("model_validate",), "holyaudit/collectors"),
     ("collector: computers", "holyaudit/collectors/ldap/collector.py", ("_computers",), None),
     ("collector: MIS leavers merge", "holyaudit/collectors/mis.py", ("merge_leavers",), None),
-    ("engine: audit (all rules)", "holyaudit/engine/evaluate.py", ("audit",), None),
+    ("engine: users judged as they arrive", "holyaudit/engine/evaluate.py", ("feed",), None),
+    ("engine: audit (after collection)", "holyaudit/engine/evaluate.py", ("audit",), None),
     ("report: JSON render", "holyaudit/reporters/json.py", ("render",), None),
     ("  json.dumps(indent=2)", "json/__init__.py", ("dumps",), "holyaudit/reporters"),
     ("  pydantic model_dump(mode='json')", "pydantic/main.py", ("model_dump",), "holyaudit/reporters"),
@@ -318,8 +321,9 @@ def heap_by_phase(args: list[str]) -> None:
     tracemalloc.start()
     try:
         with contextlib.ExitStack() as stack:
-            for name, label in (("collect_live_facts", "collection"), ("audit", "evaluation"), ("_render", "report")):
+            for name, label in (("collect_live_facts", "collection"), ("_render", "report")):
                 stack.enter_context(patched(scan_command, name, traced(label)))
+            stack.enter_context(patched(Evaluation, "audit", traced("evaluation")))
             quietly(holyaudit_main, args)
     finally:
         tracemalloc.stop()
@@ -513,8 +517,7 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     floor = (own + samba) / cores
     print(f"  floor: (own + Samba) / {cores} cores = {floor:.2f} s = {floor / base_best:.2f}x the baseline")
     # Before the first search is sent (start-up, config, rules) and after the last page has arrived (report,
-    # history) holyaudit runs alone: the DC has nothing to do. Only the rest can share the cores with Samba,
-    # and only if every result were evaluated while pages still arrive.
+    # history) holyaudit runs alone: the DC has nothing to do. Only the rest can share the cores with Samba.
     alone = min(startup) + phases["load config, catalogue, profile"]
     alone += (
         phases["report (render JSON)"]
@@ -542,12 +545,14 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     waited = sum(s.seconds for s in searches.values())
     print(f"  {'load config, catalogue, profile':<37} {phases['load config, catalogue, profile']:7.3f} s")
     print(f"  {'collection':<37} {collection:7.3f} s")
+    judged = phases["judged as they arrive"]
     print(f"    {'waiting for search pages':<35} {waited:7.3f} s")
-    print(f"    {'holyaudit (decode, groups, records)':<35} {collection - waited:7.3f} s")
+    print(f"    {'users judged as they arrive':<35} {judged:7.3f} s")
+    print(f"    {'holyaudit (decode, groups, records)':<35} {collection - waited - judged:7.3f} s")
     print("    in the readers' threads, added up over connections:")
     print(f"    {'  TLS reads (Samba answering)':<35} {phases['socket reads']:7.3f} s")
     print(f"    {'  BER decoding (ber.split_messages)':<35} {phases['BER decoding']:7.3f} s")
-    print(f"  {'evaluation':<37} {phases['evaluation']:7.3f} s")
+    print(f"  {'evaluation (the rest, after collection)':<37} {phases['evaluation']:7.3f} s")
     print(f"  {'report (render JSON)':<37} {phases['report (render JSON)']:7.3f} s")
     accounted = sum(phases[k] for k in ("load config, catalogue, profile", "collection", "evaluation"))
     accounted += phases["report (render JSON)"]

@@ -102,7 +102,7 @@ def test_exit_130_when_interrupted(run_cli, estate, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("holyaudit.cli.scan.audit", interrupted)
+    monkeypatch.setattr("holyaudit.cli.scan.Evaluation.audit", interrupted)
     result = run_cli(*scan(estate, "weak"))
     assert result.code == ExitCode.INTERRUPTED == 130
     assert "interrupted" in result.err
@@ -112,7 +112,7 @@ def test_internal_defect_is_incomplete_not_compliant_and_shows_no_traceback(run_
     def defect(*args, **kwargs):
         raise RuntimeError("secret-looking detail")
 
-    monkeypatch.setattr("holyaudit.cli.scan.audit", defect)
+    monkeypatch.setattr("holyaudit.cli.scan.Evaluation.audit", defect)
     result = run_cli(*scan(estate, "weak"))
     assert result.code == 4
     assert "internal error: RuntimeError" in result.err

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from rich.console import Console
 
 from holyaudit.cli.progress import describe, progress_for
-from holyaudit.collectors.interface import Collector, Progress, Tally
+from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.live import Planned, collect
 from holyaudit.errors import CollectorError
 from holyaudit.facts import FactRecord, FactSet
@@ -49,6 +49,7 @@ class Fake(Collector):
         needs: Mapping[str, frozenset[str]],
         inputs: Mapping[str, FactSet] | None = None,
         progress: Progress | None = None,
+        early: RecordSink | None = None,
     ) -> list[FactSet]:
         tally = Tally(self.name, progress)
         for _ in tally.each("items", range(self.counted)):

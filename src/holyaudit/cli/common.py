@@ -14,8 +14,9 @@ import typer
 
 from holyaudit.cli.console import stderr_console
 from holyaudit.cli.progress import progress_for
+from holyaudit.collectors.interface import RecordSink
 from holyaudit.collectors.ldap.connection import TlsPolicy
-from holyaudit.collectors.live import collect, plan, with_mis_leavers, with_mis_needs
+from holyaudit.collectors.live import collect, leaver_merge, merging, plan, with_mis_leavers, with_mis_needs
 from holyaudit.config import Settings, load_settings
 from holyaudit.engine.loader import Catalogue, Profile, find_profile, load_catalogue, load_profile
 from holyaudit.errors import UsageError
@@ -50,11 +51,17 @@ def now() -> dt.datetime:
 
 
 def collect_live_facts(
-    settings: Settings, needs: Mapping[str, frozenset[str]], insecure_skip_tls_verify: bool, *, quiet: bool = False
+    settings: Settings,
+    needs: Mapping[str, frozenset[str]],
+    insecure_skip_tls_verify: bool,
+    *,
+    quiet: bool = False,
+    early: RecordSink | None = None,
 ) -> dict[str, FactSet]:
     """Facts from the sources the config enables; a source that fails is recorded, not fatal.
 
-    ``quiet`` drops the progress display and warnings, but never the --insecure-skip-tls-verify notice.
+    ``quiet`` drops the progress display and warnings, but never the --insecure-skip-tls-verify notice. ``early``
+    takes records as they are made, the MIS leaving dates merged in (a scan judges them then).
     """
     err = stderr_console()
     if insecure_skip_tls_verify:
@@ -73,13 +80,14 @@ def collect_live_facts(
         if not quiet:
             err.print(f"warning: {printable(message)}")
 
+    merge = leaver_merge(settings, needs, warn)
     progress = None if quiet else progress_for(err)
     try:
-        facts = collect(planned, with_mis_needs(needs, settings), now, warn, progress)
+        facts = collect(planned, with_mis_needs(needs, settings), now, warn, progress, merging(merge, early))
     finally:
         if progress is not None:
             progress.stop()
-    return with_mis_leavers(facts, settings, warn)
+    return with_mis_leavers(facts, settings, merge)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from holyaudit.cli.history import HistoryOption, chosen_history, notes_for, open
 from holyaudit.cli.unattended import RunLog, default_lock_path, run_lock
 from holyaudit.collectors.snapshot import demo_path, load_snapshot
 from holyaudit.config import DEFAULT_TIMEZONE, zone
-from holyaudit.engine.evaluate import audit
+from holyaudit.engine.evaluate import Evaluation
 from holyaudit.engine.loader import Profile
 from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import load_waivers, warnings
@@ -65,7 +65,7 @@ def scan(
         typer.Option(
             "--as-of",
             help="Audit as at this ISO date or date-time (site time zone if none given). "
-            "Default: a snapshot's collection time, else now.",
+            "Default: a snapshot's collection time, else when collection starts.",
         ),
     ] = None,
     snapshot: Annotated[
@@ -121,18 +121,19 @@ def scan(
         site = (loaded.site if loaded else None) or setup.settings.site.name
         lock = lock_file or (default_lock_path(history_path, site) if history_path else None)
         with open_history(history_path) as store, _held(lock, run_id):
+            tz = zone(setup.settings.site.timezone or (loaded.timezone if loaded else None) or DEFAULT_TIMEZONE)
+            # A live scan is as of the moment collection starts: the rules judge the users as they arrive.
+            when = parse_as_of(as_of, tz) if as_of else loaded.collected_at if loaded else now()
+            evaluation = Evaluation(selected, as_of=when.astimezone(tz), tz=tz)
             if loaded is not None:
-                facts, snapshot_tz, default_as_of = loaded.fact_sets, loaded.timezone, loaded.collected_at
+                facts = loaded.fact_sets
             else:
                 needs = rule_needs(selected)
-                facts = collect_live_facts(setup.settings, needs, insecure_skip_tls_verify, quiet=quiet)
-                snapshot_tz, default_as_of = None, now()
+                facts = collect_live_facts(
+                    setup.settings, needs, insecure_skip_tls_verify, quiet=quiet, early=evaluation.feed
+                )
             log.write("sources: " + "; ".join(_source_line(fs.name, fs.source, fs.error) for fs in facts.values()))
-            tz = zone(setup.settings.site.timezone or snapshot_tz or DEFAULT_TIMEZONE)
-            when = parse_as_of(as_of, tz) if as_of else default_as_of
-            result = audit(
-                selected, facts, as_of=when.astimezone(tz), tz=tz, profile=setup.profile.name, waivers=loaded_waivers
-            )
+            result = evaluation.audit(facts, profile=setup.profile.name, waivers=loaded_waivers)
             for line in warnings(result.waivers or []):
                 log.write(f"waiver: {line}")
                 if not quiet:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, TypeAlias, TypeVar
 
-from holyaudit.facts import FactSet
+from holyaudit.facts import FactRecord, FactSet
 
 T = TypeVar("T")
+
+RecordSink: TypeAlias = Callable[[str, Sequence[FactRecord]], None]
+"""Takes records of the named fact set as soon as a collector has made them, before the set is complete: a scan
+judges them while the rest still arrives (``engine.evaluate.Evaluation.feed``). Called from the collector's
+thread. Only what the collector finally returns counts: a record handed on that is not in its returned fact set
+(because the set failed, say) is never reported."""
 
 
 class Progress(Protocol):
@@ -66,10 +72,12 @@ class Collector(ABC):
         needs: Mapping[str, frozenset[str]],
         inputs: Mapping[str, FactSet] | None = None,
         progress: Progress | None = None,
+        early: RecordSink | None = None,
     ) -> list[FactSet]:
         """Collect the named fact sets, reading at least the named fields of each (what the rules read).
 
         Fields that were not asked for may be left at their defaults: nothing reads them. ``inputs`` holds the
         fact sets named by ``inputs_for``, as collected earlier in the same scan. A collector that can count as it
-        goes tells ``progress`` under its ``name``.
+        goes tells ``progress`` under its ``name``; one that makes records batch by batch may hand each batch to
+        ``early`` as soon as it is made (the very objects it returns at the end).
         """

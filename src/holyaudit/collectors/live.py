@@ -8,7 +8,7 @@ still audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,13 +16,13 @@ from holyaudit.collectors import mis
 from holyaudit.collectors.credentials import Secret, SecretSource, find_secret
 from holyaudit.collectors.gpo.collector import PROVIDES as GPO_FACT_SETS
 from holyaudit.collectors.gpo.collector import GpoCollector
-from holyaudit.collectors.interface import Collector, Progress
+from holyaudit.collectors.interface import Collector, Progress, RecordSink
 from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
 from holyaudit.collectors.ldap.collector import DirectoryCollector
 from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
 from holyaudit.config import DEFAULT_TIMEZONE, Settings, zone
 from holyaudit.errors import CollectorError
-from holyaudit.facts import FACT_SETS, FactSet
+from holyaudit.facts import FACT_SETS, FactRecord, FactSet
 
 LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
 WINRM_PASSWORD_ENV = "HOLYAUDIT_WINRM_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -89,9 +89,11 @@ def collect(
     clock: Callable[[], dt.datetime],
     warn: Callable[[str], None],
     progress: Progress | None = None,
+    early: RecordSink | None = None,
 ) -> dict[str, FactSet]:
     """Run each planned collector that provides something needed, in order. ``progress`` hears when each starts
-    and finishes (with its records per fact set), and whatever counts the collector reports as it goes."""
+    and finishes (with its records per fact set), and whatever counts the collector reports as it goes; ``early``
+    takes records as the collectors make them (``RecordSink``)."""
     needs = with_collector_inputs(planned, needs)
     facts: dict[str, FactSet] = {}
     for item in planned:
@@ -103,7 +105,7 @@ def collect(
             progress.show(name, {})
         try:
             inputs = {needed: facts[needed] for needed in item.collector.inputs_for(wanted) if needed in facts}
-            collected = item.collector.collect(wanted, inputs, progress)
+            collected = item.collector.collect(wanted, inputs, progress, early)
         except CollectorError as exc:
             if progress is not None:
                 progress.finished(name, {}, str(exc))
@@ -149,16 +151,39 @@ def with_mis_needs(needs: Mapping[str, frozenset[str]], settings: Settings) -> d
     return result
 
 
-def with_mis_leavers(facts: dict[str, FactSet], settings: Settings, warn: Callable[[str], None]) -> dict[str, FactSet]:
-    """The directory's users with the MIS export's leaving dates merged in (see ``collectors/mis.py``)."""
-    users = facts.get("directory.users")
-    if settings.mis is None or users is None or users.error:
-        return facts
+def leaver_merge(
+    settings: Settings, needs: Mapping[str, frozenset[str]], warn: Callable[[str], None]
+) -> mis.LeaverMerge | None:
+    """The MIS export, read and ready to merge into the users as they arrive; None without one, or when no
+    users are wanted. An export that cannot be read is warned of here, before anything is contacted, and marks
+    every user's leaving date unreadable (see ``collectors/mis.py``)."""
+    if settings.mis is None or "directory.users" not in needs:
+        return None
     try:
-        records = mis.merge_leavers(users.records, mis.read_export(settings.mis), settings.mis.match_on)  # type: ignore[arg-type]
-        source = f"{users.source} + {settings.mis.leavers_csv}"
+        return mis.LeaverMerge(mis.read_export(settings.mis), settings.mis.match_on)
     except mis.MisExportError as exc:
         warn(str(exc))
-        records = mis.unreadable_export(users.records, str(exc))  # type: ignore[arg-type]
-        source = users.source
+        return mis.LeaverMerge([], settings.mis.match_on, unreadable=str(exc))
+
+
+def merging(merge: mis.LeaverMerge | None, early: RecordSink | None) -> RecordSink | None:
+    """``early``, handed the users with the MIS leaving dates already merged in."""
+    if merge is None or early is None:
+        return early
+
+    def sink(fact_set: str, records: Sequence[FactRecord]) -> None:
+        early(fact_set, merge.users(records) if fact_set == "directory.users" else records)  # type: ignore[arg-type]
+
+    return sink
+
+
+def with_mis_leavers(
+    facts: dict[str, FactSet], settings: Settings, merge: mis.LeaverMerge | None
+) -> dict[str, FactSet]:
+    """The directory's users with the MIS export's leaving dates merged in, and its leavers with no account."""
+    users = facts.get("directory.users")
+    if merge is None or settings.mis is None or users is None or users.error:
+        return facts
+    records = merge.users(users.records) + merge.absent()  # type: ignore[arg-type]
+    source = users.source if merge.unreadable else f"{users.source} + {settings.mis.leavers_csv}"
     return {**facts, "directory.users": users.model_copy(update={"records": tuple(records), "source": source})}

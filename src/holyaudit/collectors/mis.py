@@ -77,29 +77,64 @@ def _match_key(user: User, match_on: str) -> str | None:
 
 def merge_leavers(users: Sequence[User], leavers: Sequence[MisLeaver], match_on: str) -> list[User]:
     """Users with MIS leaving dates added, plus a record for each MIS leaver with no directory account."""
-    by_key = {leaver.key.casefold(): leaver for leaver in leavers}
-    merged, matched = [], set()
-    for user in users:
-        key = _match_key(user, match_on)
-        leaver = by_key.get(key) if key else None
+    merge = LeaverMerge(leavers, match_on)
+    return merge.users(users) + merge.absent()
+
+
+class LeaverMerge:
+    """The export's leaving dates merged into users batch by batch, as the directory is read.
+
+    Merging the same user object again gives the same merged object, so a batch merged (and judged) as it
+    arrived and the whole fact set merged at the end give the very same records. ``unreadable`` is why the export
+    could not be read at all: every user's leaving date is then marked unreadable.
+    """
+
+    def __init__(self, leavers: Sequence[MisLeaver], match_on: str, unreadable: str | None = None) -> None:
+        self.leavers = leavers
+        self.match_on = match_on
+        self.unreadable = unreadable
+        self._by_key = {leaver.key.casefold(): leaver for leaver in leavers}
+        self._matched: set[str] = set()
+        self._merged: dict[int, tuple[User, User]] = {}
+        """Per user merged (by ``id``, with the user itself, which keeps the id from being reused): the result."""
+
+    def users(self, users: Sequence[User]) -> list[User]:
+        return [self._one(user) for user in users]
+
+    def _one(self, user: User) -> User:
+        done = self._merged.get(id(user))
+        if done is not None and done[0] is user:
+            return done[1]
+        merged = self._merge(user)
+        self._merged[id(user)] = (user, merged)
+        return merged
+
+    def _merge(self, user: User) -> User:
+        if self.unreadable is not None:
+            return user.model_copy(update={"unreadable": {**user.unreadable, "leaving_date": self.unreadable}})
+        key = _match_key(user, self.match_on)
+        leaver = self._by_key.get(key) if key else None
         if leaver is None:
-            merged.append(user)
-            continue
-        matched.add(leaver.key.casefold())
-        merged.append(_with_mis_date(user, leaver))
-    for leaver in leavers:
-        if leaver.key.casefold() not in matched:
-            unreadable = {"leaving_date": leaver.problem} if leaver.problem else {}
-            merged.append(
-                User(
-                    id=leaver.key,
-                    in_directory=False,
-                    enabled=False,  # no account, so nobody can log on with it
-                    leaving_date=leaver.leaving_date,
-                    unreadable=unreadable,
+            return user
+        self._matched.add(leaver.key.casefold())
+        return _with_mis_date(user, leaver)
+
+    def absent(self) -> list[User]:
+        """A record for each MIS leaver that no user merged so far matched: call it once every user is merged."""
+        absent = []
+        for leaver in self.leavers:
+            if leaver.key.casefold() not in self._matched:
+                unreadable = {"leaving_date": leaver.problem} if leaver.problem else {}
+                absent.append(
+                    User(
+                        id=leaver.key,
+                        in_directory=False,
+                        enabled=False,  # no account, so nobody can log on with it
+                        leaving_date=leaver.leaving_date,
+                        unreadable=unreadable,
+                    )
                 )
-            )
-    return merged
+        return absent
 
 
 def _with_mis_date(user: User, leaver: MisLeaver) -> User:
@@ -114,4 +149,4 @@ def _with_mis_date(user: User, leaver: MisLeaver) -> User:
 
 def unreadable_export(users: Sequence[User], reason: str) -> list[User]:
     """Every user's leaving date marked unreadable, when the export itself cannot be read."""
-    return [u.model_copy(update={"unreadable": {**u.unreadable, "leaving_date": reason}}) for u in users]
+    return LeaverMerge([], "sAMAccountName", unreadable=reason).users(users)

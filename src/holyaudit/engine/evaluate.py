@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,33 +32,92 @@ def audit(
     waivers: Sequence[Waiver] | None = None,
 ) -> AuditResult:
     """The findings, with ``waivers`` applied on the as-of day; None (no waivers file) leaves the notices out."""
-    ctx = EvalContext(as_of=as_of, tz=tz)
-    by_rule: dict[str, list[Waiver]] = {}
-    for waiver in waivers or ():
-        by_rule.setdefault(waiver.rule_id, []).append(waiver)
-    findings = [evaluate_rule(rule, facts.get(rule.spec.facts), ctx, by_rule.get(rule.id, ())) for rule in rules]
-    sources = [
-        FactSetSource(name=fs.name, source=fs.source, collected_at=fs.collected_at, error=fs.error)
-        for fs in sorted(facts.values(), key=lambda f: f.name)
-    ]
-    return AuditResult(
-        as_of=as_of,
-        timezone=str(tz),
-        profile=profile,
-        sources=sources,
-        findings=findings,
-        waivers=notices(waivers, findings, ctx.today) if waivers is not None else None,
-    )
+    return Evaluation(rules, as_of=as_of, tz=tz).audit(facts, profile=profile, waivers=waivers)
+
+
+class Evaluation:
+    """The selected rules compiled for one as-of time: records judged as they arrive, findings at the end.
+
+    A live scan hands each batch of records on as soon as a collector has made it (``feed``), so the rules judge
+    them while the rest of the directory still arrives. ``audit`` then judges the records of the final fact sets:
+    a record judged on arrival (the same object: records are frozen, so the same values) keeps its results, any
+    other is judged there. So the findings are exactly those of judging everything at the end, whatever was fed,
+    and in whatever order; a record fed but not in the final fact set (its set failed, say) counts for nothing.
+    """
+
+    def __init__(self, rules: Sequence[BoundRule], *, as_of: dt.datetime, tz: ZoneInfo) -> None:
+        self.rules = list(rules)
+        self.ctx = EvalContext(as_of=as_of, tz=tz)
+        self._evaluators = {rule.id: object_evaluator(rule, self.ctx) for rule in self.rules}
+        self._by_fact_set: dict[str, list[str]] = {}
+        for rule in self.rules:
+            self._by_fact_set.setdefault(rule.spec.facts, []).append(rule.id)
+        self._judged: dict[int, tuple[FactRecord, dict[str, ObjectResult | None]]] = {}
+        """Per record fed (by ``id``, with the record itself, which also keeps the id from being reused): each
+        rule's result for it."""
+
+    def feed(self, fact_set: str, records: Iterable[FactRecord]) -> None:
+        """Judge ``records`` of ``fact_set`` by every rule that reads it, now."""
+        rule_ids = self._by_fact_set.get(fact_set)
+        if not rule_ids:
+            return
+        evaluators = [(rule_id, self._evaluators[rule_id]) for rule_id in rule_ids]
+        judged = self._judged
+        for record in records:
+            judged[id(record)] = (record, {rule_id: evaluate(record) for rule_id, evaluate in evaluators})
+
+    def audit(
+        self, facts: Mapping[str, FactSet], *, profile: str, waivers: Sequence[Waiver] | None = None
+    ) -> AuditResult:
+        """The findings over ``facts``, with ``waivers`` applied on the as-of day; None (no waivers file) leaves
+        the notices out."""
+        ctx = self.ctx
+        by_rule: dict[str, list[Waiver]] = {}
+        for waiver in waivers or ():
+            by_rule.setdefault(waiver.rule_id, []).append(waiver)
+        findings = [self._finding(rule, facts.get(rule.spec.facts), by_rule.get(rule.id, ())) for rule in self.rules]
+        sources = [
+            FactSetSource(name=fs.name, source=fs.source, collected_at=fs.collected_at, error=fs.error)
+            for fs in sorted(facts.values(), key=lambda f: f.name)
+        ]
+        return AuditResult(
+            as_of=ctx.as_of,
+            timezone=str(ctx.tz),
+            profile=profile,
+            sources=sources,
+            findings=findings,
+            waivers=notices(waivers, findings, ctx.today) if waivers is not None else None,
+        )
+
+    def _finding(self, rule: BoundRule, fact_set: FactSet | None, waivers: Sequence[Waiver]) -> Finding:
+        evaluate = self._evaluators[rule.id]
+        judged = self._judged
+
+        def result(record: FactRecord) -> ObjectResult | None:
+            early = judged.get(id(record))
+            return early[1][rule.id] if early is not None and early[0] is record else evaluate(record)
+
+        return finding(rule, fact_set, result, self.ctx, waivers)
 
 
 def evaluate_rule(
     rule: BoundRule, fact_set: FactSet | None, ctx: EvalContext, waivers: Sequence[Waiver] = ()
 ) -> Finding:
+    return finding(rule, fact_set, object_evaluator(rule, ctx), ctx, waivers)
+
+
+def finding(
+    rule: BoundRule,
+    fact_set: FactSet | None,
+    evaluate: Callable[[FactRecord], ObjectResult | None],
+    ctx: EvalContext,
+    waivers: Sequence[Waiver] = (),
+) -> Finding:
+    """The rule's finding over ``fact_set``, each record judged by ``evaluate`` (``object_evaluator``'s)."""
     if fact_set is None:
         return _finding(rule, Status.ERROR, f"no {rule.spec.facts} facts were collected, so nothing was checked", [])
     if fact_set.error:
         return _finding(rule, Status.ERROR, f"{rule.spec.facts} could not be collected: {fact_set.error}", [])
-    evaluate = object_evaluator(rule, ctx)
     results = waive([r for r in map(evaluate, fact_set.records) if r is not None], waivers, ctx.today)
     results.sort(key=lambda r: (_ORDER[r.status], r.id.casefold()))
     status = roll_up([r.status for r in results])

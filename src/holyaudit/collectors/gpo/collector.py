@@ -22,7 +22,7 @@ from holyaudit.collectors.gpo import gpttmpl, registry_pol
 from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
-from holyaudit.collectors.interface import Collector, Progress, Tally
+from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint, open_connection, paged_search, read_base
 from holyaudit.config import DirectorySettings, GpoSettings
@@ -90,6 +90,7 @@ class GpoCollector(Collector):
         needs: Mapping[str, frozenset[str]],
         inputs: Mapping[str, FactSet] | None = None,
         progress: Progress | None = None,
+        early: RecordSink | None = None,
     ) -> list[FactSet]:
         if "gpo.ous" not in needs:
             return []

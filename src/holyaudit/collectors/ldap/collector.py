@@ -17,7 +17,7 @@ import ldap3
 from ldap3.utils.conv import escape_filter_chars
 
 from holyaudit.collectors.credentials import Secret
-from holyaudit.collectors.interface import Collector, Progress, Tally
+from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import (
     DirectoryError,
@@ -181,13 +181,15 @@ class DirectoryCollector(Collector):
         needs: Mapping[str, frozenset[str]],
         inputs: Mapping[str, FactSet] | None = None,
         progress: Progress | None = None,
+        early: RecordSink | None = None,
     ) -> list[FactSet]:
         wanted = {name: fields for name, fields in needs.items() if name in PROVIDES}
         if not wanted:
             return []
         connection = open_connection(self.settings, self.password, self.tls)
         try:
-            return _Reader(connection, self._open, self.settings, self.clock, Tally(self.name, progress)).read(wanted)
+            tally = Tally(self.name, progress)
+            return _Reader(connection, self._open, self.settings, self.clock, tally, early).read(wanted)
         finally:
             connection.unbind()
 
@@ -205,12 +207,14 @@ class _Reader:
         settings: DirectorySettings,
         clock: Callable[[], dt.datetime],
         tally: Tally,
+        early: RecordSink | None = None,
     ) -> None:
         self.connection = connection
         self.open_more = open_more
         self.settings = settings
         self.clock = clock
         self.tally = tally
+        self.early = early
         self.source = endpoint(settings)
         self.roles = Roles(settings.categories)
         root = read_base(connection, "", ["defaultNamingContext", "schemaNamingContext"])
@@ -234,7 +238,8 @@ class _Reader:
         groups = Groups({}, {})
         if {"categories", "groups"} & (user_fields | computer_fields):
             groups = self._groups()
-        users = self._users(groups, user_fields) if user_fields else []
+        early = self.early if "directory.users" in needs else None
+        users = self._users(groups, user_fields, early) if user_fields else []
         if "directory.users" in needs:
             result.append(self._fact_set("directory.users", users))
         if "directory.password_policies" in needs:
@@ -288,7 +293,7 @@ class _Reader:
         found = list(self._search(f"(lDAPDisplayName={escape_filter_chars(config.attribute)})", ["cn"], self.schema))
         return None if found else f"attribute {config.attribute} is not in the directory schema"
 
-    def _users(self, groups: Groups, fields: frozenset[str]) -> list[User]:
+    def _users(self, groups: Groups, fields: frozenset[str], early: RecordSink | None) -> list[User]:
         leaving = self.settings.leaving_date if "leaving_date" in fields else None
         attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
         missing_attribute = self._leaving_date_problem() if leaving else None
@@ -303,10 +308,13 @@ class _Reader:
             self.settings.search_connections,
         )
         for part, page in pages:
-            parts[part].extend(
+            users = [
                 User.model_validate(only(fields, self._user(dn, raw, groups, missing_attribute))) for dn, raw in page
-            )
+            ]
+            parts[part].extend(users)
             self.tally.add("users", len(page))
+            if early is not None:  # judged now, while the readers wait for the next pages
+                early("directory.users", users)
         return [user for part in parts for user in part]  # each part in the server's order: the same every run
 
     def _user(

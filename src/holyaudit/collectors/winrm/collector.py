@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import winrm.transport as winrm_transport
 
 from holyaudit.collectors.credentials import CredentialError, Secret
-from holyaudit.collectors.interface import Collector, Progress
+from holyaudit.collectors.interface import Collector, Progress, RecordSink
 from holyaudit.collectors.winrm.drift import DRIFT_FIELDS, PROBED, Intent, drift
 from holyaudit.collectors.winrm.drift import INPUTS as DRIFT_INPUTS
 from holyaudit.collectors.winrm.interpret import host_fields
@@ -100,6 +100,7 @@ class EndpointCollector(Collector):
         needs: Mapping[str, frozenset[str]],
         inputs: Mapping[str, FactSet] | None = None,
         progress: Progress | None = None,
+        early: RecordSink | None = None,
     ) -> list[FactSet]:
         if "endpoints.hosts" not in needs:
             return []
