@@ -51,6 +51,7 @@ from holyaudit.cli.main import main as holyaudit_main
 from holyaudit.collectors.gpo import collector as gpo_collector
 from holyaudit.collectors.ldap import ber
 from holyaudit.collectors.ldap import collector as ldap_collector
+from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.collectors.live import LDAP_PASSWORD_ENV
 from holyaudit.config import DirectorySettings
 from holyaudit.engine.evaluate import Evaluation
@@ -142,16 +143,13 @@ def recording(searches: Searches) -> Callable[..., Any]:
 
 
 def recording_parts(searches: Searches) -> Callable[..., Any]:
-    """Wraps ``partitioned_search``: the search as one (its filter before it is cut into parts), its entries,
-    and the time the collector waited for its pages."""
+    """Wraps ``PartitionedSearch.__iter__``: the search as one (its filter before it is cut into parts), its
+    entries, and the time the collector waited for its pages."""
 
-    def wrap(partitioned_search: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
-        def call(
-            first: Any, open_more: Any, base: str, search_filter: str, attributes: list[str], page_size: int, parts: int
-        ) -> Iterator[Any]:
-            found = _search(searches, base, search_filter, attributes)
-            pages = partitioned_search(first, open_more, base, search_filter, attributes, page_size, parts)
-            return _waited_for(found, pages, lambda part_page: len(part_page[1]))
+    def wrap(iterate: Callable[[PartitionedSearch], Iterator[Any]]) -> Callable[[PartitionedSearch], Iterator[Any]]:
+        def call(search: PartitionedSearch) -> Iterator[Any]:
+            found = _search(searches, search._base, search._filter, search._attributes)
+            return _waited_for(found, iterate(search), lambda part_page: len(part_page[1]))
 
         return call
 
@@ -181,7 +179,7 @@ def in_process_scan(args: list[str]) -> tuple[dict[str, float], Searches]:
         stack.enter_context(patched(Evaluation, "audit", timed(phases, "evaluation")))
         for collector in (ldap_collector, gpo_collector):
             stack.enter_context(patched(collector, "paged_search", recording(searches)))
-        stack.enter_context(patched(ldap_collector, "partitioned_search", recording_parts(searches)))
+        stack.enter_context(patched(PartitionedSearch, "__iter__", recording_parts(searches)))
         stack.enter_context(patched(ber, "split_messages", timed(phases, "BER decoding")))
         stack.enter_context(patched(ssl.SSLSocket, "recv", timed(phases, "socket reads")))
         started = time.perf_counter()

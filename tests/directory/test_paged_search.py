@@ -4,6 +4,7 @@ the connection cannot be misused or left with an answer unread."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
@@ -21,7 +22,7 @@ from holyaudit.collectors.ldap.connection import (
     paged_search,
     read_base,
 )
-from holyaudit.collectors.ldap.partitions import partitioned_search
+from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.config import DirectorySettings
 
 USERS = "(&(objectCategory=person)(objectClass=user))"
@@ -79,45 +80,70 @@ def _all_users(samba_dc) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("parts", [2, 3, 5])
-def test_a_partitioned_search_gives_every_entry_exactly_once(samba_dc, settings, connection, parts) -> None:
+@pytest.mark.parametrize("parts", [1, 2, 3, 5])
+def test_a_partitioned_search_gives_every_entry_exactly_once(samba_dc, settings, parts) -> None:
     opened = []
 
     def open_more():
         opened.append(open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy()))
         return opened[-1]
 
-    pages = list(partitioned_search(connection, open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 3, parts))
+    with PartitionedSearch(open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 3, parts) as search:
+        pages = list(search)
     assert sorted(_names(pages)) == _all_users(samba_dc)  # none lost, none twice
-    assert {part for part, _ in pages} <= set(range(parts))
-    assert len(opened) == parts - 1  # one connection per further part
+    assert {part for part, _ in pages} == set(range(parts))
+    assert len(opened) == parts  # one connection per part
     assert all(c.closed for c in opened)  # each unbound when its part was read
-    assert read_base(connection, "", ["defaultNamingContext"])  # the first connection is left usable
 
 
-def test_a_part_that_cannot_connect_fails_the_search_and_stops_the_others(samba_dc, connection) -> None:
-    def open_more():
-        raise DirectoryError("no more connections")
-
-    pages = partitioned_search(connection, open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 2, 3)
-    with pytest.raises(DirectoryError, match="no more connections"):
-        list(pages)
-    assert read_base(connection, "", ["defaultNamingContext"])  # part 0 stopped after its page, answer read
-
-
-def test_an_abandoned_partitioned_search_stops_every_reader(samba_dc, settings, connection) -> None:
+def test_the_parts_are_searched_from_the_moment_the_block_is_entered(samba_dc, settings, connection) -> None:
+    """While the DC answers the parts, the caller reads something else on its own connection."""
     opened = []
 
     def open_more():
         opened.append(open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy()))
         return opened[-1]
 
-    pages = partitioned_search(connection, open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 2, 2)
-    next(pages)
-    pages.close()
-    assert opened
+    with PartitionedSearch(open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 2, 2) as search:
+        deadline = time.monotonic() + 10
+        while len(opened) < 2 and time.monotonic() < deadline:  # opened by the readers, before any iteration
+            time.sleep(0.01)
+        assert len(opened) == 2
+        assert read_base(connection, "", ["defaultNamingContext"])  # the caller's connection is free meanwhile
+        pages = list(search)
+    assert sorted(_names(pages)) == _all_users(samba_dc)
+
+
+def test_a_part_that_cannot_connect_fails_the_search_and_stops_the_others(samba_dc, settings) -> None:
+    opened, calls = [], itertools.count()
+
+    def open_more():
+        if next(calls):  # every reader but the first to ask
+            raise DirectoryError("no more connections")
+        opened.append(open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy()))
+        return opened[-1]
+
+    with (
+        pytest.raises(DirectoryError, match="no more connections"),
+        PartitionedSearch(open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 2, 3) as search,
+    ):
+        list(search)
+    assert len(opened) == 1
+    assert opened[0].closed  # the part that did connect stopped after its page and unbound
+
+
+def test_an_abandoned_partitioned_search_stops_every_reader(samba_dc, settings) -> None:
+    opened = []
+
+    def open_more():
+        opened.append(open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy()))
+        return opened[-1]
+
+    with PartitionedSearch(open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 2, 2) as search:
+        next(iter(search))
+    assert len(opened) == 2
     assert all(c.closed for c in opened)
-    assert read_base(connection, "", ["defaultNamingContext"])
+    assert not [t for t in threading.enumerate() if t.name.startswith("holyaudit-ldap-part-")]
 
 
 def test_a_ranged_attribute_is_read_whole(samba_dc, connection) -> None:
@@ -157,12 +183,15 @@ def test_a_dc_that_stops_answering_mid_search_is_an_error_within_the_timeout(sam
         connection.unbind()
 
 
-def test_a_failed_part_is_reported_as_the_whole_search(samba_dc, settings, connection) -> None:
+def test_a_failed_part_is_reported_as_the_whole_search(samba_dc, settings) -> None:
     def open_more():
         return open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy())
 
-    with pytest.raises(DirectoryError) as failed:
-        list(partitioned_search(connection, open_more, "not a DN", USERS, ["cn"], 2, 2))
+    with (
+        pytest.raises(DirectoryError) as failed,
+        PartitionedSearch(open_more, "not a DN", USERS, ["cn"], 2, 2) as search,
+    ):
+        list(search)
     assert f"search of not a DN for {USERS} (part " in str(failed.value)
     assert "sAMAccountName=*" not in str(failed.value)
 
@@ -171,30 +200,34 @@ def test_ctrl_c_ends_a_partitioned_search_without_waiting_for_the_dc(samba_dc, s
     """The DC stops answering (SIGSTOP) and the user presses Ctrl-C: the scan ends at once, not after the
     10 s timeout that its readers, blocked on the network, would wait."""
     patient = settings.model_copy(update={"timeout_seconds": 10})
-    first = open_connection(patient, Secret(AUDIT_PASSWORD), TlsPolicy())
-    pages = partitioned_search(
-        first,
-        lambda: open_connection(patient, Secret(AUDIT_PASSWORD), TlsPolicy()),
-        samba_dc.base_dn,
-        USERS,
-        ["sAMAccountName"],
-        2,
-        2,
-    )
-    next(pages)
-    os.killpg(samba_dc.pid, signal.SIGSTOP)
+    opened = []
+
+    def open_more():
+        opened.append(open_connection(patient, Secret(AUDIT_PASSWORD), TlsPolicy()))
+        return opened[-1]
+
     main = threading.main_thread().ident
     assert main is not None
-    threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT)).start()
-    started = time.monotonic()
-    try:
-        with pytest.raises(KeyboardInterrupt):
+    started = []
+
+    def read_until_interrupted() -> None:
+        with PartitionedSearch(open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 2, 2) as search:
+            pages = iter(search)
+            next(pages)
+            os.killpg(samba_dc.pid, signal.SIGSTOP)
+            threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT)).start()
+            started.append(time.monotonic())
             for _ in pages:
                 pass
-        assert time.monotonic() - started < 3
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            read_until_interrupted()
+        assert time.monotonic() - started[0] < 3
     finally:
         os.killpg(samba_dc.pid, signal.SIGCONT)
         for reader in threading.enumerate():
             if reader.name.startswith("holyaudit-ldap-part-"):
                 reader.join(timeout=15)
-        first.unbind()
+        for connection in opened:
+            connection.unbind()

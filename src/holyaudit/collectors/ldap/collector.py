@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import ldap3
@@ -28,11 +29,14 @@ from holyaudit.collectors.ldap.connection import (
     paged_search,
     read_base,
 )
-from holyaudit.collectors.ldap.partitions import partitioned_search
+from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.config import DirectorySettings, Selector
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
 
 PROVIDES = frozenset({"directory.domain", "directory.password_policies", "directory.users", "directory.computers"})
+_ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
+"""The order the fact sets are returned in."""
+USERS_FILTER = "(&(objectCategory=person)(objectClass=user))"
 
 _DOMAIN_ATTRS = ["minPwdLength", "pwdProperties", "maxPwdAge", "lockoutThreshold", "pwdHistoryLength", "forceLogoff"]
 _USER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -228,31 +232,60 @@ class _Reader:
         return FactSet(name=name, source=self.source, collected_at=self.clock(), records=tuple(records))
 
     def read(self, needs: Mapping[str, frozenset[str]]) -> list[FactSet]:
-        result = []
-        if "directory.domain" in needs:
-            result.append(self._fact_set("directory.domain", [self._domain()]))
         user_fields = needs.get("directory.users", frozenset())
         if "directory.password_policies" in needs:
             user_fields |= {"groups"}  # to resolve which users each policy governs
         computer_fields = needs.get("directory.computers", frozenset())
         groups = Groups({}, {})
         if {"categories", "groups"} & (user_fields | computer_fields):
-            groups = self._groups()
-        early = self.early if "directory.users" in needs else None
-        users = self._users(groups, user_fields, early) if user_fields else []
+            groups = self._groups()  # before any user record is made: each needs its nested groups
+        leaving = self.settings.leaving_date if "leaving_date" in user_fields else None
+        missing_attribute = self._leaving_date_problem() if leaving else None
+        attributes = attributes_for(user_fields, _USER_FIELDS, "sAMAccountName") + (
+            [leaving.attribute] if leaving else []
+        )
+        search = PartitionedSearch(
+            self.open_more,
+            self.base,
+            USERS_FILTER,
+            attributes,
+            self.settings.page_size,
+            self.settings.search_connections,
+        )
+        result: dict[str, FactSet] = {}
+        # The users' parts are searched on connections of their own from here on; while the DC works out their
+        # results (on Samba, about half a second for 10,000 users before the first page), everything else is
+        # read on this connection, and the computers are judged.
+        with search if user_fields else nullcontext():
+            if "directory.domain" in needs:
+                result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
+            policy_entries: list[Entry] | DirectoryError = []
+            if "directory.password_policies" in needs:
+                try:
+                    policy_entries = self._policy_entries()
+                except DirectoryError as exc:  # only this set is lost; the rest of the directory is still read
+                    policy_entries = exc
+            if "directory.computers" in needs:
+                computers = self._computers(groups, computer_fields)
+                result["directory.computers"] = self._fact_set("directory.computers", computers)
+                if self.early is not None:
+                    self.early("directory.computers", computers)
+            early = self.early if "directory.users" in needs else None
+            read_users = self._users(search, groups, user_fields, missing_attribute, early) if user_fields else []
         if "directory.users" in needs:
-            result.append(self._fact_set("directory.users", users))
+            result["directory.users"] = self._fact_set("directory.users", read_users)
         if "directory.password_policies" in needs:
-            try:
-                policies = self._fact_set("directory.password_policies", self._password_policies(groups, users))
-            except DirectoryError as exc:  # only this set is lost; the rest of the directory was read
-                policies = FactSet(
-                    name="directory.password_policies", source=self.source, collected_at=self.clock(), error=str(exc)
+            if isinstance(policy_entries, DirectoryError):
+                result["directory.password_policies"] = FactSet(
+                    name="directory.password_policies",
+                    source=self.source,
+                    collected_at=self.clock(),
+                    error=str(policy_entries),
                 )
-            result.append(policies)
-        if "directory.computers" in needs:
-            result.append(self._fact_set("directory.computers", self._computers(groups, computer_fields)))
-        return result
+            else:
+                policies = self._password_policies(policy_entries, groups, read_users)
+                result["directory.password_policies"] = self._fact_set("directory.password_policies", policies)
+        return [result[name] for name in _ORDER if name in result]
 
     def _domain(self) -> Domain:
         raw = read_base(self.connection, self.base, _DOMAIN_ATTRS)
@@ -293,21 +326,16 @@ class _Reader:
         found = list(self._search(f"(lDAPDisplayName={escape_filter_chars(config.attribute)})", ["cn"], self.schema))
         return None if found else f"attribute {config.attribute} is not in the directory schema"
 
-    def _users(self, groups: Groups, fields: frozenset[str], early: RecordSink | None) -> list[User]:
-        leaving = self.settings.leaving_date if "leaving_date" in fields else None
-        attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
-        missing_attribute = self._leaving_date_problem() if leaving else None
+    def _users(
+        self,
+        search: PartitionedSearch,
+        groups: Groups,
+        fields: frozenset[str],
+        missing_attribute: str | None,
+        early: RecordSink | None,
+    ) -> list[User]:
         parts: list[list[User]] = [[] for _ in range(self.settings.search_connections)]
-        pages = partitioned_search(
-            self.connection,
-            self.open_more,
-            self.base,
-            "(&(objectCategory=person)(objectClass=user))",
-            attributes,
-            self.settings.page_size,
-            self.settings.search_connections,
-        )
-        for part, page in pages:
+        for part, page in search:
             users = [
                 User.model_validate(only(fields, self._user(dn, raw, groups, missing_attribute))) for dn, raw in page
             ]
@@ -393,7 +421,8 @@ class _Reader:
         unreadable["leaving_date"] = f"cannot read {written!r} as a date ({' or '.join(config.formats)})"
         return None
 
-    def _password_policies(self, groups: Groups, users: list[User]) -> list[PasswordPolicy]:
+    def _policy_entries(self) -> list[Entry]:
+        """The Password Settings Container's policies, as read (resolved once the users are read)."""
         container = f"CN=Password Settings Container,CN=System,{self.base}"
         # An account that may not see the container would find no policies at all, which reads like "none":
         # reading the container itself first tells the two apart.
@@ -402,14 +431,16 @@ class _Reader:
                 f"cannot read {container} ({(self.connection.result or {}).get('description', 'no answer')}): "
                 "grant the audit account read access to it (docs/directory.md)"
             )
+        # (objectClass=*) matches every entry, even one whose attributes the account may not read, so a policy
+        # the account cannot read still shows up (as unreadable) instead of silently not existing.
+        found = self._search("(objectClass=*)", _PSO_ATTRS, container)
+        return [(dn, raw) for dn, raw in found if _norm_dn(dn) != _norm_dn(container)]
+
+    def _password_policies(self, entries: list[Entry], groups: Groups, users: list[User]) -> list[PasswordPolicy]:
         by_dn = {_norm_dn(u.dn or ""): u for u in users}
         hidden = "not readable by the audit account: grant it read access to the Password Settings Container"
         policies = []
-        # (objectClass=*) matches every entry, even one whose attributes the account may not read, so a policy
-        # the account cannot read still shows up (as unreadable) instead of silently not existing.
-        for dn, raw in self._search("(objectClass=*)", _PSO_ATTRS, container):
-            if _norm_dn(dn) == _norm_dn(container):
-                continue
+        for dn, raw in entries:
             targets = [values.text(v) for v in _all(raw, "msDS-PSOAppliesTo")]
             governs: set[str] = set()
             for target in targets:

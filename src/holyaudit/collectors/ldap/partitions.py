@@ -47,77 +47,91 @@ Page: TypeAlias = tuple[int, list[Entry]]
 _Item: TypeAlias = "Page | BaseException | int"
 
 
-def partitioned_search(
-    first: ldap3.Connection,
-    open_more: Callable[[], ldap3.Connection],
-    base: str,
-    search_filter: str,
-    attributes: list[str],
-    page_size: int,
-    parts: int,
-) -> Iterator[Page]:
-    """Pages of every entry matching ``search_filter``, read as ``parts`` disjoint searches at once.
+class PartitionedSearch:
+    """Every entry matching ``search_filter``, read as ``parts`` disjoint searches at once.
 
-    Part 0 is read on ``first``; every other part on its own connection from ``open_more``, opened in its
-    reader's thread and unbound when the part is read. Pages are handed on as they arrive, tagged with their
-    part, so the caller can keep each part's entries in server order. The first error from any reader (a
-    connection that cannot be opened, a failed search) is raised here once every reader has stopped; an
-    abandoned iteration also waits for them. Only Ctrl-C does not: the readers are daemon threads.
+    Entering the block starts one reader thread per part, each on its own connection from ``open_connection``
+    (opened in that thread, unbound when its part is read), so the DC starts answering at once while the caller
+    goes on with other work on other connections::
+
+        with PartitionedSearch(open_connection, base, search_filter, attributes, page_size, parts) as search:
+            ...  # the DC works out the parts' results meanwhile
+            for part, page in search:
+                ...
+
+    Pages come as they arrive, tagged with their part, so the caller can keep each part's entries in server
+    order. The first error from any reader (a connection that cannot be opened, a failed search) is raised by the
+    iteration once every reader has stopped. Leaving the block stops the readers and waits for each to finish its
+    page and close its connection, except on Ctrl-C: the readers are daemon threads, and one blocked on the
+    network must not hold the scan up to its timeout.
     """
-    filters = partition_filters(search_filter, parts)
-    if len(filters) == 1:
-        for page in paged_pages(first, base, search_filter, attributes, page_size):
-            yield 0, page
-        return
-    arrived: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-    stop = threading.Event()
 
-    def read(part: int, part_filter: str) -> None:
+    def __init__(
+        self,
+        open_connection: Callable[[], ldap3.Connection],
+        base: str,
+        search_filter: str,
+        attributes: list[str],
+        page_size: int,
+        parts: int,
+    ) -> None:
+        self._open = open_connection
+        self._base, self._filter, self._attributes, self._page_size = base, search_filter, attributes, page_size
+        self._filters = partition_filters(search_filter, parts)
+        self._arrived: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._readers: list[threading.Thread] = []
+        self._running = 0
+        self._failure: BaseException | None = None
+
+    def __enter__(self) -> PartitionedSearch:
+        self._readers = [
+            threading.Thread(target=self._read, args=(part, f), name=f"holyaudit-ldap-part-{part}", daemon=True)
+            for part, f in enumerate(self._filters)
+        ]
+        for reader in self._readers:
+            reader.start()
+            self._running += 1
+        return self
+
+    def _read(self, part: int, part_filter: str) -> None:
+        arrived = self._arrived
         try:
-            connection = first if part == 0 else open_more()
+            connection = self._open()
             try:
-                for page in paged_pages(connection, base, part_filter, attributes, page_size):
-                    if stop.is_set():
+                for page in paged_pages(connection, self._base, part_filter, self._attributes, self._page_size):
+                    if self._stop.is_set():
                         break
                     arrived.put((part, page))
             finally:
-                if part != 0:
-                    connection.unbind()
+                connection.unbind()
         except DirectoryError as exc:  # said of the whole search, not of one part's long filter
-            arrived.put(DirectoryError(str(exc).replace(part_filter, f"{search_filter} (part {part + 1} of {parts})")))
+            whole = f"{self._filter} (part {part + 1} of {len(self._filters)})" if len(self._filters) > 1 else None
+            arrived.put(DirectoryError(str(exc).replace(part_filter, whole)) if whole else exc)
         except BaseException as exc:  # handed to the caller's thread, which raises it
             arrived.put(exc)
         finally:
             arrived.put(part)  # this reader is done
 
-    readers = [
-        threading.Thread(target=read, args=(part, f), name=f"holyaudit-ldap-part-{part}", daemon=True)
-        for part, f in enumerate(filters)
-    ]
-    for reader in readers:
-        reader.start()
-    running = len(readers)
-    failure: BaseException | None = None
-    interrupted = False
-    try:
-        while running:
-            item = arrived.get()
+    def __iter__(self) -> Iterator[Page]:
+        while self._running:
+            item = self._arrived.get()
             if isinstance(item, int):
-                running -= 1
+                self._running -= 1
             elif isinstance(item, BaseException):
-                failure = failure or item
-                stop.set()
-            elif failure is None:
+                self._failure = self._failure or item
+                self._stop.set()
+            elif self._failure is None:
                 yield item
-    except KeyboardInterrupt:  # Ctrl-C: do not wait up to a timeout for readers blocked on the network
-        interrupted = True
-        raise
-    finally:
-        stop.set()
-        while running and not interrupted:  # let every reader finish its page and close its connection
-            if isinstance(arrived.get(), int):
-                running -= 1
-        for reader in readers if not interrupted else ():
+        if self._failure is not None:
+            raise self._failure
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._stop.set()
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            return  # Ctrl-C: do not wait up to a timeout for readers blocked on the network
+        while self._running:  # let every reader finish its page and close its connection
+            if isinstance(self._arrived.get(), int):
+                self._running -= 1
+        for reader in self._readers:
             reader.join()
-    if failure is not None:
-        raise failure
