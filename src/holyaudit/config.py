@@ -82,7 +82,7 @@ class DirectorySettings(_Strict):
         default=2,
         ge=1,
         le=8,
-        description="Connections that read the users at once, each a disjoint part (1: one search, no parallelism).",
+        description="Connections reading the users at once, a part each (1: one search); one more reads the rest.",
     )
     allow_insecure_plaintext: bool = Field(
         default=False, description="Allow a password over unencrypted LDAP (transport: plain). Never on a real network."
