@@ -120,6 +120,8 @@ class Unreadable(Exception):
 def path_reader(path: str) -> Callable[[BaseModel], Any]:
     """A reader of a dotted attribute path; an attribute the collector could not read raises Unreadable."""
     parts = tuple(path.split("."))
+    if len(parts) == 1:  # most paths: one attribute of the record, read without the walk below
+        return _attribute_reader(path)
 
     def read(record: BaseModel) -> Any:
         node: Any = record
@@ -130,6 +132,15 @@ def path_reader(path: str) -> Callable[[BaseModel], Any]:
                 return None
             node = getattr(node, part)
         return node
+
+    return read
+
+
+def _attribute_reader(name: str) -> Callable[[BaseModel], Any]:
+    def read(record: BaseModel) -> Any:
+        if isinstance(record, FactRecord) and name in record.unreadable:
+            raise Unreadable(f"{name} could not be read: {record.unreadable[name]}")
+        return getattr(record, name)
 
     return read
 
@@ -176,7 +187,8 @@ class Leaf:
         def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
             try:
                 observed = read(record)
-                note(seen, prefix + attr, observed)
+                if (key := prefix + attr) not in seen:  # note(), inline: this runs for every leaf of every object
+                    seen[key] = observed if type(observed) in _AS_IS else to_evidence(observed)
                 if days_after is not None and read_start is not None:
                     start = read_start(record)
                     note(seen, prefix + days_after, start)
