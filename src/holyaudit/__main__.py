@@ -1,5 +1,5 @@
 """Allows ``python -m holyaudit``."""
 
-from holyaudit.cli.main import main
+from holyaudit.cli.main import entry
 
-raise SystemExit(main())
+entry()

@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import NoReturn
 
 import typer
 
@@ -42,6 +43,18 @@ def cycle_collection_paused() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     with cycle_collection_paused():
         return _run(argv)
+
+
+def entry() -> NoReturn:
+    """The ``holyaudit`` program: ``main``, then the process ends.
+
+    Everything the command built is frozen out of the collector's sight first: the interpreter's last collection
+    on the way out would otherwise walk all of it (0.1 s after a 10,000-user scan) only to find nothing, just
+    before the process's memory is released anyway.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -87,4 +100,4 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
