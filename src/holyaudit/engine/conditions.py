@@ -231,7 +231,11 @@ class AllOf:
         checks = tuple(c.compile(ctx) for c in self.children)
 
         def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
-            return _combine([c(record, seen, prefix) for c in checks], decisive=False)
+            outcomes = [c(record, seen, prefix) for c in checks]  # every branch, for its evidence
+            for outcome in outcomes:
+                if outcome is not TRUE:
+                    return _combine(outcomes, decisive=False)
+            return TRUE  # the common case: every branch plainly true
 
         return check
 
@@ -253,7 +257,11 @@ class AnyOf:
         checks = tuple(c.compile(ctx) for c in self.children)
 
         def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
-            return _combine([c(record, seen, prefix) for c in checks], decisive=True)
+            outcomes = [c(record, seen, prefix) for c in checks]  # every branch, for its evidence
+            for outcome in outcomes:
+                if outcome.value:
+                    return outcome  # the first true branch decides, with whatever remark it made
+            return _combine(outcomes, decisive=True)
 
         return check
 
