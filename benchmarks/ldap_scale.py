@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cpu_timeline
 import scale_dc
 from estate import AUDIT_PASSWORD, AUDIT_USER
 from measure import compile_holyaudit, run
@@ -564,6 +565,11 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     accounted += phases["report (render JSON)"]
     print(f"  {'rest of the CLI':<37} {phases['total'] - accounted:7.3f} s")
     print(f"  {'in-process scan total':<37} {phases['total']:7.3f} s")
+
+    print("\none scan through the CLI, CPU sampled every 50 ms: who keeps the 2 cores busy")
+    names = ("holyaudit", "Samba")
+    wall, phases = cpu_timeline.timeline(cli, None, lambda: samba_cpu_seconds(dc), names)
+    cpu_timeline.show(wall, phases, names)
 
     json_costs(report)
     heap_by_phase(scan)

@@ -90,12 +90,12 @@ class Evaluation:
         )
 
     def _finding(self, rule: BoundRule, fact_set: FactSet | None, waivers: Sequence[Waiver]) -> Finding:
-        evaluate = self._evaluators[rule.id]
-        judged = self._judged
+        rule_id = rule.id  # a property: read once, not once per record
+        evaluate, judged = self._evaluators[rule_id], self._judged
 
         def result(record: FactRecord) -> ObjectResult | None:
             early = judged.get(id(record))
-            return early[1][rule.id] if early is not None and early[0] is record else evaluate(record)
+            return early[1][rule_id] if early is not None and early[0] is record else evaluate(record)
 
         return finding(rule, fact_set, result, self.ctx, waivers)
 
