@@ -239,19 +239,7 @@ class _Reader:
         groups = Groups({}, {})
         if {"categories", "groups"} & (user_fields | computer_fields):
             groups = self._groups()  # before any user record is made: each needs its nested groups
-        leaving = self.settings.leaving_date if "leaving_date" in user_fields else None
-        missing_attribute = self._leaving_date_problem() if leaving else None
-        attributes = attributes_for(user_fields, _USER_FIELDS, "sAMAccountName") + (
-            [leaving.attribute] if leaving else []
-        )
-        search = PartitionedSearch(
-            self.open_more,
-            self.base,
-            USERS_FILTER,
-            attributes,
-            self.settings.page_size,
-            self.settings.search_connections,
-        )
+        search, missing_attribute = self._user_search(user_fields)
         result: dict[str, FactSet] = {}
         # The users' parts are searched on connections of their own from here on; while the DC works out their
         # results (on Samba, about half a second for 10,000 users before the first page), everything else is
@@ -271,21 +259,23 @@ class _Reader:
                 if self.early is not None:
                     self.early("directory.computers", computers)
             early = self.early if "directory.users" in needs else None
-            read_users = self._users(search, groups, user_fields, missing_attribute, early) if user_fields else []
+            users = self._users(search, groups, user_fields, missing_attribute, early) if user_fields else []
         if "directory.users" in needs:
-            result["directory.users"] = self._fact_set("directory.users", read_users)
+            result["directory.users"] = self._fact_set("directory.users", users)
         if "directory.password_policies" in needs:
-            if isinstance(policy_entries, DirectoryError):
-                result["directory.password_policies"] = FactSet(
-                    name="directory.password_policies",
-                    source=self.source,
-                    collected_at=self.clock(),
-                    error=str(policy_entries),
-                )
-            else:
-                policies = self._password_policies(policy_entries, groups, read_users)
-                result["directory.password_policies"] = self._fact_set("directory.password_policies", policies)
+            result["directory.password_policies"] = self._policies(policy_entries, groups, users)
         return [result[name] for name in _ORDER if name in result]
+
+    def _user_search(self, fields: frozenset[str]) -> tuple[PartitionedSearch, str | None]:
+        """The users' search for ``fields`` (started when its block is entered), and why the configured
+        leaving-date attribute cannot be read at all, if it cannot."""
+        leaving = self.settings.leaving_date if "leaving_date" in fields else None
+        attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
+        settings = self.settings
+        search = PartitionedSearch(
+            self.open_more, self.base, USERS_FILTER, attributes, settings.page_size, settings.search_connections
+        )
+        return search, self._leaving_date_problem() if leaving else None
 
     def _domain(self) -> Domain:
         raw = read_base(self.connection, self.base, _DOMAIN_ATTRS)
@@ -435,6 +425,12 @@ class _Reader:
         # the account cannot read still shows up (as unreadable) instead of silently not existing.
         found = self._search("(objectClass=*)", _PSO_ATTRS, container)
         return [(dn, raw) for dn, raw in found if _norm_dn(dn) != _norm_dn(container)]
+
+    def _policies(self, entries: list[Entry] | DirectoryError, groups: Groups, users: list[User]) -> FactSet:
+        if isinstance(entries, DirectoryError):
+            name, error = "directory.password_policies", str(entries)
+            return FactSet(name=name, source=self.source, collected_at=self.clock(), error=error)
+        return self._fact_set("directory.password_policies", self._password_policies(entries, groups, users))
 
     def _password_policies(self, entries: list[Entry], groups: Groups, users: list[User]) -> list[PasswordPolicy]:
         by_dn = {_norm_dn(u.dn or ""): u for u in users}
