@@ -90,6 +90,25 @@ labels the paths of a list element (``volumes[C:].``) and is empty at the top le
 """
 
 
+Value = bool | None | tuple[Note, ...]
+"""A condition's answer without its reasons: True, False, unknown (None), or true with remarks (their tuple)."""
+
+Judge = Callable[[Any, dict[str, Any], str], Value]
+"""A condition compiled to answer only: ``judge(record, seen, prefix)``, noting in ``seen`` exactly what the
+``Check`` of the same condition notes, in the same order. Reasons are only worked out (by the ``Check``) for an
+answer that is reported with them: most objects pass, and their answer needs none."""
+
+
+def value_of(outcome: Outcome) -> Value:
+    return outcome.notes or True if outcome.value else outcome.value
+
+
+class _Unknown(NamedTuple):
+    """A leaf's value that cannot be judged, and why."""
+
+    reason: str
+
+
 def note(seen: dict[str, Any], path: str, value: Any) -> None:
     """Record a value looked at; the first reading of a path is the one shown."""
     if path not in seen:
@@ -178,13 +197,14 @@ class Leaf:
             return f"{self.subject()} {self.op.text}"
         return f"{self.subject()} {self.op.text} {self.op.show_value(self.value)}"
 
-    def compile(self, ctx: EvalContext) -> Check:
-        attr, days_after, op, expected = self.attr, self.days_after, self.op, self.value
-        read, test, subject, description = path_reader(attr), op.test, self.subject(), self.describe()
+    def _observer(self, ctx: EvalContext) -> Callable[[Any, dict[str, Any], str], Any]:
+        """Reads the value the leaf tests (with ``days_after``, the days between the two dates), noting what it
+        read in ``seen``; a value that cannot be tested comes back as an ``_Unknown`` saying why."""
+        attr, days_after, op, subject = self.attr, self.days_after, self.op, self.subject()
+        read = path_reader(attr)
         read_start = path_reader(days_after) if days_after is not None else None
-        remark = op.remark if type(op).remark is not Operator.remark else None  # most operators have nothing to add
 
-        def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
+        def observe(record: Any, seen: dict[str, Any], prefix: str) -> Any:
             try:
                 observed = read(record)
                 if (key := prefix + attr) not in seen:  # note(), inline: this runs for every leaf of every object
@@ -194,13 +214,26 @@ class Leaf:
                     note(seen, prefix + days_after, start)
                     if start is None or observed is None:
                         missing = days_after if start is None else attr
-                        return Outcome(None, (f"{prefix}{missing} has no value",))
+                        return _Unknown(f"{prefix}{missing} has no value")
                     observed = (ctx.local_date(observed) - ctx.local_date(start)).days
                     note(seen, prefix + subject, observed)
             except Unreadable as exc:
-                return Outcome(None, (f"{prefix}{exc}",))
+                return _Unknown(f"{prefix}{exc}")
             if observed is None and op.needs_presence:
-                return Outcome(None, (f"{prefix}{attr} has no value",))
+                return _Unknown(f"{prefix}{attr} has no value")
+            return observed
+
+        return observe
+
+    def compile(self, ctx: EvalContext) -> Check:
+        op, expected, test, subject, description = self.op, self.value, self.op.test, self.subject(), self.describe()
+        observe = self._observer(ctx)
+        remark = op.remark if type(op).remark is not Operator.remark else None  # most operators have nothing to add
+
+        def check(record: Any, seen: dict[str, Any], prefix: str) -> Outcome:
+            observed = observe(record, seen, prefix)
+            if type(observed) is _Unknown:
+                return Outcome(None, (observed.reason,))
             try:
                 if test(observed, expected, ctx):
                     said = remark(observed, expected, ctx) if remark is not None else None
@@ -212,6 +245,29 @@ class Leaf:
             return Outcome(False, (why,), guard=not op.needs_presence)
 
         return check
+
+    def compile_value(self, ctx: EvalContext) -> Judge:
+        op, expected, test = self.op, self.value, self.op.test
+        observe = self._observer(ctx)
+        remark = op.remark if type(op).remark is not Operator.remark else None
+        # An explanation that fails makes the leaf unknown in its Check, so it is tried here too.
+        explain = op.explain if type(op).explain is not Operator.explain else None
+
+        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
+            observed = observe(record, seen, prefix)
+            if type(observed) is _Unknown:
+                return None
+            try:
+                if test(observed, expected, ctx):
+                    said = remark(observed, expected, ctx) if remark is not None else None
+                    return (prefix + said,) if said else True
+                if explain is not None:
+                    explain(observed, expected, ctx)
+            except (TypeError, ValueError):
+                return None
+            return False
+
+        return judge
 
 
 @dataclass(frozen=True)
@@ -239,6 +295,20 @@ class AllOf:
 
         return check
 
+    def compile_value(self, ctx: EvalContext) -> Judge:
+        judges = tuple(c.compile_value(ctx) for c in self.children)
+
+        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
+            values = [j(record, seen, prefix) for j in judges]  # every branch, for its evidence
+            if False in values:
+                return False
+            if None in values:
+                return None
+            remarks = tuple(n for v in values if v is not True for n in v)  # type: ignore[union-attr]
+            return remarks or True
+
+        return judge
+
 
 @dataclass(frozen=True)
 class AnyOf:
@@ -264,6 +334,18 @@ class AnyOf:
             return _combine(outcomes, decisive=True)
 
         return check
+
+    def compile_value(self, ctx: EvalContext) -> Judge:
+        judges = tuple(c.compile_value(ctx) for c in self.children)
+
+        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
+            values = [j(record, seen, prefix) for j in judges]  # every branch, for its evidence
+            for value in values:
+                if value:
+                    return value  # the first true branch decides, with whatever remark it made
+            return None if None in values else False
+
+        return judge
 
 
 def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
@@ -311,6 +393,15 @@ class Not:
             return TRUE
 
         return check
+
+    def compile_value(self, ctx: EvalContext) -> Judge:
+        child = self.child.compile_value(ctx)
+
+        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
+            inner = child(record, seen, prefix)
+            return None if inner is None else not inner
+
+        return judge
 
 
 @dataclass(frozen=True)
@@ -372,6 +463,14 @@ class Quantifier:
             return _combine(outcomes, decisive=not every)
 
         return check
+
+    def compile_value(self, ctx: EvalContext) -> Judge:
+        check = self.compile(ctx)  # a list's elements are labelled and judged one by one: kept in one place
+
+        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
+            return value_of(check(record, seen, prefix))
+
+        return judge
 
 
 def _wrap(node: Condition) -> str:

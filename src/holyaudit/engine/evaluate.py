@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from holyaudit.engine.conditions import Outcome, Unreadable, note, path_reader
+from holyaudit.engine.conditions import Note, Outcome, Unreadable, note, path_reader
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import Waiver, notices, waive
@@ -125,12 +125,50 @@ def finding(
 
 
 def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], ObjectResult | None]:
-    """The rule compiled for ``ctx``: one object's result, or None when the rule's scope leaves it out."""
-    expected = rule.condition.describe()
+    """The rule compiled for ``ctx``: one object's result, or None when the rule's scope leaves it out.
+
+    Answers first: a pass, an object out of scope and an exemption need no reasons, and most objects are one of
+    those. Anything else is judged again by ``explained_evaluator``, which puts it into words; both note the
+    same evidence in the same order, so every result is the one ``explained_evaluator`` alone would give.
+    """
+    explained = explained_evaluator(rule, ctx)
+    make = _result_maker(rule)
+    answer_scope = rule.scope.compile_value(ctx) if rule.scope is not None else None
+    answer_exemptions = tuple((exemption.when.compile_value(ctx), exemption.reason) for exemption in rule.exemptions)
+    answer = rule.condition.compile_value(ctx)
+
+    def evaluate(record: FactRecord) -> ObjectResult | None:
+        if record.error:
+            return explained(record)
+        seen: dict[str, Any] = {}
+        if answer_scope is not None:
+            in_scope = answer_scope(record, seen, "")
+            if in_scope is None:
+                return explained(record)
+            if in_scope is False:
+                return None
+        for exempt, reason in answer_exemptions:
+            applies = exempt(record, seen, "")
+            if applies is None:
+                return explained(record)
+            if applies:
+                return make(record, Status.NOT_APPLICABLE, reason, seen)
+        passed = answer(record, seen, "")
+        if passed is True:
+            return make(record, Status.PASS, None, seen)
+        if not passed:  # False or unknown: reported with its reasons
+            return explained(record)
+        return make(record, Status.PASS, _said(passed), seen)  # a pass with remarks
+
+    return evaluate
+
+
+def explained_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], ObjectResult | None]:
+    """``object_evaluator``'s results, each worked out with its reasons (the conditions' ``Check``)."""
+    make = _result_maker(rule)
     scope = rule.scope.compile(ctx) if rule.scope is not None else None
     exemptions = tuple((exemption.when.compile(ctx), exemption.reason) for exemption in rule.exemptions)
     condition = rule.condition.compile(ctx)
-    context = tuple((path, path_reader(path)) for path in rule.spec.context)
 
     def judge(record: FactRecord, seen: dict[str, Any]) -> tuple[Status, str | None] | None:
         if record.error:
@@ -154,6 +192,18 @@ def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord]
             return Status.PASS, _notes(outcome) if outcome.notes else None
         return Status.FAIL, _notes(outcome)
 
+    def evaluate(record: FactRecord) -> ObjectResult | None:
+        seen: dict[str, Any] = {}
+        verdict = judge(record, seen)
+        return None if verdict is None else make(record, *verdict, seen)
+
+    return evaluate
+
+
+def _result_maker(rule: BoundRule) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
+    expected = rule.condition.describe()
+    context = tuple((path, path_reader(path)) for path in rule.spec.context)
+
     def identify(record: FactRecord) -> dict[str, Any]:
         shown: dict[str, Any] = {}
         for path, read in context:
@@ -163,12 +213,7 @@ def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord]
                 continue  # shown only to identify the object; the judged values carry their own reasons
         return shown
 
-    def evaluate(record: FactRecord) -> ObjectResult | None:
-        seen: dict[str, Any] = {}
-        verdict = judge(record, seen)
-        if verdict is None:
-            return None
-        status, reason = verdict
+    def make(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> ObjectResult:
         return ObjectResult.model_construct(
             _EVERY_FIELD,
             id=record.id,
@@ -180,11 +225,15 @@ def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord]
             context=identify(record),
         )
 
-    return evaluate
+    return make
 
 
 def _notes(outcome: Outcome) -> str:
-    return "; ".join(dict.fromkeys(map(str, outcome.notes))) or "no detail"
+    return _said(outcome.notes)
+
+
+def _said(notes: tuple[Note, ...]) -> str:
+    return "; ".join(dict.fromkeys(map(str, notes))) or "no detail"
 
 
 def roll_up(statuses: Sequence[Status]) -> Status:
