@@ -4,8 +4,10 @@ Evaluation is three-valued: True, False, or unknown (``None``), where unknown me
 missing or unreadable. ``all`` is False if any child is False, else unknown if any child is unknown; ``any``
 is True if any child is True, else unknown if any is unknown. So an unknown can never turn into a PASS.
 
-A bound condition is compiled once per evaluation context into a ``Check``, a function of one record: the
-tree is walked, paths split and descriptions written once per rule rather than once per object.
+A bound condition is compiled once per evaluation context, twice: into a ``Judge``, which gives only its
+answer, and into a ``Check``, which gives its outcome with the reasons. Both are functions of one record that
+note the same evidence in the same order; the tree is walked, paths split and descriptions written once per
+rule rather than once per object. The engine judges every object and checks only those it must explain.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ Judge = Callable[[Any, dict[str, Any], str], Value]
 answer that is reported with them: most objects pass, and their answer needs none."""
 
 
-def value_of(outcome: Outcome) -> Value:
+def _value_of(outcome: Outcome) -> Value:
     return outcome.notes or True if outcome.value else outcome.value
 
 
@@ -468,7 +470,7 @@ class Quantifier:
         check = self.compile(ctx)  # a list's elements are labelled and judged one by one: kept in one place
 
         def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
-            return value_of(check(record, seen, prefix))
+            return _value_of(check(record, seen, prefix))
 
         return judge
 
