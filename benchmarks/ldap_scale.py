@@ -166,6 +166,34 @@ def scan_args(config: Path, rules: list[str], as_of: dt.datetime, output: Path |
     return args
 
 
+def bulk_searches(config: Path, rules: list[str], as_of: dt.datetime, report: Path) -> tuple[list[Search], Searches]:
+    """The users' and the computers' searches a scan makes (recorded from one in-process scan, which also warms
+    Samba's caches), and every search it made."""
+    _, searches = in_process_scan(scan_args(config, rules, as_of, report))
+    bulk = [s for s in searches.values() if "person" in s.filter or "objectClass=computer" in s.filter]
+    if len(bulk) != 2:
+        raise RuntimeError(f"expected one user and one computer search, found: {[s.filter for s in searches.values()]}")
+    return bulk, searches
+
+
+def ldapsearch_commands(
+    dc: scale_dc.SambaDC, bulk: list[Search], folder: Path
+) -> tuple[list[list[str]], dict[str, str]]:
+    """``ldapsearch`` commands for ``bulk`` over LDAPS as the audit account, paged as holyaudit pages, and their
+    environment (the DC's CA trusted, certificates checked)."""
+    password_file = folder / "password"
+    password_file.write_text(AUDIT_PASSWORD)  # ldapsearch -y reads it whole: no newline
+    password_file.chmod(0o600)
+    env = {**os.environ, "LDAPTLS_CACERT": str(dc.ca_file), "LDAPTLS_REQCERT": "demand"}
+    page_size = DirectorySettings.model_fields["page_size"].default  # write_config leaves the default
+    bind = ["-H", f"ldaps://{dc.host}:{dc.port}", "-x", "-D", f"{AUDIT_USER}@{dc.dns_domain}", "-y", str(password_file)]
+    commands = [
+        ["ldapsearch", *bind, "-E", f"pr={page_size}/noprompt", "-b", s.base, "-s", "sub", s.filter, *s.attributes]
+        for s in bulk
+    ]
+    return commands, env
+
+
 def in_process_scan(args: list[str]) -> tuple[dict[str, float], Searches]:
     """One scan through the CLI's own code, timing its phases and recording every LDAP search it makes."""
     phases: dict[str, float] = defaultdict(float)
@@ -236,7 +264,7 @@ HOT_SPOTS: list[tuple[str, str, tuple[str, ...], str | None]] = [
     ("  dates from text (datetime.strptime)", "~", ("<built-in method strptime>",), "holyaudit/collectors"),
     ("collector: pydantic model_validate", "pydantic/main.py", ("model_validate",), "holyaudit/collectors"),
     ("collector: computers", "holyaudit/collectors/ldap/collector.py", ("_computers",), None),
-    ("collector: MIS leavers merge", "holyaudit/collectors/mis.py", ("merge_leavers",), None),
+    ("collector: MIS leavers merge", "holyaudit/collectors/mis.py", ("users",), None),
     ("engine: users judged as they arrive", "holyaudit/engine/evaluate.py", ("feed",), None),
     ("engine: audit (after collection)", "holyaudit/engine/evaluate.py", ("audit",), None),
     ("report: JSON render", "holyaudit/reporters/json.py", ("render",), None),
@@ -439,26 +467,13 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     os.environ[LDAP_PASSWORD_ENV] = AUDIT_PASSWORD  # the in-process scans; the CLI inherits it
     report = tmp / "report.json"
 
-    # Records what holyaudit asks the directory for, and warms Samba's caches for every run after it.
     scan = scan_args(config, rules, built.seeded_at, report)
-    _, searches = in_process_scan(scan)
+    bulk, _ = bulk_searches(config, rules, built.seeded_at, report)
     objects = sum(len(f["objects"]) for f in json.loads(report.read_text())["findings"])
-    bulk = [s for s in searches.values() if "person" in s.filter or "objectClass=computer" in s.filter]
-    if len(bulk) != 2:
-        raise RuntimeError(f"expected one user and one computer search, found: {[s.filter for s in searches.values()]}")
     users = next(s.entries for s in bulk if "person" in s.filter)
     computers = next(s.entries for s in bulk if "computer" in s.filter)
 
-    password_file = tmp / "password"
-    password_file.write_text(AUDIT_PASSWORD)  # ldapsearch -y reads it whole: no newline
-    password_file.chmod(0o600)
-    ldap_env = {**os.environ, "LDAPTLS_CACERT": str(dc.ca_file), "LDAPTLS_REQCERT": "demand"}
-    page_size = DirectorySettings.model_fields["page_size"].default  # write_config leaves the default
-    bind = ["-H", f"ldaps://{dc.host}:{dc.port}", "-x", "-D", f"{AUDIT_USER}@{dc.dns_domain}", "-y", str(password_file)]
-    ldapsearches = [
-        ["ldapsearch", *bind, "-E", f"pr={page_size}/noprompt", "-b", s.base, "-s", "sub", s.filter, *s.attributes]
-        for s in bulk
-    ]
+    ldapsearches, ldap_env = ldapsearch_commands(dc, bulk, tmp)
     cli = [str(VENV_BIN / "holyaudit"), *scan_args(config, rules, built.seeded_at, None)]
     single = write_config(dc, tmp / "one-connection.yaml", search_connections=1)
     cli_single = [str(VENV_BIN / "holyaudit"), *scan_args(single, rules, built.seeded_at, None)]

@@ -1,10 +1,11 @@
 """Two versions of holyaudit scanning the same school-sized Samba DC, in turn, with ldapsearch as the yardstick.
 
 On a shared machine whose speed drifts by ±20% between runs, a change is best measured against the code before
-it in the same run: each round runs ``ldapsearch`` (the users and the computers, as ``ldap_scale.py`` does) and
-then ``python -m holyaudit scan`` of each version's source tree, back to back, so every ratio of a round is
-taken at one speed of the machine. The versions are git revisions of this repository (checked out into
-temporary worktrees, their bytecode compiled as ``pip install`` would); ``.`` is the working tree.
+it in the same run: each round runs ``ldapsearch`` (the users' and the computers' searches a scan makes,
+recorded as ``ldap_scale.py`` records them) and then ``python -m holyaudit scan`` of each version's source
+tree, back to back, so every ratio of a round is taken at one speed of the machine. The versions are git
+revisions of this repository (checked out into temporary worktrees, their bytecode compiled as ``pip install``
+would); ``.`` is the working tree.
 
 Run: ``python benchmarks/ldap_versions.py 1622494 . --rounds 10`` (needs Samba and ldap-utils, as
 ``ldap_scale.py`` does; it reuses that benchmark's cached DC).
@@ -25,18 +26,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import scale_dc
-from estate import AUDIT_PASSWORD, AUDIT_USER
-from ldap_scale import directory_rules, scan_args, wait_for_port
+from estate import AUDIT_PASSWORD
+from ldap_scale import bulk_searches, directory_rules, ldapsearch_commands, scan_args, wait_for_port
 from seed import write_config
 
 from holyaudit.collectors.live import LDAP_PASSWORD_ENV
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-USER_ATTRIBUTES = [
-    "displayName", "lastLogonTimestamp", "logonHours", "memberOf", "pwdLastSet", "replPropertyMetaData",
-    "sAMAccountName", "userAccountControl", "whenCreated", "msDS-cloudExtensionAttribute1",
-]  # fmt: skip
-"""What a scan of the directory rules reads of each user (``ldap_scale.py`` prints it)."""
 
 
 @contextlib.contextmanager
@@ -89,16 +85,9 @@ def main() -> int:
             folder = Path(tmp)
             config = write_config(dc, folder / "site.yaml")
             scan = ["-m", "holyaudit", *scan_args(config, directory_rules(), built.seeded_at, None)]
-            password = folder / "password"
-            password.write_text(AUDIT_PASSWORD)  # ldapsearch -y reads it whole: no newline
-            password.chmod(0o600)
-            ldap_env = {**os.environ, "LDAPTLS_CACERT": str(dc.ca_file), "LDAPTLS_REQCERT": "demand"}
-            bind = ["-H", f"ldaps://{dc.host}:{dc.port}", "-x", "-D", f"{AUDIT_USER}@{dc.dns_domain}"]
-            bind += ["-y", str(password), "-E", "pr=1000/noprompt", "-b", dc.base_dn, "-s", "sub"]
-            searches = [
-                ["ldapsearch", *bind, "(&(objectCategory=person)(objectClass=user))", *USER_ATTRIBUTES],
-                ["ldapsearch", *bind, "(objectClass=computer)", "cn", "memberOf", "userAccountControl"],
-            ]
+            os.environ[LDAP_PASSWORD_ENV] = AUDIT_PASSWORD  # the in-process scan that records the searches
+            bulk, _ = bulk_searches(config, directory_rules(), built.seeded_at, folder / "report.json")
+            searches, ldap_env = ldapsearch_commands(dc, bulk, folder)
             times: dict[str, list[float]] = {"ldapsearch": [], **{revision: [] for revision in trees}}
             for _ in range(args.rounds):
                 times["ldapsearch"].append(sum(seconds(search, ldap_env, 0) for search in searches))

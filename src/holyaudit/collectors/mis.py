@@ -145,8 +145,3 @@ def _with_mis_date(user: User, leaver: MisLeaver) -> User:
     dates = [d for d in (user.leaving_date, leaver.leaving_date) if d is not None]
     unreadable = {k: v for k, v in user.unreadable.items() if k != "leaving_date"}
     return user.model_copy(update={"leaving_date": min(dates), "unreadable": unreadable})
-
-
-def unreadable_export(users: Sequence[User], reason: str) -> list[User]:
-    """Every user's leaving date marked unreadable, when the export itself cannot be read."""
-    return LeaverMerge([], "sAMAccountName", unreadable=reason).users(users)
