@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
 from typing import Any
+
+from pydantic import BaseModel
 
 from holyaudit import __version__
 from holyaudit.models import SCHEMA_VERSION, AuditResult, Clause, FactSetSource, Finding, ObjectResult, Severity, Status
@@ -74,3 +77,63 @@ def test_json_report_is_byte_for_byte_the_whole_result_encoded_at_once() -> None
 
     assert rendered == json.dumps(whole_document(result), separators=(",", ":"), ensure_ascii=True) + "\n"
     assert rendered.isascii()
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+class Volume(BaseModel):
+    letter: str
+    size: float
+
+
+def odd(status: Status, observed: dict[str, Any], context: dict[str, Any] | None = None) -> ObjectResult:
+    return ObjectResult.made("CN=odd", "user", status, observed, "anything", None, context or {})
+
+
+def test_results_made_by_the_engine_encode_as_pydantic_dumps_them_whatever_their_values() -> None:
+    # Most results hold text, numbers and truth values, which the report writes without pydantic; anything else
+    # (dates, floats such as NaN, tuples, bytes, enums, models) must still come out exactly as pydantic dumps it.
+    when = dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
+    objects = [
+        odd(Status.PASS, {"enabled": True, "uac": 512, "id": "sam", "gone": None}, {"display_name": "Sam"}),
+        odd(Status.FAIL, {"categories": ["staff", "pupil"], "groups": []}),
+        odd(Status.PASS, {"nested": {"k": ["v"]}}),
+        odd(Status.PASS, {"mixed": ["a", 1, None, True]}),
+        odd(Status.ERROR, {"when": when, "day": when.date()}),
+        odd(Status.FAIL, {"nan": float("nan"), "inf": float("inf"), "ratio": 0.5}),
+        odd(Status.FAIL, {"pair": ("a", 1), "raw": b"\x00bytes", "set": ["x"]}, {"colour": Colour.RED}),
+        odd(Status.PASS, {"volumes": [Volume(letter="C:", size=1.5)], "list_of_dates": [when]}),
+        odd(Status.PASS, {"ok": "text"}, {"shown": when}),
+        odd(Status.WAIVED, {"colour": [Colour.RED]}),
+    ]
+    result = result_with_awkward_values()
+    result = result.model_copy(update={"findings": [result.findings[0].model_copy(update={"objects": objects})]})
+
+    rendered = JsonReporter().render(result, RenderOptions())
+
+    assert rendered == json.dumps(whole_document(result), separators=(",", ":"), ensure_ascii=True) + "\n"
+    assert json.loads(rendered)["findings"][0]["objects"][5]["observed"] == {"nan": None, "inf": None, "ratio": 0.5}
+
+
+def test_a_made_result_is_the_model_validated_from_the_same_values() -> None:
+    values: dict[str, Any] = {
+        "id": "CN=a",
+        "kind": "user",
+        "status": Status.FAIL,
+        "observed": {"uac": 544},
+        "expected": "uac has all bits clear of 0x20",
+        "reason": "uac is 0x220",
+        "context": {"display_name": "A"},
+    }
+    made, validated = ObjectResult.made(**values), ObjectResult.model_validate(values)
+
+    assert made == validated
+    assert made.model_fields_set == validated.model_fields_set == set(values)
+    assert made.model_dump_json() == validated.model_dump_json()
+    # An update copies the shared fields-set first, so other results keep theirs.
+    other = ObjectResult.made(**values)
+    waived = made.model_copy(update={"status": Status.WAIVED})
+    assert (waived.status, made.status, other.status) == (Status.WAIVED, Status.FAIL, Status.FAIL)
+    assert other.model_fields_set == set(values)

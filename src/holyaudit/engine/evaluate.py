@@ -15,10 +15,6 @@ from holyaudit.engine.waivers import Waiver, notices, waive
 from holyaudit.facts import FactRecord, FactSet
 from holyaudit.models import AuditResult, FactSetSource, Finding, ObjectResult, Status
 
-_EVERY_FIELD = set(ObjectResult.model_fields)
-"""Every field of an object result is given, from values the engine made, so results are not validated again, and
-they all share this one fields-set: pydantic never changes it in place (results are frozen; a copy copies it). A set
-of its own per result was over a quarter of the objects a large evaluation left for the garbage collector to walk."""
 _ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2, Status.NOT_APPLICABLE: 3, Status.PASS: 4}
 
 
@@ -203,6 +199,7 @@ def explained_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactReco
 def _result_maker(rule: BoundRule) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
     expected = rule.condition.describe()
     context = tuple((path, path_reader(path)) for path in rule.spec.context)
+    made = ObjectResult.made
 
     def identify(record: FactRecord) -> dict[str, Any]:
         shown: dict[str, Any] = {}
@@ -214,16 +211,7 @@ def _result_maker(rule: BoundRule) -> Callable[[FactRecord, Status, str | None, 
         return shown
 
     def make(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> ObjectResult:
-        return ObjectResult.model_construct(
-            _EVERY_FIELD,
-            id=record.id,
-            kind=record.kind,
-            status=status,
-            observed=seen,
-            expected=expected,
-            reason=reason,
-            context=identify(record),
-        )
+        return made(record.id, record.kind, status, seen, expected, reason, identify(record))
 
     return make
 
