@@ -43,6 +43,7 @@ from typing import Any
 from holyaudit.cli import scan as scan_command
 from holyaudit.cli.history import open_history
 from holyaudit.cli.scan import history_step
+from holyaudit.history import store as history_store
 from holyaudit.history.store import HistoryStore, new_run_id, results_of
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
 
@@ -159,7 +160,8 @@ STEPS = (
     ("convert the results (results_of)", scan_command, "results_of"),
     ("compare with the previous run", scan_command, "_only_new"),
     ("last compliant, per object not checked", scan_command, "notes_for"),
-    ("store the rows (executemany)", HistoryStore, "_insert_results"),
+    ("the rows as JSON text (_batches)", history_store, "_batches"),
+    ("store the rows (SQLite, own thread)", HistoryStore, "_insert_results"),
     ("close (checkpoint)", HistoryStore, "close"),
 )
 REST = "the rest (commit, trend, open)"

@@ -10,14 +10,17 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from history_school import USER_RULE, School
 
+from holyaudit.cli.history import TREND_RUNS, trend_for
 from holyaudit.errors import ExitCode
 from holyaudit.history.schema import LATEST
-from holyaudit.history.store import HistoryStore, StoredResult
+from holyaudit.history.store import HistoryError, HistoryStore, StoredResult
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
+from holyaudit.reporters.interface import TrendPoint
 
 V1_SQL = Path(__file__).with_name("history-v1.sql")
 AS_OF = dt.datetime(2026, 11, 20, 16, 30, tzinfo=dt.UTC)
@@ -308,3 +311,62 @@ def test_a_stored_result_with_an_unknown_status_is_a_database_diff_cannot_use(ru
     assert f"error: history database {path}: a stored result has an unknown value 'MAYBE'" in " ".join(
         result.err.split()
     )
+
+
+def test_the_store_cannot_be_queried_while_a_run_s_results_are_being_stored(tmp_path):
+    # The results are stored on another thread while the recording block runs; a query there would share the
+    # connection with it, so it is refused as the defect it is, and the run is not stored.
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        record(store, audit_result("bob"), "run-1")
+        recording = store.recording(audit_result("carol"), run_id="run-2", started_at=AS_OF, finished_at=AS_OF,
+                                    site="Test School", exit_code=1, tool_version="test")  # fmt: skip
+        with pytest.raises(RuntimeError, match="storing a run's results"), recording:
+            store.runs()
+        assert [run.run_id for run in store.runs()] == ["run-1"]
+    assert threading.active_count() == 1
+
+
+def test_results_that_cannot_be_stored_fail_the_recording_and_leave_no_run(tmp_path):
+    bad = [StoredResult(USER_RULE, "bob", "user", Status.FAIL, Severity.HIGH, None), StoredResult(USER_RULE, None,
+           "user", Status.FAIL, Severity.HIGH, None)]  # type: ignore[arg-type]  # fmt: skip
+    path = tmp_path / "h.sqlite3"
+    with HistoryStore.open(path) as store:
+        reached = []
+        recording = store.recording(audit_result(), run_id="run-1", started_at=AS_OF, finished_at=AS_OF,
+                                    site="Test School", exit_code=1, tool_version="test", results=bad)  # fmt: skip
+        failed = r"cannot store the run: NOT NULL constraint failed: results\.object_id"
+        with pytest.raises(HistoryError, match=failed), recording:
+            reached.append(True)  # the report is made meanwhile; the failure is raised when the block ends
+        assert reached == [True]
+        assert store.runs() == []
+    assert table_counts(path) == (0, 0)
+
+
+def test_text_with_nul_and_other_awkward_characters_is_stored_exactly_in_order(tmp_path):
+    awkward = ["\x00first", "caf\u00e9", "\U0001f600", 'q"uo\\te', "\\u0000 not a nul", "nul\x00inside", "\u202egnp"]
+    rows = [
+        StoredResult(USER_RULE, text, "user", Status.FAIL, Severity.HIGH, text if i % 2 else None)
+        for i, text in enumerate(awkward * 3)
+    ]
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        with store.recording(audit_result(), run_id="run-1", started_at=AS_OF, finished_at=AS_OF, site="Test School",
+                             exit_code=1, tool_version="test", results=rows):  # fmt: skip
+            pass
+        (run,) = store.runs()
+        assert store.results(run) == rows
+
+
+def test_the_trend_given_before_a_run_is_stored_is_the_trend_read_back_after(tmp_path):
+    # scan asks for the trend before the recording (which then has the store to itself): the stored runs, then
+    # the run about to be stored. Read back afterwards, the store must give exactly that, over the limit too.
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        for day in range(TREND_RUNS + 2):
+            result = audit_result(*[f"user{i}" for i in range(day % 3)]).model_copy(
+                update={"as_of": (AS_OF + dt.timedelta(days=day)).astimezone(ZoneInfo("Europe/London"))}
+            )
+            given = trend_for(store, "test", "Test School", result)
+            record(store, result, f"run-{day}")
+            runs = store.runs(limit=TREND_RUNS, profile="test", site="Test School")
+            read_back = tuple(TrendPoint(r.as_of, {Status(k): n for k, n in r.counts.items()}) for r in reversed(runs))
+            assert given == read_back
+            assert len(given) == min(day + 1, TREND_RUNS)

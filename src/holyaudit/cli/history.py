@@ -23,7 +23,7 @@ from holyaudit.cli.console import stdout_console
 from holyaudit.errors import UsageError
 from holyaudit.history.drift import Change, Unreadable, ago, drift, unreadable
 from holyaudit.history.store import HistoryStore, StoredResult, StoredRun, default_history_path
-from holyaudit.models import Status
+from holyaudit.models import AuditResult, Status
 from holyaudit.reporters.interface import TrendPoint
 from holyaudit.reporters.safe_text import printable
 
@@ -95,10 +95,13 @@ def notes_for(store: HistoryStore, site: str, as_of: dt.datetime, results: Seque
     return [Note(item, last(item), as_of) for item in unreadable(results)]
 
 
-def trend_for(store: HistoryStore, profile: str, site: str) -> tuple[TrendPoint, ...]:
-    """Rules per status in the last runs of this profile and site, oldest first, dated by their as-of time."""
-    runs = store.runs(limit=TREND_RUNS, profile=profile, site=site)
-    return tuple(TrendPoint(run.as_of, {Status(k): n for k, n in run.counts.items()}) for run in reversed(runs))
+def trend_for(store: HistoryStore, profile: str, site: str, latest: AuditResult) -> tuple[TrendPoint, ...]:
+    """Rules per status in the last runs of this profile and site, oldest first, dated by their as-of time: the
+    runs stored so far, then ``latest`` (the run about to be stored, given as the store will hold it)."""
+    runs = store.runs(limit=TREND_RUNS - 1, profile=profile, site=site)
+    stored = [TrendPoint(run.as_of, {Status(k): n for k, n in run.counts.items()}) for run in reversed(runs)]
+    counts = {Status(k): n for k, n in latest.summary().items()}
+    return (*stored, TrendPoint(latest.as_of.astimezone(dt.UTC), counts))
 
 
 def history(

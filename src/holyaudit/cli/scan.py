@@ -189,6 +189,7 @@ def history_step(
     if fail_on_new:
         code, verdict = _only_new(store, result, stored, site, fail_on, code)
     notes = [str(note) for note in notes_for(store, site, result.as_of, stored)]
+    trend = trend_for(store, result.profile, site, result)  # asked first: the recording has the store to itself
     recording = store.recording(
         result,
         run_id=run_id,
@@ -199,15 +200,15 @@ def history_step(
         tool_version=__version__,
         results=stored,
     )
-    return HistoryStep(code, verdict, notes, _with_trend(recording, store, result.profile, site))
+    return HistoryStep(code, verdict, notes, _with_trend(recording, trend))
 
 
 @contextmanager
 def _with_trend(
-    recording: AbstractContextManager[None], store: HistoryStore, profile: str, site: str
+    recording: AbstractContextManager[None], trend: tuple[TrendPoint, ...]
 ) -> Iterator[tuple[TrendPoint, ...]]:
     with recording:
-        yield trend_for(store, profile, site)
+        yield trend
 
 
 @contextmanager

@@ -10,9 +10,11 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from itertools import groupby
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -98,6 +100,7 @@ class HistoryStore:
     def __init__(self, conn: sqlite3.Connection, path: Path, *, schema_version: int = LATEST) -> None:
         self._conn = conn
         self.path = path
+        self._storing = False
         self._run_columns = _run_columns(schema_version)
 
     @classmethod
@@ -112,7 +115,8 @@ class HistoryStore:
             raise HistoryError(f"history database {path}: cannot create its folder: {exc.strerror}") from exc
         with _errors(path, "cannot open it"):
             # Autocommit mode: every transaction here is explicit, so a run is written whole or not at all.
-            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            # Any thread: a run's results are stored on one of their own (``recording``), never two threads at once.
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
             with _closed_on_error(conn, path):
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 # Readers keep reading while a scan writes; WAL is also robust against a crash mid-write.
@@ -173,9 +177,12 @@ class HistoryStore:
 
         ``results`` is ``results_of(result)`` when the caller has already made it (tens of thousands of rows).
 
-        After a crash the run is either all there or not there at all. Queries inside the block already see
-        the run, so a report made there can include it, and a report that cannot be written leaves no run.
+        After a crash the run is either all there or not there at all, and a report that cannot be written (the
+        block raises) leaves no run. The results are stored while the block runs, by SQLite on another thread
+        (it does not need Python's interpreter lock meanwhile): the report is made in the block at the same
+        time. So the store cannot be queried inside the block; ask it before (``trend_including``).
         """
+        batches = _batches(results if results is not None else results_of(result))
         with _errors(self.path, "cannot store the run"), self._transaction():
             cursor = self._conn.execute(
                 "INSERT INTO runs (run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, "
@@ -193,21 +200,41 @@ class HistoryStore:
                     tool_version,
                 ),
             )
-            self._insert_results(int(cursor.lastrowid or 0), results if results is not None else results_of(result))
-            yield
+            seq = int(cursor.lastrowid or 0)
+            with self._busy(), _meanwhile(lambda: self._insert_results(seq, batches)):
+                yield
 
-    def _insert_results(self, seq: int, results: Sequence[StoredResult]) -> None:
-        # The enums as their text: sqlite3 would bind them too, but adapting each one costs more than the lookup.
-        # A generator: each row is gone once bound, rather than tens of thousands left for the garbage collector.
-        text = _TEXT
-        self._conn.executemany(
-            "INSERT INTO results (run_seq, rule_id, object_id, kind, status, severity, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (seq, rule_id, object_id, kind, text[status], text[severity], reason)
-                for rule_id, object_id, kind, status, severity, reason in results
-            ),
-        )
+    def _insert_results(self, seq: int, batches: list[str | list[Row]]) -> None:
+        for batch in batches:
+            if isinstance(batch, str):
+                # One statement for a whole batch, so SQLite works through its rows without coming back to Python
+                # (so without the interpreter lock): JSON text is the one way to hand SQLite a table at once.
+                self._conn.execute(
+                    "INSERT INTO results (run_seq, rule_id, object_id, kind, status, severity, reason) "
+                    "SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 "
+                    "FROM json_each(?) ORDER BY key",
+                    (seq, batch),
+                )
+            else:
+                self._conn.executemany(
+                    "INSERT INTO results (run_seq, rule_id, object_id, kind, status, severity, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ((seq, *row) for row in batch),
+                )
+
+    def _reading(self) -> AbstractContextManager[None]:
+        if self._storing:
+            raise RuntimeError("the history is storing a run's results: query it before the recording, or after")
+        return _errors(self.path, "cannot read it")
+
+    @contextmanager
+    def _busy(self) -> Iterator[None]:
+        """While the results are stored on another thread, the connection is theirs: a query is a defect."""
+        self._storing = True
+        try:
+            yield
+        finally:
+            self._storing = False
 
     def runs(self, *, limit: int | None = None, profile: str | None = None, site: str | None = None) -> list[StoredRun]:
         """Stored runs, newest (last stored) first, optionally only one profile's or site's."""
@@ -216,12 +243,12 @@ class HistoryStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        with _errors(self.path, "cannot read it"):
+        with self._reading():
             return [_run(row) for row in self._conn.execute(sql, params)]
 
     def results(self, run: StoredRun) -> list[StoredResult]:
         """The run's results in the order they were stored."""
-        with _errors(self.path, "cannot read it"):
+        with self._reading():
             rows = self._conn.execute(
                 "SELECT rule_id, object_id, kind, status, severity, reason FROM results WHERE run_seq = ? "
                 "ORDER BY rowid",
@@ -241,7 +268,7 @@ class HistoryStore:
         Without statistics, SQLite would look for a later result by walking the rest of the run (results_by_run)
         for every failure: the index by object finds it directly.
         """
-        with _errors(self.path, "cannot read it"):
+        with self._reading():
             rows = self._conn.execute(
                 "SELECT rule_id, object_id FROM results AS r WHERE run_seq = ? AND status = ? AND NOT EXISTS ("
                 "SELECT 1 FROM results AS later INDEXED BY results_by_object WHERE later.run_seq = r.run_seq "
@@ -266,7 +293,7 @@ class HistoryStore:
         where, params = _filters(profile, site)
         where += (" AND" if where else " WHERE") + " run_id LIKE ? ESCAPE '\\'"
         params.append(_escape_like(ref.lower()) + "%")
-        with _errors(self.path, "cannot read it"):
+        with self._reading():
             sql = f"SELECT {self._run_columns} FROM runs{where} ORDER BY seq DESC LIMIT 2"  # noqa: S608 - fixed text
             rows = self._conn.execute(sql, params).fetchall()
         if not rows:
@@ -289,7 +316,7 @@ class HistoryStore:
         )
         params: list[Any] = [site, _iso(before), object_id, *rule_ids, *(s.value for s in COMPLIANT)]
         params.append(len(set(rule_ids)))
-        with _errors(self.path, "cannot read it"):
+        with self._reading():
             row = self._conn.execute(sql, params).fetchone()
         return None if row is None else dt.datetime.fromisoformat(row[0])
 
@@ -332,6 +359,57 @@ def _run(row: Sequence[Any]) -> StoredRun:
         counts=json.loads(row[9]),
         tool_version=row[10],
     )
+
+
+Row = tuple[str, str, str, str, str, str | None]
+"""A result as stored: rule id, object id, kind, status, severity, reason."""
+
+
+def _batches(results: Sequence[StoredResult]) -> list[str | list[Row]]:
+    """The rows to store, in order: as JSON arrays, but rows holding a NUL character (SQLite's JSON functions cut
+    text at one) as rows, bound one by one."""
+    text = _TEXT
+    rows: list[Row] = [
+        (rule_id, object_id, kind, text[status], text[severity], reason)
+        for rule_id, object_id, kind, status, severity, reason in results
+    ]
+    whole = _json_rows(rows)
+    if "\\u0000" not in whole:  # the common case: no NUL anywhere
+        return [whole]
+    return [
+        _json_rows(run) if plain else run
+        for plain, run in ((plain, list(run)) for plain, run in groupby(rows, key=_without_nul))
+    ]
+
+
+def _json_rows(rows: list[Row]) -> str:
+    return json.dumps(rows, ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+
+def _without_nul(row: Row) -> bool:
+    return not any(value is not None and "\x00" in value for value in row)
+
+
+@contextmanager
+def _meanwhile(work: Callable[[], None]) -> Iterator[None]:
+    """``work`` on another thread while the block runs; the block's end waits for it and raises what it raised
+    (the block's own exception first)."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="history-results", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def _filters(profile: str | None, site: str | None) -> tuple[str, list[Any]]:
