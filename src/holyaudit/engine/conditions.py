@@ -250,14 +250,43 @@ class Leaf:
 
     def compile_value(self, ctx: EvalContext) -> Judge:
         op, expected, test = self.op, self.value, self.op.test
-        observe = self._observer(ctx)
         remark = op.remark if type(op).remark is not Operator.remark else None
         # An explanation that fails makes the leaf unknown in its Check, so it is tried here too.
         explain = op.explain if type(op).explain is not Operator.explain else None
+        if self.days_after is None and "." not in self.attr:
+            return self._attribute_judge(ctx, remark, explain)
+        observe = self._observer(ctx)
 
         def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
             observed = observe(record, seen, prefix)
             if type(observed) is _Unknown:
+                return None
+            try:
+                if test(observed, expected, ctx):
+                    said = remark(observed, expected, ctx) if remark is not None else None
+                    return (prefix + said,) if said else True
+                if explain is not None:
+                    explain(observed, expected, ctx)
+            except (TypeError, ValueError):
+                return None
+            return False
+
+        return judge
+
+    def _attribute_judge(
+        self, ctx: EvalContext, remark: Callable[..., str | None] | None, explain: Callable[..., str | None] | None
+    ) -> Judge:
+        """``compile_value``'s judge for the commonest leaf, one attribute of the record: the observer's reading
+        and noting written into the judge itself (this runs for most leaves of every object)."""
+        attr, expected, test, needs_presence = self.attr, self.value, self.op.test, self.op.needs_presence
+
+        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
+            if isinstance(record, FactRecord) and attr in record.unreadable:
+                return None
+            observed = getattr(record, attr)
+            if (key := prefix + attr) not in seen:
+                seen[key] = observed if type(observed) in _AS_IS else to_evidence(observed)
+            if observed is None and needs_presence:
                 return None
             try:
                 if test(observed, expected, ctx):
