@@ -121,3 +121,65 @@ def test_not_any_and_all_give_the_explained_result_for_every_kind_of_value(tmp_p
         assert ordered(result) == ordered(explained(user)), user.id
         statuses[result.status.value if result else "out of scope"] += 1
     assert set(statuses) == {"PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "out of scope"}
+
+
+REMARKS = """\
+id: remarks-test
+title: Passes with remarks inside all and any, and nodes the generated code calls as Judges
+severity: low
+tags: [test]
+clause: {section: "0", heading: Test, text: A clause}
+facts: directory.users
+scope:
+  any:
+    - {attr: enabled, op: eq, value: true}
+    - {attr: leaving_date, op: exists}
+condition:
+  all:
+    - {attr: logon_hours, op: hours_denied, value: {from: "19:00", to: "06:00"}}
+    - any:
+        - {attr: logon_hours, op: hours_denied, value: {from: "20:00", to: "06:00"}}
+        - {attr: uac, op: bits_clear, value: 32}
+    - any:
+        - {attr: disabled_at, days_after: leaving_date, op: le, value: 7}
+        - {attr: leaving_date, op: missing}
+context: [display_name]
+rationale: Remarks from more than one branch, in order; a day count between two dates.
+remediation: None.
+"""
+
+# Weekly maps: ends 18:00 UTC all week (compliant, remarked on in winter), ends 19:00 UTC (late in summer),
+# 07:00-19:00 local in winter only, no hour, every hour, not hexadecimal, too short.
+MAPS = ("c0ff03" * 7, "80ff07" * 7, "c0ff07" * 7, "00" * 21, "ff" * 21, "zz" * 21, "c0ff03")
+
+
+def test_remarks_day_counts_and_every_map_give_the_explained_result(tmp_path: Path) -> None:
+    path = tmp_path / "remarks-test.yaml"
+    path.write_text(REMARKS, encoding="utf-8")
+    rule = bind_rule(load_rule(path), {}, None, path, PosDict())
+    left, day = dt.date(2026, 7, 20), dt.timedelta(days=1)
+    users = [
+        User(id=f"u{i}", enabled=enabled, uac=uac, logon_hours=hours, leaving_date=leaving, disabled_at=disabled)
+        for i, (enabled, uac, hours, leaving, disabled) in enumerate(
+            itertools.product(
+                (True, False, None),
+                (0x200, 0x220),
+                (*MAPS, None),
+                (left, None),
+                (dt.datetime(2026, 7, 27, 22, tzinfo=dt.UTC), dt.datetime(2026, 7, 28, 9, tzinfo=dt.UTC), None),
+            )
+        )
+    ]
+    users.append(User(id="hidden", enabled=True, uac=0x200, unreadable={"logon_hours": "denied"}))
+    users.append(User(id="late", enabled=True, uac=0x200, logon_hours=MAPS[0], leaving_date=left + 30 * day))
+    statuses: Counter[str] = Counter()
+    for as_of in AS_OF:
+        ctx = EvalContext(as_of=as_of, tz=LONDON)
+        answered, explained = object_evaluator(rule, ctx), explained_evaluator(rule, ctx)
+        assert "record.logon_hours" in answered.source  # type: ignore[attr-defined]  # written out, not called
+        for user in users:
+            result = answered(user)
+            assert ordered(result) == ordered(explained(user)), (user.id, as_of)
+            remarked = result is not None and result.status == "PASS" and result.reason
+            statuses["PASS with remark" if remarked else result.status.value if result else "out"] += 1
+    assert set(statuses) == {"PASS", "PASS with remark", "FAIL", "ERROR", "out"}

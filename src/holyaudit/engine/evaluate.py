@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from holyaudit.engine.conditions import Note, Outcome, Unreadable, note, path_reader
 from holyaudit.engine.context import EvalContext
+from holyaudit.engine.generated import generated_evaluator
 from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import Waiver, notices, waive
 from holyaudit.facts import FactRecord, FactSet
@@ -125,38 +126,12 @@ def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord]
 
     Answers first: a pass, an object out of scope and an exemption need no reasons, and most objects are one of
     those. Anything else is judged again by ``explained_evaluator``, which puts it into words; both note the
-    same evidence in the same order, so every result is the one ``explained_evaluator`` alone would give.
+    same evidence in the same order, so every result is the one ``explained_evaluator`` alone would give. The
+    answering is one generated function per rule (``engine/generated.py``).
     """
-    explained = explained_evaluator(rule, ctx)
-    make = _result_maker(rule)
-    answer_scope = rule.scope.compile_value(ctx) if rule.scope is not None else None
-    answer_exemptions = tuple((exemption.when.compile_value(ctx), exemption.reason) for exemption in rule.exemptions)
-    answer = rule.condition.compile_value(ctx)
-
-    def evaluate(record: FactRecord) -> ObjectResult | None:
-        if record.error:
-            return explained(record)
-        seen: dict[str, Any] = {}
-        if answer_scope is not None:
-            in_scope = answer_scope(record, seen, "")
-            if in_scope is None:
-                return explained(record)
-            if in_scope is False:
-                return None
-        for exempt, reason in answer_exemptions:
-            applies = exempt(record, seen, "")
-            if applies is None:
-                return explained(record)
-            if applies:
-                return make(record, Status.NOT_APPLICABLE, reason, seen)
-        passed = answer(record, seen, "")
-        if passed is True:
-            return make(record, Status.PASS, None, seen)
-        if not passed:  # False or unknown: reported with its reasons
-            return explained(record)
-        return make(record, Status.PASS, _said(passed), seen)  # a pass with remarks
-
-    return evaluate
+    exemptions = [(exemption.when, exemption.reason) for exemption in rule.exemptions]
+    explained, make = explained_evaluator(rule, ctx), _result_maker(rule)
+    return generated_evaluator(rule.id, rule.scope, exemptions, rule.condition, ctx, make, explained, _said)
 
 
 def explained_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], ObjectResult | None]:
