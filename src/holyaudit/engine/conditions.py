@@ -4,10 +4,12 @@ Evaluation is three-valued: True, False, or unknown (``None``), where unknown me
 missing or unreadable. ``all`` is False if any child is False, else unknown if any child is unknown; ``any``
 is True if any child is True, else unknown if any is unknown. So an unknown can never turn into a PASS.
 
-A bound condition is compiled once per evaluation context, twice: into a ``Judge``, which gives only its
-answer, and into a ``Check``, which gives its outcome with the reasons. Both are functions of one record that
-note the same evidence in the same order; the tree is walked, paths split and descriptions written once per
-rule rather than once per object. The engine judges every object and checks only those it must explain.
+A bound condition is compiled once per evaluation context into a ``Check``: a function of one record that gives
+its outcome with the reasons, noting the evidence it looks at; the tree is walked, paths split and descriptions
+written once per rule rather than once per object. The engine answers first, with one function generated per
+rule (``engine/generated.py``), and checks only the objects it must explain. That function writes out leaves of
+one attribute and ``all``/``any``/``not`` itself; the other nodes compile for it to a ``Judge`` (their answer
+alone, noting what their ``Check`` notes, in the same order).
 """
 
 from __future__ import annotations
@@ -253,40 +255,11 @@ class Leaf:
         remark = op.remark if type(op).remark is not Operator.remark else None
         # An explanation that fails makes the leaf unknown in its Check, so it is tried here too.
         explain = op.explain if type(op).explain is not Operator.explain else None
-        if self.days_after is None and "." not in self.attr:
-            return self._attribute_judge(ctx, remark, explain)
         observe = self._observer(ctx)
 
         def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
             observed = observe(record, seen, prefix)
             if type(observed) is _Unknown:
-                return None
-            try:
-                if test(observed, expected, ctx):
-                    said = remark(observed, expected, ctx) if remark is not None else None
-                    return (prefix + said,) if said else True
-                if explain is not None:
-                    explain(observed, expected, ctx)
-            except (TypeError, ValueError):
-                return None
-            return False
-
-        return judge
-
-    def _attribute_judge(
-        self, ctx: EvalContext, remark: Callable[..., str | None] | None, explain: Callable[..., str | None] | None
-    ) -> Judge:
-        """``compile_value``'s judge for the commonest leaf, one attribute of the record: the observer's reading
-        and noting written into the judge itself (this runs for most leaves of every object)."""
-        attr, expected, test, needs_presence = self.attr, self.value, self.op.test, self.op.needs_presence
-
-        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
-            if isinstance(record, FactRecord) and attr in record.unreadable:
-                return None
-            observed = getattr(record, attr)
-            if (key := prefix + attr) not in seen:
-                seen[key] = observed if type(observed) in _AS_IS else to_evidence(observed)
-            if observed is None and needs_presence:
                 return None
             try:
                 if test(observed, expected, ctx):
@@ -326,20 +299,6 @@ class AllOf:
 
         return check
 
-    def compile_value(self, ctx: EvalContext) -> Judge:
-        judges = tuple(c.compile_value(ctx) for c in self.children)
-
-        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
-            values = [j(record, seen, prefix) for j in judges]  # every branch, for its evidence
-            if False in values:
-                return False
-            if None in values:
-                return None
-            remarks = tuple(n for v in values if v is not True for n in v)  # type: ignore[union-attr]
-            return remarks or True
-
-        return judge
-
 
 @dataclass(frozen=True)
 class AnyOf:
@@ -365,18 +324,6 @@ class AnyOf:
             return _combine(outcomes, decisive=True)
 
         return check
-
-    def compile_value(self, ctx: EvalContext) -> Judge:
-        judges = tuple(c.compile_value(ctx) for c in self.children)
-
-        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
-            values = [j(record, seen, prefix) for j in judges]  # every branch, for its evidence
-            for value in values:
-                if value:
-                    return value  # the first true branch decides, with whatever remark it made
-            return None if None in values else False
-
-        return judge
 
 
 def _combine(outcomes: list[Outcome], *, decisive: bool) -> Outcome:
@@ -424,15 +371,6 @@ class Not:
             return TRUE
 
         return check
-
-    def compile_value(self, ctx: EvalContext) -> Judge:
-        child = self.child.compile_value(ctx)
-
-        def judge(record: Any, seen: dict[str, Any], prefix: str) -> Value:
-            inner = child(record, seen, prefix)
-            return None if inner is None else not inner
-
-        return judge
 
 
 @dataclass(frozen=True)

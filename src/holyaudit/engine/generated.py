@@ -1,13 +1,14 @@
-"""A rule's answering evaluator as one generated Python function, so judging an object is one call.
+"""Each rule's answering evaluator, generated as one Python function: judging an object is one call.
 
 ``object_evaluator`` judges every object of a scan under every rule that reads it: tens of thousands of calls
-for a school. Its Judges (``Condition.compile_value``) are closures, one call per node of the condition tree
-and per object; the answer itself is cheap. So the tree is written out once per rule as the source of one
-function: each one-attribute leaf reads and notes its attribute inline, and ``all``, ``any`` and ``not``
-combine their children's answers in local variables. Any other node (a list quantifier, a dotted path, a day
-count between two dates) is called as its own Judge. The generated code gives what the Judges give, noting
-the same evidence in the same order; ``tests/engine/test_answers_first.py`` holds it to the explained result
-for every object and rule, and to the Judges' for every kind of value.
+for a school, most of them passes, whose answer is cheap; calling a closure per node of the condition tree
+cost more than the answers. So the tree is written out once per rule as the source of one function: each
+one-attribute leaf reads and notes its attribute inline, and ``all``, ``any`` and ``not`` combine their
+children's answers in local variables. Any other node (a list quantifier, a dotted path, a day count between
+two dates) is called as its ``Judge`` (``compile_value`` in ``conditions.py``). The function notes the same
+evidence in the same order as the conditions' ``Check``s, and answers as they do; the ``Check``s put into words
+what is reported. ``tests/engine/test_answers_first.py`` holds every result to the explained one, for every
+built-in rule over the demo estate and for test rules over every kind of value.
 
 Nothing from a rule file becomes code: attribute names must be identifiers (else the leaf is called as its
 Judge), and every value (expected values, operators, reasons) is passed in by name, never written as text.
@@ -62,13 +63,13 @@ class _Writer:
         """Lines that leave ``node``'s answer (a ``Value``) in a variable; returns its name."""
         if isinstance(node, Leaf) and node.days_after is None and _plain_name(node.attr):
             return self._leaf(node, depth)
-        if isinstance(node, AllOf | AnyOf) and node.children:
+        if isinstance(node, AllOf | AnyOf):
             return self._all_or_any(node, depth)
         if isinstance(node, Not):
             child, result = self.answer(node.child, depth), self.variable()
             self.line(depth, f"{result} = None if {child} is None else not {child}")
             return result
-        judge, result = self.name(node.compile_value(self.ctx), "judge"), self.variable()
+        judge, result = self.name(node.compile_value(self.ctx), "judge"), self.variable()  # calls its Judge
         self.line(depth, f'{result} = {judge}(record, seen, "")')
         return result
 
@@ -111,6 +112,9 @@ class _Writer:
         combined."""
         children = [self.answer(child, depth) for child in node.children]  # every branch, for its evidence
         result, listed = self.variable(), ", ".join(children)
+        if not children:  # as their Checks: all of nothing is true, any of nothing false
+            self.line(depth, f"{result} = {isinstance(node, AllOf)}")
+            return result
         falses = " or ".join(f"{c} is False" for c in children)
         nones = " or ".join(f"{c} is None" for c in children)
         if isinstance(node, AllOf):
