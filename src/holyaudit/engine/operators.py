@@ -157,9 +157,9 @@ class Ne(Eq):
 
 def _equal(observed: Any, expected: Any) -> bool:
     # bool is an int in Python; 'enabled = 1' must not quietly equal 'enabled = true'.
-    return (type(observed) is type(expected) and bool(observed == expected)) or (
-        _numeric(observed) and _numeric(expected) and bool(observed == expected)
-    )
+    if type(observed) is type(expected):  # the common case, decided without the numeric checks
+        return bool(observed == expected)
+    return _numeric(observed) and _numeric(expected) and bool(observed == expected)
 
 
 def _numeric(value: Any) -> bool:
@@ -179,7 +179,7 @@ class In(Operator):
         return _require_list(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return any(_equal(observed, item) for item in expected)
+        return _equal_any(observed, expected)
 
 
 class NotIn(In):
@@ -202,7 +202,16 @@ class Contains(Operator):
 def _contains(observed: Any, expected: Any) -> bool:
     if not isinstance(observed, list):
         raise TypeError(f"{observed!r} is not a list")
-    return any(_equal(item, expected) for item in observed)
+    return _equal_any(expected, observed)
+
+
+def _equal_any(value: Any, items: list[Any]) -> bool:
+    """Whether ``value`` equals one of ``items``. A loop, not any() over a generator, which costs a frame: these
+    run for every object a rule judges."""
+    for item in items:  # noqa: SIM110 - see above
+        if _equal(value, item):
+            return True
+    return False
 
 
 class ContainsAny(Operator):
@@ -212,7 +221,10 @@ class ContainsAny(Operator):
         return _require_list(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return any(_contains(observed, item) for item in expected)
+        for item in expected:  # noqa: SIM110 - see _equal_any
+            if _contains(observed, item):
+                return True
+        return False
 
 
 class Matches(Operator):
