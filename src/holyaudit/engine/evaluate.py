@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,19 +50,19 @@ class Evaluation:
         self._by_fact_set: dict[str, list[str]] = {}
         for rule in self.rules:
             self._by_fact_set.setdefault(rule.spec.facts, []).append(rule.id)
-        self._judged: dict[int, tuple[FactRecord, dict[str, ObjectResult | None]]] = {}
-        """Per record fed (by ``id``, with the record itself, which also keeps the id from being reused): each
-        rule's result for it."""
+        self._judged: dict[int, tuple[FactRecord, str, list[ObjectResult | None]]] = {}
+        """Per record fed (by ``id``, with the record itself, which also keeps the id from being reused): its fact
+        set, and the result of each rule that reads that set, in ``_by_fact_set``'s order."""
 
     def feed(self, fact_set: str, records: Iterable[FactRecord]) -> None:
         """Judge ``records`` of ``fact_set`` by every rule that reads it, now."""
         rule_ids = self._by_fact_set.get(fact_set)
         if not rule_ids:
             return
-        evaluators = [(rule_id, self._evaluators[rule_id]) for rule_id in rule_ids]
+        evaluators = [self._evaluators[rule_id] for rule_id in rule_ids]
         judged = self._judged
         for record in records:
-            judged[id(record)] = (record, {rule_id: evaluate(record) for rule_id, evaluate in evaluators})
+            judged[id(record)] = (record, fact_set, [evaluate(record) for evaluate in evaluators])
 
     def audit(
         self, facts: Mapping[str, FactSet], *, profile: str, waivers: Sequence[Waiver] | None = None
@@ -72,7 +73,18 @@ class Evaluation:
         by_rule: dict[str, list[Waiver]] = {}
         for waiver in waivers or ():
             by_rule.setdefault(waiver.rule_id, []).append(waiver)
-        findings = [self._finding(rule, facts.get(rule.spec.facts), by_rule.get(rule.id, ())) for rule in self.rules]
+        results: dict[str, list[ObjectResult]] = {}
+        for name, collected in facts.items():
+            if name in self._by_fact_set and not collected.error:
+                results.update(zip(self._by_fact_set[name], self._results(name, collected.records), strict=True))
+        findings = []
+        for rule in self.rules:
+            fact_set = facts.get(rule.spec.facts)
+            if fact_set is None or fact_set.error:  # nothing to judge: the finding says why
+                findings.append(finding(rule, fact_set, self._evaluators[rule.id], ctx))
+            else:
+                waived = by_rule.get(rule.id, ())
+                findings.append(judged_finding(rule, results[rule.id], len(fact_set.records), ctx, waived))
         sources = [
             FactSetSource(name=fs.name, source=fs.source, collected_at=fs.collected_at, error=fs.error)
             for fs in sorted(facts.values(), key=lambda f: f.name)
@@ -86,15 +98,22 @@ class Evaluation:
             waivers=notices(waivers, findings, ctx.today) if waivers is not None else None,
         )
 
-    def _finding(self, rule: BoundRule, fact_set: FactSet | None, waivers: Sequence[Waiver]) -> Finding:
-        rule_id = rule.id  # a property: read once, not once per record
-        evaluate, judged = self._evaluators[rule_id], self._judged
-
-        def result(record: FactRecord) -> ObjectResult | None:
+    def _results(self, fact_set: str, records: Sequence[FactRecord]) -> list[list[ObjectResult]]:
+        """The results of each rule reading ``fact_set`` over ``records``, in their order (objects out of a
+        rule's scope left out): a record fed as this set's keeps the results it was given then."""
+        evaluators = [self._evaluators[rule_id] for rule_id in self._by_fact_set[fact_set]]
+        columns: list[list[ObjectResult]] = [[] for _ in evaluators]
+        judged = self._judged
+        for record in records:
             early = judged.get(id(record))
-            return early[1][rule_id] if early is not None and early[0] is record else evaluate(record)
-
-        return finding(rule, fact_set, result, self.ctx, waivers)
+            if early is not None and early[0] is record and early[1] == fact_set:
+                row = early[2]
+            else:
+                row = [evaluate(record) for evaluate in evaluators]
+            for column, result in zip(columns, row, strict=True):
+                if result is not None:
+                    column.append(result)
+        return columns
 
 
 def evaluate_rule(
@@ -115,10 +134,24 @@ def finding(
         return _finding(rule, Status.ERROR, f"no {rule.spec.facts} facts were collected, so nothing was checked", [])
     if fact_set.error:
         return _finding(rule, Status.ERROR, f"{rule.spec.facts} could not be collected: {fact_set.error}", [])
-    results = waive([r for r in map(evaluate, fact_set.records) if r is not None], waivers, ctx.today)
-    results.sort(key=lambda r: (_ORDER[r.status], r.id.casefold()))
-    status = roll_up([r.status for r in results])
-    return _finding(rule, status, _message(rule, results, len(fact_set.records)), results)
+    results = [r for r in map(evaluate, fact_set.records) if r is not None]
+    return judged_finding(rule, results, len(fact_set.records), ctx, waivers)
+
+
+def judged_finding(
+    rule: BoundRule, results: list[ObjectResult], examined: int, ctx: EvalContext, waivers: Sequence[Waiver] = ()
+) -> Finding:
+    """The rule's finding from its results over the ``examined`` records of a fact set, ``waivers`` applied."""
+    results = waive(results, waivers, ctx.today)
+    statuses = list(map(_status_of, results))
+    # Failures first, then errors, waived, not applicable and passes, each by id: the keys are made by C-level
+    # maps and the results reordered by them (a sort with a key function calls it once per result).
+    keys = list(zip(map(_ORDER.__getitem__, statuses), map(str.casefold, map(_id_of, results)), strict=True))
+    ordered = list(map(results.__getitem__, sorted(range(len(results)), key=keys.__getitem__)))
+    return _finding(rule, roll_up(statuses), _message(rule, ordered, examined, Counter(statuses)), ordered)
+
+
+_status_of, _id_of = attrgetter("status"), attrgetter("id")
 
 
 def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], ObjectResult | None]:
@@ -207,14 +240,13 @@ def roll_up(statuses: Sequence[Status]) -> Status:
     return Status.NOT_APPLICABLE
 
 
-def _message(rule: BoundRule, results: Sequence[ObjectResult], total: int) -> str:
+def _message(rule: BoundRule, results: Sequence[ObjectResult], total: int, counts: Counter[Status]) -> str:
     plural = rule.rule.record_type.plural
     if not results:
         return f"no {plural} in scope ({total} examined)"
     if len(results) == 1 and total == 1:
         only = results[0]  # the domain, say: name it, so the message stands on its own in a summary or a ticket
         return f"{only.id}: {only.reason or only.expected}"
-    counts = Counter(r.status for r in results)
     parts = []
     if counts[Status.FAIL]:
         parts.append(f"{counts[Status.FAIL]} of {len(results)} {plural} fail")
