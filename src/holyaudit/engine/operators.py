@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.weekly_hours import HourWindow, ends_before_window, permitted_in_window
@@ -360,10 +362,7 @@ class HoursDenied(Operator):
 
     def remark(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
         """A map stored in UTC that complies all year logs users off early in one season: say so."""
-        early = ends_before_window(_hours_map(observed), expected, ctx.tz, ctx.as_of.year)
-        if not early:
-            return None
-        return f"compliant all year; logon ends by {', '.join(map(str, early))}, before {expected.start:%H:%M}"
+        return _early_end_remark(_hours_map(observed), expected, ctx.tz, ctx.as_of.year)
 
     def show_value(self, value: Any) -> str:
         if isinstance(value, HourWindow):
@@ -371,6 +370,14 @@ class HoursDenied(Operator):
         if isinstance(value, str) and len(value) > 12:  # the full map is in the evidence; a prefix identifies it
             return f"{value[:12]}…"
         return show(value)
+
+
+@lru_cache(maxsize=1024)  # a site has a handful of distinct maps, each shared by hundreds of accounts
+def _early_end_remark(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> str | None:
+    early = ends_before_window(hours_map, window, tz, year)
+    if not early:
+        return None
+    return f"compliant all year; logon ends by {', '.join(map(str, early))}, before {window.start:%H:%M}"
 
 
 def _hours_map(observed: Any) -> bytes:
