@@ -236,15 +236,15 @@ class _Reader:
         if "directory.password_policies" in needs:
             user_fields |= {"groups"}  # to resolve which users each policy governs
         computer_fields = needs.get("directory.computers", frozenset())
-        groups = Groups({}, {})
-        if {"categories", "groups"} & (user_fields | computer_fields):
-            groups = self._groups()  # before any user record is made: each needs its nested groups
-        search, missing_attribute = self._user_search(user_fields)
         result: dict[str, FactSet] = {}
-        # The users' parts are searched on connections of their own from here on; while the DC works out their
-        # results (on Samba, about half a second for 10,000 users before the first page), everything else is
-        # read on this connection, and the computers are judged.
-        with search if user_fields else nullcontext():
+        # The users' parts are searched on connections of their own from here on, first of all; while the DC
+        # works out their results (on Samba, about half a second for 10,000 users before the first page),
+        # everything else is read on this connection, and the computers are judged.
+        with self._user_search(user_fields) if user_fields else nullcontext() as search:
+            groups = Groups({}, {})
+            if {"categories", "groups"} & (user_fields | computer_fields):
+                groups = self._groups()  # before any user record is made: each needs its nested groups
+            missing_attribute = self._leaving_date_problem() if "leaving_date" in user_fields else None
             if "directory.domain" in needs:
                 result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
             policy_entries: list[Entry] | DirectoryError = []
@@ -259,23 +259,21 @@ class _Reader:
                 if self.early is not None:
                     self.early("directory.computers", computers)
             early = self.early if "directory.users" in needs else None
-            users = self._users(search, groups, user_fields, missing_attribute, early) if user_fields else []
+            users = self._users(search, groups, user_fields, missing_attribute, early) if search is not None else []
         if "directory.users" in needs:
             result["directory.users"] = self._fact_set("directory.users", users)
         if "directory.password_policies" in needs:
             result["directory.password_policies"] = self._policies(policy_entries, groups, users)
         return [result[name] for name in _ORDER if name in result]
 
-    def _user_search(self, fields: frozenset[str]) -> tuple[PartitionedSearch, str | None]:
-        """The users' search for ``fields`` (started when its block is entered), and why the configured
-        leaving-date attribute cannot be read at all, if it cannot."""
+    def _user_search(self, fields: frozenset[str]) -> PartitionedSearch:
+        """The users' search for ``fields`` (started when its block is entered)."""
         leaving = self.settings.leaving_date if "leaving_date" in fields else None
         attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
         settings = self.settings
-        search = PartitionedSearch(
+        return PartitionedSearch(
             self.open_more, self.base, USERS_FILTER, attributes, settings.page_size, settings.search_connections
         )
-        return search, self._leaving_date_problem() if leaving else None
 
     def _domain(self) -> Domain:
         raw = read_base(self.connection, self.base, _DOMAIN_ATTRS)
