@@ -337,13 +337,15 @@ class _Reader:
         self, dn: str, raw: dict[str, list[bytes]], groups: Groups, missing_attribute: str | None
     ) -> dict[str, object]:
         """Every user field that the attributes read can give; the caller keeps the ones asked for."""
-        name = values.text(_first(raw, "sAMAccountName") or dn.encode())
+        # Each attribute's first value, by lower-case name, in one pass: a dozen lookups per user otherwise.
+        first = {attribute: found[0] for attribute, found in raw.items() if found}
+        name = values.text(first.get("samaccountname") or dn.encode())
         unreadable: dict[str, str] = {}
-        uac_raw = _first(raw, "userAccountControl")
+        uac_raw = first.get("useraccountcontrol")
         uac = int(uac_raw) if uac_raw is not None else None
         enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
         member_of = groups.closure(values.text(v) for v in _all(raw, "memberOf"))
-        meta = _first(raw, "replPropertyMetaData")
+        meta = first.get("replpropertymetadata")
         changed: dict[int, dt.datetime] = {}
         if meta is None:
             reason = "replPropertyMetaData was not returned (the bind account may not be allowed to read it)"
@@ -353,9 +355,9 @@ class _Reader:
                 reason = ""
             except ValueError as exc:
                 reason = str(exc)
-        pwd_raw = _first(raw, "pwdLastSet")
+        pwd_raw = first.get("pwdlastset")
         must_change = pwd_raw is not None and int(pwd_raw) == 0
-        created = values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None
+        created = values.generalized_time(v) if (v := first.get("whencreated")) else None
         must_change_since = None
         if must_change:
             must_change_since = changed.get(values.ATTID_PWD_LAST_SET, created)
@@ -369,20 +371,20 @@ class _Reader:
             "id": name,
             "dn": dn,
             "ou": parent_dn(dn),
-            "display_name": values.text(v) if (v := _first(raw, "displayName")) else None,
-            "upn": values.text(v) if (v := _first(raw, "userPrincipalName")) else None,
-            "employee_id": values.text(v) if (v := _first(raw, "employeeID")) else None,
+            "display_name": values.text(v) if (v := first.get("displayname")) else None,
+            "upn": values.text(v) if (v := first.get("userprincipalname")) else None,
+            "employee_id": values.text(v) if (v := first.get("employeeid")) else None,
             "categories": self.roles.of(name, dn, member_of),
             "enabled": enabled,
             "uac": uac,
             "pwd_last_set": None if must_change or pwd_raw is None else values.filetime(pwd_raw),
             "must_change_password": must_change,
             "must_change_since": must_change_since,
-            "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
+            "last_logon": values.filetime(v) if (v := first.get("lastlogontimestamp")) else None,
             "created": created,
-            "account_expires": values.filetime(v) if (v := _first(raw, "accountExpires")) else None,
+            "account_expires": values.filetime(v) if (v := first.get("accountexpires")) else None,
             "groups": member_of,
-            "logon_hours": values.logon_hours(_first(raw, "logonHours")),
+            "logon_hours": values.logon_hours(first.get("logonhours")),
             "leaving_date": leaving_date,
             "disabled_at": disabled_at,
             "unreadable": unreadable,
