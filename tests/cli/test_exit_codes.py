@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +148,28 @@ def test_version_and_help(run_cli):
         result = run_cli("scan", flag)
         assert result.code == 0
         assert "--fail-on" in result.out
+
+
+def test_the_program_ends_without_teardown_and_loses_no_output(tmp_path, run_cli):
+    # The program ends with os._exit once its output is flushed (cli/process.py): the report on stdout (larger
+    # than any pipe buffer), the verdict, the log file and the history must all be there, as from main().
+    env_history = tmp_path / "history.sqlite3"
+    log = tmp_path / "run.log"
+    args = ["scan", "--demo", "--format", "json", "--history", str(env_history), "--log-file", str(log)]
+    script = Path(sys.executable).with_name("holyaudit")
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a scheduled job runs it
+    ran = subprocess.run([str(script), *args], capture_output=True, text=True, env=buffered)
+    in_process = run_cli(*args[:-4], "--no-history")
+
+    assert ran.returncode == in_process.code == 1
+    assert len(ran.stdout) > 65_536
+    assert json.loads(ran.stdout) == json.loads(in_process.out)
+    assert log.read_text(encoding="utf-8").splitlines()[-1].endswith("exit 1")
+    table = subprocess.run(
+        [str(script), "scan", "--demo", "--no-history"], capture_output=True, text=True, env=buffered
+    )
+    assert table.returncode == 1
+    assert table.stdout.endswith("exit 1: non-compliant\n")
+    with sqlite3.connect(env_history) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)
+        assert conn.execute("SELECT COUNT(*) FROM results").fetchone()[0] > 0

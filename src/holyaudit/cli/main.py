@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ import typer
 
 from holyaudit.cli.app import app
 from holyaudit.cli.console import stderr_console
+from holyaudit.cli.process import end, ends_after_command
 from holyaudit.errors import ExitCode, HolyauditError, InvalidInputError
 from holyaudit.reporters.safe_text import printable
 
@@ -46,15 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> NoReturn:
-    """The ``holyaudit`` program: ``main``, then the process ends.
-
-    Everything the command built is frozen out of the collector's sight first: the interpreter's last collection
-    on the way out would otherwise walk all of it (0.1 s after a 10,000-user scan) only to find nothing, just
-    before the process's memory is released anyway.
-    """
-    code = main()
-    gc.freeze()
-    sys.exit(code)
+    """The ``holyaudit`` program: ``main``, then the process ends without freeing what the command built (see
+    ``cli/process.py``)."""
+    ends_after_command()
+    end(main())
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -26,6 +26,7 @@ from holyaudit.cli.common import (
 )
 from holyaudit.cli.console import stderr_console, stdout_console
 from holyaudit.cli.history import HistoryOption, chosen_history, notes_for, open_history, trend_for
+from holyaudit.cli.process import keep_until_exit
 from holyaudit.cli.unattended import RunLog, default_lock_path, run_lock
 from holyaudit.collectors.snapshot import demo_path, load_snapshot
 from holyaudit.config import DEFAULT_TIMEZONE, zone
@@ -151,6 +152,7 @@ def scan(
                 if output is not None:
                     write_atomically(output, text)
             _deliver(text, fmt, output, verdict, quiet=quiet)
+            keep_until_exit(loaded, facts, evaluation, result, step)  # freed with the process, if it ends now
         log.write(f"exit {int(code)}")
         return code
 
