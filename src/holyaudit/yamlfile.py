@@ -97,9 +97,16 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
         ) from exc
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """``_Loader`` over libyaml's parser (written in C; PyYAML's wheels include it): the same constructors over
+    the same nodes, so the same values and positions, three times faster. A file it cannot load is loaded again
+    by ``_Loader``, whose messages (and snippets of the file) are the ones reported."""
+
+
+for _loader in (_Loader, _FastLoader):
+    _loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    _loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def read_text(path: Path) -> str:
@@ -125,6 +132,11 @@ def load_yaml(path: Path) -> Any:
 
 
 def parse_yaml(text: str, path: Path) -> Any:
+    if "\t" not in text:  # libyaml takes a tab after "key:" that the pure-Python parser refuses: keep refusing it
+        try:
+            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - _FastLoader derives from (C)SafeLoader
+        except yaml.YAMLError:
+            pass  # loaded again below, to report the problem as the pure-Python parser words and places it
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:
