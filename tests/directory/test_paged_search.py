@@ -14,6 +14,7 @@ import pytest
 from estate import AUDIT_PASSWORD, AUDIT_USER, group_dn
 
 from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.ldap.collector import naming_context
 from holyaudit.collectors.ldap.connection import (
     DirectoryError,
     TlsPolicy,
@@ -94,6 +95,24 @@ def test_a_partitioned_search_gives_every_entry_exactly_once(samba_dc, settings,
     assert {part for part, _ in pages} == set(range(parts))
     assert len(opened) == parts  # one connection per part
     assert all(c.closed for c in opened)  # each unbound when its part was read
+
+
+def test_each_part_can_find_the_base_on_its_own_connection(samba_dc, settings) -> None:
+    # The collector starts the users' search before its own connection is open, so each part reads the
+    # directory's naming context from the rootDSE itself, on its own connection.
+    found = []
+
+    def base_of(connection):
+        found.append(naming_context(connection))
+        return found[-1]
+
+    def open_more():
+        return open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy())
+
+    with PartitionedSearch(open_more, base_of, USERS, ["sAMAccountName"], 50, 2) as search:
+        pages = list(search)
+    assert sorted(_names(pages)) == _all_users(samba_dc)
+    assert found == [samba_dc.base_dn, samba_dc.base_dn]
 
 
 def test_the_parts_are_searched_from_the_moment_the_block_is_entered(samba_dc, settings, connection) -> None:

@@ -88,6 +88,18 @@ _PSO_ATTRS = [
 ]  # fmt: skip
 
 
+def _user_fields(needs: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The user fields to read: the rules' own, and the groups when the password policies are wanted (to resolve
+    which users each one governs)."""
+    fields = needs.get("directory.users", frozenset())
+    return fields | {"groups"} if "directory.password_policies" in needs else fields
+
+
+def naming_context(connection: ldap3.Connection) -> str:
+    """The directory's own naming context (its base DN), from the rootDSE."""
+    return values.text(_first(read_base(connection, "", ["defaultNamingContext"]), "defaultNamingContext") or b"")
+
+
 def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:
     found = raw.get(name.lower())
     return found[0] if found else None
@@ -190,12 +202,27 @@ class DirectoryCollector(Collector):
         wanted = {name: fields for name, fields in needs.items() if name in PROVIDES}
         if not wanted:
             return []
-        connection = open_connection(self.settings, self.password, self.tls)
-        try:
-            tally = Tally(self.name, progress)
-            return _Reader(connection, self._open, self.settings, self.clock, tally, early).read(wanted)
-        finally:
-            connection.unbind()
+        # The users' parts are searched on connections of their own before anything else, even this collector's
+        # own connection: the DC works out their results (on Samba, about half a second for 10,000 users before
+        # the first page) while everything else is read on that connection, and the computers are judged.
+        user_fields = _user_fields(wanted)
+        with self._user_search(user_fields) if user_fields else nullcontext() as search:
+            connection = open_connection(self.settings, self.password, self.tls)
+            try:
+                tally = Tally(self.name, progress)
+                return _Reader(connection, self._open, self.settings, self.clock, tally, early).read(wanted, search)
+            finally:
+                connection.unbind()
+
+    def _user_search(self, fields: frozenset[str]) -> PartitionedSearch:
+        """The users' search for ``fields`` (started when its block is entered)."""
+        settings = self.settings
+        leaving = settings.leaving_date if "leaving_date" in fields else None
+        attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
+        base = settings.base_dn or naming_context
+        return PartitionedSearch(
+            self._open, base, USERS_FILTER, attributes, settings.page_size, settings.search_connections
+        )
 
     def _open(self) -> ldap3.Connection:
         return open_connection(self.settings, self.password, self.tls)
@@ -231,49 +258,35 @@ class _Reader:
     def _fact_set(self, name: str, records: Sequence[FactRecord]) -> FactSet:
         return FactSet(name=name, source=self.source, collected_at=self.clock(), records=tuple(records))
 
-    def read(self, needs: Mapping[str, frozenset[str]]) -> list[FactSet]:
-        user_fields = needs.get("directory.users", frozenset())
-        if "directory.password_policies" in needs:
-            user_fields |= {"groups"}  # to resolve which users each policy governs
+    def read(self, needs: Mapping[str, frozenset[str]], search: PartitionedSearch | None) -> list[FactSet]:
+        """The fact sets ``needs`` asks for; the users from ``search`` (already started), if they are needed."""
+        user_fields = _user_fields(needs)
         computer_fields = needs.get("directory.computers", frozenset())
         result: dict[str, FactSet] = {}
-        # The users' parts are searched on connections of their own from here on, first of all; while the DC
-        # works out their results (on Samba, about half a second for 10,000 users before the first page),
-        # everything else is read on this connection, and the computers are judged.
-        with self._user_search(user_fields) if user_fields else nullcontext() as search:
-            groups = Groups({}, {})
-            if {"categories", "groups"} & (user_fields | computer_fields):
-                groups = self._groups()  # before any user record is made: each needs its nested groups
-            missing_attribute = self._leaving_date_problem() if "leaving_date" in user_fields else None
-            if "directory.domain" in needs:
-                result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
-            policy_entries: list[Entry] | DirectoryError = []
-            if "directory.password_policies" in needs:
-                try:
-                    policy_entries = self._policy_entries()
-                except DirectoryError as exc:  # only this set is lost; the rest of the directory is still read
-                    policy_entries = exc
-            if "directory.computers" in needs:
-                computers = self._computers(groups, computer_fields)
-                result["directory.computers"] = self._fact_set("directory.computers", computers)
-                if self.early is not None:
-                    self.early("directory.computers", computers)
-            early = self.early if "directory.users" in needs else None
-            users = self._users(search, groups, user_fields, missing_attribute, early) if search is not None else []
+        groups = Groups({}, {})
+        if {"categories", "groups"} & (user_fields | computer_fields):
+            groups = self._groups()  # before any user record is made: each needs its nested groups
+        missing_attribute = self._leaving_date_problem() if "leaving_date" in user_fields else None
+        if "directory.domain" in needs:
+            result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
+        policy_entries: list[Entry] | DirectoryError = []
+        if "directory.password_policies" in needs:
+            try:
+                policy_entries = self._policy_entries()
+            except DirectoryError as exc:  # only this set is lost; the rest of the directory is still read
+                policy_entries = exc
+        if "directory.computers" in needs:
+            computers = self._computers(groups, computer_fields)
+            result["directory.computers"] = self._fact_set("directory.computers", computers)
+            if self.early is not None:
+                self.early("directory.computers", computers)
+        early = self.early if "directory.users" in needs else None
+        users = self._users(search, groups, user_fields, missing_attribute, early) if search is not None else []
         if "directory.users" in needs:
             result["directory.users"] = self._fact_set("directory.users", users)
         if "directory.password_policies" in needs:
             result["directory.password_policies"] = self._policies(policy_entries, groups, users)
         return [result[name] for name in _ORDER if name in result]
-
-    def _user_search(self, fields: frozenset[str]) -> PartitionedSearch:
-        """The users' search for ``fields`` (started when its block is entered)."""
-        leaving = self.settings.leaving_date if "leaving_date" in fields else None
-        attributes = attributes_for(fields, _USER_FIELDS, "sAMAccountName") + ([leaving.attribute] if leaving else [])
-        settings = self.settings
-        return PartitionedSearch(
-            self.open_more, self.base, USERS_FILTER, attributes, settings.page_size, settings.search_connections
-        )
 
     def _domain(self) -> Domain:
         raw = read_base(self.connection, self.base, _DOMAIN_ATTRS)

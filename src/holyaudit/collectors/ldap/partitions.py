@@ -59,6 +59,9 @@ class PartitionedSearch:
             for part, page in search:
                 ...
 
+    ``base`` may be a function that finds the base on a part's connection (the directory's naming context from
+    its rootDSE, say), so the search need not wait for another connection to learn it.
+
     Pages come as they arrive, tagged with their part, so the caller can keep each part's entries in server
     order. The first error from any reader (a connection that cannot be opened, a failed search) is raised by the
     iteration once every reader has stopped. Leaving the block stops the readers and waits for each to finish its
@@ -69,7 +72,7 @@ class PartitionedSearch:
     def __init__(
         self,
         open_connection: Callable[[], ldap3.Connection],
-        base: str,
+        base: str | Callable[[ldap3.Connection], str],
         search_filter: str,
         attributes: list[str],
         page_size: int,
@@ -99,7 +102,8 @@ class PartitionedSearch:
         try:
             connection = self._open()
             try:
-                for page in paged_pages(connection, self._base, part_filter, self._attributes, self._page_size):
+                base = self._base if isinstance(self._base, str) else self._base(connection)
+                for page in paged_pages(connection, base, part_filter, self._attributes, self._page_size):
                     if self._stop.is_set():
                         break
                     arrived.put((part, page))
