@@ -150,8 +150,14 @@ def recording_parts(searches: Searches) -> Callable[..., Any]:
 
     def wrap(iterate: Callable[[PartitionedSearch], Iterator[Any]]) -> Callable[[PartitionedSearch], Iterator[Any]]:
         def call(search: PartitionedSearch) -> Iterator[Any]:
-            found = _search(searches, search._base, search._filter, search._attributes)
-            return _waited_for(found, iterate(search), lambda part_page: len(part_page[1]))
+            found = Search("", search._filter, "sub", tuple(search._attributes))
+            yield from _waited_for(found, iterate(search), lambda part_page: len(part_page[1]))
+            if search.base is None:  # no part connected: the scan fails anyway
+                return
+            # Known once a part has connected (each may read it from the rootDSE).
+            recorded = _search(searches, search.base, search._filter, search._attributes)
+            recorded.entries += found.entries
+            recorded.seconds += found.seconds
 
         return call
 

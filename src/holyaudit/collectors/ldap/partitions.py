@@ -81,6 +81,8 @@ class PartitionedSearch:
         self._open = open_connection
         self._base, self._filter, self._attributes, self._page_size = base, search_filter, attributes, page_size
         self._filters = partition_filters(search_filter, parts)
+        self.base = base if isinstance(base, str) else None
+        """The base searched: given, or as found by the first part to connect."""
         self._arrived: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._readers: list[threading.Thread] = []
@@ -103,6 +105,7 @@ class PartitionedSearch:
             connection = self._open()
             try:
                 base = self._base if isinstance(self._base, str) else self._base(connection)
+                self.base = base
                 for page in paged_pages(connection, base, part_filter, self._attributes, self._page_size):
                     if self._stop.is_set():
                         break
