@@ -1,5 +1,5 @@
 """Allows ``python -m holyaudit``."""
 
-from holyaudit.cli.main import entry
+from holyaudit.cli.process import run
 
-entry()
+run()
