@@ -58,6 +58,7 @@ from holyaudit.collectors.live import LDAP_PASSWORD_ENV
 from holyaudit.config import DirectorySettings
 from holyaudit.engine.evaluate import Evaluation
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
+from holyaudit.history.store import HISTORY_ENV
 
 VENV_BIN = Path(sys.executable).parent
 TARGET_RATIO = 1.3
@@ -471,6 +472,9 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     config = write_config(dc, tmp / "site.yaml")
     rules = directory_rules()
     os.environ[LDAP_PASSWORD_ENV] = AUDIT_PASSWORD  # the in-process scans; the CLI inherits it
+    # A history of this run's own, as a new deployment's (the scans of this run add to it): the user's default
+    # one would grow by a scan's results with every run of every benchmark, and each run would time another size.
+    os.environ[HISTORY_ENV] = str(tmp / "history.sqlite3")
     report = tmp / "report.json"
 
     scan = scan_args(config, rules, built.seeded_at, report)

@@ -86,13 +86,22 @@ def main() -> int:
             config = write_config(dc, folder / "site.yaml")
             scan = ["-m", "holyaudit", *scan_args(config, directory_rules(), built.seeded_at, None)]
             os.environ[LDAP_PASSWORD_ENV] = AUDIT_PASSWORD  # the in-process scan that records the searches
+            os.environ["HOLYAUDIT_HISTORY"] = str(folder / "history-searches.sqlite3")
             bulk, _ = bulk_searches(config, directory_rules(), built.seeded_at, folder / "report.json")
             searches, ldap_env = ldapsearch_commands(dc, bulk, folder)
             times: dict[str, list[float]] = {"ldapsearch": [], **{revision: [] for revision in trees}}
             for _ in range(args.rounds):
                 times["ldapsearch"].append(sum(seconds(search, ldap_env, 0) for search in searches))
-                for revision, src in trees.items():
-                    env = {**os.environ, LDAP_PASSWORD_ENV: AUDIT_PASSWORD, "PYTHONPATH": str(src)}
+                for n, (revision, src) in enumerate(trees.items()):
+                    # Each revision a history of its own in this run's folder, not the user's default one
+                    # (which every benchmark run would make larger).
+                    history = str(folder / f"history-{n}.sqlite3")
+                    env = {
+                        **os.environ,
+                        LDAP_PASSWORD_ENV: AUDIT_PASSWORD,
+                        "PYTHONPATH": str(src),
+                        "HOLYAUDIT_HISTORY": history,
+                    }
                     times[revision].append(seconds([sys.executable, *scan], env, 1))
     finally:
         dc.stop()
