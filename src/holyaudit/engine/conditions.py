@@ -123,8 +123,13 @@ _AS_IS = frozenset({str, int, bool, float, type(None)})
 
 
 def to_evidence(value: Any) -> Any:
-    if type(value) in _AS_IS:  # the common case, decided without the isinstance chain below
+    kind = type(value)
+    if kind in _AS_IS:  # the common cases, decided without the isinstance chain below
         return value
+    if kind is dt.datetime:
+        return value.isoformat()
+    if kind is list and _all_as_is(value):  # a list of names (groups, site roles)
+        return list(value)
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     if isinstance(value, dt.date):
@@ -134,6 +139,14 @@ def to_evidence(value: Any) -> Any:
     if isinstance(value, list):
         return [to_evidence(v) for v in value]
     return value
+
+
+def _all_as_is(values: list[Any]) -> bool:
+    as_is = _AS_IS
+    for value in values:  # noqa: SIM110 - a loop: any() over a generator costs a frame, for every object judged
+        if type(value) not in as_is:
+            return False
+    return True
 
 
 class Unreadable(Exception):
