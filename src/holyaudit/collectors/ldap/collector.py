@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ldap3
 from ldap3.utils.conv import escape_filter_chars
@@ -133,6 +133,18 @@ class Groups:
 
     names: dict[str, str]
     parents: dict[str, list[str]]
+    _known: dict[tuple[bytes, ...], list[str]] = field(default_factory=dict, compare=False, repr=False)
+    """Closures already worked out, by the memberOf values as read: most accounts share theirs with many others
+    (a year group's pupils, say)."""
+
+    def of(self, member_of: list[bytes]) -> list[str]:
+        """The names of every group an object is in, directly or nested, from its memberOf values as read (sorted;
+        shared by every object with the same values, so not to be changed)."""
+        key = tuple(member_of)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = self.closure(values.text(v) for v in member_of)
+        return found
 
     def closure(self, direct: Iterable[str]) -> list[str]:
         seen: dict[str, None] = {}
@@ -357,7 +369,7 @@ class _Reader:
         uac_raw = first.get("useraccountcontrol")
         uac = int(uac_raw) if uac_raw is not None else None
         enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
-        member_of = groups.closure(values.text(v) for v in _all(raw, "memberOf"))
+        member_of = groups.of(_all(raw, "memberOf"))
         meta = first.get("replpropertymetadata")
         changed: dict[int, dt.datetime] = {}
         if meta is None:
@@ -485,7 +497,7 @@ class _Reader:
         for dn, raw in self.tally.each("computers", found):
             name = values.text(_first(raw, "cn") or dn.encode())
             uac = _first(raw, "userAccountControl")
-            member_of = groups.closure(values.text(v) for v in _all(raw, "memberOf"))
+            member_of = groups.of(_all(raw, "memberOf"))
             data: dict[str, object] = {
                 "id": name,
                 "dns_host_name": values.text(v) if (v := _first(raw, "dNSHostName")) else None,

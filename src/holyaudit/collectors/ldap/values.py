@@ -98,7 +98,7 @@ def repl_change_times(raw: bytes, wanted: frozenset[int] | None = None) -> dict[
         return {attid: dstime(changed) for attid, _, changed, *_ in _META_ENTRY.iter_unpack(raw[_META_HEADER.size :])}
     times = {}
     for attid in wanted:
-        needle = _ATTID.pack(attid)
+        needle = _NEEDLES.get(attid) or _NEEDLES.setdefault(attid, _ATTID.pack(attid))
         at = raw.find(needle, _META_HEADER.size)
         while at != -1 and (at - _META_HEADER.size) % _META_ENTRY.size:  # the bytes, but inside another field
             at = raw.find(needle, at + 1)
@@ -108,4 +108,6 @@ def repl_change_times(raw: bytes, wanted: frozenset[int] | None = None) -> dict[
 
 
 _ATTID = struct.Struct("<I")
+_NEEDLES: dict[int, bytes] = {}
+"""Each attribute id as its four bytes in a blob, packed once."""
 _CHANGE_TIME = struct.Struct("<Q")
