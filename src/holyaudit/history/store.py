@@ -368,21 +368,21 @@ Row = tuple[str, str, str, str, str, str | None]
 def _batches(results: Sequence[StoredResult]) -> list[str | list[Row]]:
     """The rows to store, in order: as JSON arrays, but rows holding a NUL character (SQLite's JSON functions cut
     text at one) as rows, bound one by one."""
+    whole = _json_rows(results)  # a result is a tuple, so an array; its status and severity, text (StrEnum)
+    if "\\u0000" not in whole:  # the common case: no NUL anywhere
+        return [whole]
     text = _TEXT
     rows: list[Row] = [
         (rule_id, object_id, kind, text[status], text[severity], reason)
         for rule_id, object_id, kind, status, severity, reason in results
     ]
-    whole = _json_rows(rows)
-    if "\\u0000" not in whole:  # the common case: no NUL anywhere
-        return [whole]
     return [
         _json_rows(run) if plain else run
         for plain, run in ((plain, list(run)) for plain, run in groupby(rows, key=_without_nul))
     ]
 
 
-def _json_rows(rows: list[Row]) -> str:
+def _json_rows(rows: Sequence[Row | StoredResult]) -> str:
     return json.dumps(rows, ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
