@@ -8,12 +8,11 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from holyaudit.cli.console import stderr_console
-from holyaudit.cli.progress import progress_for
 from holyaudit.collectors.interface import RecordSink
 from holyaudit.collectors.ldap.connection import TlsPolicy
 from holyaudit.collectors.live import collect, leaver_merge, merging, plan, with_mis_leavers, with_mis_needs
@@ -22,6 +21,9 @@ from holyaudit.engine.loader import Catalogue, Profile, find_profile, load_catal
 from holyaudit.errors import UsageError
 from holyaudit.facts import FactSet
 from holyaudit.reporters.safe_text import printable
+
+if TYPE_CHECKING:
+    from holyaudit.cli.progress import CollectionProgress
 
 ProfileOption = Annotated[
     str | None,
@@ -63,9 +65,8 @@ def collect_live_facts(
     ``quiet`` drops the progress display and warnings, but never the --insecure-skip-tls-verify notice. ``early``
     takes records as they are made, the MIS leaving dates merged in (a scan judges them then).
     """
-    err = stderr_console()
     if insecure_skip_tls_verify:
-        err.print(
+        stderr_console().print(
             "warning: --insecure-skip-tls-verify: TLS certificates are NOT checked; anyone on the network path "
             "could read the credentials and forge the answers"
         )
@@ -78,16 +79,46 @@ def collect_live_facts(
 
     def warn(message: str) -> None:
         if not quiet:
-            err.print(f"warning: {printable(message)}")
+            stderr_console().print(f"warning: {printable(message)}")
 
     merge = leaver_merge(settings, needs, warn)
-    progress = None if quiet else progress_for(err)
+    progress = None if quiet else ProgressOnTerminal()
     try:
         facts = collect(planned, with_mis_needs(needs, settings), now, warn, progress, merging(merge, early))
     finally:
         if progress is not None:
             progress.stop()
     return with_mis_leavers(facts, settings, merge)
+
+
+class ProgressOnTerminal:
+    """The progress display (``cli/progress.py``) if stderr is a terminal, made when a collector first reports:
+    so rich is loaded once the first searches are sent, while the directory works, not before them."""
+
+    def __init__(self) -> None:
+        self._display: CollectionProgress | None = None
+        self._decided = False
+
+    def _shown(self) -> CollectionProgress | None:
+        if not self._decided:
+            from holyaudit.cli.progress import progress_for
+
+            self._display, self._decided = progress_for(stderr_console()), True
+        return self._display
+
+    def show(
+        self, collector: str, counts: Mapping[str, int], *, done: int | None = None, total: int | None = None
+    ) -> None:
+        if (display := self._shown()) is not None:
+            display.show(collector, counts, done=done, total=total)
+
+    def finished(self, collector: str, counts: Mapping[str, int], error: str | None = None) -> None:
+        if (display := self._shown()) is not None:
+            display.finished(collector, counts, error)
+
+    def stop(self) -> None:
+        if self._display is not None:
+            self._display.stop()
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.table import Table
 
-from holyaudit.cli.console import stdout_console
+if TYPE_CHECKING:
+    from rich.table import Table
+
+from holyaudit.cli.console import simple_table, stdout_console
 from holyaudit.errors import UsageError
 from holyaudit.history.drift import Change, Unreadable, ago, drift, unreadable
 from holyaudit.history.store import HistoryStore, StoredResult, StoredRun, default_history_path
@@ -127,7 +128,7 @@ def history(
     if not runs:
         out.print(f"no runs recorded in {path}")
         return 0
-    table = Table(box=box.SIMPLE_HEAD, title=f"Runs in {path}", title_justify="left")
+    table = simple_table(title=f"Runs in {path}", title_justify="left")
     for column in ("Finished", "Profile", "Site", *(_SHORT[s] for s in Status), "Exit", "Run id"):
         table.add_column(column, overflow="fold")
     for run in runs:
@@ -210,7 +211,7 @@ _TITLES = {
 
 
 def _change_table(changes: list[Change]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    table = simple_table(show_edge=False)
     for column in ("Rule", "Object", "Kind", "Severity", "Before", "Now", "Reason"):
         table.add_column(column, overflow="fold")
     for change in changes:

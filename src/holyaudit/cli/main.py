@@ -53,7 +53,6 @@ def entry() -> NoReturn:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    err = stderr_console()
     try:
         result = app(args=list(argv) if argv is not None else None, prog_name="holyaudit", standalone_mode=False)
     except typer.TyperException as exc:  # bad flags or arguments, reported by the command-line parser
@@ -61,28 +60,28 @@ def _run(argv: Sequence[str] | None) -> int:
         if callable(show):
             show()
         else:
-            err.print(f"error: {exc.message}")
+            stderr_console().print(f"error: {exc.message}")
         return ExitCode.USAGE
     except (typer.Abort, KeyboardInterrupt):
-        err.print("interrupted", markup=False)
+        stderr_console().print("interrupted", markup=False)
         return ExitCode.INTERRUPTED
     except InvalidInputError as exc:
         if debug_enabled():
             traceback.print_exc()
         for problem in exc.problems:
             # One unwrapped line per problem, so editors and grep can jump to file:line:column.
-            err.print(f"error: {printable(problem)}", markup=False, highlight=False, soft_wrap=True)
-        err.print("nothing was audited (exit 3)", markup=False)
+            stderr_console().print(f"error: {printable(problem)}", markup=False, highlight=False, soft_wrap=True)
+        stderr_console().print("nothing was audited (exit 3)", markup=False)
         return exc.exit_code
     except HolyauditError as exc:
         if debug_enabled():
             traceback.print_exc()
-        err.print(f"error: {printable(exc)}", markup=False, highlight=False, soft_wrap=True)
+        stderr_console().print(f"error: {printable(exc)}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     except Exception as exc:  # a defect: the audit did not complete, so it must not look compliant
         if debug_enabled():
             traceback.print_exc()
-        err.print(
+        stderr_console().print(
             f"internal error: {type(exc).__name__} (set HOLYAUDIT_DEBUG=1 for a traceback); the audit is incomplete",
             markup=False,
             soft_wrap=True,
@@ -90,7 +89,7 @@ def _run(argv: Sequence[str] | None) -> int:
         return ExitCode.INCOMPLETE
     code = int(result) if isinstance(result, int) else ExitCode.COMPLIANT
     if code == ExitCode.INTERRUPTED:  # the parser turns Ctrl-C into this code without a word
-        err.print("interrupted", markup=False)
+        stderr_console().print("interrupted", markup=False)
     return code
 
 

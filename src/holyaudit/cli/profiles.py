@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from holyaudit.cli.common import ConfigOption, RulesOption, load_setup
-from holyaudit.cli.console import stdout_console
+from holyaudit.cli.console import simple_table, stdout_console
 from holyaudit.engine.loader import builtin_profiles_dir, find_profile, load_catalogue, load_profile
 from holyaudit.engine.operators import show
 
@@ -21,7 +18,7 @@ app = typer.Typer(help="List and explain profiles.", no_args_is_help=True)
 def list_profiles(*, rules: RulesOption = None) -> int:
     """List the built-in profiles."""
     catalogue = load_catalogue(rules or [])
-    table = Table(box=box.SIMPLE_HEAD)
+    table = simple_table()
     for column in ("Profile", "Title", "Rules"):
         table.add_column(column, overflow="fold")
     for path in sorted(builtin_profiles_dir().glob("*.yaml")):
@@ -41,12 +38,14 @@ def show_profile(
     """Show a profile: the rules it runs, their severities and the parameters it sets."""
     setup = load_setup(config, str(find_profile(name)), rules)
     loaded = setup.profile
+    from rich.text import Text  # rich is loaded when something is shown (cli/console.py)
+
     text = Text(f"{loaded.name}", style="bold")
     text.append(f" — {loaded.spec.title}\nSource: {loaded.path}\n")
     if loaded.spec.description:
         text.append(f"\n{loaded.spec.description.strip()}\n")
     stdout_console().print(text)
-    table = Table(box=box.SIMPLE_HEAD)
+    table = simple_table()
     for column in ("Rule", "Severity", "Parameters"):
         table.add_column(column, overflow="fold")
     for bound in loaded.rules:

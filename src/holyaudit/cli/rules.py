@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from holyaudit.cli.common import ConfigOption, ProfileOption, RulesOption, load_setup
-from holyaudit.cli.console import stdout_console
+from holyaudit.cli.console import simple_table, stdout_console
 from holyaudit.engine.operators import show
 from holyaudit.errors import UsageError
 
@@ -27,7 +24,7 @@ def list_rules(
 ) -> int:
     """List every rule: id, severity under the profile, policy section, title, and whether the profile runs it."""
     setup = load_setup(config, profile, rules)
-    table = Table(box=box.SIMPLE_HEAD, title=f"Rules (profile {setup.profile.name})", title_justify="left")
+    table = simple_table(title=f"Rules (profile {setup.profile.name})", title_justify="left")
     for column in ("Rule", "Severity", "§", "Title", "Runs"):
         table.add_column(column, overflow="fold")
     for bound in sorted(setup.profile.rules, key=lambda r: (r.spec.clause.section, r.id)):
@@ -53,6 +50,8 @@ def show_rule(
     if bound is None:
         raise UsageError(f"no rule with id {rule_id!r} (see 'holyaudit rules list')")
     spec = bound.spec
+    from rich.text import Text  # rich is loaded when something is shown (cli/console.py)
+
     text = Text()
     text.append(f"{spec.id}", style="bold")
     text.append(f" — {spec.title}\n")
