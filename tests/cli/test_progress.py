@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
 from collections.abc import Mapping
 
 from rich.console import Console
 
+from holyaudit.cli.common import ProgressOnTerminal
 from holyaudit.cli.progress import describe, progress_for
 from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.live import Planned, collect
@@ -154,3 +157,44 @@ def test_an_error_from_a_server_is_shown_as_text_not_markup() -> None:
     display.finished("directory", {}, "ldaps://dc[/]1:636: [bold]refused\x1b[2J")
     display.stop()
     assert last_frame(screen.getvalue()) == ["directory failed: ldaps://dc[/]1:636: [bold]refused\\x1b[2J T"]
+
+
+def test_a_scan_s_display_is_made_at_the_first_count_and_shows_every_collector_that_started(monkeypatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", screen)
+    for name, value in (("TTY_COMPATIBLE", "1"), ("COLUMNS", "110"), ("NO_COLOR", "1")):
+        monkeypatch.setenv(name, value)
+    shown = ProgressOnTerminal()
+    plan = [
+        planned(Fake("mis", "mis.leavers", fails=True)),  # starts and fails without counting anything
+        planned(Fake("directory", "directory.users", counted=3, records=3)),
+        planned(Fake("gpo", "gpo.ous")),
+    ]
+    try:
+        collect(plan, {name: frozenset() for name in ("mis.leavers", "directory.users", "gpo.ous")}, lambda: NOW,
+                lambda _: None, shown)  # fmt: skip
+    finally:
+        shown.stop()
+    frame = last_frame(screen.getvalue())
+    assert frame[1:] == ["directory 3 items T", "gpo 0 ous T"]
+    assert frame[0].startswith("mis failed: ")
+
+
+def test_rich_is_loaded_only_once_a_collector_counts_something() -> None:
+    # A scan sends its first searches before anything is counted: rich (about 20 ms of imports) is loaded then,
+    # while the directory works, not before. --version, and a quiet scan reporting JSON, never load it.
+    code = (
+        "import sys\n"
+        "from holyaudit.cli.common import ProgressOnTerminal\n"
+        "from holyaudit.cli.main import main\n"
+        "assert main(['--version']) == 0\n"
+        "assert main(['scan', '--demo', '--format', 'json', '--quiet', '--no-history']) == 1\n"
+        "shown = ProgressOnTerminal()\n"
+        "shown.show('directory', {})\n"
+        "print('rich' in sys.modules, file=sys.stderr)\n"
+        "shown.show('directory', {'users': 1})\n"
+        "print('rich' in sys.modules, file=sys.stderr)\n"
+        "shown.stop()\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stderr.split() == ["False", "True"]

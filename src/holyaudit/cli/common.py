@@ -92,23 +92,31 @@ def collect_live_facts(
 
 
 class ProgressOnTerminal:
-    """The progress display (``cli/progress.py``) if stderr is a terminal, made when a collector first reports:
-    so rich is loaded once the first searches are sent, while the directory works, not before them."""
+    """The progress display (``cli/progress.py``) if stderr is a terminal, made when a collector first counts
+    something or finishes: so rich is loaded once the first searches are sent, while the directory works, not
+    before them. A collector that has only started is shown then, with it."""
 
     def __init__(self) -> None:
         self._display: CollectionProgress | None = None
         self._decided = False
+        self._started: list[str] = []
 
     def _shown(self) -> CollectionProgress | None:
         if not self._decided:
             from holyaudit.cli.progress import progress_for
 
             self._display, self._decided = progress_for(stderr_console()), True
+            if self._display is not None:
+                for collector in self._started:
+                    self._display.show(collector, {})
         return self._display
 
     def show(
         self, collector: str, counts: Mapping[str, int], *, done: int | None = None, total: int | None = None
     ) -> None:
+        if not self._decided and not counts and done is None and total is None:
+            self._started.append(collector)  # nothing to count yet
+            return
         if (display := self._shown()) is not None:
             display.show(collector, counts, done=done, total=total)
 

@@ -321,14 +321,12 @@ def _render(
     notes: list[str],
     trend: tuple[TrendPoint, ...],
 ) -> str:
-    out = stdout_console()
-    to_terminal = output is None and sys.stdout.isatty()
-    options = RenderOptions(
-        details=details,
-        color=to_terminal and not out.no_color,
-        width=out.width if output is None else 120,
-        trend=trend,
-    )
+    options = RenderOptions(details=details, trend=trend)
+    if fmt is OutputFormat.TABLE:  # the one report laid out for a console: its width and colours
+        out = stdout_console()
+        to_terminal = output is None and sys.stdout.isatty()
+        color, width = to_terminal and not out.no_color, out.width if output is None else 120
+        options = RenderOptions(details=details, color=color, width=width, trend=trend)
     text = reporter_for(fmt).render(result, options)
     if notes and fmt is OutputFormat.TABLE:
         text += "\nCould not be checked, with when history last saw each compliant:\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,19 +47,18 @@ class Reporter(ABC):
 
 
 def reporter_for(fmt: OutputFormat) -> Reporter:
-    from holyaudit.reporters.csv import CsvReporter
-    from holyaudit.reporters.html import HtmlReporter
-    from holyaudit.reporters.json import JsonReporter
-    from holyaudit.reporters.junit import JunitReporter
-    from holyaudit.reporters.markdown import MarkdownReporter
-    from holyaudit.reporters.table import TableReporter
+    """The reporter for ``fmt``, its module imported only now: the table's brings rich, which a JSON report for a
+    script never needs."""
+    module, name = _REPORTERS[fmt]
+    reporter: type[Reporter] = getattr(importlib.import_module(module), name)
+    return reporter()
 
-    reporters: dict[OutputFormat, Reporter] = {
-        OutputFormat.TABLE: TableReporter(),
-        OutputFormat.JSON: JsonReporter(),
-        OutputFormat.HTML: HtmlReporter(),
-        OutputFormat.JUNIT: JunitReporter(),
-        OutputFormat.CSV: CsvReporter(),
-        OutputFormat.MARKDOWN: MarkdownReporter(),
-    }
-    return reporters[fmt]
+
+_REPORTERS: dict[OutputFormat, tuple[str, str]] = {
+    OutputFormat.TABLE: ("holyaudit.reporters.table", "TableReporter"),
+    OutputFormat.JSON: ("holyaudit.reporters.json", "JsonReporter"),
+    OutputFormat.HTML: ("holyaudit.reporters.html", "HtmlReporter"),
+    OutputFormat.JUNIT: ("holyaudit.reporters.junit", "JunitReporter"),
+    OutputFormat.CSV: ("holyaudit.reporters.csv", "CsvReporter"),
+    OutputFormat.MARKDOWN: ("holyaudit.reporters.markdown", "MarkdownReporter"),
+}
