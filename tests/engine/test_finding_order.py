@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from holyaudit.engine.evaluate import audit
+from holyaudit.collectors.snapshot import demo_path, load_snapshot
+from holyaudit.engine.context import EvalContext
+from holyaudit.engine.evaluate import audit, evaluate_rule
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 from holyaudit.facts import FactSet, User
 
@@ -41,3 +43,14 @@ def test_objects_are_ordered_by_status_then_id_ignoring_case_and_counted() -> No
     ]  # fmt: skip
     assert finding.status.value == "FAIL"
     assert finding.message == "3 of 8 users fail, 1 could not be checked, 3 pass, 1 not applicable"
+
+
+def test_a_scan_s_findings_list_their_objects_as_a_finding_judged_alone_does() -> None:
+    # A scan orders each fact set's records by id once for all its rules; a rule judged alone sorts its own.
+    snapshot = load_snapshot(demo_path())
+    rules = load_profile(find_profile("holywell"), load_catalogue()).rules
+    ctx = EvalContext(as_of=AS_OF, tz=ZoneInfo("Europe/London"))
+    scanned = audit(rules, snapshot.fact_sets, as_of=AS_OF, tz=ZoneInfo("Europe/London"), profile="holywell")
+    alone = [evaluate_rule(rule, snapshot.fact_sets.get(rule.spec.facts), ctx) for rule in rules]
+    assert [f.model_dump() for f in scanned.findings] == [f.model_dump() for f in alone]
+    assert sum(len(f.objects) for f in alone) > 100

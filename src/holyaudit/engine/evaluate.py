@@ -84,7 +84,7 @@ class Evaluation:
                 findings.append(finding(rule, fact_set, self._evaluators[rule.id], ctx))
             else:
                 waived = by_rule.get(rule.id, ())
-                findings.append(judged_finding(rule, results[rule.id], len(fact_set.records), ctx, waived))
+                findings.append(judged_finding(rule, results[rule.id], len(fact_set.records), ctx, waived, by_id=True))
         sources = [
             FactSetSource(name=fs.name, source=fs.source, collected_at=fs.collected_at, error=fs.error)
             for fs in sorted(facts.values(), key=lambda f: f.name)
@@ -99,12 +99,13 @@ class Evaluation:
         )
 
     def _results(self, fact_set: str, records: Sequence[FactRecord]) -> list[list[ObjectResult]]:
-        """The results of each rule reading ``fact_set`` over ``records``, in their order (objects out of a
-        rule's scope left out): a record fed as this set's keeps the results it was given then."""
+        """The results of each rule reading ``fact_set`` over ``records``, by id (ignoring case; equal ids in the
+        records' order), objects out of a rule's scope left out: a record fed as this set's keeps the results it
+        was given then. One sort for every rule of the set, where each finding would otherwise sort its own."""
         evaluators = [self._evaluators[rule_id] for rule_id in self._by_fact_set[fact_set]]
         columns: list[list[ObjectResult]] = [[] for _ in evaluators]
         judged = self._judged
-        for record in records:
+        for record in sorted(records, key=_casefold_id):
             early = judged.get(id(record))
             if early is not None and early[0] is record and early[1] == fact_set:
                 row = early[2]
@@ -139,16 +140,32 @@ def finding(
 
 
 def judged_finding(
-    rule: BoundRule, results: list[ObjectResult], examined: int, ctx: EvalContext, waivers: Sequence[Waiver] = ()
+    rule: BoundRule,
+    results: list[ObjectResult],
+    examined: int,
+    ctx: EvalContext,
+    waivers: Sequence[Waiver] = (),
+    *,
+    by_id: bool = False,
 ) -> Finding:
-    """The rule's finding from its results over the ``examined`` records of a fact set, ``waivers`` applied."""
+    """The rule's finding from its results over the ``examined`` records of a fact set, ``waivers`` applied. Its
+    objects come failures first, then errors, waived, not applicable and passes, each by id ignoring case (equal
+    ids as given); ``by_id`` says the results come by id already, so only their statuses need ordering."""
     results = waive(results, waivers, ctx.today)
     statuses = list(map(_status_of, results))
-    # Failures first, then errors, waived, not applicable and passes, each by id: the keys are made by C-level
-    # maps and the results reordered by them (a sort with a key function calls it once per result).
-    keys = list(zip(map(_ORDER.__getitem__, statuses), map(str.casefold, map(_id_of, results)), strict=True))
-    ordered = list(map(results.__getitem__, sorted(range(len(results)), key=keys.__getitem__)))
+    if by_id:
+        groups: dict[Status, list[ObjectResult]] = {status: [] for status in _ORDER}
+        for result, status in zip(results, statuses, strict=True):
+            groups[status].append(result)
+        ordered = [result for group in groups.values() for result in group]
+    else:  # the keys made by C-level maps (a sort with a key function calls it once per result)
+        keys = list(zip(map(_ORDER.__getitem__, statuses), map(str.casefold, map(_id_of, results)), strict=True))
+        ordered = list(map(results.__getitem__, sorted(range(len(results)), key=keys.__getitem__)))
     return _finding(rule, roll_up(statuses), _message(rule, ordered, examined, Counter(statuses)), ordered)
+
+
+def _casefold_id(record: FactRecord) -> str:
+    return record.id.casefold()
 
 
 _status_of, _id_of = attrgetter("status"), attrgetter("id")
