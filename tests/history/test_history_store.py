@@ -38,9 +38,9 @@ def audit_result(*failing: str) -> AuditResult:
     return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=[finding])
 
 
-def record(store: HistoryStore, result: AuditResult, run_id: str) -> None:
+def record(store: HistoryStore, result: AuditResult, run_id: str, results: list[StoredResult] | None = None) -> None:
     with store.recording(result, run_id=run_id, started_at=AS_OF, finished_at=AS_OF, site="Test School",
-                         exit_code=1, tool_version="test"):  # fmt: skip
+                         exit_code=1, tool_version="test", results=results):  # fmt: skip
         pass
 
 
@@ -292,9 +292,7 @@ def test_failing_keys_count_an_object_stored_twice_by_its_last_result_as_drift_d
         result("bob", Status.PASS), result("carol", Status.FAIL), result("Dave", Status.PASS),
     ]  # fmt: skip
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
-        with store.recording(audit_result(), run_id="run-1", started_at=AS_OF, finished_at=AS_OF, site="Test School",
-                             exit_code=1, tool_version="test", results=rows):  # fmt: skip
-            pass
+        record(store, audit_result(), "run-1", rows)
         (run,) = store.runs()
         assert store.results(run) == rows
         last = {r.key: r for r in store.results(run)}
@@ -349,9 +347,7 @@ def test_text_with_nul_and_other_awkward_characters_is_stored_exactly_in_order(t
         for i, text in enumerate(awkward * 3)
     ]
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
-        with store.recording(audit_result(), run_id="run-1", started_at=AS_OF, finished_at=AS_OF, site="Test School",
-                             exit_code=1, tool_version="test", results=rows):  # fmt: skip
-            pass
+        record(store, audit_result(), "run-1", rows)
         (run,) = store.runs()
         assert store.results(run) == rows
 
