@@ -68,10 +68,11 @@ def _run(argv: Sequence[str] | None) -> int:
     except InvalidInputError as exc:
         if debug_enabled():
             traceback.print_exc()
+        err = stderr_console()
         for problem in exc.problems:
             # One unwrapped line per problem, so editors and grep can jump to file:line:column.
-            stderr_console().print(f"error: {printable(problem)}", markup=False, highlight=False, soft_wrap=True)
-        stderr_console().print("nothing was audited (exit 3)", markup=False)
+            err.print(f"error: {printable(problem)}", markup=False, highlight=False, soft_wrap=True)
+        err.print("nothing was audited (exit 3)", markup=False)
         return exc.exit_code
     except HolyauditError as exc:
         if debug_enabled():

@@ -180,7 +180,7 @@ class HistoryStore:
         After a crash the run is either all there or not there at all, and a report that cannot be written (the
         block raises) leaves no run. The results are stored while the block runs, by SQLite on another thread
         (it does not need Python's interpreter lock meanwhile): the report is made in the block at the same
-        time. So the store cannot be queried inside the block; ask it before (``trend_including``).
+        time. So the store cannot be queried inside the block: ask it first (``scan`` reads the trend before).
         """
         batches = _batches(results if results is not None else results_of(result))
         with _errors(self.path, "cannot store the run"), self._transaction():
