@@ -14,6 +14,7 @@ import pytest
 from estate import AUDIT_PASSWORD, AUDIT_USER, group_dn
 
 from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.ldap import connection as connection_module
 from holyaudit.collectors.ldap.collector import naming_context
 from holyaudit.collectors.ldap.connection import (
     DirectoryError,
@@ -131,6 +132,33 @@ def test_the_parts_are_searched_from_the_moment_the_block_is_entered(samba_dc, s
         assert read_base(connection, "", ["defaultNamingContext"])  # the caller's connection is free meanwhile
         pages = list(search)
     assert sorted(_names(pages)) == _all_users(samba_dc)
+
+
+def test_each_part_connects_once_the_part_before_has_sent_its_search(samba_dc, settings, monkeypatch) -> None:
+    # So that a DC whose LDAP server is a few single-threaded processes gives each part a process of its own.
+    events: list[str] = []
+    send = connection_module._request_page
+
+    def request_page(connection, *args):
+        message_id = send(connection, *args)
+        events.append(f"sent {id(connection)}")
+        return message_id
+
+    monkeypatch.setattr(connection_module, "_request_page", request_page)
+
+    def open_more():
+        opened = open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy())
+        events.append(f"opened {id(opened)}")
+        return opened
+
+    with PartitionedSearch(open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 1000, 3) as search:
+        search.wait_sent()
+        first_three = events[:6]
+        pages = list(search)
+    assert sorted(_names(pages)) == _all_users(samba_dc)
+    connections = [event.split()[1] for event in first_three[::2]]
+    assert first_three == [f"{what} {c}" for c in connections for what in ("opened", "sent")]
+    assert len(set(connections)) == 3
 
 
 def test_a_part_that_cannot_connect_fails_the_search_and_stops_the_others(samba_dc, settings) -> None:

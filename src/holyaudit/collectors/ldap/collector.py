@@ -219,6 +219,8 @@ class DirectoryCollector(Collector):
         # the first page) while everything else is read on that connection, and the computers are judged.
         user_fields = _user_fields(wanted)
         with self._user_search(user_fields) if user_fields else nullcontext() as search:
+            if search is not None:
+                search.wait_sent()  # so this connection goes to a server process that is free (PartitionedSearch)
             connection = open_connection(self.settings, self.password, self.tls)
             try:
                 tally = Tally(self.name, progress)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import ssl
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -276,8 +276,10 @@ def paged_pages(
     search_filter: str,
     attributes: list[str],
     page_size: int,
+    sent: Callable[[], None] | None = None,
 ) -> Iterator[list[Entry]]:
-    """The entries matching the filter, one list per page the server sends.
+    """The entries matching the filter, one list per page the server sends; ``sent`` is called once the first
+    page's request is on its way.
 
     ldap3 encodes and sends each page's request; the answers are read straight from the socket and decoded by
     ``ber.split_messages``, which is several times faster than ldap3's general decoder. The next page is asked
@@ -288,6 +290,8 @@ def paged_pages(
     _check_idle(connection)
     receiver = _Receiver(connection)
     pending: int | None = _request_page(connection, base, search_filter, attributes, page_size, None)
+    if sent is not None:
+        sent()
     try:
         while pending is not None:
             asked, pending = pending, None  # an answer that fails half-read is not drained: the connection is lost
