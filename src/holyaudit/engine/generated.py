@@ -32,8 +32,9 @@ Make = Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]
 
 
 def _plain_name(attr: str) -> bool:
-    """An attribute of the record itself, read as ``record.<attr>`` (a dotted path has a Judge of its own)."""
-    return attr.isidentifier() and not keyword.iskeyword(attr)
+    """An attribute of the record itself, read as ``record.<attr>`` (a dotted path has a Judge of its own). ASCII
+    only: Python reads a non-ASCII identifier in its NFKC form, which could name another attribute."""
+    return attr.isascii() and attr.isidentifier() and not keyword.iskeyword(attr)
 
 
 class _Writer:
@@ -74,7 +75,7 @@ class _Writer:
         return result
 
     def _leaf(self, leaf: Leaf, depth: int) -> str:
-        """``Leaf._attribute_judge``, written out."""
+        """A one-attribute leaf's Judge (``Leaf.compile_value``), written out."""
         op, attr, result = leaf.op, leaf.attr, self.variable()
         test, expected = self.name(op.test, "test"), self.name(leaf.value, "expected")
         remark = self.name(op.remark, "remark") if type(op).remark is not Operator.remark else None
