@@ -9,7 +9,9 @@ whose message says what to do, and never contains the password.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import socket
 import ssl
 import weakref
 from collections.abc import Callable, Iterator
@@ -106,6 +108,7 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
     where = endpoint(settings)
     try:
         connection.open()
+        _send_at_once(connection)
         if settings.transport == "starttls" and not connection.start_tls():
             raise DirectoryError(f"{where}: the server refused StartTLS ({_result(connection)})")
         if not _bind(connection, settings, where):
@@ -122,6 +125,17 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
     except ldap_errors.LDAPException as exc:
         raise DirectoryError(f"{where}: {type(exc).__name__}: {_safe(exc, password)}") from None
     return connection
+
+
+def _send_at_once(connection: ldap3.Connection) -> None:
+    """Turn Nagle's algorithm off on the connection's socket (TCP_NODELAY), as OpenLDAP's client library does.
+
+    LDAP is request and answer: with Nagle on, the first request after the TLS handshake (the bind) waited for
+    the server's delayed acknowledgement of the handshake's last message, about 40 ms on Linux, on every
+    connection (measured against Samba: the first request 42-44 ms with it, 1-4 ms without; a simple bind as the
+    first request 46-64 ms). A socket that refuses the option still works, only slower, so that is no error."""
+    with contextlib.suppress(OSError):
+        connection.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _require_gssapi() -> None:
