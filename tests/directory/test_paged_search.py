@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 
+import ldap3
 import pytest
 from estate import AUDIT_PASSWORD, AUDIT_USER, group_dn
 
@@ -61,6 +62,23 @@ def test_a_connection_sends_each_request_at_once(samba_dc, settings, transport) 
         assert connection.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
         connection.unbind()
+
+
+def test_a_one_level_search_gives_the_children_of_its_base_only(samba_dc, connection) -> None:
+    # As the password policies are read: (objectClass=*) under their container, one level down.
+    admin = samba_dc.admin_connection()
+    admin.search(samba_dc.base_dn, "(objectClass=*)", ldap3.LEVEL, attributes=["1.1"])
+    children = sorted(e.entry_dn.lower() for e in admin.entries)
+    admin.unbind()
+    found = sorted(
+        dn.lower()
+        for dn, _ in paged_search(connection, samba_dc.base_dn, "(objectClass=*)", ["1.1"], 5, scope=ldap3.LEVEL)
+    )
+    assert found == children
+    assert f"cn=users,{samba_dc.base_dn.lower()}" in found
+    assert samba_dc.base_dn.lower() not in found  # the base itself is not its own child
+    assert len(found) > 5  # several pages
+    assert not any(dn.count(",") > samba_dc.base_dn.count(",") + 1 for dn in found)  # nothing deeper
 
 
 def test_small_pages_give_every_entry_exactly_once(samba_dc, connection) -> None:

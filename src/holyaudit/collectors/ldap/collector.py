@@ -266,8 +266,11 @@ class _Reader:
         self.base = settings.base_dn or values.text(_first(root, "defaultNamingContext") or b"")
         self.schema = values.text(_first(root, "schemaNamingContext") or b"")
 
-    def _search(self, search_filter: str, attributes: list[str], base: str | None = None) -> Iterable[Entry]:
-        return paged_search(self.connection, base or self.base, search_filter, attributes, self.settings.page_size)
+    def _search(
+        self, search_filter: str, attributes: list[str], base: str | None = None, scope: str = ldap3.SUBTREE
+    ) -> Iterable[Entry]:
+        base = base or self.base
+        return paged_search(self.connection, base, search_filter, attributes, self.settings.page_size, scope=scope)
 
     def _fact_set(self, name: str, records: Sequence[FactRecord]) -> FactSet:
         return FactSet(name=name, source=self.source, collected_at=self.clock(), records=tuple(records))
@@ -449,9 +452,11 @@ class _Reader:
                 "grant the audit account read access to it (docs/directory.md)"
             )
         # (objectClass=*) matches every entry, even one whose attributes the account may not read, so a policy
-        # the account cannot read still shows up (as unreadable) instead of silently not existing.
-        found = self._search("(objectClass=*)", _PSO_ATTRS, container)
-        return [(dn, raw) for dn, raw in found if _norm_dn(dn) != _norm_dn(container)]
+        # the account cannot read still shows up (as unreadable) instead of silently not existing. One level: a
+        # policy can only be a child of the container (its class's systemPossSuperiors), and a subtree search
+        # with this filter cost Samba a pass over the whole directory (80-90 ms of its CPU for 11,000 objects,
+        # against none one level down, where its one-level index answers it).
+        return list(self._search("(objectClass=*)", _PSO_ATTRS, container, ldap3.LEVEL))
 
     def _policies(self, entries: list[Entry] | DirectoryError, groups: Groups, users: list[User]) -> FactSet:
         if isinstance(entries, DirectoryError):

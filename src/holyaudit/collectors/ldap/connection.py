@@ -278,9 +278,12 @@ def paged_search(
     search_filter: str,
     attributes: list[str],
     page_size: int,
+    *,
+    scope: str = ldap3.SUBTREE,
 ) -> Iterator[Entry]:
-    """Every entry (DN, raw attribute values by lower-case name) matching the filter, a page at a time."""
-    for page in paged_pages(connection, base, search_filter, attributes, page_size):
+    """Every entry (DN, raw attribute values by lower-case name) matching the filter, a page at a time; in the
+    whole subtree under ``base`` (base included), or only its children (``scope=ldap3.LEVEL``)."""
+    for page in paged_pages(connection, base, search_filter, attributes, page_size, scope=scope):
         yield from page
 
 
@@ -291,6 +294,8 @@ def paged_pages(
     attributes: list[str],
     page_size: int,
     sent: Callable[[], None] | None = None,
+    *,
+    scope: str = ldap3.SUBTREE,
 ) -> Iterator[list[Entry]]:
     """The entries matching the filter, one list per page the server sends; ``sent`` is called once the first
     page's request is on its way.
@@ -303,7 +308,7 @@ def paged_pages(
     """
     _check_idle(connection)
     receiver = _Receiver(connection)
-    pending: int | None = _request_page(connection, base, search_filter, attributes, page_size, None)
+    pending: int | None = _request_page(connection, base, search_filter, attributes, page_size, None, scope)
     if sent is not None:
         sent()
     try:
@@ -315,7 +320,7 @@ def paged_pages(
                 raise DirectoryError(f"search of {base} for {search_filter} failed: {_done_text(done)}")
             entries = _whole_ranges(connection, entries)
             if cookie := _cookie(done):
-                pending = _request_page(connection, base, search_filter, attributes, page_size, cookie)
+                pending = _request_page(connection, base, search_filter, attributes, page_size, cookie, scope)
                 _paging.add(connection)
             yield entries
     finally:
@@ -431,12 +436,13 @@ def _request_page(
     attributes: list[str],
     page_size: int,
     cookie: bytes | None,
+    scope: str,
 ) -> int:
     """Send one paged search request without waiting for its answer; its message id."""
     request = search_operation(
         base,
         search_filter,
-        ldap3.SUBTREE,
+        scope,
         ldap3.DEREF_ALWAYS,
         attributes,
         0,
