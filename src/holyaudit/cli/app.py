@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from holyaudit import __version__
-from holyaudit.cli import collect, configure, history, profiles, rules, scan, validate
+from holyaudit.cli import collect, configure, history, profiles, prune, rules, scan, validate
 
 app = typer.Typer(
     name="holyaudit",
@@ -42,6 +42,7 @@ app.command("validate")(validate.validate)
 app.command("history")(history.history)
 # Relative run references (-1, -2) look like options to the parser; unknown "options" are kept as arguments.
 app.command("diff", context_settings={"ignore_unknown_options": True})(history.diff)
+app.command("prune")(prune.prune)
 app.command("init")(configure.init)
 app.add_typer(configure.app, name="config")
 app.add_typer(rules.app, name="rules")

@@ -122,7 +122,7 @@ def history(
         with HistoryStore.open(path, read_only=True) as store:
             runs = store.runs(limit=limit, profile=profile, site=site)
     if fmt is ListFormat.JSON:
-        _print_json({"format_version": FORMAT_VERSION, "history": str(path), "runs": [_run_json(r) for r in runs]})
+        print_json({"format_version": FORMAT_VERSION, "history": str(path), "runs": [run_json(r) for r in runs]})
         return 0
     out = stdout_console()
     if not runs:
@@ -133,7 +133,7 @@ def history(
         table.add_column(column, overflow="fold")
     for run in runs:
         table.add_row(
-            _when(run.finished_at),
+            local_time(run.finished_at),
             printable(run.profile),
             printable(run.site),
             *(str(run.counts.get(s.value, 0)) for s in Status),
@@ -173,10 +173,10 @@ def diff(
         "unchecked": changes.unchecked,
     }
     if fmt is ListFormat.JSON:
-        body: dict[str, Any] = {"format_version": FORMAT_VERSION, "from": _run_json(run_a), "to": _run_json(run_b)}
+        body: dict[str, Any] = {"format_version": FORMAT_VERSION, "from": run_json(run_a), "to": run_json(run_b)}
         body |= {name: [_change_json(c) for c in items] for name, items in sections.items()}
         body["unreadable"] = [_note_json(n) for n in notes]
-        _print_json(body)
+        print_json(body)
         return 0
     out = stdout_console()
     out.print(f"from {_describe(run_a)}", soft_wrap=True)
@@ -230,16 +230,16 @@ def _change_table(changes: list[Change]) -> Table:
 
 def _describe(run: StoredRun) -> str:
     return printable(
-        f"run {run.run_id[:12]} finished {_when(run.finished_at)}, as of {_when(run.as_of)}, "
+        f"run {run.run_id[:12]} finished {local_time(run.finished_at)}, as of {local_time(run.as_of)}, "
         f"profile {run.profile}, site {run.site}, exit {run.exit_code}"
     )
 
 
-def _when(value: dt.datetime) -> str:
+def local_time(value: dt.datetime) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _run_json(run: StoredRun) -> dict[str, Any]:
+def run_json(run: StoredRun) -> dict[str, Any]:
     return run.model_dump(mode="json", exclude={"seq"})
 
 
@@ -266,6 +266,6 @@ def _note_json(note: Note) -> dict[str, Any]:
     }
 
 
-def _print_json(body: dict[str, Any]) -> None:
+def print_json(body: dict[str, Any]) -> None:
     # ASCII only, like the JSON report: a hostile value cannot break a terminal that shows it.
     sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=True) + "\n")

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import groupby
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -72,6 +72,15 @@ class StoredResult(NamedTuple):
     @property
     def key(self) -> tuple[str, str]:
         return self.rule_id, self.object_id
+
+
+class Pruned(NamedTuple):
+    """What ``HistoryStore.prune`` removed (oldest first), the older runs it kept as the latest of their profile
+    and site, and how many runs are left."""
+
+    removed: list[StoredRun]
+    kept_as_latest: list[StoredRun]
+    left: int
 
 
 def default_history_path() -> Path:
@@ -319,6 +328,37 @@ class HistoryStore:
         with self._reading():
             row = self._conn.execute(sql, params).fetchone()
         return None if row is None else dt.datetime.fromisoformat(row[0])
+
+    def prune(self, before: dt.datetime, *, dry_run: bool = False) -> Pruned:
+        """Remove the runs that finished before ``before``, with their results, in one transaction; but never the
+        latest run of a profile and site, which the next scan's drift (``--fail-on-new``) and trend compare with.
+        ``dry_run`` changes nothing and says what would go (it only reads: the store may be opened read-only)."""
+        with _errors(self.path, "cannot prune it"), nullcontext() if dry_run else self._transaction():
+            old = [
+                _run(row)
+                for row in self._conn.execute(
+                    f"SELECT {self._run_columns} FROM runs WHERE finished_at < ? ORDER BY seq",  # noqa: S608 - fixed
+                    (_iso(before),),
+                )
+            ]
+            latest = {seq for (seq,) in self._conn.execute("SELECT MAX(seq) FROM runs GROUP BY profile, site")}
+            removed = [run for run in old if run.seq not in latest]
+            if not dry_run:  # the results go with their run (ON DELETE CASCADE)
+                self._conn.executemany("DELETE FROM runs WHERE seq = ?", [(run.seq,) for run in removed])
+            (total,) = self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()
+        left = total - len(removed) if dry_run else total
+        return Pruned(removed, [run for run in old if run.seq in latest], left)
+
+    def compact(self) -> None:
+        """Give the space of removed runs back (VACUUM), and empty the write-ahead log into the file."""
+        with _errors(self.path, "cannot compact it"):
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def size(self) -> int:
+        """Bytes on disk: the database file and its write-ahead log."""
+        wal = self.path.with_name(f"{self.path.name}-wal")
+        return sum(p.stat().st_size for p in (self.path, wal) if p.exists())
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
