@@ -200,3 +200,13 @@ def test_prune_waits_for_a_scan_that_is_storing_its_run(run_cli, tmp_path):
         writer.close()
     assert result.code == 0, result.err
     assert ids(json.loads(result.out)["removed"]) == ["r1", "r5"]
+
+
+def test_a_folder_given_as_the_history_is_exit_3_saying_so(run_cli, tmp_path):
+    folder = tmp_path / "history.sqlite3"
+    folder.mkdir()
+    for args in (("prune", "--keep-days", "3"), ("prune", "--keep-days", "3", "--dry-run"), ("history",), ("diff",)):
+        result = run_cli(*args, "--history", str(folder))
+        assert result.code == 3, args
+        assert result.err.strip() == f"error: history database {folder}: is a folder, not a file", args
+    assert list(folder.iterdir()) == []

@@ -118,6 +118,8 @@ class HistoryStore:
         read-only, never changing the file (so a user who cannot write it can still read it)."""
         if read_only:
             return cls._open_read_only(path)
+        if path.is_dir():
+            raise HistoryError(f"history database {path}: is a folder, not a file")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -137,6 +139,8 @@ class HistoryStore:
     @classmethod
     def _open_read_only(cls, path: Path) -> HistoryStore:
         """Read-only, without migrating: an older schema is read as it is (only scans upgrade the file)."""
+        if path.is_dir():
+            raise HistoryError(f"history database {path}: is a folder, not a file")
         if not path.is_file():
             raise HistoryError(f"history database {path}: no such file (a scan that records there creates it)")
         # A user who cannot write the file reads it as immutable: no lock and no -shm file, which SQLite would
