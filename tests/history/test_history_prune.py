@@ -13,7 +13,7 @@ from pathlib import Path
 
 from history_school import USER_RULE, School
 
-from holyaudit.history.store import HistoryStore
+from holyaudit.history.store import HistoryError, HistoryStore
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
 
 UTC = dt.UTC
@@ -210,3 +210,32 @@ def test_a_folder_given_as_the_history_is_exit_3_saying_so(run_cli, tmp_path):
         assert result.code == 3, args
         assert result.err.strip() == f"error: history database {folder}: is a folder, not a file", args
     assert list(folder.iterdir()) == []
+
+
+def test_space_that_could_not_be_given_back_is_given_back_by_the_next_prune(run_cli, tmp_path, monkeypatch):
+    # The disk filling up while the file is compacted, simulated at holyaudit's own store (SQLite's VACUUM
+    # needs free space about the size of what is left).
+    history = tmp_path / "history.sqlite3"
+    planted_estate(history)
+
+    def disk_full(self: HistoryStore) -> None:
+        raise HistoryError(f"history database {self.path}: cannot compact it: database or disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(HistoryStore, "compact", disk_full)
+        failed = run_cli("prune", "--before", "2025-09-01", "--history", str(history))
+    assert failed.code == 3
+    assert failed.out.splitlines()[0].startswith("removed 2 runs that finished before 2025-09-01 00:00 UTC")
+    assert failed.err.strip() == (
+        f"error: history database {history}: cannot compact it: database or disk is full; the 2 runs above were "
+        "removed, and the next prune gives the space back"
+    )
+    assert set(stored_results(history)) == {"r2", "r3", "r4", "r6"}
+    size = history.stat().st_size
+    again = json.loads(run_cli("prune", "--before", "2025-09-01", "--history", str(history), "--format", "json").out)
+    assert again["removed"] == []
+    assert again["bytes_before"] >= size
+    assert again["bytes_after"] < size
+    assert again["bytes_after"] == history.stat().st_size
+    nothing_more = json.loads(run_cli("prune", "--before", "2025-09-01", "--history", str(history), "-f", "json").out)
+    assert nothing_more["bytes_after"] is None  # nothing to give back: the file is not rewritten

@@ -22,7 +22,7 @@ from holyaudit.cli.history import (
     run_json,
 )
 from holyaudit.errors import UsageError
-from holyaudit.history.store import HistoryStore, Pruned, StoredRun, default_history_path
+from holyaudit.history.store import HistoryError, HistoryStore, Pruned, StoredRun, default_history_path
 from holyaudit.reporters.safe_text import printable
 
 MAX_KEEP_DAYS = 36_500
@@ -62,10 +62,16 @@ def prune(
     with HistoryStore.open(path, read_only=dry_run) as store:
         size_before = store.size()
         pruned = store.prune(cut_off, dry_run=dry_run)
-        if pruned.removed and not dry_run:
+        # Also space that an earlier prune freed but could not give back (a full disk, say): the file's free pages.
+        if dry_run or not store.free_bytes():
+            return _report(path, cut_off, dry_run, pruned, size_before, None, fmt)
+        try:
             store.compact()
-            return _report(path, cut_off, dry_run, pruned, size_before, store.size(), fmt)
-    return _report(path, cut_off, dry_run, pruned, size_before, None, fmt)
+        except HistoryError as exc:
+            _report(path, cut_off, dry_run, pruned, size_before, None, fmt)
+            removed = f"the {_runs(len(pruned.removed))} above were removed" if pruned.removed else "nothing was lost"
+            raise HistoryError(f"{exc}; {removed}, and the next prune gives the space back") from None
+        return _report(path, cut_off, dry_run, pruned, size_before, store.size(), fmt)
 
 
 def _cut_off(keep_days: int | None, before: str | None) -> dt.datetime:

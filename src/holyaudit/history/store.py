@@ -359,6 +359,13 @@ class HistoryStore:
             self._conn.execute("VACUUM")
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def free_bytes(self) -> int:
+        """Bytes of pages the file holds but no longer uses (what ``compact`` would give back, about)."""
+        with _errors(self.path, "cannot read it"):
+            (free,) = self._conn.execute("PRAGMA freelist_count").fetchone()
+            (page,) = self._conn.execute("PRAGMA page_size").fetchone()
+        return int(free) * int(page)
+
     def size(self) -> int:
         """Bytes on disk: the database file and its write-ahead log."""
         wal = self.path.with_name(f"{self.path.name}-wal")
