@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -93,4 +94,32 @@ def test_history_and_diff_read_a_database_the_user_cannot_write(run_cli, shared_
     diff = as_a_user_who_cannot_write("diff", "--history", str(history), "--format", "json")
     assert diff.returncode == 0, diff.stderr
     assert [change["object_id"] for change in json.loads(diff.stdout)["new"]] == ["dave"]
+    assert sorted(shared_folder.iterdir()) == files, "no -wal or -shm file left beside it"
+
+
+def test_a_dry_run_prune_reads_a_database_the_user_cannot_write_and_a_real_one_is_exit_3(
+    run_cli, shared_folder: Path, before, after, school
+):
+    history = shared_folder / "history.sqlite3"
+    assert run_cli(*school.scan(before, "--history", str(history), "--as-of", "2026-11-11")).code == 1
+    assert run_cli(*school.scan(after, "--history", str(history), "--as-of", "2026-11-20")).code == 1
+    (shared_folder / "history.sqlite3.test-school.lock").unlink()
+    history.chmod(0o444)
+    shared_folder.chmod(0o555)
+    content, files = history.read_bytes(), sorted(shared_folder.iterdir())
+
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
+    cut = ("prune", "--before", tomorrow, "--history", str(history))
+    dry = as_a_user_who_cannot_write(*cut, "--dry-run", "--format", "json")
+    assert dry.returncode == 0, dry.stderr
+    body = json.loads(dry.stdout)
+    assert [run["as_of"] for run in body["removed"]] == ["2026-11-11T00:00:00Z"]
+    assert [run["as_of"] for run in body["kept_as_latest"]] == ["2026-11-20T00:00:00Z"]
+    real = as_a_user_who_cannot_write(*cut)
+    assert real.returncode == 3
+    assert (
+        real.stderr.strip()
+        == f"error: history database {history}: cannot open it: attempt to write a readonly database"
+    )
+    assert history.read_bytes() == content
     assert sorted(shared_folder.iterdir()) == files, "no -wal or -shm file left beside it"
