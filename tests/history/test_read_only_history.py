@@ -76,13 +76,20 @@ def as_a_user_who_cannot_write(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
-def test_history_and_diff_read_a_database_the_user_cannot_write(run_cli, shared_folder: Path, before, after, school):
+@pytest.fixture
+def unwritable_history(run_cli, shared_folder: Path, before, after, school) -> Path:
+    """Two scans (as of 2026-11-11 and 2026-11-20) in a history that only root could now write, in a folder likewise."""
     history = shared_folder / "history.sqlite3"
     assert run_cli(*school.scan(before, "--history", str(history), "--as-of", "2026-11-11")).code == 1
     assert run_cli(*school.scan(after, "--history", str(history), "--as-of", "2026-11-20")).code == 1
     (shared_folder / "history.sqlite3.test-school.lock").unlink()
     history.chmod(0o444)
     shared_folder.chmod(0o555)
+    return history
+
+
+def test_history_and_diff_read_a_database_the_user_cannot_write(shared_folder: Path, unwritable_history: Path):
+    history = unwritable_history
     files = sorted(shared_folder.iterdir())
 
     listing = as_a_user_who_cannot_write("history", "--history", str(history), "--format", "json")
@@ -98,14 +105,9 @@ def test_history_and_diff_read_a_database_the_user_cannot_write(run_cli, shared_
 
 
 def test_a_dry_run_prune_reads_a_database_the_user_cannot_write_and_a_real_one_is_exit_3(
-    run_cli, shared_folder: Path, before, after, school
+    shared_folder: Path, unwritable_history: Path
 ):
-    history = shared_folder / "history.sqlite3"
-    assert run_cli(*school.scan(before, "--history", str(history), "--as-of", "2026-11-11")).code == 1
-    assert run_cli(*school.scan(after, "--history", str(history), "--as-of", "2026-11-20")).code == 1
-    (shared_folder / "history.sqlite3.test-school.lock").unlink()
-    history.chmod(0o444)
-    shared_folder.chmod(0o555)
+    history = unwritable_history
     content, files = history.read_bytes(), sorted(shared_folder.iterdir())
 
     tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
