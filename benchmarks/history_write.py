@@ -40,9 +40,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from holyaudit.cli import scan as scan_command
-from holyaudit.cli.history import open_history
-from holyaudit.cli.scan import history_step
+from holyaudit.audit import history as audit_history
+from holyaudit.audit.history import history_step, open_history
 from holyaudit.history import store as history_store
 from holyaudit.history.store import HistoryStore, new_run_id, results_of
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
@@ -157,9 +156,9 @@ def history_work(path: Path, result: AuditResult) -> tuple[int, int, int]:
 
 
 STEPS = (
-    ("convert the results (results_of)", scan_command, "results_of"),
-    ("compare with the previous run", scan_command, "_only_new"),
-    ("last compliant, per object not checked", scan_command, "notes_for"),
+    ("convert the results (results_of)", audit_history, "results_of"),
+    ("compare with the previous run", audit_history, "_only_new"),
+    ("last compliant, per object not checked", audit_history, "notes_for"),
     ("the rows as JSON text (_batches)", history_store, "_batches"),
     ("store the rows (SQLite, own thread)", HistoryStore, "_insert_results"),
     ("close (checkpoint)", HistoryStore, "close"),

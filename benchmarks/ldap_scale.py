@@ -49,6 +49,8 @@ from estate import AUDIT_PASSWORD, AUDIT_USER
 from measure import compile_holyaudit, run
 from seed import write_config
 
+from holyaudit.audit import workflow
+from holyaudit.audit.sources import LiveSources
 from holyaudit.cli import scan as scan_command
 from holyaudit.cli.main import main as holyaudit_main
 from holyaudit.collectors.gpo import collector as gpo_collector
@@ -213,12 +215,12 @@ def in_process_scan(args: list[str]) -> tuple[dict[str, float], Searches]:
     phases: dict[str, float] = defaultdict(float)
     searches: Searches = {}
     with contextlib.ExitStack() as stack:
-        for name, phase in [
-            ("load_setup", "load config, catalogue, profile"),
-            ("collect_live_facts", "collection"),
-            ("_render", "report (render JSON)"),
+        for owner, name, phase in [
+            (workflow, "load_setup", "load config, catalogue, profile"),
+            (LiveSources, "collect", "collection"),
+            (scan_command, "_render", "report (render JSON)"),
         ]:
-            stack.enter_context(patched(scan_command, name, timed(phases, phase)))
+            stack.enter_context(patched(owner, name, timed(phases, phase)))
         stack.enter_context(patched(Evaluation, "feed", timed(phases, "judged as they arrive")))
         stack.enter_context(patched(Evaluation, "audit", timed(phases, "evaluation")))
         for collector in (ldap_collector, gpo_collector):
@@ -363,8 +365,8 @@ def heap_by_phase(args: list[str]) -> None:
     tracemalloc.start()
     try:
         with contextlib.ExitStack() as stack:
-            for name, label in (("collect_live_facts", "collection"), ("_render", "report")):
-                stack.enter_context(patched(scan_command, name, traced(label)))
+            for owner, name, label in ((LiveSources, "collect", "collection"), (scan_command, "_render", "report")):
+                stack.enter_context(patched(owner, name, traced(label)))
             stack.enter_context(patched(Evaluation, "audit", traced("evaluation")))
             quietly(holyaudit_main, args)
     finally:

@@ -16,6 +16,8 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 3
     INCOMPLETE = 4
     LOCKED = 5
+    INTERNAL = 70
+    """A defect in holyaudit (``EX_SOFTWARE``): never a finding, and never "incomplete"."""
     INTERRUPTED = 130
 
 
@@ -71,3 +73,10 @@ class CollectorError(HolyauditError):
     """A source (directory, SYSVOL, endpoint, MIS export) could not be read at all."""
 
     exit_code = ExitCode.INCOMPLETE
+
+
+def cannot_write(path: Path, exc: OSError) -> UsageError:
+    """The one message for a file the user asked for that cannot be written: exit 2, the path is unusable."""
+    if isinstance(exc, FileExistsError):  # a file stands where a folder on the way to ``path`` must be
+        return UsageError(f"cannot write {path}: {exc.filename} is not a folder")
+    return UsageError(f"cannot write {path}: {exc.strerror or exc}")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from factories import write_profile, write_rule, write_snapshot
+from holyaudit import __version__
 from holyaudit.errors import ExitCode
 
 
@@ -105,22 +106,34 @@ def test_exit_130_when_interrupted(run_cli, estate, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("holyaudit.cli.scan.Evaluation.audit", interrupted)
+    monkeypatch.setattr("holyaudit.engine.evaluate.Evaluation.audit", interrupted)
     result = run_cli(*scan(estate, "weak"))
     assert result.code == ExitCode.INTERRUPTED == 130
     assert "interrupted" in result.err
 
 
-def test_internal_defect_is_incomplete_not_compliant_and_shows_no_traceback(run_cli, estate, monkeypatch):
+def test_an_internal_defect_is_exit_70_not_incomplete_shows_no_traceback_and_is_logged(
+    run_cli, estate, monkeypatch, tmp_path
+):
     def defect(*args, **kwargs):
         raise RuntimeError("secret-looking detail")
 
-    monkeypatch.setattr("holyaudit.cli.scan.Evaluation.audit", defect)
-    result = run_cli(*scan(estate, "weak"))
-    assert result.code == 4
-    assert "internal error: RuntimeError" in result.err
-    assert "secret-looking detail" not in result.err
-    assert "Traceback" not in result.err
+    monkeypatch.setattr("holyaudit.engine.evaluate.Evaluation.audit", defect)
+    log = tmp_path / "run.log"
+    result = run_cli(*scan(estate, "weak", "--log-file", str(log)))
+    assert result.code == ExitCode.INTERNAL == 70
+    assert (result.out, " ".join(result.err.split())) == (
+        "",
+        "internal error: RuntimeError (set HOLYAUDIT_DEBUG=1 for a traceback): a defect in holyaudit; "
+        "the audit did not complete (exit 70)",
+    )
+    assert [line.split(" ", 2)[2] for line in log.read_text().splitlines()] == [
+        f"start: holyaudit {__version__} scan",
+        "sources: directory.domain from test factory",
+        "error: internal error: RuntimeError",
+        "exit 70",
+    ]
+    assert "secret-looking detail" not in log.read_text()
 
 
 def test_debug_switch_shows_the_traceback(run_cli, estate, monkeypatch):
@@ -141,8 +154,6 @@ def test_console_script_and_python_m_report_the_same_exit_code(estate):
 
 
 def test_version_and_help(run_cli):
-    from holyaudit import __version__
-
     assert run_cli("--version").out == f"holyaudit {__version__}\n"
     for flag in ("-h", "--help"):
         result = run_cli("scan", flag)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from history_school import USER_RULE, School
 
-from holyaudit.cli.history import TREND_RUNS, trend_for
+from holyaudit.audit.history import TREND_RUNS, trend_for
 from holyaudit.errors import ExitCode
 from holyaudit.history.schema import LATEST
 from holyaudit.history.store import HistoryError, HistoryStore, StoredResult

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from history_school import USER_RULE, School
 
-from holyaudit.cli import scan as scan_module
+from holyaudit.engine.evaluate import Evaluation
 from holyaudit.errors import ExitCode
 
 
@@ -56,13 +56,13 @@ def test_the_lock_is_per_site_names_its_holder_and_is_released_when_the_run_ends
     held_lock(school.folder / "history.sqlite3.other-school.lock", "another site's run\n")
     lock = school.folder / "history.sqlite3.test-school.lock"
     holders = []
-    audit = scan_module.Evaluation.audit
+    audit = Evaluation.audit
 
     def audit_noting_the_holder(*args, **kwargs):
         holders.append(lock.read_text())
         return audit(*args, **kwargs)
 
-    monkeypatch.setattr(scan_module.Evaluation, "audit", audit_noting_the_holder)
+    monkeypatch.setattr(Evaluation, "audit", audit_noting_the_holder)
     assert run_cli(*school.scan(before)).code == 1
     assert run_cli(*school.scan(before)).code == 1, "the first run released the lock"
     stored = json.loads(run_cli("history", "--history", str(school.history), "--format", "json").out)["runs"]

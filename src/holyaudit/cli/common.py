@@ -1,25 +1,22 @@
-"""What several commands share: the options that choose rules, and loading settings, catalogue and profile."""
+"""What several commands share: the options that choose rules, what is shown while sources are read, and writing
+the files they make."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from holyaudit.audit.sources import Listener
 from holyaudit.cli.console import stderr_console
-from holyaudit.collectors.interface import RecordSink
-from holyaudit.collectors.ldap.connection import TlsPolicy
-from holyaudit.collectors.live import collect, leaver_merge, merging, plan, with_mis_leavers, with_mis_needs
-from holyaudit.config import Settings, load_settings
-from holyaudit.engine.loader import Catalogue, Profile, find_profile, load_catalogue, load_profile
-from holyaudit.errors import UsageError
-from holyaudit.facts import FactSet
+from holyaudit.collectors.interface import Progress
+from holyaudit.errors import cannot_write
 from holyaudit.reporters.safe_text import printable
 
 if TYPE_CHECKING:
@@ -48,47 +45,35 @@ InsecureOption = Annotated[
 ]
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def listener(*, quiet: bool, log: Callable[[str], None] | None = None) -> Listener:
+    """What a command shows while an audit or a collection runs: warnings and the progress on a terminal (neither
+    with ``quiet``), and always the --insecure-skip-tls-verify notice; ``log`` gets the run's log lines."""
+    shown = (
+        Listener(unverified_tls=_unverified_tls)
+        if quiet
+        else Listener(warn=_warn, unverified_tls=_unverified_tls, progress=_progress_on_terminal)
+    )
+    return replace(shown, log=log) if log is not None else shown
 
 
-def collect_live_facts(
-    settings: Settings,
-    needs: Mapping[str, frozenset[str]],
-    insecure_skip_tls_verify: bool,
-    *,
-    quiet: bool = False,
-    early: RecordSink | None = None,
-) -> dict[str, FactSet]:
-    """Facts from the sources the config enables; a source that fails is recorded, not fatal.
+def _warn(message: str) -> None:
+    stderr_console().print(f"warning: {printable(message)}")
 
-    ``quiet`` drops the progress display and warnings, but never the --insecure-skip-tls-verify notice. ``early``
-    takes records as they are made, the MIS leaving dates merged in (a scan judges them then).
-    """
-    if insecure_skip_tls_verify:
-        stderr_console().print(
-            "warning: --insecure-skip-tls-verify: TLS certificates are NOT checked; anyone on the network path "
-            "could read the credentials and forge the answers"
-        )
-    planned = plan(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now)
-    if not planned:
-        raise UsageError(
-            "no live source is configured: add a 'directory' or 'endpoints' section to the config file "
-            "(docs/configuration.md), or audit a snapshot with --snapshot FILE, or try --demo"
-        )
 
-    def warn(message: str) -> None:
-        if not quiet:
-            stderr_console().print(f"warning: {printable(message)}")
+def _unverified_tls() -> None:
+    stderr_console().print(
+        "warning: --insecure-skip-tls-verify: TLS certificates are NOT checked; anyone on the network path "
+        "could read the credentials and forge the answers"
+    )
 
-    merge = leaver_merge(settings, needs, warn)
-    progress = None if quiet else ProgressOnTerminal()
+
+@contextmanager
+def _progress_on_terminal() -> Iterator[Progress | None]:
+    progress = ProgressOnTerminal()
     try:
-        facts = collect(planned, with_mis_needs(needs, settings), now, warn, progress, merging(merge, early))
+        yield progress
     finally:
-        if progress is not None:
-            progress.stop()
-    return with_mis_leavers(facts, settings, merge)
+        progress.stop()
 
 
 class ProgressOnTerminal:
@@ -127,27 +112,6 @@ class ProgressOnTerminal:
     def stop(self) -> None:
         if self._display is not None:
             self._display.stop()
-
-
-@dataclass(frozen=True)
-class Setup:
-    settings: Settings
-    catalogue: Catalogue
-    profile: Profile
-
-
-def load_setup(config: Path | None, profile: str | None, rules: list[Path] | None) -> Setup:
-    settings = load_settings(config)
-    catalogue = load_catalogue([*settings.rules, *(rules or [])])
-    loaded = load_profile(find_profile(profile or settings.profile), catalogue)
-    return Setup(settings, catalogue, loaded)
-
-
-def cannot_write(path: Path, exc: OSError) -> UsageError:
-    """The one message for a file the user asked for that cannot be written: exit 2, the path is unusable."""
-    if isinstance(exc, FileExistsError):  # a file stands where a folder on the way to ``path`` must be
-        return UsageError(f"cannot write {path}: {exc.filename} is not a folder")
-    return UsageError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.cli.common import ConfigOption, InsecureOption, load_setup, now, write_atomically
+from holyaudit.audit.setup import load_setup
+from holyaudit.audit.sources import now
+from holyaudit.cli.common import ConfigOption, InsecureOption, write_atomically
 from holyaudit.cli.console import stderr_console, stdout_console
 from holyaudit.collectors.checks import check_sources
 from holyaudit.collectors.ldap.connection import TlsPolicy

@@ -1,6 +1,6 @@
 """``holyaudit history`` and ``holyaudit diff``: the stored runs, and what changed between two of them.
 
-Also the history options ``scan`` shares, and the "last compliant" notes for objects a run could not check.
+Also the history options ``scan`` shares.
 """
 
 from __future__ import annotations
@@ -8,9 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,12 +17,12 @@ import typer
 if TYPE_CHECKING:
     from rich.table import Table
 
+from holyaudit.audit.history import Note, notes_for
 from holyaudit.cli.console import simple_table, stdout_console
 from holyaudit.errors import UsageError
-from holyaudit.history.drift import Change, Unreadable, ago, drift, unreadable
-from holyaudit.history.store import HistoryStore, StoredResult, StoredRun, default_history_path
-from holyaudit.models import AuditResult, Status
-from holyaudit.reporters.interface import TrendPoint
+from holyaudit.history.drift import Change, drift
+from holyaudit.history.store import HistoryStore, StoredRun, default_history_path
+from holyaudit.models import Status
 from holyaudit.reporters.safe_text import printable
 
 HistoryOption = Annotated[
@@ -38,9 +35,6 @@ HistoryOption = Annotated[
 ]
 SiteFilter = Annotated[str | None, typer.Option("--site", help="Only runs of this site (as stored).")]
 ProfileFilter = Annotated[str | None, typer.Option("--profile", "-p", help="Only runs of this profile name.")]
-
-TREND_RUNS = 30
-"""How many runs of a profile and site the HTML report's trend chart shows, the latest included."""
 
 MAX_LIMIT = 1_000_000
 """The most runs ``history --limit`` takes: more than any database holds, and small enough for SQLite."""
@@ -62,47 +56,6 @@ def chosen_history(path: Path | None, disabled: bool) -> Path | None:
     if disabled and path is not None:
         raise UsageError("--history and --no-history cannot be used together")
     return None if disabled else path or default_history_path()
-
-
-@contextmanager
-def open_history(path: Path | None) -> Iterator[HistoryStore | None]:
-    if path is None:
-        yield None
-        return
-    with HistoryStore.open(path) as store:
-        yield store
-
-
-@dataclass(frozen=True)
-class Note:
-    """An object the run could not check, and when history last saw it compliant under those rules."""
-
-    item: Unreadable
-    last_compliant: dt.datetime | None
-    as_of: dt.datetime
-
-    def __str__(self) -> str:
-        rules = self.item.rule_ids[0] if len(self.item.rule_ids) == 1 else f"{len(self.item.rule_ids)} rules"
-        return printable(
-            f"{self.item.object_id} ({self.item.kind}, {rules}): {self.item.reason or 'could not be checked'}; "
-            f"{ago(self.last_compliant, self.as_of)}"
-        )
-
-
-def notes_for(store: HistoryStore, site: str, as_of: dt.datetime, results: Sequence[StoredResult]) -> list[Note]:
-    def last(item: Unreadable) -> dt.datetime | None:
-        return store.last_compliant(site=site, object_id=item.object_id, rule_ids=item.rule_ids, before=as_of)
-
-    return [Note(item, last(item), as_of) for item in unreadable(results)]
-
-
-def trend_for(store: HistoryStore, profile: str, site: str, latest: AuditResult) -> tuple[TrendPoint, ...]:
-    """Rules per status in the last runs of this profile and site, oldest first, dated by their as-of time: the
-    runs stored so far, then ``latest`` (the run about to be stored, given as the store will hold it)."""
-    runs = store.runs(limit=TREND_RUNS - 1, profile=profile, site=site)
-    stored = [TrendPoint(run.as_of, {Status(k): n for k, n in run.counts.items()}) for run in reversed(runs)]
-    counts = {Status(k): n for k, n in latest.summary().items()}
-    return (*stored, TrendPoint(latest.as_of.astimezone(dt.UTC), counts))
 
 
 def history(

@@ -11,9 +11,10 @@ from typing import NoReturn
 
 import typer
 
+from holyaudit.audit.exit_codes import code_for
 from holyaudit.cli.app import app
 from holyaudit.cli.console import stderr_console
-from holyaudit.cli.process import end, ends_after_command
+from holyaudit.cli.process import end, ends_after_command, interrupts_restored
 from holyaudit.errors import ExitCode, HolyauditError, InvalidInputError
 from holyaudit.reporters.safe_text import printable
 
@@ -41,7 +42,7 @@ def cycle_collection_paused() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    with cycle_collection_paused():
+    with cycle_collection_paused(), interrupts_restored():
         return _run(argv)
 
 
@@ -78,16 +79,18 @@ def _run(argv: Sequence[str] | None) -> int:
         if debug_enabled():
             traceback.print_exc()
         stderr_console().print(f"error: {printable(exc)}", markup=False, highlight=False, soft_wrap=True)
-        return exc.exit_code
-    except Exception as exc:  # a defect: the audit did not complete, so it must not look compliant
+        return code_for(exc)
+    except Exception as exc:  # a defect: never a finding, never "incomplete", and never compliant
         if debug_enabled():
             traceback.print_exc()
+        internal = code_for(exc)
         stderr_console().print(
-            f"internal error: {type(exc).__name__} (set HOLYAUDIT_DEBUG=1 for a traceback); the audit is incomplete",
+            f"internal error: {type(exc).__name__} (set HOLYAUDIT_DEBUG=1 for a traceback): a defect in holyaudit; "
+            f"the audit did not complete (exit {int(internal)})",
             markup=False,
             soft_wrap=True,
         )
-        return ExitCode.INCOMPLETE
+        return internal
     code = int(result) if isinstance(result, int) else ExitCode.COMPLIANT
     if code == ExitCode.INTERRUPTED:  # the parser turns Ctrl-C into this code without a word
         stderr_console().print("interrupted", markup=False)

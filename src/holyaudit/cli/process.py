@@ -11,13 +11,20 @@ At the end, freeing the scan's data object by object and then the interpreter's 
 flushes its output and ends with ``os._exit``, and a command hands its large data to ``keep_until_exit`` so that
 returning from it frees nothing. Called in-process (``cli.main.main``, as the tests do), nothing is kept and
 nothing ends.
+
+Ctrl-C gives "interrupted" and exit 130 from the moment ``run`` starts, while the program is still being imported
+too. Once a command's outcome is settled (a scan's run is being recorded with its exit code), Ctrl-C no longer
+changes it: the process returns the code that was recorded.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import NoReturn
 
 _kept: list[object] | None = None
@@ -36,8 +43,31 @@ def keep_until_exit(*objects: object) -> None:
         _kept.extend(objects)
 
 
+def outcome_settled() -> None:
+    """From here until the command returns, Ctrl-C does not change its outcome: the process must return the exit
+    code a scan is recording. ``interrupts_restored`` puts Ctrl-C back when the command returns."""
+    # Outside the main thread (where Python handles signals) there is nothing to interrupt, and nothing to do.
+    with suppress(ValueError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def interrupts_restored() -> Iterator[None]:
+    """Ctrl-C handled after a command as it was before it (for in-process callers: the tests, a benchmark)."""
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+    except ValueError:
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def end(code: int) -> NoReturn:
     """End the process with ``code`` once its output is written, without freeing what it built."""
+    outcome_settled()  # the command has returned its code: Ctrl-C while the output is flushed must not change it
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -49,6 +79,12 @@ def end(code: int) -> NoReturn:
 def run() -> NoReturn:
     """The ``holyaudit`` program (console script and ``python -m holyaudit``)."""
     gc.disable()
-    from holyaudit.cli.main import entry  # imported with the collector already off
+    try:
+        from holyaudit.cli.main import entry  # imported with the collector already off
 
-    entry()
+        entry()
+    except KeyboardInterrupt:  # Ctrl-C before the command's own handling starts: while the program is imported
+        from holyaudit.errors import ExitCode
+
+        sys.stderr.write("interrupted\n")
+        end(ExitCode.INTERRUPTED)

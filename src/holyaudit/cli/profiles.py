@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.cli.common import ConfigOption, RulesOption, load_setup
+from holyaudit.audit.setup import load_setup
+from holyaudit.cli.common import ConfigOption, RulesOption
 from holyaudit.cli.console import simple_table, stdout_console
 from holyaudit.engine.loader import builtin_profiles_dir, find_profile, load_catalogue, load_profile
 from holyaudit.engine.operators import show

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.cli.common import ConfigOption, ProfileOption, RulesOption, load_setup
+from holyaudit.audit.setup import load_setup
+from holyaudit.cli.common import ConfigOption, ProfileOption, RulesOption
 from holyaudit.cli.console import simple_table, stdout_console
 from holyaudit.engine.operators import show
 from holyaudit.errors import UsageError

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from holyaudit.audit.exit_codes import code_for
 from holyaudit.errors import ExitCode, HolyauditError, LockedError, UsageError
 from holyaudit.reporters.safe_text import printable
 
@@ -43,15 +44,18 @@ class RunLog:
 
     @contextmanager
     def outcome(self) -> Iterator[None]:
-        """Log how a run ended when it ends with an error or an interruption (the caller logs a normal end)."""
+        """Log how a run ended when it ends with an error or an interruption (the caller logs a normal end). An
+        internal error is logged by its type only: its text could hold anything, a secret included."""
         try:
             yield
-        except HolyauditError as exc:
-            self.write(f"error: {exc}")
-            self.write(f"exit {int(exc.exit_code)}")
-            raise
         except KeyboardInterrupt:
             self.write(f"interrupted; exit {int(ExitCode.INTERRUPTED)}")
+            raise
+        except Exception as exc:
+            self.write(
+                f"error: {exc}" if isinstance(exc, HolyauditError) else f"error: internal error: {type(exc).__name__}"
+            )
+            self.write(f"exit {int(code_for(exc))}")
             raise
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from holyaudit.cli.scan import rule_needs, select_rules
+from holyaudit.audit.workflow import rule_needs, select_rules
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 
 
