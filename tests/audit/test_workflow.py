@@ -1,0 +1,67 @@
+"""The audit workflow called as a runner of many sites would call it: a request in, an outcome out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from holyaudit.audit.sources import Listener
+from holyaudit.audit.workflow import AuditOutcome, AuditRequest, audit
+from holyaudit.collectors.snapshot import demo_path
+from holyaudit.errors import ExitCode, UsageError
+from holyaudit.history.store import HistoryStore
+from holyaudit.reporters.interface import OutputFormat, RenderOptions, reporter_for
+
+AS_OF = "2026-11-20T18:00"
+
+
+def stored_runs(history: Path) -> list[tuple[str, int]]:
+    with HistoryStore.open(history, read_only=True) as store:
+        return [(run.run_id, run.exit_code) for run in store.runs()]
+
+
+def test_the_outcome_is_the_cli_report_and_the_run_is_recorded_with_its_code(run_cli, tmp_path):
+    history = tmp_path / "history.sqlite3"
+    said: list[str] = []
+    request = AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history)
+    outcome = audit(request, Listener(log=said.append))
+    cli = run_cli("scan", "--demo", "--as-of", AS_OF, "--format", "json", "--no-history")
+    assert reporter_for(OutputFormat.JSON).render(outcome.result, RenderOptions()) == cli.out
+    assert (outcome.code, outcome.verdict, outcome.site) == (
+        ExitCode.NON_COMPLIANT,
+        "non-compliant",
+        "Holywell Primary School (demo)",
+    )
+    assert stored_runs(history) == [(outcome.run_id, 1)]
+    assert [line.split(":")[0] for line in said] == ["sources", "findings"]
+    assert [point.counts for point in outcome.trend] == [dict(outcome.result.summary())]
+
+
+def test_the_run_is_committed_only_after_the_report_is_delivered(tmp_path):
+    history = tmp_path / "history.sqlite3"
+    seen: list[list[tuple[str, int]]] = []
+
+    def deliver(outcome: AuditOutcome) -> None:
+        seen.append(stored_runs(history))
+
+    outcome = audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history), deliver=deliver)
+    assert seen == [[]]
+    assert stored_runs(history) == [(outcome.run_id, outcome.code)]
+
+
+def test_a_report_that_cannot_be_delivered_leaves_no_run(tmp_path):
+    history = tmp_path / "history.sqlite3"
+
+    def deliver(outcome: AuditOutcome) -> None:
+        raise UsageError("cannot write the report")
+
+    with pytest.raises(UsageError, match="cannot write the report"):
+        audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history), deliver=deliver)
+    assert stored_runs(history) == []
+
+
+def test_fail_on_new_needs_a_history_and_nothing_is_created(tmp_path):
+    with pytest.raises(UsageError, match="--fail-on-new compares with the previous stored run"):
+        audit(AuditRequest(snapshot=demo_path(), fail_on_new=True, lock=tmp_path / "run.lock"))
+    assert list(tmp_path.iterdir()) == []
