@@ -12,9 +12,6 @@ from __future__ import annotations
 import functools
 import re
 
-from ldap3.core.exceptions import LDAPInvalidDnError
-from ldap3.utils.dn import parse_dn
-
 Ava = tuple[str, str]
 """One attribute type and its value as written (escapes kept)."""
 Rdn = tuple[Ava, ...]
@@ -40,6 +37,10 @@ def rdns(dn: str) -> tuple[Rdn, ...]:
         plain = [part.partition("=") for part in dn.split(",")]
         if all(equals and kind.strip() and value.strip() for kind, equals, value in plain):
             return tuple(((kind.strip(), value.strip()),) for kind, _, value in plain)
+    # Imported here: loading the config checks its OUs, and a plain DN needs no parser, nor all of ldap3.
+    from ldap3.core.exceptions import LDAPInvalidDnError
+    from ldap3.utils.dn import parse_dn
+
     try:
         parsed = parse_dn(_ESCAPE.sub(_hex_escape, dn), escape=False, strip=True)
     except LDAPInvalidDnError as exc:

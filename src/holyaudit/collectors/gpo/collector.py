@@ -22,14 +22,15 @@ from holyaudit.collectors.dn import parent_key
 from holyaudit.collectors.gpo import gpttmpl, registry_pol
 from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
+from holyaudit.collectors.gpo.source import GpoSettings
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
-from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
+from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally, TlsPolicy
 from holyaudit.collectors.ldap import values
-from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint, open_connection, paged_search, read_base
-from holyaudit.config import DirectorySettings, GpoSettings
+from holyaudit.collectors.ldap.connection import endpoint, open_connection, paged_search, read_base
+from holyaudit.collectors.ldap.source import DirectorySettings
+from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, GpoContainer, User
 
-PROVIDES = frozenset({"gpo.ous"})
 INPUTS: Mapping[str, frozenset[str]] = {
     "directory.users": frozenset({"ou", "categories", "enabled"}),
     "directory.computers": frozenset({"ou", "categories", "enabled"}),
@@ -77,6 +78,30 @@ class GpoCollector(Collector):
 
     def source(self) -> str:
         return f"{endpoint(self.directory)} + \\\\{self.smb_server}\\SYSVOL"
+
+    def check(self, inputs: Mapping[str, FactSet]) -> Check:
+        """Collect Group Policy as a scan does, but without the directory's users and computers (only the OUs'
+        counts need them): every GPO and link over LDAP, then a SYSVOL session and each applied GPO's GPT.INI and
+        policy files. A file or link that could not be read fails the check, as it would leave a scan's rules in
+        ERROR."""
+        try:
+            (ous,) = self.collect({"gpo.ous": frozenset({"applied_gpos"})})
+        except HolyauditError as exc:
+            return Check(self.name, False, str(exc))
+        containers = [record for record in ous.records if isinstance(record, GpoContainer)]
+        applied = {name for record in containers for name in record.applied_gpos}
+        problems = sorted(
+            {record.error for record in containers if record.error}
+            | {reason for record in containers for field, reason in record.unreadable.items() if field in SOURCE_SUFFIX}
+        )
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            return Check(self.name, False, f"{self.source()}: {problems[0]}{more}")
+        detail = (
+            f"{self.source()}: read the links of {len(containers)} containers and the files of {len(applied)} "
+            "applied GPOs"
+        )
+        return Check(self.name, True, detail)
 
     def collect(
         self,

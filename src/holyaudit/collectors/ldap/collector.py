@@ -20,7 +20,7 @@ from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, parent_key, within
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent as parent_dn
-from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
+from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import (
     DirectoryError,
@@ -32,10 +32,10 @@ from holyaudit.collectors.ldap.connection import (
     read_base,
 )
 from holyaudit.collectors.ldap.partitions import PartitionedSearch
-from holyaudit.config import DirectorySettings, Selector
+from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
+from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
 
-PROVIDES = frozenset({"directory.domain", "directory.password_policies", "directory.users", "directory.computers"})
 _ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
 """The order the fact sets are returned in."""
 USERS_FILTER = "(&(objectCategory=person)(objectClass=user))"
@@ -211,6 +211,19 @@ class DirectoryCollector(Collector):
                 return _Reader(connection, self._open, self.settings, self.clock, tally, early).read(wanted, search)
             finally:
                 connection.unbind()
+
+    def source(self) -> str:
+        return endpoint(self.settings)
+
+    def check(self, inputs: Mapping[str, FactSet]) -> Check:
+        """Bind, and read the domain object's password settings."""
+        try:
+            (domain_set,) = self.collect({"directory.domain": frozenset({"min_pwd_length"})})
+        except HolyauditError as exc:
+            return Check(self.name, False, str(exc))
+        (domain,) = domain_set.records
+        assert isinstance(domain, Domain)
+        return Check(self.name, True, f"{self.source()}: bound, and read the domain object {domain.base_dn}")
 
     def _user_search(self, fields: frozenset[str]) -> PartitionedSearch:
         """The users' search for ``fields`` (started when its block is entered)."""
