@@ -41,7 +41,7 @@ class SiteSettings(Section):
 
 class Settings(Section):
     """The whole config: the site, the rules and waivers it uses, and one section per registered source
-    (``collectors/registry.py``), added to this model by ``settings_model``. Read a source's section with its
+    (``collectors/registry.py``), added to it in ``SettingsModel``. Read a source's section with its
     ``Source.settings``."""
 
     site: SiteSettings = SiteSettings()
@@ -67,8 +67,8 @@ SettingsModel: type[Settings] = create_model(  # type: ignore[call-overload]
 """The config file's model: ``Settings`` with each registered source's section."""
 
 
-def settings(**values: Any) -> Settings:
-    """Settings from values given in code (tests, benchmarks): ``settings(mis=MisSettings(...))``."""
+def new_settings(**values: Any) -> Settings:
+    """Settings from values given in code (tests, benchmarks): ``new_settings(mis=MisSettings(...))``."""
     return SettingsModel(**values)
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from holyaudit.collectors.live import leaver_merge, merging, with_mis_leavers
 from holyaudit.collectors.mis import LeaverMerge, MisLeaver
 from holyaudit.collectors.mis_source import MisSettings
-from holyaudit.config import settings as new_settings
+from holyaudit.config import new_settings
 from holyaudit.engine.evaluate import Evaluation, audit
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 from holyaudit.facts import Computer, FactRecord, FactSet, User
