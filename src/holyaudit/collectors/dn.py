@@ -16,13 +16,14 @@ Ava = tuple[str, str]
 """One attribute type and its value as written (escapes kept)."""
 Rdn = tuple[Ava, ...]
 
-_NEEDS_PARSER = frozenset('\\+"')
+_SPECIAL = re.compile(r'[\\+"<>;#]')
+_AROUND_SEPARATORS = re.compile(r"\s*([,=])\s*")
 # ldap3 accepts a backslash before these characters or two hex digits only; Samba also escapes others so
 # (``\?``), which RFC 4514 allows, so those are turned into their hex form first.
 _LDAP3_ESCAPABLE = frozenset(' "#+,;<=>\\\0') | frozenset("0123456789abcdefABCDEF")
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 # Escaped in keys as hex, so a key's only literal commas, plus signs and equals signs are separators.
-_KEY_ESCAPES = {char: f"\\{ord(char):02x}" for char in '\\,+="<>;#'}
+_KEY_ESCAPES = str.maketrans({char: f"\\{ord(char):02x}" for char in '\\,+="<>;#'})
 
 
 class InvalidDnError(ValueError):
@@ -33,7 +34,7 @@ class InvalidDnError(ValueError):
 def rdns(dn: str) -> tuple[Rdn, ...]:
     """The RDNs of ``dn``, nearest first, each the attribute types and values (as written) it is made of.
     Cached: the same group and OU DNs come back for thousands of objects."""
-    if not _NEEDS_PARSER.intersection(dn):
+    if _plain(dn):
         plain = [part.partition("=") for part in dn.split(",")]
         if all(equals and kind.strip() and value.strip() for kind, equals, value in plain):
             return tuple(((kind.strip(), value.strip()),) for kind, _, value in plain)
@@ -55,8 +56,24 @@ def rdns(dn: str) -> tuple[Rdn, ...]:
     return tuple(result)
 
 
+def _plain(dn: str) -> bool:
+    """``dn`` has no escape, quote or multi-valued RDN, and one ``=`` per RDN: it splits at its commas exactly as
+    ldap3 splits it, and its values need no decoding."""
+    return _SPECIAL.search(dn) is None and dn.count("=") == dn.count(",") + 1
+
+
+def _spaced(dn: str) -> bool:
+    """``dn`` has blanks around a separator or at an end, which a DN's meaning ignores."""
+    return ", " in dn or " ," in dn or "= " in dn or " =" in dn or dn[:1] == " " or dn[-1:] == " "
+
+
 def parent(dn: str) -> str:
     """The DN of the object's container: ``dn`` without its first RDN ('' for a DN of one RDN)."""
+    if _plain(dn):
+        first, _, rest = dn.partition(",")
+        kind, _, value = first.partition("=")
+        if kind.strip() and value.strip():
+            return _AROUND_SEPARATORS.sub(r"\1", rest).strip() if _spaced(rest) else rest
     return ",".join("+".join(f"{kind}={value}" for kind, value in rdn) for rdn in rdns(dn)[1:])
 
 
@@ -75,6 +92,8 @@ def key(dn: str) -> str:
     """``dn`` in a form two DNs of the same object share: compare keys, never DNs as text. Each RDN is one
     comma-separated part, so ``parent_key`` and ``within`` work on keys alone. Text that is not a DN is its own
     key, so it equals only itself (a DN from the server is compared, never refused, here)."""
+    if _plain(dn):
+        return (_AROUND_SEPARATORS.sub(r"\1", dn).strip() if _spaced(dn) else dn).casefold()
     try:
         parts = rdns(dn)
     except InvalidDnError:
@@ -116,7 +135,7 @@ def unescape(value: str) -> str:
 
 def _key_value(value: str) -> str:
     text = unescape(value).casefold()
-    return "".join(_KEY_ESCAPES.get(char, char) for char in text)
+    return text.translate(_KEY_ESCAPES)
 
 
 def _hex_escape(match: re.Match[str]) -> str:

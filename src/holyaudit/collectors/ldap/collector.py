@@ -17,7 +17,7 @@ import ldap3
 from ldap3.utils.conv import escape_filter_chars
 
 from holyaudit.collectors.credentials import Secret
-from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, parent_key, within
+from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, parent_key
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent as parent_dn
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
@@ -149,7 +149,7 @@ class Roles:
         self._roles = [
             (
                 role,
-                tuple(dn_key(ou) for ou in selector.ous),
+                tuple("," + dn_key(ou) for ou in selector.ous),
                 frozenset(g.casefold() for g in selector.groups),
                 re.compile(selector.name_pattern) if selector.name_pattern is not None else None,
             )
@@ -163,7 +163,7 @@ class Roles:
         member_of: set[str] | None = None
         found = []
         for role, ous, wanted_groups, pattern in self._roles:
-            if any(within(key, ou) for ou in ous):
+            if key.endswith(ous):
                 found.append(role)
                 continue
             if wanted_groups:
