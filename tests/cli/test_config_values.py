@@ -69,6 +69,12 @@ def refused(run_cli, folder: Path, text: str) -> str:
             "directory.leaving_date.formats: '%d/%Q/%Y': %Q is not a date format directive",
         ),
         ("  transport: ldapx", "7:14", "directory.transport: 'ldapx' is not one of 'ldaps', 'starttls' or 'plain'"),
+        (
+            "  categories: {staff: {ous: ['Staff']}}",
+            "7:29",
+            "directory.categories.staff.ous: 'Staff' is not a distinguished name",
+        ),
+        ("  base_dn: school.local", "7:12", "directory.base_dn: 'school.local' is not a distinguished name"),
     ],
     ids=[
         "ldap-url-scheme",
@@ -85,6 +91,8 @@ def refused(run_cli, folder: Path, text: str) -> str:
         "bad-name-pattern",
         "unknown-date-directive",
         "unknown-directory-transport",
+        "ou-not-a-dn",
+        "base-dn-not-a-dn",
     ],
 )
 def test_a_directory_value_that_would_fail_at_connect_time_is_refused_at_load(

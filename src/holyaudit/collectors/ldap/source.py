@@ -19,6 +19,14 @@ LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's nam
 PROVIDES = frozenset({"directory.domain", "directory.password_policies", "directory.users", "directory.computers"})
 
 
+def _distinguished_name(dn: str) -> str:
+    try:
+        rdns(dn)
+    except InvalidDnError as exc:
+        raise ValueError(f"{exc} (write it as the DC does, e.g. OU=Staff,DC=example,DC=local)") from exc
+    return dn
+
+
 class Selector(Section):
     """Which directory objects belong to a category: any OU (the object's DN ends with it), any group (by name,
     nested membership included), or a name pattern (regular expression on sAMAccountName / computer name)."""
@@ -30,12 +38,7 @@ class Selector(Section):
     @field_validator("ous")
     @classmethod
     def _distinguished_names(cls, ous: list[str]) -> list[str]:
-        for ou in ous:
-            try:
-                rdns(ou)
-            except InvalidDnError as exc:
-                raise ValueError(f"{exc} (write it as the DC does, e.g. OU=Staff,DC=example,DC=local)") from exc
-        return ous
+        return [_distinguished_name(ou) for ou in ous]
 
     @field_validator("name_pattern")
     @classmethod
@@ -89,6 +92,11 @@ class DirectorySettings(Section):
     categories: dict[str, Selector] = Field(
         default_factory=dict, description="Site roles (staff, pupil, generic, builtin, laptop) by OU, group or name."
     )
+
+    @field_validator("base_dn")
+    @classmethod
+    def _base_dn(cls, base_dn: str | None) -> str | None:
+        return None if base_dn is None else _distinguished_name(base_dn)
 
     @model_validator(mode="before")
     @classmethod
