@@ -3,7 +3,6 @@ source it names, read-only."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -14,17 +13,14 @@ from holyaudit.audit.sources import now
 from holyaudit.cli.common import ConfigOption, InsecureOption, write_atomically
 from holyaudit.cli.console import stderr_console, stdout_console
 from holyaudit.collectors.checks import check_sources
-from holyaudit.collectors.ldap.connection import TlsPolicy
-from holyaudit.collectors.winrm.targets import read_inventory
+from holyaudit.collectors.interface import TlsPolicy
+from holyaudit.collectors.registry import SOURCES
+from holyaudit.config import template
 from holyaudit.engine.waivers import load_waivers
 from holyaudit.errors import ExitCode, UsageError
 from holyaudit.reporters.safe_text import printable
 
 app = typer.Typer(help="Check the site config.", no_args_is_help=True)
-
-
-def template() -> str:
-    return resources.files("holyaudit").joinpath("templates", "holyaudit.yaml").read_text(encoding="utf-8")
 
 
 def init(
@@ -54,8 +50,8 @@ def check(
     settings = setup.settings
     if settings.waivers is not None:
         load_waivers(settings.waivers, setup.catalogue.rules)
-    if settings.endpoints is not None and settings.endpoints.inventory is not None:
-        read_inventory(settings.endpoints.inventory)
+    for source in SOURCES:
+        source.load_files(settings)
     out = stdout_console()
     checks = check_sources(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now, sample)
     out.print(f"config: valid ({config or 'built-in defaults'})", soft_wrap=True)

@@ -15,7 +15,6 @@ import socket
 import ssl
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ldap3
@@ -27,8 +26,9 @@ from ldap3.strategy.sync import SyncStrategy
 from ldap3.utils.conv import to_unicode
 
 from holyaudit.collectors.credentials import CredentialError, Secret, guarded
+from holyaudit.collectors.interface import TlsPolicy as TlsPolicy  # part of open_connection's signature
 from holyaudit.collectors.ldap import ber
-from holyaudit.config import DirectorySettings
+from holyaudit.collectors.ldap.source import DirectorySettings
 from holyaudit.errors import CollectorError
 
 if TYPE_CHECKING:
@@ -41,11 +41,6 @@ Entry = tuple[str, dict[str, list[bytes]]]
 
 class DirectoryError(CollectorError):
     """The directory could not be read at all (unreachable, untrusted, refused the bind, failed a search)."""
-
-
-@dataclass(frozen=True)
-class TlsPolicy:
-    verify: bool = True
 
 
 def endpoint(settings: DirectorySettings) -> str:
