@@ -121,6 +121,16 @@ def rule_case(name: str, text: str | bytes, where: str, message: str) -> Case:
     return Case(name, {"rule.yaml": text}, VALIDATE_RULE, f"rule.yaml:{where}", message)
 
 
+def scanned_rule_case(name: str, text: str, where: str, message: str) -> Case:
+    """A rule mistake met by ``scan``, which loads rules through the same path as ``validate``."""
+
+    def setup(folder: Path) -> None:
+        (folder / "rules").mkdir()
+        (folder / "rules" / "rule.yaml").write_text(text, encoding="utf-8")
+
+    return Case(name, {}, ("scan", "--rules", "rules", "--demo"), f"rules/rule.yaml:{where}", message, setup)
+
+
 def profile_case(name: str, text: str, where: str, message: str) -> Case:
     return Case(name, {"rule.yaml": RULE, "profile.yaml": text}, VALIDATE_PROFILE, f"profile.yaml:{where}", message)
 
@@ -306,6 +316,39 @@ CASES = [
         user_rule("attr: ou\n  op: matches\n  value: '^(Staff'"),
         "18:10",
         "value for 'matches': invalid regular expression '^(Staff': missing ), unterminated subpattern",
+    ),
+    rule_case(
+        "impossible-repeat",
+        user_rule("attr: ou\n  op: matches\n  value: 'a{4294967296}'"),
+        "18:10",
+        "value for 'matches': invalid regular expression 'a{4294967296}': the repetition number is too large",
+    ),
+    rule_case(
+        "regex-backreference",
+        user_rule("attr: ou\n  op: not_matches\n  value: '(x+)\\1'"),
+        "18:10",
+        "value for 'not_matches': regular expression '(x+)\\\\1' cannot be matched in linear time "
+        "(invalid escape sequence: \\1); backreferences, lookaround and repeats of more than 1000 are not supported",
+    ),
+    rule_case(
+        "regex-lookahead",
+        user_rule("attr: id\n  op: matches\n  value: '^(?!svc-)'"),
+        "18:10",
+        "value for 'matches': regular expression '^(?!svc-)' cannot be matched in linear time "
+        "(invalid perl operator: (?!)",
+    ),
+    scanned_rule_case(
+        "regex-backreference-scanned",
+        user_rule("attr: ou\n  op: matches\n  value: '(x+)\\1'"),
+        "18:10",
+        "value for 'matches': regular expression '(x+)\\\\1' cannot be matched in linear time",
+    ),
+    profile_case(
+        "profile-regex-backreference",
+        "name: test\ntitle: Test profile\nrules:\n  dormant-accounts:\n    parameters:\n"
+        "      excluded_pattern: '^(svc)-\\1'\n",
+        "6:25",
+        "dormant-accounts.excluded_pattern: regular expression '^(svc)-\\\\1' cannot be matched in linear time",
     ),
     rule_case(
         "hours-denied-from-25",
