@@ -230,8 +230,8 @@ class Eq(Operator):
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
         if _equal(observed, expected):
             return True
-        if _kind(observed) != _kind(expected):  # a value of another kind is not known to differ: unknown
-            raise TypeError(f"{observed!r} is not {_kind(expected)}")
+        if type(observed) is not type(expected) and _kind(observed) != _kind(expected):
+            raise TypeError(f"{observed!r} is not {_kind(expected)}")  # not known to differ: unknown
         return False
 
 
@@ -283,9 +283,9 @@ class In(Operator):
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
         if _equal_any(observed, expected):
             return True
-        kind = _kind(observed)
+        kind = type(observed)
         for item in expected:
-            if _kind(item) == kind:
+            if type(item) is kind or _kind(item) == _kind(observed):
                 return False
         if expected:  # a value of another kind is not known to be absent: unknown
             raise TypeError(f"{observed!r} is not {' or '.join(sorted({_kind(item) for item in expected}))}")
@@ -535,26 +535,35 @@ class Conjunction(Combinator):
     name, word = "all", "and"
 
     def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
-        # Loops rather than comprehensions, which each cost a frame: this runs for every object a rule judges.
-        failed: list[Outcome] = []
-        unknown: list[Outcome] = []
+        # Loops rather than comprehensions, which each cost a frame, and lists made only when needed: this runs
+        # for every object a rule judges.
+        failed: list[Outcome] | None = None
+        unknown: list[Outcome] | None = None
         remarked = False
         for outcome in outcomes:
             if outcome is TRUE:  # the common case: a branch plainly true
                 continue
             value = outcome.value
             if value is False:
-                failed.append(outcome)
+                if failed is None:
+                    failed = [outcome]
+                else:
+                    failed.append(outcome)
             elif value is None:
-                unknown.append(outcome)
+                if unknown is None:
+                    unknown = [outcome]
+                else:
+                    unknown.append(outcome)
             else:
                 remarked = True
-        if failed:
+        if failed is not None:
+            if len(failed) == 1:
+                return failed[0]
             guard = False
             for outcome in failed:
                 guard = guard or outcome.guard
             return _joined(False, failed, guard)
-        if unknown:
+        if unknown is not None:
             return _joined(None, unknown)
         return _joined(True, outcomes) if remarked else TRUE
 
@@ -567,13 +576,13 @@ class Disjunction(Combinator):
     name, word = "any", "or"
 
     def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
+        for outcome in outcomes:
+            if outcome.value:
+                return outcome
         unknown: list[Outcome] = []
         applied: list[Outcome] = []
         for outcome in outcomes:
-            value = outcome.value
-            if value:
-                return outcome
-            if value is None:
+            if outcome.value is None:
                 unknown.append(outcome)
             elif not outcome.guard:
                 applied.append(outcome)
