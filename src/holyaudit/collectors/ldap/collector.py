@@ -8,7 +8,6 @@ selectors. Nothing here judges compliance.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
 from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
+from holyaudit.patterns import compile_pattern
 
 _ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
 """The order the fact sets are returned in."""
@@ -151,7 +151,7 @@ class Roles:
                 role,
                 tuple("," + dn_key(ou) for ou in selector.ous),
                 frozenset(g.casefold() for g in selector.groups),
-                re.compile(selector.name_pattern) if selector.name_pattern is not None else None,
+                compile_pattern(selector.name_pattern) if selector.name_pattern is not None else None,
             )
             for role, selector in selectors.items()
         ]
