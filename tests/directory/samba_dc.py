@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import ssl
 import stat
@@ -207,11 +208,29 @@ class SambaDC:
             raise RuntimeError("the DC is not running")
         return self._process.pid
 
+    def process_groups(self) -> list[int]:
+        """Samba's process group, and those of smbd and winbindd, which start sessions of their own."""
+        groups = [self.pid]
+        for daemon in ("smbd", "winbindd"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                groups.append(os.getpgid(int((self.workdir / "run" / f"{daemon}.pid").read_text().split()[0])))
+        return groups
+
+    def pause(self) -> None:
+        """Freeze every process of the DC (SIGSTOP): it holds its connections and answers nothing."""
+        for group in self.process_groups():
+            os.killpg(group, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for group in self.process_groups():
+            os.killpg(group, signal.SIGCONT)
+
     def stop(self) -> None:
-        """End Samba and every process it started (they share its process group)."""
-        process, self._process = self._process, None
-        if process is None:
+        """End Samba and every process it started (its process group, and smbd's and winbindd's)."""
+        if self._process is None:
             return
+        others = self.process_groups()[1:]
+        process, self._process = self._process, None
         if process.poll() is None:
             os.killpg(process.pid, 15)
             try:
@@ -220,8 +239,9 @@ class SambaDC:
                 os.killpg(process.pid, 9)
                 process.wait(timeout=5)
         # Children outlive a root process that died first; the group id is still theirs.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, 9)
+        for group in [process.pid, *others]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_file.exists():

@@ -19,7 +19,7 @@ from holyaudit.collectors.gpo.collector import GpoCollector
 from holyaudit.collectors.interface import Collector, Progress, RecordSink
 from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
 from holyaudit.collectors.ldap.collector import DirectoryCollector
-from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
+from holyaudit.collectors.ldap.connection import Deadline, TlsPolicy, endpoint
 from holyaudit.config import DEFAULT_TIMEZONE, Settings, zone
 from holyaudit.errors import CollectorError
 from holyaudit.facts import FACT_SETS, FactRecord, FactSet
@@ -43,12 +43,16 @@ def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -
         password = _password(
             directory.auth, "the directory bind user", directory.bind_user, LDAP_PASSWORD_ENV, directory.password_file
         )
+        # One DC: once a wait for it runs out, neither collector waits for it again (collectors/ldap/deadline.py).
+        deadline = Deadline()
         planned.append(
-            Planned(DirectoryCollector(directory, password, tls, clock), DIRECTORY_FACT_SETS, endpoint(directory))
+            Planned(
+                DirectoryCollector(directory, password, tls, clock, deadline), DIRECTORY_FACT_SETS, endpoint(directory)
+            )
         )
         # Group Policy: the same DC and account, LDAP for links and SYSVOL over SMB for the files. It runs after
         # the directory collector, whose users, computers and domain object it reads.
-        gpo = GpoCollector(directory, settings.gpo, password, tls, clock)
+        gpo = GpoCollector(directory, settings.gpo, password, tls, clock, deadline)
         planned.append(Planned(gpo, GPO_FACT_SETS, gpo.source()))
     if (endpoints := settings.endpoints) is not None:
         # Imported only when configured: pywinrm brings requests, cryptography and pyspnego (0.2 s of startup).
