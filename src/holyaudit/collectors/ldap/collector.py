@@ -22,9 +22,11 @@ from holyaudit.collectors.dn import parent as parent_dn
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import (
+    Deadline,
     DirectoryError,
     Entry,
     TlsPolicy,
+    close,
     endpoint,
     open_connection,
     paged_search,
@@ -181,12 +183,19 @@ class DirectoryCollector(Collector):
     name = "directory"
 
     def __init__(
-        self, settings: DirectorySettings, password: Secret | None, tls: TlsPolicy, clock: Callable[[], dt.datetime]
+        self,
+        settings: DirectorySettings,
+        password: Secret | None,
+        tls: TlsPolicy,
+        clock: Callable[[], dt.datetime],
+        deadline: Deadline | None = None,
     ) -> None:
         self.settings = settings
         self.password = password
         self.tls = tls
         self.clock = clock
+        self.deadline = deadline or Deadline()
+        """Shared by every connection to the DC, the Group Policy collector's too (``deadline.py``)."""
 
     def collect(
         self,
@@ -205,12 +214,12 @@ class DirectoryCollector(Collector):
         with self._user_search(user_fields) if user_fields else nullcontext() as search:
             if search is not None:
                 search.wait_sent()  # so this connection goes to a server process that is free (PartitionedSearch)
-            connection = open_connection(self.settings, self.password, self.tls)
+            connection = self._open()
             try:
                 tally = Tally(self.name, progress)
                 return _Reader(connection, self._open, self.settings, self.clock, tally, early).read(wanted, search)
             finally:
-                connection.unbind()
+                close(connection)
 
     def source(self) -> str:
         return endpoint(self.settings)
@@ -236,7 +245,7 @@ class DirectoryCollector(Collector):
         )
 
     def _open(self) -> ldap3.Connection:
-        return open_connection(self.settings, self.password, self.tls)
+        return open_connection(self.settings, self.password, self.tls, self.deadline)
 
 
 class _Reader:
