@@ -20,7 +20,7 @@ class GpoSettings(Section):
 
     encrypt: bool = Field(default=False, description="Require SMB3 encryption; signing is always required.")
     timeout_seconds: float = Field(
-        default=30, gt=0, le=600, description="Most seconds to wait to connect to SYSVOL (at most 600)."
+        default=30, gt=0, le=600, description="Most seconds to wait for SYSVOL to connect or to answer (at most 600)."
     )
     port: Port = Field(default=445, description="The SMB port of the DC's SYSVOL share.")
 
