@@ -3,20 +3,13 @@ source it names, read-only."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from holyaudit.audit.setup import load_setup
-from holyaudit.audit.sources import now
 from holyaudit.cli.common import ConfigOption, InsecureOption, write_atomically
 from holyaudit.cli.console import stderr_console, stdout_console
-from holyaudit.collectors.checks import check_sources
-from holyaudit.collectors.ldap.connection import TlsPolicy
-from holyaudit.collectors.winrm.targets import read_inventory
-from holyaudit.engine.waivers import load_waivers
 from holyaudit.errors import ExitCode, UsageError
 from holyaudit.reporters.safe_text import printable
 
@@ -24,6 +17,8 @@ app = typer.Typer(help="Check the site config.", no_args_is_help=True)
 
 
 def template() -> str:
+    from importlib import resources
+
     return resources.files("holyaudit").joinpath("templates", "holyaudit.yaml").read_text(encoding="utf-8")
 
 
@@ -49,6 +44,13 @@ def check(
 ) -> int:
     """Validate the config and every file a scan would load with it (exit 3 if one is broken), then test each
     source it names, read-only (exit 4 if one cannot be reached or read)."""
+    from holyaudit.audit.setup import load_setup
+    from holyaudit.audit.sources import now
+    from holyaudit.collectors.checks import check_sources
+    from holyaudit.collectors.ldap.connection import TlsPolicy
+    from holyaudit.collectors.winrm.targets import read_inventory
+    from holyaudit.engine.waivers import load_waivers
+
     # What a scan loads before contacting anything, so a config check passes only when a scan would start.
     setup = load_setup(config, None, None)
     settings = setup.settings
