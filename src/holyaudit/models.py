@@ -50,7 +50,7 @@ class ObjectResult(BaseModel):
     ) -> ObjectResult:
         """A result from values the engine made itself, so not validated again: what ``model_construct`` gives
         with every field set, without its lookups of each field's aliases and defaults for every one of the tens
-        of thousands of results a school's scan makes (docs/performance.md)."""
+        of thousands of results a school's scan makes."""
         result = _new(cls)
         _set(result, "__dict__", {
             "id": id, "kind": kind, "status": status, "observed": observed, "expected": expected, "reason": reason,
