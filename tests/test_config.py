@@ -10,9 +10,10 @@ from holyaudit.config import load_settings
 from holyaudit.errors import InvalidInputError
 
 
-def test_config_file_paths_are_relative_to_the_config_file(tmp_path: Path):
+def test_config_file_paths_are_relative_to_the_config_file(tmp_path: Path, tls):
     site = tmp_path / "site"
     site.mkdir()
+    (site / "ca.pem").write_bytes(tls.ca.read_bytes())
     config = site / "holyaudit.yaml"
     config.write_text(
         "directory:\n  server: dc1.school.test\n  ca_file: ca.pem\n  password_file: secrets/ldap\n"

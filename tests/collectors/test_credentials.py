@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from holyaudit.collectors.credentials import CredentialError, Secret, SecretSource, find_secret
+from holyaudit.collectors.credentials import WITHHELD, CredentialError, Secret, SecretSource, find_secret, guarded
 
 SOURCE = SecretSource(purpose="the directory bind user svc-audit", env_var="HOLYAUDIT_TEST_PASSWORD")
 
@@ -68,3 +68,16 @@ def test_password_file_that_is_not_utf8_is_exit_3_without_echoing_it(run_cli, mo
         "save it as UTF-8"
     ) in " ".join(result.err.split())
     assert "s3cret" not in result.err + result.out
+
+
+@pytest.mark.parametrize("password", ["e", "xp", "unexpected", "unexpected end of data"])
+def test_library_text_holding_the_password_is_withheld_whole_never_masked_letter_by_letter(password: str):
+    text = "unexpected end of data"
+    assert guarded(text, Secret(password)) == WITHHELD
+    assert guarded(text, None, Secret("Correct-Horse-Battery-9")) == text
+    assert guarded(text) == text
+    assert "*" not in WITHHELD
+
+
+def test_an_empty_password_withholds_nothing():
+    assert guarded("connection reset", Secret("")) == "connection reset"

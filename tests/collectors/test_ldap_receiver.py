@@ -14,10 +14,11 @@ from ldap3.protocol.rfc4511 import LDAPDN, BindResponse, ExtendedResponse, LDAPS
 from test_ldap_ber import ldap3_done, ldap3_entry, ldap3_message
 
 from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.interface import TlsPolicy
 from holyaudit.collectors.ldap import connection as ldap_connection
 from holyaudit.collectors.ldap.ber import NOTICE_OF_DISCONNECTION
-from holyaudit.collectors.ldap.connection import DirectoryError, TlsPolicy, open_connection, paged_pages
-from holyaudit.config import DirectorySettings
+from holyaudit.collectors.ldap.connection import DirectoryError, open_connection, paged_pages
+from holyaudit.collectors.ldap.source import DirectorySettings
 
 USERS = "(&(objectCategory=person)(objectClass=user))"
 Answer = Callable[[int], list[bytes]]

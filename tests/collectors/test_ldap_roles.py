@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from holyaudit.collectors.ldap.collector import Roles
-from holyaudit.config import Selector
+from holyaudit.collectors.ldap.source import Selector
 
 ROLES = Roles(
     {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from holyaudit.collectors.mis import MisExportError, merge_leavers, read_export
-from holyaudit.config import MisSettings
+from holyaudit.collectors.mis_source import MisSettings
 from holyaudit.facts import User
 
 

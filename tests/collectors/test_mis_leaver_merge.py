@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from holyaudit.collectors.live import leaver_merge, merging, with_mis_leavers
 from holyaudit.collectors.mis import LeaverMerge, MisLeaver
-from holyaudit.config import MisSettings, Settings
+from holyaudit.collectors.mis_source import MisSettings
+from holyaudit.config import new_settings
 from holyaudit.engine.evaluate import Evaluation, audit
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 from holyaudit.facts import Computer, FactRecord, FactSet, User
@@ -31,7 +32,7 @@ USERS = (
         disabled_at=dt.datetime(2026, 10, 3, 9, tzinfo=dt.UTC),
     ),
 )
-SETTINGS = Settings(mis=MisSettings(leavers_csv=Path("leavers.csv")))
+SETTINGS = new_settings(mis=MisSettings(leavers_csv=Path("leavers.csv")))
 
 
 def users_fact_set(records: Sequence[FactRecord]) -> FactSet:
@@ -58,7 +59,7 @@ def test_batches_merged_as_they_arrive_are_the_very_users_merged_at_the_end() ->
 
 
 def test_an_unreadable_export_is_warned_of_and_marks_every_users_leaving_date_unreadable(tmp_path: Path) -> None:
-    settings = Settings(mis=MisSettings(leavers_csv=tmp_path / "absent.csv"))
+    settings = new_settings(mis=MisSettings(leavers_csv=tmp_path / "absent.csv"))
     warnings: list[str] = []
     user_with_a_gap = User(id="gap.g", enabled=True, unreadable={"last_logon": "access denied"})
 

@@ -27,7 +27,7 @@ from holyaudit.collectors.ldap.connection import (
     read_base,
 )
 from holyaudit.collectors.ldap.partitions import PartitionedSearch
-from holyaudit.config import DirectorySettings
+from holyaudit.collectors.ldap.source import DirectorySettings
 
 USERS = "(&(objectCategory=person)(objectClass=user))"
 

@@ -38,7 +38,8 @@ from ldap3.core.exceptions import LDAPSocketOpenError
 from samba_dc import SambaDC
 from seed import leavers_csv, write_config
 
-from holyaudit.config import LeavingDate, load_settings
+from holyaudit.collectors.ldap.source import LeavingDate
+from holyaudit.config import load_settings
 
 RULES = Path(__file__).parents[2] / "rules"
 USER_ACCOUNT_CONTROL_ATTID = 0x00090008

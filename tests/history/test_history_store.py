@@ -178,8 +178,10 @@ def test_a_version_1_database_is_read_as_it_is_and_upgraded_by_the_next_scan(run
 
 def test_a_database_from_a_newer_holyaudit_stops_the_scan_with_exit_3(run_cli, tmp_path, school: School, before):
     path = tmp_path / "newer.sqlite3"
+    HistoryStore.open(path).close()  # a history, marked as holyaudit's, which a newer holyaudit then upgraded
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    conn.close()
     result = run_cli(*school.scan(before, "--history", str(path)))
     assert result.code == ExitCode.INVALID_INPUT == 3
     assert result.out == ""

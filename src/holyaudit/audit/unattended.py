@@ -1,4 +1,5 @@
-"""Support for scheduled runs: a log file of timestamped lines carrying the run's id, and the run lock.
+"""Support for scheduled runs: a log file of timestamped lines carrying the run's id, and the run lock; each
+created readable by its owner only.
 
 The lock is an exclusive, non-blocking lock on a file (``flock`` on POSIX, ``msvcrt.locking`` on Windows)
 held for the whole scan. The operating system releases it when the process ends, however it ends, so a
@@ -19,6 +20,7 @@ from typing import IO
 
 from holyaudit.audit.exit_codes import code_for
 from holyaudit.errors import ExitCode, HolyauditError, LockedError, UsageError
+from holyaudit.owner_only import make_folder, open_file
 from holyaudit.reporters.safe_text import printable
 
 
@@ -35,9 +37,9 @@ class RunLog:
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         one_line = " | ".join(printable(part) for part in message.splitlines())
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(self._path.parent)
             # Opened per line in append mode: concurrent runs' lines interleave whole, and no handle is held.
-            with self._path.open("a", encoding="utf-8") as handle:
+            with os.fdopen(open_file(self._path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as handle:
                 handle.write(f"{stamp} run={self._run_id} {one_line}\n")
         except OSError as exc:
             raise UsageError(f"--log-file: cannot append to {self._path}: {exc.strerror}") from exc
@@ -69,8 +71,8 @@ def default_lock_path(history: Path, site: str) -> Path:
 def run_lock(path: Path, run_id: str) -> Iterator[None]:
     """Hold the run lock at ``path`` or raise LockedError (exit 5) at once, naming the run that holds it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+", encoding="utf-8")
+        make_folder(path.parent)
+        handle = os.fdopen(open_file(path, os.O_RDWR | os.O_APPEND), "a+", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot open the lock file {path}: {exc.strerror}") from exc
     with handle:

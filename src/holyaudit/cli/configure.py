@@ -16,18 +16,14 @@ from holyaudit.reporters.safe_text import printable
 app = typer.Typer(help="Check the site config.", no_args_is_help=True)
 
 
-def template() -> str:
-    from importlib import resources
-
-    return resources.files("holyaudit").joinpath("templates", "holyaudit.yaml").read_text(encoding="utf-8")
-
-
 def init(
     output: Annotated[Path, typer.Argument(help="Config file to write.")] = Path("holyaudit.yaml"),
     *,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists.")] = False,
 ) -> int:
     """Write a commented site config template to edit."""
+    from holyaudit.config import template
+
     if output.exists() and not force:
         raise UsageError(f"{output} already exists (use --force to overwrite it)")
     write_atomically(output, template())
@@ -47,8 +43,8 @@ def check(
     from holyaudit.audit.setup import load_setup
     from holyaudit.audit.sources import now
     from holyaudit.collectors.checks import check_sources
-    from holyaudit.collectors.ldap.connection import TlsPolicy
-    from holyaudit.collectors.winrm.targets import read_inventory
+    from holyaudit.collectors.interface import TlsPolicy
+    from holyaudit.collectors.registry import SOURCES
     from holyaudit.engine.waivers import load_waivers
 
     # What a scan loads before contacting anything, so a config check passes only when a scan would start.
@@ -56,8 +52,8 @@ def check(
     settings = setup.settings
     if settings.waivers is not None:
         load_waivers(settings.waivers, setup.catalogue.rules)
-    if settings.endpoints is not None and settings.endpoints.inventory is not None:
-        read_inventory(settings.endpoints.inventory)
+    for source in SOURCES:
+        source.load_files(settings)
     out = stdout_console()
     checks = check_sources(settings, TlsPolicy(verify=not insecure_skip_tls_verify), now, sample)
     out.print(f"config: valid ({config or 'built-in defaults'})", soft_wrap=True)

@@ -12,6 +12,7 @@ import typer
 from holyaudit.audit.exit_codes import code_for
 from holyaudit.cli.app import app
 from holyaudit.cli.console import stderr_console
+from holyaudit.cli.library_logs import library_logs_dropped
 from holyaudit.cli.process import cycle_collection_paused, end, ends_after_command, interrupts_restored
 from holyaudit.errors import ExitCode, HolyauditError, InvalidInputError
 from holyaudit.reporters.safe_text import printable
@@ -22,7 +23,7 @@ def debug_enabled() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    with cycle_collection_paused(), interrupts_restored():
+    with cycle_collection_paused(), interrupts_restored(), library_logs_dropped(debug_enabled()):
         return _run(argv)
 
 

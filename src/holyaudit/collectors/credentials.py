@@ -40,6 +40,23 @@ class Secret:
     __str__ = __repr__
 
 
+WITHHELD = "(its words are not shown: the password occurs in them)"
+
+
+def guarded(text: str, *secrets: Secret | None) -> str:
+    """``text`` from a library (an exception's message, a server's answer), or ``WITHHELD`` in its place when a
+    secret occurs in it.
+
+    Messages are built so that a secret is never put into them: from an exception's type and fields that hold no
+    credentials. This is only the last guard against a library's surprise, so it gives the text whole or nothing:
+    masking each occurrence would spell a short secret out by the letters around it (``un********xp...``).
+    """
+    for secret in secrets:
+        if secret is not None and (value := secret.reveal()) and value in text:
+            return WITHHELD
+    return text
+
+
 @dataclass(frozen=True)
 class SecretSource:
     """Where to look for one secret."""

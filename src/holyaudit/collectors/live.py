@@ -10,22 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from holyaudit.collectors import mis
-from holyaudit.collectors.credentials import Secret, SecretSource, find_secret
-from holyaudit.collectors.gpo.collector import PROVIDES as GPO_FACT_SETS
-from holyaudit.collectors.gpo.collector import GpoCollector
-from holyaudit.collectors.interface import Collector, Progress, RecordSink
-from holyaudit.collectors.ldap.collector import PROVIDES as DIRECTORY_FACT_SETS
-from holyaudit.collectors.ldap.collector import DirectoryCollector
-from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint
+from holyaudit.collectors.interface import Collector, Context, Progress, RecordSink, TlsPolicy
+from holyaudit.collectors.mis_source import MIS
+from holyaudit.collectors.registry import SOURCES
 from holyaudit.config import DEFAULT_TIMEZONE, Settings, zone
 from holyaudit.errors import CollectorError
 from holyaudit.facts import FACT_SETS, FactRecord, FactSet
-
-LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
-WINRM_PASSWORD_ENV = "HOLYAUDIT_WINRM_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
 @dataclass(frozen=True)
@@ -36,46 +28,15 @@ class Planned:
 
 
 def plan(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.datetime]) -> list[Planned]:
-    """The collectors the config enables, in the order they run (the directory first: the Group Policy and
-    endpoint collectors read its users and computers). Secrets are looked up here, before anything is contacted."""
+    """The collectors the config enables, in the registry's order (``collectors/registry.py``: the directory
+    first, since the Group Policy and endpoint collectors read its users and computers). Secrets are looked up
+    here, before anything is contacted."""
+    context = Context(tls, clock, zone(settings.site.timezone or DEFAULT_TIMEZONE))
     planned = []
-    if (directory := settings.directory) is not None:
-        password = _password(
-            directory.auth, "the directory bind user", directory.bind_user, LDAP_PASSWORD_ENV, directory.password_file
-        )
-        planned.append(
-            Planned(DirectoryCollector(directory, password, tls, clock), DIRECTORY_FACT_SETS, endpoint(directory))
-        )
-        # Group Policy: the same DC and account, LDAP for links and SYSVOL over SMB for the files. It runs after
-        # the directory collector, whose users, computers and domain object it reads.
-        gpo = GpoCollector(directory, settings.gpo, password, tls, clock)
-        planned.append(Planned(gpo, GPO_FACT_SETS, gpo.source()))
-    if (endpoints := settings.endpoints) is not None:
-        # Imported only when configured: pywinrm brings requests, cryptography and pyspnego (0.2 s of startup).
-        from holyaudit.collectors.winrm.collector import PROVIDES as ENDPOINT_FACT_SETS
-        from holyaudit.collectors.winrm.collector import EndpointCollector
-
-        password = _password(
-            endpoints.auth, "the WinRM user", endpoints.user, WINRM_PASSWORD_ENV, endpoints.password_file
-        )
-        collector = EndpointCollector(
-            endpoints,
-            password,
-            zone(settings.site.timezone or DEFAULT_TIMEZONE),
-            clock,
-            verify_tls=tls.verify,
-        )
-        collector.check_prerequisites()
-        planned.append(Planned(collector, ENDPOINT_FACT_SETS, collector.source()))
+    for source in SOURCES:
+        if (collector := source.collector(settings, context)) is not None:
+            planned.append(Planned(collector, source.provides, collector.source()))
     return planned
-
-
-def _password(auth: str, purpose: str, user: str | None, env_var: str, password_file: Path | None) -> Secret | None:
-    """The password for a source's account, or None with Kerberos (the current ticket is used instead)."""
-    if auth == "kerberos":
-        return None
-    source = SecretSource(f"{purpose} {user or ''}".rstrip(), env_var, password_file, keyring_user=user)
-    return find_secret(source)
 
 
 def all_fields(names: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -146,8 +107,8 @@ def with_mis_needs(needs: Mapping[str, frozenset[str]], settings: Settings) -> d
     """Users' needs plus the field the MIS export is matched on, when leaving dates are wanted."""
     result = dict(needs)
     users = needs.get("directory.users", frozenset())
-    if settings.mis is not None and "leaving_date" in users:
-        result["directory.users"] = users | {MIS_MATCH_FIELDS[settings.mis.match_on]}
+    if (export := MIS.settings(settings)) is not None and "leaving_date" in users:
+        result["directory.users"] = users | {MIS_MATCH_FIELDS[export.match_on]}
     return result
 
 
@@ -157,13 +118,13 @@ def leaver_merge(
     """The MIS export, read and ready to merge into the users as they arrive; None without one, or when no
     users are wanted. An export that cannot be read is warned of here, before anything is contacted, and marks
     every user's leaving date unreadable (see ``collectors/mis.py``)."""
-    if settings.mis is None or "directory.users" not in needs:
+    if (export := MIS.settings(settings)) is None or "directory.users" not in needs:
         return None
     try:
-        return mis.LeaverMerge(mis.read_export(settings.mis), settings.mis.match_on)
+        return mis.LeaverMerge(mis.read_export(export), export.match_on)
     except mis.MisExportError as exc:
         warn(str(exc))
-        return mis.LeaverMerge([], settings.mis.match_on, unreadable=str(exc))
+        return mis.LeaverMerge([], export.match_on, unreadable=str(exc))
 
 
 def merging(merge: mis.LeaverMerge | None, early: RecordSink | None) -> RecordSink | None:
@@ -182,8 +143,8 @@ def with_mis_leavers(
 ) -> dict[str, FactSet]:
     """The directory's users with the MIS export's leaving dates merged in, and its leavers with no account."""
     users = facts.get("directory.users")
-    if merge is None or settings.mis is None or users is None or users.error:
+    if merge is None or (export := MIS.settings(settings)) is None or users is None or users.error:
         return facts
     records = merge.users(users.records) + merge.absent()  # type: ignore[arg-type]
-    source = users.source if merge.unreadable else f"{users.source} + {settings.mis.leavers_csv}"
+    source = users.source if merge.unreadable else f"{users.source} + {export.leavers_csv}"
     return {**facts, "directory.users": users.model_copy(update={"records": tuple(records), "source": source})}

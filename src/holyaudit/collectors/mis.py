@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from holyaudit.config import MisSettings
+from holyaudit.collectors.mis_source import MisSettings
 from holyaudit.facts import User
 
 

@@ -22,8 +22,9 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from holyaudit.errors import ExitCode, HolyauditError, UsageError
-from holyaudit.history.schema import LATEST, NewerSchemaError, migrate, version
+from holyaudit.history.schema import LATEST, ForeignDatabaseError, NewerSchemaError, identify, migrate
 from holyaudit.models import AuditResult, FactSetSource, Severity, Status
+from holyaudit.owner_only import make_folder, open_file
 
 HISTORY_ENV = "HOLYAUDIT_HISTORY"
 BUSY_TIMEOUT_MS = 30_000
@@ -114,16 +115,16 @@ class HistoryStore:
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> HistoryStore:
-        """Open the database at ``path``: to write, creating it and its folder and migrating it if need be; or
-        read-only, never changing the file (so a user who cannot write it can still read it)."""
+        """Open the database at ``path``: to write, creating it (owner-only) and its folder and migrating it if need
+        be; or read-only, never changing the file (so a user who cannot write it can still read it).
+
+        Either way the file is first identified without changing it: a database of another application, of a newer
+        holyaudit, or one that cannot be read is refused with every byte as it was (``_identified``)."""
         if read_only:
             return cls._open_read_only(path)
-        if path.is_dir():
-            raise HistoryError(f"history database {path}: is a folder, not a file")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise HistoryError(f"history database {path}: cannot create its folder: {exc.strerror}") from exc
+        _must_be_a_file(path, missing_ok=True)
+        _create(path)
+        _identified(path)
         with _errors(path, "cannot open it"):
             # Autocommit mode: every transaction here is explicit, so a run is written whole or not at all.
             # Any thread: a run's results are stored on one of their own (``recording``), never two threads at once.
@@ -139,10 +140,12 @@ class HistoryStore:
     @classmethod
     def _open_read_only(cls, path: Path) -> HistoryStore:
         """Read-only, without migrating: an older schema is read as it is (only scans upgrade the file)."""
-        if path.is_dir():
-            raise HistoryError(f"history database {path}: is a folder, not a file")
-        if not path.is_file():
-            raise HistoryError(f"history database {path}: no such file (a scan that records there creates it)")
+        _must_be_a_file(path, missing_ok=False)
+        if _identified(path) == 0:
+            raise HistoryError(
+                f"history database {path}: holds no holyaudit history yet (schema version 0); "
+                "a scan that records there sets it up"
+            )
         # A user who cannot write the file reads it as immutable: no lock and no -shm file, which SQLite would
         # otherwise create beside it (and fail to, in a folder the user cannot write either). Only when there
         # is no -wal file: then no scan is writing, and every run is in the main file.
@@ -154,14 +157,7 @@ class HistoryStore:
             )
             with _closed_on_error(conn, path):
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                found = version(conn)
-                if found > LATEST:
-                    raise NewerSchemaError(found)
-                if found == 0:
-                    raise HistoryError(
-                        f"history database {path}: holds no holyaudit history yet (schema version 0); "
-                        "a scan that records there sets it up"
-                    )
+                found = identify(conn)  # again: a scan may have upgraded it meanwhile
         return cls(conn, path, schema_version=found)
 
     def close(self) -> None:
@@ -483,15 +479,65 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _must_be_a_file(path: Path, *, missing_ok: bool) -> None:
+    """Refuse a folder, a FIFO or a device before anything opens it (reading a FIFO would wait for a writer)."""
+    if path.is_dir():
+        raise HistoryError(f"history database {path}: is a folder, not a file")
+    if path.exists() and not path.is_file():
+        raise HistoryError(f"history database {path}: not a regular file")
+    if not missing_ok and not path.exists():
+        raise HistoryError(f"history database {path}: no such file (a scan that records there creates it)")
+
+
+def _create(path: Path) -> None:
+    """An empty database file (SQLite sets it up) readable by its owner only, in a folder likewise if it makes it.
+    SQLite gives the -wal and -shm files beside it the same mode."""
+    if path.exists():
+        return
+    try:
+        make_folder(path.parent)
+    except OSError as exc:
+        raise HistoryError(f"history database {path}: cannot create its folder: {exc.strerror}") from exc
+    try:
+        os.close(open_file(path, os.O_WRONLY | os.O_EXCL))
+    except FileExistsError:  # another run made it meanwhile: identified like any existing file
+        pass
+    except OSError as exc:
+        raise HistoryError(f"history database {path}: cannot create it: {exc.strerror}") from exc
+
+
+def _identified(path: Path) -> int:
+    """The schema version of the holyaudit history at ``path`` (0: empty), read without changing a byte.
+
+    SQLite's ``immutable`` mode takes no lock and makes no file; but it ignores a write-ahead log, so when one is
+    beside the file (a scan is writing) it is read through the log, read-only, which makes nothing that is not
+    already there either."""
+    wal = path.with_name(f"{path.name}-wal")
+    flags = "mode=ro" if wal.exists() else "immutable=1"
+    with _errors(path, "cannot open it"):
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?{flags}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        with _closed_on_error(conn, path):
+            found = identify(conn)
+        conn.close()
+    return found
+
+
 @contextmanager
 def _closed_on_error(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
-    """Close a connection that could not be set up; a newer schema is refused with what to do about it."""
+    """Close a connection that could not be set up; a newer schema or another application's database is refused
+    with what to do about it."""
     try:
         yield
     except NewerSchemaError as exc:
         conn.close()
         raise HistoryError(
             f"history database {path}: {exc}; upgrade holyaudit, or choose another file with --history"
+        ) from exc
+    except ForeignDatabaseError as exc:
+        conn.close()
+        raise HistoryError(
+            f"history database {path}: not a holyaudit history ({exc}); holyaudit changes nothing in it: "
+            "choose another file with --history"
         ) from exc
     except BaseException:
         conn.close()

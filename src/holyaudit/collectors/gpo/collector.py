@@ -10,7 +10,6 @@ record so rules can compare them with the GPOs'. Nothing here judges compliance.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -18,17 +17,20 @@ from typing import Literal
 import ldap3
 
 from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.dn import key as dn_key
+from holyaudit.collectors.dn import parent_key
 from holyaudit.collectors.gpo import gpttmpl, registry_pol
 from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
+from holyaudit.collectors.gpo.source import GpoSettings
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
-from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
+from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally, TlsPolicy
 from holyaudit.collectors.ldap import values
-from holyaudit.collectors.ldap.connection import TlsPolicy, endpoint, open_connection, paged_search, read_base
-from holyaudit.config import DirectorySettings, GpoSettings
+from holyaudit.collectors.ldap.connection import endpoint, open_connection, paged_search, read_base
+from holyaudit.collectors.ldap.source import DirectorySettings
+from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, GpoContainer, User
 
-PROVIDES = frozenset({"gpo.ous"})
 INPUTS: Mapping[str, frozenset[str]] = {
     "directory.users": frozenset({"ou", "categories", "enabled"}),
     "directory.computers": frozenset({"ou", "categories", "enabled"}),
@@ -40,14 +42,6 @@ NOT_MODELLED = (
 )
 _GPO_ATTRS = ["cn", "displayName", "gPCFileSysPath", "flags", "versionNumber"]
 _COMPLEXITY = 0x1
-
-
-def _key(dn: str) -> str:
-    return re.sub(r"\s*([,=])\s*", r"\1", dn).casefold()
-
-
-def _parent(key: str) -> str:
-    return key.split(",", 1)[1] if "," in key else ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +79,30 @@ class GpoCollector(Collector):
     def source(self) -> str:
         return f"{endpoint(self.directory)} + \\\\{self.smb_server}\\SYSVOL"
 
+    def check(self, inputs: Mapping[str, FactSet]) -> Check:
+        """Collect Group Policy as a scan does, but without the directory's users and computers (only the OUs'
+        counts need them): every GPO and link over LDAP, then a SYSVOL session and each applied GPO's GPT.INI and
+        policy files. A file or link that could not be read fails the check, as it would leave a scan's rules in
+        ERROR."""
+        try:
+            (ous,) = self.collect({"gpo.ous": frozenset({"applied_gpos"})})
+        except HolyauditError as exc:
+            return Check(self.name, False, str(exc))
+        containers = [record for record in ous.records if isinstance(record, GpoContainer)]
+        applied = {name for record in containers for name in record.applied_gpos}
+        problems = sorted(
+            {record.error for record in containers if record.error}
+            | {reason for record in containers for field, reason in record.unreadable.items() if field in SOURCE_SUFFIX}
+        )
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            return Check(self.name, False, f"{self.source()}: {problems[0]}{more}")
+        detail = (
+            f"{self.source()}: read the links of {len(containers)} containers and the files of {len(applied)} "
+            "applied GPOs"
+        )
+        return Check(self.name, True, detail)
+
     def collect(
         self,
         needs: Mapping[str, frozenset[str]],
@@ -102,7 +120,7 @@ class GpoCollector(Collector):
         finally:
             connection.unbind()
         resolved, broken, blocks = _resolve(base, containers, [entry.gpo for entry in gpos.values()])
-        wanted = {applied.gpo_dn.lower() for inheritance in resolved.values() for applied in inheritance.applied}
+        wanted = {dn_key(applied.gpo_dn) for inheritance in resolved.values() for applied in inheritance.applied}
         with self._sysvol() as sysvol:
             contents = {
                 key: self._content(sysvol, gpos[key])
@@ -138,7 +156,7 @@ class GpoCollector(Collector):
             name = values.text(_first(raw, "displayName") or _first(raw, "cn") or dn.encode())
             flags = _first(raw, "flags")
             path = _first(raw, "gPCFileSysPath")
-            gpos[dn.lower()] = _GpoEntry(
+            gpos[dn_key(dn)] = _GpoEntry(
                 Gpo(dn, name, int(flags) if flags is not None else 0), values.text(path) if path else None
             )
         containers = []
@@ -150,7 +168,7 @@ class GpoCollector(Collector):
             page,
         ):
             gplink, options = _first(raw, "gPLink"), _first(raw, "gPOptions")
-            if _key(dn) != _key(base):
+            if dn_key(dn) != dn_key(base):
                 tally.add("OUs")
             containers.append(
                 (dn, values.text(gplink) if gplink else None, values.text(options) if options is not None else None)
@@ -208,15 +226,15 @@ def _resolve(
     A container whose own ``gPLink`` or ``gPOptions`` cannot be read makes it and everything below it unknown;
     an OU below a container that is neither an OU nor the domain is not modelled.
     """
-    base_key = _key(base)
+    base_key = dn_key(base)
     parsed: dict[str, Container] = {}
     bad: dict[str, str] = {}
     for dn, gplink, options in containers:
         try:
-            parsed[_key(dn)] = Container.from_attributes(dn, gplink, options)
+            parsed[dn_key(dn)] = Container.from_attributes(dn, gplink, options)
         except GpLinkError as exc:
-            bad[_key(dn)] = f"{dn}: {exc}"
-            parsed[_key(dn)] = Container(dn)
+            bad[dn_key(dn)] = f"{dn}: {exc}"
+            parsed[dn_key(dn)] = Container(dn)
     domain = parsed.get(base_key) or Container(base)
     broken: dict[str, str] = {}
     usable = []
@@ -230,7 +248,7 @@ def _resolve(
             elif chain not in parsed:
                 reason = f"it sits below {chain}, which is not an OU: its inheritance is not modelled"
                 break
-            chain = _parent(chain)
+            chain = parent_key(chain)
         if reason is None and base_key in bad:
             reason = bad[base_key]
         if reason is not None:
@@ -255,20 +273,20 @@ class _Builder:
         contents: dict[str, GpoContent],
         inputs: Mapping[str, FactSet],
     ) -> None:
-        self.base_key = _key(base)
+        self.base_key = dn_key(base)
         self.resolved = resolved
         self.broken = broken
         self.blocks = blocks
         self.contents = contents
         self.inputs = inputs
-        self.keys = {_key(dn) for dn in resolved} | set(broken)
+        self.keys = {dn_key(dn) for dn in resolved} | set(broken)
 
     def records(self) -> list[GpoContainer]:
         counts, count_problem = self._counts()
         domain_fields, domain_unreadable = self._domain()
         data: list[dict[str, object]] = []
         for dn, inheritance in sorted(self.resolved.items(), key=lambda item: item[0].count(",")):
-            key = _key(dn)
+            key = dn_key(dn)
             record: dict[str, object] = {"id": dn, "dn": dn, "is_domain": key == self.base_key}
             unreadable: dict[str, str] = {}
             if key in self.broken:
@@ -290,7 +308,7 @@ class _Builder:
             record["unreadable"] = unreadable
             data.append(record)
         for key, reason in self.broken.items():
-            if not any(_key(str(record["dn"])) == key for record in data):
+            if not any(dn_key(str(record["dn"])) == key for record in data):
                 data.append({"id": key, "dn": key, "error": reason})
         lock = _estate_lock(data)
         for record in data:
@@ -325,9 +343,9 @@ class _Builder:
 
     def _holder(self, ou: str | None) -> str | None:
         """The record an object's container belongs to: its own OU, or the nearest one above (CN=Users -> domain)."""
-        key = _key(ou or "")
+        key = dn_key(ou or "")
         while key and key not in self.keys:
-            key = _parent(key)
+            key = parent_key(key)
         return key or None
 
     def _counts(self) -> tuple[dict[str, dict[str, int]], str | None]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.gpo.gpttmpl import GptTmpl, GptTmplError
 from holyaudit.collectors.gpo.links import AppliedGpo
 from holyaudit.collectors.gpo.registry_pol import RegistryValue
@@ -177,7 +178,7 @@ class Effective:
 def effective_settings(
     applied: Sequence[AppliedGpo], contents: dict[str, GpoContent], specs: Sequence[SettingSpec] = SETTINGS
 ) -> Effective:
-    """The settings ``applied`` (highest precedence first) leave in force; ``contents`` by GPO DN (lower case).
+    """The settings ``applied`` (highest precedence first) leave in force; ``contents`` by GPO DN key (``dn.key``).
 
     A GPO missing from ``contents`` is treated as one whose files all failed to read.
     """
@@ -189,7 +190,7 @@ def effective_settings(
             enabled = gpo.user_settings_enabled if spec.half == "user" else gpo.computer_settings_enabled
             if not enabled:
                 continue
-            content = contents.get(gpo.gpo_dn.lower())
+            content = contents.get(dn_key(gpo.gpo_dn))
             if content is None:
                 unreadable[spec.field] = f"the files of GPO '{gpo.display_name}' were not read"
                 break

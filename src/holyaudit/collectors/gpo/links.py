@@ -33,6 +33,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
+from holyaudit.collectors.dn import key as dn_key
+from holyaudit.collectors.dn import parent_key, within
+
 LINK_DISABLED = 0x1
 LINK_ENFORCED = 0x2
 BLOCK_INHERITANCE = 0x1
@@ -178,40 +181,10 @@ class Inheritance:
     skipped: tuple[SkippedLink, ...]
 
 
-def _rdns(dn: str) -> list[str]:
-    """The RDNs of a DN, split at commas not escaped with a backslash."""
-    parts: list[str] = []
-    current: list[str] = []
-    escaped = False
-    for char in dn:
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == "\\":
-            current.append(char)
-            escaped = True
-        elif char == ",":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def _dn_key(dn: str) -> str:
-    """A DN compared as AD does for our purpose: case and blanks around ``,`` and ``=`` ignored."""
-    return ",".join("=".join(side.strip() for side in rdn.split("=", 1)).lower() for rdn in _rdns(dn))
-
-
-def _parent_key(key: str) -> str:
-    return ",".join(_rdns(key)[1:])
-
-
 def _chain(dn: str, domain: Container, by_key: Mapping[str, Container]) -> list[Container]:
     """The containers from the domain down to ``dn``, each of which must have been given."""
-    key, domain_key = _dn_key(dn), _dn_key(domain.dn)
-    if key != domain_key and not key.endswith("," + domain_key):
+    key, domain_key = dn_key(dn), dn_key(domain.dn)
+    if not within(key, domain_key):
         raise GpLinkError(f"{dn} is not inside the domain {domain.dn}")
     chain: list[Container] = []
     while True:
@@ -223,7 +196,7 @@ def _chain(dn: str, domain: Container, by_key: Mapping[str, Container]) -> list[
         chain.append(container)
         if key == domain_key:
             return chain[::-1]
-        key = _parent_key(key)
+        key = parent_key(key)
 
 
 def resolve_inheritance(
@@ -236,10 +209,10 @@ def resolve_inheritance(
     container between its own and the target blocks inheritance and the link is not enforced, the GPO it names is
     not among ``gpos``.
     """
-    by_key: dict[str, Container] = {_dn_key(domain.dn): domain}
+    by_key: dict[str, Container] = {dn_key(domain.dn): domain}
     for container in containers:
-        by_key[_dn_key(container.dn)] = container
-    gpo_by_key = {_dn_key(gpo.dn): gpo for gpo in gpos}
+        by_key[dn_key(container.dn)] = container
+    gpo_by_key = {dn_key(gpo.dn): gpo for gpo in gpos}
     return {
         container.dn: _resolve(container, _chain(container.dn, domain, by_key), gpo_by_key)
         for container in by_key.values()
@@ -254,7 +227,7 @@ def _resolve(target: Container, chain: list[Container], gpos: Mapping[str, Gpo])
         blocker = next((inner for inner in chain[depth + 1 :] if inner.block_inheritance), None)
         own: list[tuple[Container, GpLink, Gpo]] = []
         for link in container.links:
-            gpo = gpos.get(_dn_key(link.gpo_dn))
+            gpo = gpos.get(dn_key(link.gpo_dn))
             name = None if gpo is None else gpo.display_name
             passed_over = partial(SkippedLink, link.gpo_dn, name, container.dn, link.link_order)
             if link.disabled:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Literal
 
-from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.credentials import Secret, guarded
 from holyaudit.errors import CollectorError
 
 SMB_PORT = 445
@@ -128,8 +128,8 @@ class Sysvol:
             raise SysvolFileError(self._reason(exc)) from None
 
     def _reason(self, exc: BaseException) -> str:
-        """One line, never holding the password."""
-        text = " ".join(str(exc).split()) or type(exc).__name__
+        """One line, from the NT status where it is known, else smbprotocol's words ``guarded``."""
+        text = guarded(" ".join(str(exc).split()), self.password) or type(exc).__name__
         status = getattr(exc, "ntstatus", None) or getattr(exc, "status", None)
         if isinstance(status, int) and status in _STATUS_WORDS:
             text = _STATUS_WORDS[status]
@@ -137,6 +137,4 @@ class Sysvol:
             text = f"logon as {self.username or 'the Kerberos principal'} refused: invalid credentials"
         elif "Failed to connect" in text or isinstance(exc, ConnectionError):
             text = f"cannot connect to port {self.port} ({text})"
-        if self.password is not None and self.password.reveal():
-            text = text.replace(self.password.reveal(), "********")
         return text

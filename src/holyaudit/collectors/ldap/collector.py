@@ -8,7 +8,6 @@ selectors. Nothing here judges compliance.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
@@ -18,7 +17,10 @@ import ldap3
 from ldap3.utils.conv import escape_filter_chars
 
 from holyaudit.collectors.credentials import Secret
-from holyaudit.collectors.interface import Collector, Progress, RecordSink, Tally
+from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, parent_key
+from holyaudit.collectors.dn import key as dn_key
+from holyaudit.collectors.dn import parent as parent_dn
+from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import (
     DirectoryError,
@@ -30,10 +32,10 @@ from holyaudit.collectors.ldap.connection import (
     read_base,
 )
 from holyaudit.collectors.ldap.partitions import PartitionedSearch
-from holyaudit.config import DirectorySettings, Selector
+from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
+from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
 
-PROVIDES = frozenset({"directory.domain", "directory.password_policies", "directory.users", "directory.computers"})
 _ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
 """The order the fact sets are returned in."""
 USERS_FILTER = "(&(objectCategory=person)(objectClass=user))"
@@ -76,7 +78,7 @@ def attributes_for(fields: Iterable[str], table: dict[str, tuple[str, ...]], alw
 
 def only(fields: frozenset[str], data: dict[str, object]) -> dict[str, object]:
     """A record's values limited to the fields that were asked for (the others were not read)."""
-    kept = {k: v for k, v in data.items() if k in fields or k in ("id", "dn", "ou")}
+    kept = {k: v for k, v in data.items() if k in fields or k in ("id", "dn", "ou", "error")}
     unreadable = data.get("unreadable") or {}
     kept["unreadable"] = {k: v for k, v in unreadable.items() if k in fields}  # type: ignore[attr-defined]
     return kept
@@ -109,24 +111,6 @@ def _all(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
     return raw.get(name.lower(), [])
 
 
-_AROUND_COMMAS = re.compile(r"\s*,\s*")
-
-
-@functools.lru_cache(maxsize=65536)
-def _norm_dn(dn: str) -> str:
-    """A DN compared case-insensitively, without spaces around its commas. Cached: the same group DNs come back
-    in the memberOf of thousands of users."""
-    return _AROUND_COMMAS.sub(",", dn).casefold()
-
-
-def parent_dn(dn: str) -> str:
-    return dn.split(",", 1)[1] if "," in dn else ""
-
-
-def domain_name(base_dn: str) -> str:
-    return ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.strip().lower().startswith("dc="))
-
-
 @dataclass(frozen=True)
 class Groups:
     """Every group's name and the groups it is itself a member of, for nested membership."""
@@ -148,7 +132,7 @@ class Groups:
 
     def closure(self, direct: Iterable[str]) -> list[str]:
         seen: dict[str, None] = {}
-        pending = [_norm_dn(d) for d in direct]
+        pending = [dn_key(d) for d in direct]
         while pending:
             dn = pending.pop()
             if dn in seen:
@@ -165,7 +149,7 @@ class Roles:
         self._roles = [
             (
                 role,
-                tuple("," + _norm_dn(ou) for ou in selector.ous),
+                tuple("," + dn_key(ou) for ou in selector.ous),
                 frozenset(g.casefold() for g in selector.groups),
                 re.compile(selector.name_pattern) if selector.name_pattern is not None else None,
             )
@@ -175,11 +159,11 @@ class Roles:
     def of(self, name: str, dn: str, groups: list[str]) -> list[str]:
         """The roles of an object: its DN ends with one of a role's OUs, it is in one of the role's groups (by
         name, nested membership included), or its name matches the role's pattern."""
-        norm = _norm_dn(dn)
+        key = dn_key(dn)
         member_of: set[str] | None = None
         found = []
         for role, ous, wanted_groups, pattern in self._roles:
-            if norm.endswith(ous):
+            if key.endswith(ous):
                 found.append(role)
                 continue
             if wanted_groups:
@@ -227,6 +211,19 @@ class DirectoryCollector(Collector):
                 return _Reader(connection, self._open, self.settings, self.clock, tally, early).read(wanted, search)
             finally:
                 connection.unbind()
+
+    def source(self) -> str:
+        return endpoint(self.settings)
+
+    def check(self, inputs: Mapping[str, FactSet]) -> Check:
+        """Bind, and read the domain object's password settings."""
+        try:
+            (domain_set,) = self.collect({"directory.domain": frozenset({"min_pwd_length"})})
+        except HolyauditError as exc:
+            return Check(self.name, False, str(exc))
+        (domain,) = domain_set.records
+        assert isinstance(domain, Domain)
+        return Check(self.name, True, f"{self.source()}: bound, and read the domain object {domain.base_dn}")
 
     def _user_search(self, fields: frozenset[str]) -> PartitionedSearch:
         """The users' search for ``fields`` (started when its block is entered)."""
@@ -331,9 +328,9 @@ class _Reader:
     def _groups(self) -> Groups:
         names, parents = {}, {}
         for dn, raw in self.tally.each("groups", self._search("(objectClass=group)", ["sAMAccountName", "memberOf"])):
-            key = _norm_dn(dn)
+            key = dn_key(dn)
             names[key] = values.text(_first(raw, "sAMAccountName") or dn.encode())
-            parents[key] = [_norm_dn(values.text(p)) for p in _all(raw, "memberOf")]
+            parents[key] = [dn_key(values.text(p)) for p in _all(raw, "memberOf")]
         return Groups(names, parents)
 
     def _leaving_date_problem(self) -> str | None:
@@ -375,6 +372,10 @@ class _Reader:
         uac = int(uac_raw) if uac_raw is not None else None
         enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
         member_of = groups.of(_all(raw, "memberOf"))
+        try:
+            ou, categories = parent_dn(dn), self.roles.of(name, dn, member_of)
+        except InvalidDnError as exc:
+            return {"id": name, "dn": dn, "error": f"cannot read its DN: {exc}"}
         meta = first.get("replpropertymetadata")
         changed: dict[int, dt.datetime] = {}
         if meta is None:
@@ -400,11 +401,11 @@ class _Reader:
         return {
             "id": name,
             "dn": dn,
-            "ou": parent_dn(dn),
+            "ou": ou,
             "display_name": values.text(v) if (v := first.get("displayname")) else None,
             "upn": values.text(v) if (v := first.get("userprincipalname")) else None,
             "employee_id": values.text(v) if (v := first.get("employeeid")) else None,
-            "categories": self.roles.of(name, dn, member_of),
+            "categories": categories,
             "enabled": enabled,
             "uac": uac,
             "pwd_last_set": None if must_change or pwd_raw is None else values.filetime(pwd_raw),
@@ -465,14 +466,14 @@ class _Reader:
         return self._fact_set("directory.password_policies", self._password_policies(entries, groups, users))
 
     def _password_policies(self, entries: list[Entry], groups: Groups, users: list[User]) -> list[PasswordPolicy]:
-        by_dn = {_norm_dn(u.dn or ""): u for u in users}
+        by_dn = {dn_key(u.dn): u for u in users if u.dn and not u.error}
         hidden = "not readable by the audit account: grant it read access to the Password Settings Container"
         policies = []
         for dn, raw in entries:
             targets = [values.text(v) for v in _all(raw, "msDS-PSOAppliesTo")]
             governs: set[str] = set()
             for target in targets:
-                key = _norm_dn(target)
+                key = dn_key(target)
                 if key in by_dn:
                     governs.add(by_dn[key].id)
                 elif key in groups.names:
@@ -482,11 +483,11 @@ class _Reader:
             min_length = _first(raw, "msDS-MinimumPasswordLength")
             policies.append(
                 PasswordPolicy(
-                    id=values.text(_first(raw, "cn") or dn.split(",", 1)[0].split("=", 1)[-1].encode()),
+                    id=values.text(_first(raw, "cn") or first_value(dn).encode()),
                     precedence=int(v) if (v := _first(raw, "msDS-PasswordSettingsPrecedence")) else None,
                     min_length=int(min_length) if min_length is not None else None,
                     complexity=None if complexity is None else complexity.upper() == b"TRUE",
-                    applies_to=sorted(groups.names.get(_norm_dn(t), t) for t in targets),
+                    applies_to=sorted(groups.names.get(dn_key(t), t) for t in targets),
                     governs=sorted(governs),
                     unreadable={"min_length": hidden, "complexity": hidden} if min_length is None else {},
                 )
@@ -498,23 +499,28 @@ class _Reader:
         escrowed: set[str] = set()
         if "bitlocker_key_escrowed" in fields:
             found = self._search("(objectClass=msFVE-RecoveryInformation)", ["1.1"])
-            escrowed = {_norm_dn(parent_dn(dn)) for dn, _ in found}
+            escrowed = {parent_key(dn_key(dn)) for dn, _ in found}
         computers = []
         found = self._search("(objectClass=computer)", attributes_for(fields, _COMPUTER_FIELDS, "cn"))
         for dn, raw in self.tally.each("computers", found):
             name = values.text(_first(raw, "cn") or dn.encode())
             uac = _first(raw, "userAccountControl")
             member_of = groups.of(_all(raw, "memberOf"))
+            try:
+                ou, categories = parent_dn(dn), self.roles.of(name, dn, member_of)
+            except InvalidDnError as exc:
+                computers.append(Computer(id=name, error=f"cannot read its DN: {exc}"))
+                continue
             data: dict[str, object] = {
                 "id": name,
                 "dns_host_name": values.text(v) if (v := _first(raw, "dNSHostName")) else None,
-                "ou": parent_dn(dn),
-                "categories": self.roles.of(name, dn, member_of),
+                "ou": ou,
+                "categories": categories,
                 "enabled": None if uac is None else not int(uac) & values.UAC_ACCOUNTDISABLE,
                 "operating_system": values.text(v) if (v := _first(raw, "operatingSystem")) else None,
                 "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
                 "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
-                "bitlocker_key_escrowed": _norm_dn(dn) in escrowed,
+                "bitlocker_key_escrowed": dn_key(dn) in escrowed,
             }
             computers.append(Computer.model_validate(only(fields, data)))
         return computers

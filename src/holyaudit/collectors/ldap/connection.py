@@ -15,7 +15,6 @@ import socket
 import ssl
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ldap3
@@ -26,9 +25,10 @@ from ldap3.protocol.rfc2696 import paged_search_control
 from ldap3.strategy.sync import SyncStrategy
 from ldap3.utils.conv import to_unicode
 
-from holyaudit.collectors.credentials import CredentialError, Secret
+from holyaudit.collectors.credentials import CredentialError, Secret, guarded
+from holyaudit.collectors.interface import TlsPolicy as TlsPolicy  # part of open_connection's signature
 from holyaudit.collectors.ldap import ber
-from holyaudit.config import DirectorySettings
+from holyaudit.collectors.ldap.source import DirectorySettings
 from holyaudit.errors import CollectorError
 
 if TYPE_CHECKING:
@@ -41,11 +41,6 @@ Entry = tuple[str, dict[str, list[bytes]]]
 
 class DirectoryError(CollectorError):
     """The directory could not be read at all (unreachable, untrusted, refused the bind, failed a search)."""
-
-
-@dataclass(frozen=True)
-class TlsPolicy:
-    verify: bool = True
 
 
 def endpoint(settings: DirectorySettings) -> str:
@@ -114,7 +109,7 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
         if not _bind(connection, settings, where):
             raise DirectoryError(_bind_failure(connection, settings, where))
     except ldap_errors.LDAPSocketOpenError as exc:
-        raise DirectoryError(_socket_failure(exc, settings, where)) from None
+        raise DirectoryError(_socket_failure(exc, settings, where, password)) from None
     except ldap_errors.LDAPCertificateError:
         raise DirectoryError(
             f"{where}: the domain controller's certificate does not name {settings.server!r}; connect by the "
@@ -123,7 +118,7 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
     except (ldap_errors.LDAPSocketReceiveError, ldap_errors.LDAPSessionTerminatedByServerError) as exc:
         raise DirectoryError(_dropped(settings, where, exc)) from None
     except ldap_errors.LDAPException as exc:
-        raise DirectoryError(f"{where}: {type(exc).__name__}: {_safe(exc, password)}") from None
+        raise DirectoryError(f"{where}: {type(exc).__name__}: {guarded(str(exc), password)}") from None
     return connection
 
 
@@ -204,7 +199,7 @@ def _bind_failure(connection: ldap3.Connection, settings: DirectorySettings, whe
     return f"{where}: bind as {who} failed: {_result(connection)}"
 
 
-def _socket_failure(exc: Exception, settings: DirectorySettings, where: str) -> str:
+def _socket_failure(exc: Exception, settings: DirectorySettings, where: str, password: Secret | None) -> str:
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         trusted = f"the CA in {settings.ca_file}" if settings.ca_file else "the system's trusted CAs"
@@ -213,7 +208,7 @@ def _socket_failure(exc: Exception, settings: DirectorySettings, where: str) -> 
         return f"{where}: no answer within {settings.timeout_seconds:g} s"
     if "refused" in text.lower():
         return f"{where}: connection refused (is the domain controller running and listening on this port?)"
-    return f"{where}: cannot connect: {text}"
+    return f"{where}: cannot connect: {guarded(text, password)}"
 
 
 def _ntlm_dropped(where: str) -> str:
@@ -227,11 +222,6 @@ def _dropped(settings: DirectorySettings, where: str, exc: Exception) -> str:
     if settings.auth == "ntlm":
         return _ntlm_dropped(where)
     return f"{where}: the connection was closed by the server ({type(exc).__name__})"
-
-
-def _safe(exc: Exception, password: Secret | None) -> str:
-    text = str(exc)
-    return text.replace(password.reveal(), "********") if password else text
 
 
 class _RawEntryStrategy(SyncStrategy):

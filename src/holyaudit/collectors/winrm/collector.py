@@ -18,19 +18,18 @@ from zoneinfo import ZoneInfo
 import winrm.transport as winrm_transport
 
 from holyaudit.collectors.credentials import CredentialError, Secret
-from holyaudit.collectors.interface import Collector, Progress, RecordSink
+from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink
 from holyaudit.collectors.winrm.drift import DRIFT_FIELDS, PROBED, Intent, drift
 from holyaudit.collectors.winrm.drift import INPUTS as DRIFT_INPUTS
 from holyaudit.collectors.winrm.interpret import host_fields
 from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
 from holyaudit.collectors.winrm.probes import probes_for
 from holyaudit.collectors.winrm.session import Endpoint, Watch, converse
+from holyaudit.collectors.winrm.source import EndpointSettings
 from holyaudit.collectors.winrm.targets import Target, from_directory, merge, read_inventory
-from holyaudit.config import EndpointSettings
-from holyaudit.errors import CollectorError
+from holyaudit.errors import CollectorError, HolyauditError
 from holyaudit.facts import FactSet, Host
 
-PROVIDES = frozenset({"endpoints.hosts"})
 TARGET_INPUTS = {"directory.computers": frozenset({"dns_host_name", "enabled", "categories"})}
 """What the collector reads from the directory collector to choose machines (endpoints.from_directory)."""
 
@@ -70,8 +69,10 @@ class EndpointCollector(Collector):
         clock: Callable[[], dt.datetime],
         *,
         verify_tls: bool = True,
+        sample: int = 3,
     ) -> None:
         self.settings = settings
+        self.sample = sample
         self.password = password
         self.zone = zone
         self.clock = clock
@@ -83,6 +84,24 @@ class EndpointCollector(Collector):
             for name, fields in DRIFT_INPUTS.items():
                 result[name] = result.get(name, frozenset()) | fields
         return result
+
+    def check_inputs(self) -> Mapping[str, frozenset[str]]:
+        return dict(TARGET_INPUTS) if self.settings.from_directory else {}
+
+    def check(self, inputs: Mapping[str, FactSet]) -> Check:
+        """How many machines a scan would visit, and a sample of them reached: a remote shell opened and
+        deleted, no command run."""
+        try:
+            targets = self.targets(inputs)
+        except HolyauditError as exc:
+            return Check(self.name, False, str(exc))
+        if not targets:
+            return Check(self.name, False, "no machines to audit: no enabled computer accounts and no inventory")
+        hosts = self.visit(targets[: self.sample], frozenset())  # no probe: open a shell and delete it
+        reached = [host for host in hosts if host.connection == Reach.REACHED.value]
+        tried = "; ".join(host.id if host in reached else f"{host.id}: {host.error}" for host in hosts)
+        detail = f"{self.source()}: {len(targets)} machines; {len(reached)} of {len(hosts)} tried reached ({tried})"
+        return Check(self.name, len(reached) == len(hosts), detail)
 
     def check_prerequisites(self) -> None:
         """Stop before anything is contacted when the config asks for what this install cannot do."""

@@ -8,9 +8,10 @@ configures are compared. Each mismatch names the setting, the machine's value, t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from holyaudit.collectors.dn import key as dn_key
+from holyaudit.collectors.dn import parent_key
 from holyaudit.facts import Computer, FactRecord, FactSet, GpoContainer, Host, User
 
 DRIFT_FIELDS = frozenset({"policy_ou", "policy_drift", "policy_agrees"})
@@ -38,7 +39,7 @@ INPUTS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Intent:
-    """What Group Policy says, joined for lookup: containers by DN, computers' and users' OUs by name."""
+    """What Group Policy says, joined for lookup: containers by DN key, computers' and users' OUs by name."""
 
     containers: dict[str, GpoContainer]
     computer_ous: dict[str, str]
@@ -52,7 +53,7 @@ class Intent:
                 reason = fact_set.error if fact_set is not None else "not collected"
                 return cls({}, {}, {}, f"what Group Policy sets is unknown: {name}: {reason}")
         return cls(
-            containers={_key(r.id): r for r in _records(gpo) if isinstance(r, GpoContainer)},
+            containers={dn_key(r.id): r for r in _records(gpo) if isinstance(r, GpoContainer)},
             computer_ous={_key(r.id): r.ou for r in _records(computers) if isinstance(r, Computer) and r.ou},
             user_ous={_key(r.id): r.ou for r in _records(users) if isinstance(r, User) and r.ou},
         )
@@ -60,9 +61,10 @@ class Intent:
     def policy_for(self, dn: str) -> GpoContainer | None:
         """The record of the OU (or domain) whose GPOs apply to objects in ``dn``. A container such as CN=Users
         cannot have GPO links of its own, so it takes what its nearest OU or domain ancestor gets."""
-        while dn.casefold().startswith("cn=") and "," in dn:
-            dn = re.split(r"(?<!\\),", dn, maxsplit=1)[1]
-        return self.containers.get(_key(dn))
+        key = dn_key(dn)
+        while key.startswith("cn=") and "," in key:
+            key = parent_key(key)
+        return self.containers.get(key)
 
 
 MACHINE_SETTINGS = ("inactivity_timeout_secs",)

@@ -41,7 +41,7 @@ from winrm.exceptions import (
 )
 from winrm.protocol import Protocol
 
-from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.credentials import Secret, guarded
 from holyaudit.collectors.winrm.interpret import ProbeOutputError
 from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
 from holyaudit.collectors.winrm.probes import Probe
@@ -293,22 +293,21 @@ def classify(exc: BaseException, watch: Watch, endpoint: Endpoint) -> tuple[Reac
     """A host's status and a one-line reason for an exception; the password never appears in it."""
     if watch.expired or watch.remaining() <= 0 or isinstance(exc, DeadlineExceededError):
         return Reach.TIMED_OUT, TIMED_OUT_REASON
-    reach, reason = _classify(exc, endpoint)
-    if endpoint.password is not None and (secret := endpoint.password.reveal()):
-        reason = reason.replace(secret, "********")
-    return reach, reason
+    return _classify(exc, endpoint)
 
 
 def _classify(exc: BaseException, endpoint: Endpoint) -> tuple[Reach, str]:
+    """From the exception's type and fields that hold no credentials; a library's own words only ``guarded``."""
     where = f"{endpoint.url}"
     if isinstance(exc, InvalidCredentialsError):
         return Reach.AUTH_FAILED, f"{where} refused the credentials of {endpoint.user or 'the configured user'}"
     if isinstance(exc, requests.exceptions.SSLError):
-        return Reach.ERROR, f"{where}: TLS failed: {_root_cause(exc)} (is endpoints.ca_file the CA that signed it?)"
+        cause = _root_cause(exc, endpoint.password)
+        return Reach.ERROR, f"{where}: TLS failed: {cause} (is endpoints.ca_file the CA that signed it?)"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return Reach.UNREACHABLE, f"{where}: no answer to the connection attempt"
     if isinstance(exc, requests.exceptions.ConnectionError) and _is_connect_failure(exc):
-        return Reach.UNREACHABLE, f"{where}: {_root_cause(exc)}"
+        return Reach.UNREACHABLE, f"{where}: {_root_cause(exc, endpoint.password)}"
     if isinstance(exc, requests.exceptions.Timeout):
         return Reach.TIMED_OUT, f"{where}: stopped answering"
     if isinstance(exc, WSManFaultError):
@@ -316,8 +315,8 @@ def _classify(exc: BaseException, endpoint: Endpoint) -> tuple[Reach, str]:
     if isinstance(exc, WinRMTransportError):
         return Reach.ERROR, f"{where}: HTTP {exc.code} from the WinRM service"
     if isinstance(exc, (requests.exceptions.RequestException, WinRMError, OSError)):
-        return Reach.ERROR, f"{where}: {_root_cause(exc)}"
-    return Reach.ERROR, f"{where}: unexpected {type(exc).__name__}: {exc}"
+        return Reach.ERROR, f"{where}: {_root_cause(exc, endpoint.password)}"
+    return Reach.ERROR, f"{where}: unexpected {type(exc).__name__}: {guarded(str(exc), endpoint.password)}"
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -340,7 +339,8 @@ def _is_connect_failure(exc: BaseException) -> bool:
     )
 
 
-def _root_cause(exc: BaseException) -> str:
+def _root_cause(exc: BaseException, password: Secret | None) -> str:
+    """What went wrong at the bottom: from the fields of the errors holyaudit knows, else the library's words."""
     chain = _causes(exc)
     for cause in chain:
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -350,4 +350,4 @@ def _root_cause(exc: BaseException) -> str:
         if isinstance(cause, socket.gaierror):
             return f"name not found ({cause.strerror})"
     text = str(chain[-1])
-    return text.split(": ", 1)[-1] if "object at 0x" in text else text
+    return guarded(text.split(": ", 1)[-1] if "object at 0x" in text else text, password)
