@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from holyaudit.collectors.interface import Collector, Context, Source
-from holyaudit.collectors.ldap.source import DIRECTORY, LDAP_PASSWORD_ENV
+from holyaudit.collectors.ldap.source import DIRECTORY, LDAP_PASSWORD_ENV, dc_deadline
 from holyaudit.sections import Port, Section
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class GpoSource(Source[GpoSettings]):
         password = context.password(
             directory.auth, "the directory bind user", directory.bind_user, LDAP_PASSWORD_ENV, directory.password_file
         )
-        return GpoCollector(directory, settings, password, context.tls, context.clock)
+        return GpoCollector(directory, settings, password, context.tls, context.clock, dc_deadline(context))
 
 
 GPO = GpoSource()
