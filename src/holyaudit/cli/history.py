@@ -6,7 +6,6 @@ Also the history options ``scan`` shares.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -14,16 +13,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from holyaudit.cli.console import simple_table, stdout_console
+from holyaudit.errors import UsageError
+from holyaudit.reporters.safe_text import printable
+from holyaudit.status import Status
+
 if TYPE_CHECKING:
     from rich.table import Table
 
-from holyaudit.audit.history import Note, notes_for
-from holyaudit.cli.console import simple_table, stdout_console
-from holyaudit.errors import UsageError
-from holyaudit.history.drift import Change, drift
-from holyaudit.history.store import HistoryStore, StoredRun, default_history_path
-from holyaudit.models import Status
-from holyaudit.reporters.safe_text import printable
+    from holyaudit.audit.history import Note
+    from holyaudit.history.drift import Change
+    from holyaudit.history.store import StoredRun
 
 HistoryOption = Annotated[
     Path | None,
@@ -53,6 +53,8 @@ FormatOption = Annotated[ListFormat, typer.Option("--format", "-f", help="Output
 
 def chosen_history(path: Path | None, disabled: bool) -> Path | None:
     """The database a scan records to: ``--history``, else the default; None with ``--no-history``."""
+    from holyaudit.history.store import default_history_path
+
     if disabled and path is not None:
         raise UsageError("--history and --no-history cannot be used together")
     return None if disabled else path or default_history_path()
@@ -69,6 +71,8 @@ def history(
     fmt: FormatOption = ListFormat.TABLE,
 ) -> int:
     """List stored scans, newest first: time, profile, site, findings by status, exit code and run id."""
+    from holyaudit.history.store import HistoryStore, default_history_path
+
     path = history or default_history_path()
     runs: list[StoredRun] = []
     if path.exists():
@@ -110,6 +114,10 @@ def diff(
     fmt: FormatOption = ListFormat.TABLE,
 ) -> int:
     """Show new, resolved and still-failing objects between two stored runs (default: the last two)."""
+    from holyaudit.audit.history import notes_for
+    from holyaudit.history.drift import drift
+    from holyaudit.history.store import HistoryStore, default_history_path
+
     path = history or default_history_path()
     if not path.exists():
         raise UsageError(f"no history database at {path}: scans record there unless run with --no-history")
@@ -220,5 +228,7 @@ def _note_json(note: Note) -> dict[str, Any]:
 
 
 def print_json(body: dict[str, Any]) -> None:
+    import json
+
     # ASCII only, like the JSON report: a hostile value cannot break a terminal that shows it.
     sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=True) + "\n")
