@@ -15,6 +15,16 @@ The layout (``samba-tool gpo setlink`` adds each new link at the lowest preceden
 - OU=Supply,OU=Staff: blocks inheritance, nothing linked: no screensaver policy reaches the supply teachers
 - OU=Laptops: Laptop BitLocker; OU=Loan below it blocks inheritance, so loan laptops do not get it
 - OU=Desktops: Desktop Idle (300 s), overridden by the enforced Device Lock (900 s)
+
+Deletion and soft markers, applied as Windows does (lowest precedence first, [MS-GPREG] 2.2.1.2):
+
+- the domain: Legacy Cleanup, linked last (lowest precedence), deletes the screensaver timeout with ``**del.`` and
+  ``**DeleteValues``; Holywell Baseline, above it, sets 600 s again, so every OU below still gets 600 s
+- OU=Staff: Staff Screen Wipe deletes the whole screensaver key with ``**DeleteKeys`` (a full path, as GPMC writes
+  it): Baseline's values are gone, so the staff OU has no locking screensaver (a PASS before deletions were applied)
+- OU=Pupils: Pupil Soft, above Pupil Relaxed, sets 300 s only ``**soft.``: Pupil Relaxed's 1800 s stays
+- OU=Supply,OU=Staff: Supply Lock clears the key (``**delvals.``), then sets the screensaver, ScreenSaverIsSecure
+  only ``**soft.`` (nothing set it below), and ``**SecureKey``s the key
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from dataclasses import dataclass, field
 
 import ldap3
 import smbclient
-from estate import DESKTOPS_OU, HOLYWELL, LAPTOPS_OU, LOAN_OU, PUPILS_OU, SUPPLY_OU
+from estate import DESKTOPS_OU, HOLYWELL, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
 from samba_dc import SambaDC, samba_program
 
 from holyaudit.collectors.gpo import registry_pol
@@ -67,6 +77,8 @@ def _dword(key: str, name: str, value: int) -> RegistryEntry:
 BASELINE, DEVICE_LOCK, PUPIL_RELAXED = "Holywell Baseline", "Device Lock", "Pupil Relaxed"
 OLD_KIOSK, LAPTOP_BITLOCKER, DESKTOP_IDLE = "Old Kiosk", "Laptop BitLocker", "Desktop Idle"
 DEFAULT_DOMAIN, DEFAULT_DCS = "Default Domain Policy", "Default Domain Controllers Policy"
+LEGACY_CLEANUP, STAFF_WIPE, PUPIL_SOFT, SUPPLY_LOCK = "Legacy Cleanup", "Staff Screen Wipe", "Pupil Soft", "Supply Lock"
+CONTROL_PANEL = SCREENSAVER.rsplit("\\", 1)[0]
 
 GPOS = (
     GpoSpec(
@@ -97,11 +109,34 @@ GPOS = (
         ),
     ),
     GpoSpec(DESKTOP_IDLE, machine=(_dword(SYSTEM, "InactivityTimeoutSecs", 300),)),
+    GpoSpec(
+        LEGACY_CLEANUP,
+        user=(
+            _sz(SCREENSAVER, "**del.ScreenSaveTimeOut", " "),
+            _sz(SCREENSAVER, "**DeleteValues", "ScreenSaveActive;"),
+        ),
+    ),
+    GpoSpec(STAFF_WIPE, user=(_sz(CONTROL_PANEL, "**DeleteKeys", SCREENSAVER),)),
+    GpoSpec(PUPIL_SOFT, user=(_sz(SCREENSAVER, "**soft.ScreenSaveTimeOut", "300"),)),
+    GpoSpec(
+        SUPPLY_LOCK,
+        user=(
+            _sz(SCREENSAVER, "**delvals.", " "),
+            _sz(SCREENSAVER, "ScreenSaveActive", "1"),
+            _sz(SCREENSAVER, "ScreenSaveTimeOut", "300"),
+            _sz(SCREENSAVER, "**soft.ScreenSaverIsSecure", "1"),
+            _dword(SCREENSAVER, "**SecureKey", 1),
+        ),
+    ),
 )
 
 LINKS = (
     Link("", BASELINE),
+    Link("", LEGACY_CLEANUP),
     Link(HOLYWELL, DEVICE_LOCK, enforced=True),
+    Link(STAFF_OU, STAFF_WIPE),
+    Link(SUPPLY_OU, SUPPLY_LOCK),
+    Link(PUPILS_OU, PUPIL_SOFT),
     Link(PUPILS_OU, PUPIL_RELAXED),
     Link(PUPILS_OU, OLD_KIOSK, disabled=True),
     Link(LAPTOPS_OU, LAPTOP_BITLOCKER),
@@ -223,19 +258,19 @@ def gpo_folder_on_disk(dc: SambaDC, seeded: SeededGpos, name: str) -> str:
 
 
 EXPECTED_APPLIED: dict[str, list[str]] = {
-    "": [DEFAULT_DOMAIN, BASELINE],
-    "OU=Domain Controllers": [DEFAULT_DCS, DEFAULT_DOMAIN, BASELINE],
-    HOLYWELL: [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Staff,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    SUPPLY_OU: [DEVICE_LOCK],
-    PUPILS_OU: [DEVICE_LOCK, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE],
-    "OU=Generic,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Service Accounts,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE],
+    "": [DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Domain Controllers": [DEFAULT_DCS, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    HOLYWELL: [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    STAFF_OU: [DEVICE_LOCK, STAFF_WIPE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    SUPPLY_OU: [DEVICE_LOCK, SUPPLY_LOCK],
+    PUPILS_OU: [DEVICE_LOCK, PUPIL_SOFT, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Generic,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Service Accounts,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     LOAN_OU: [DEVICE_LOCK],
-    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE],
+    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
 }
 """Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""

@@ -192,9 +192,7 @@ class GpoCollector(Collector):
                 data = sysvol.read(unc_path(entry.file_sys_path, sysvol.server, file.value))
                 if data is not None:
                     parsed[file] = (
-                        gpttmpl.decode(data)
-                        if file == GpoFile.TEMPLATE
-                        else registry_pol.effective_values(registry_pol.decode(data))
+                        gpttmpl.decode(data) if file == GpoFile.TEMPLATE else tuple(registry_pol.decode(data))
                     )
             except SysvolFileError as exc:
                 errors[file] = f"{file.value} could not be read: {exc}"
@@ -206,8 +204,8 @@ class GpoCollector(Collector):
         return GpoContent(
             name,
             template if isinstance(template, gpttmpl.GptTmpl) else None,
-            machine if isinstance(machine, dict) else None,
-            user if isinstance(user, dict) else None,
+            machine if isinstance(machine, tuple) else None,
+            user if isinstance(user, tuple) else None,
             errors,
         )
 
@@ -291,9 +289,9 @@ class _Builder:
             unreadable: dict[str, str] = {}
             if key in self.broken:
                 record["error"] = self.broken[key]
-            record.update(self._links(inheritance))
-            record["blocks_inheritance"] = self.blocks.get(key, False)
             effective = effective_settings(inheritance.applied, self.contents)
+            record.update(self._links(inheritance, [*effective.deleted.values(), *self._secured(inheritance)]))
+            record["blocks_inheritance"] = self.blocks.get(key, False)
             record.update(effective.values)
             record.update({SOURCE_SUFFIX[name]: gpo for name, gpo in effective.set_by.items()})
             unreadable.update(effective.unreadable)
@@ -319,8 +317,18 @@ class _Builder:
                     record["all_computers_lock_within_secs"] = lock
         return [GpoContainer.model_validate(record) for record in data]
 
+    def _secured(self, inheritance: Inheritance) -> list[str]:
+        """**SecureKey entries of the applied GPOs: recorded, as they change a key's ACL and no value."""
+        notes = []
+        for applied in inheritance.applied:
+            content = self.contents.get(dn_key(applied.gpo_dn))
+            for half, entries in (("HKLM", content and content.machine), ("HKCU", content and content.user)):
+                for key in registry_pol.secure_keys(entries or ()):
+                    notes.append(f"GPO '{applied.display_name}' secures {half}\\{key} (**SecureKey)")
+        return notes
+
     @staticmethod
-    def _links(inheritance: Inheritance) -> dict[str, object]:
+    def _links(inheritance: Inheritance, remarks: list[str]) -> dict[str, object]:
         notes = [NOT_MODELLED]
         for applied in inheritance.applied:
             for half, enabled in (
@@ -338,7 +346,7 @@ class _Builder:
             "applied_gpos": [applied.display_name for applied in inheritance.applied],
             "enforced_gpos": [applied.display_name for applied in inheritance.applied if applied.enforced],
             "skipped_links": skipped,
-            "notes": notes,
+            "notes": [*notes, *remarks],
         }
 
     def _holder(self, ou: str | None) -> str | None:

@@ -1,10 +1,13 @@
-"""The settings in force in one container: what its applied GPOs' files say, highest precedence first (pure).
+"""The settings in force in one container: what its applied GPOs' files leave behind, applied as Windows does (pure).
 
-Each audited setting has its sources inside one GPO, tried in order (a GptTmpl.inf key, a Registry.pol value).
-Walking the applied GPOs from the highest precedence down, the first GPO that configures the setting decides
-it. A GPO whose file for that setting could not be read decides it too, as *unknown*: the setting may be
-whatever that file says, so it is never taken from a lower GPO instead. GPOs whose user half (or computer half)
-is disabled are passed over for user (or computer) settings.
+Windows applies the GPOs that reach a container lowest precedence first, so each one's operations land on what the
+lower ones left: a value set, a value set only if it does not exist yet (``**soft.``), or a value deleted
+(``**del.``, ``**delvals.``, ``**DeleteValues``, ``**DeleteKeys``). A deletion in a higher GPO removes a lower GPO's
+value, and the GPO that deleted it is named as the source of its absence; a lower GPO's deletion is overridden by
+a higher GPO that sets the value. Each setting has its sources inside one GPO (a GptTmpl.inf key, a Registry.pol
+value); the first source listed is applied last, so it wins inside its GPO. A GPO whose file for a setting could
+not be read leaves the setting *unknown* (it may be whatever that file says) until a higher GPO sets or deletes
+it. GPOs whose user half (or computer half) is disabled are passed over for user (or computer) settings.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Literal
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.gpo.gpttmpl import GptTmpl, GptTmplError
 from holyaudit.collectors.gpo.links import AppliedGpo
-from holyaudit.collectors.gpo.registry_pol import RegistryValue
+from holyaudit.collectors.gpo.registry_pol import Operation, RegistryEntry, operations_on
 
 
 class GpoFile(StrEnum):
@@ -35,8 +38,8 @@ class GpoContent:
 
     name: str
     template: GptTmpl | None = None
-    machine: dict[tuple[str, str], RegistryValue] | None = None
-    user: dict[tuple[str, str], RegistryValue] | None = None
+    machine: tuple[RegistryEntry, ...] | None = None
+    user: tuple[RegistryEntry, ...] | None = None
     errors: dict[GpoFile, str] = field(default_factory=dict)
 
 
@@ -46,9 +49,9 @@ class SystemAccess:
 
     key: str
 
-    def find(self, content: GpoContent) -> tuple[GpoFile, object | None]:
+    def operations(self, content: GpoContent) -> tuple[GpoFile, list[Operation]]:
         template = content.template
-        return GpoFile.TEMPLATE, None if template is None else template.system_access_int(self.key)
+        return GpoFile.TEMPLATE, _set(None if template is None else template.system_access_int(self.key), self.key)
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,10 @@ class TemplateRegistry:
 
     path: str
 
-    def find(self, content: GpoContent) -> tuple[GpoFile, object | None]:
+    def operations(self, content: GpoContent) -> tuple[GpoFile, list[Operation]]:
         template = content.template
         found = None if template is None else template.registry_value(self.path)
-        return GpoFile.TEMPLATE, None if found is None else found.value
+        return GpoFile.TEMPLATE, _set(None if found is None else found.value, self.path)
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,18 @@ class PolValue:
     key: str
     name: str
 
-    def find(self, content: GpoContent) -> tuple[GpoFile, object | None]:
-        values = content.machine if self.half == "machine" else content.user
+    def operations(self, content: GpoContent) -> tuple[GpoFile, list[Operation]]:
+        entries = content.machine if self.half == "machine" else content.user
         where = GpoFile.MACHINE_POL if self.half == "machine" else GpoFile.USER_POL
-        return where, None if values is None else values.get((self.key.lower(), self.name.lower()))
+        return where, [] if entries is None else operations_on(entries, self.key, self.name)
 
 
 Source = SystemAccess | TemplateRegistry | PolValue
+
+
+def _set(value: str | int | list[str] | None, marker: str) -> list[Operation]:
+    """A GptTmpl.inf line only ever sets its value (the security extension has no deletion markers)."""
+    return [] if value is None else [Operation("set", value, marker)]
 
 
 def as_int(value: object) -> int:
@@ -168,11 +176,33 @@ SOURCE_SUFFIX = {
 
 @dataclass(frozen=True)
 class Effective:
-    """The settings in force: values by field, the GPO that set each, and why any could not be decided."""
+    """The settings in force: values by field, the GPO that set (or deleted) each, the deletions with the marker
+    that made them, and why any could not be decided."""
 
     values: dict[str, object]
     set_by: dict[str, str]
     unreadable: dict[str, str]
+    deleted: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Known:
+    value: object
+    gpo: str
+
+
+@dataclass(frozen=True)
+class _Deleted:
+    gpo: str
+    marker: str
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    reason: str
+
+
+_State = _Known | _Deleted | _Unknown | None
 
 
 def effective_settings(
@@ -185,50 +215,51 @@ def effective_settings(
     values: dict[str, object] = {}
     set_by: dict[str, str] = {}
     unreadable: dict[str, str] = {}
+    deleted: dict[str, str] = {}
     for spec in specs:
-        for gpo in applied:
+        state: _State = None
+        for gpo in reversed(applied):
             enabled = gpo.user_settings_enabled if spec.half == "user" else gpo.computer_settings_enabled
             if not enabled:
                 continue
             content = contents.get(dn_key(gpo.gpo_dn))
             if content is None:
-                unreadable[spec.field] = f"the files of GPO '{gpo.display_name}' were not read"
-                break
-            decided = _decide(spec, content)
-            if decided is None:
+                state = _Unknown(f"the files of GPO '{gpo.display_name}' were not read")
                 continue
-            if isinstance(decided, _Unknown):
-                unreadable[spec.field] = decided.reason
-            else:
-                values[spec.field] = decided.value
-                set_by[spec.field] = gpo.display_name
-            break
-    return Effective(values, set_by, unreadable)
+            state = _apply_gpo(spec, content, state)
+        if isinstance(state, _Known):
+            values[spec.field] = state.value
+            set_by[spec.field] = state.gpo
+        elif isinstance(state, _Deleted):
+            set_by[spec.field] = state.gpo
+            deleted[spec.field] = f"{spec.label} is deleted by GPO '{state.gpo}' ({state.marker})"
+        elif isinstance(state, _Unknown):
+            unreadable[spec.field] = state.reason
+    return Effective(values, set_by, unreadable, deleted)
 
 
-@dataclass(frozen=True)
-class _Known:
-    value: object
-
-
-@dataclass(frozen=True)
-class _Unknown:
-    reason: str
-
-
-def _decide(spec: SettingSpec, content: GpoContent) -> _Known | _Unknown | None:
-    """What this GPO says about the setting: a value, unknown (its file is unreadable or the value bad), or nothing."""
-    for source in spec.sources:
+def _apply_gpo(spec: SettingSpec, content: GpoContent, state: _State) -> _State:
+    """The setting after this GPO's sources are applied over ``state``, the first source listed last."""
+    for source in reversed(spec.sources):
         try:
-            where, raw = source.find(content)
+            where, operations = source.operations(content)
         except GptTmplError as exc:
-            return _Unknown(f"GPO '{content.name}': {exc}")
-        if where in content.errors:
-            return _Unknown(f"GPO '{content.name}': {content.errors[where]}")
-        if raw is None:
+            state = _Unknown(f"GPO '{content.name}': {exc}")
             continue
-        try:
-            return _Known(spec.convert(raw))
-        except ValueError as exc:
-            return _Unknown(f"GPO '{content.name}' sets {spec.label} to {raw!r}: {exc}")
-    return None
+        if where in content.errors:
+            state = _Unknown(f"GPO '{content.name}': {content.errors[where]}")
+            continue
+        for operation in operations:
+            state = _apply(spec, content.name, operation, state)
+    return state
+
+
+def _apply(spec: SettingSpec, gpo: str, operation: Operation, state: _State) -> _State:
+    if operation.action == "delete":
+        return _Deleted(gpo, operation.marker)
+    if operation.action == "soft" and isinstance(state, _Known | _Unknown):
+        return state  # it exists (or may exist): a soft value never overwrites
+    try:
+        return _Known(spec.convert(operation.value), gpo)
+    except ValueError as exc:
+        return _Unknown(f"GPO '{gpo}' sets {spec.label} to {operation.value!r}: {exc}")
