@@ -87,6 +87,10 @@ GPOS = (
             '[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature="$CHICAGO$"\r\nRevision=1\r\n'
             "[System Access]\r\nMinimumPasswordLength = 6\r\nPasswordComplexity = 1\r\n"
             "ForceLogoffWhenHourExpire = 1\r\n"
+            # Against Samba's provisioned domain object (42.9 days, 1 day, 24, 0, 30 min, 30 min, no cleartext):
+            # the ages, lockout duration and ClearTextPassword agree; history, threshold and window differ.
+            "MaximumPasswordAge = 42\r\nMinimumPasswordAge = 1\r\nPasswordHistorySize = 12\r\n"
+            "LockoutBadCount = 10\r\nLockoutDuration = 30\r\nResetLockoutCount = 15\r\nClearTextPassword = 0\r\n"
         ),
         user=(
             _sz(SCREENSAVER, "ScreenSaveActive", "1"),

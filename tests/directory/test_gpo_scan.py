@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -164,6 +165,38 @@ def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, conf
         agree["objects"][0]["observed"]["min_password_length"],
         agree["objects"][0]["observed"]["domain_min_pwd_length"],
     ) == (6, 8)
+
+
+def test_password_settings_agree_names_each_difference_with_both_values(samba_dc, run_cli, config, audit_env):
+    _, report = scan_gpo(run_cli, config)
+    (domain,) = next(f for f in report["findings"] if f["rule_id"] == "gpo-password-settings-agree")["objects"]
+    assert domain["status"] == FAIL
+    assert set(re.findall(r"(\w+_agrees) is false", domain["reason"])) == {
+        "min_password_length_agrees",  # GPO 6, domain 8
+        "password_complexity_agrees",  # GPO on, domain off
+        "password_history_agrees",
+        "lockout_threshold_agrees",
+        "lockout_window_agrees",
+    }
+    shown = {**domain["observed"], **domain["context"]}
+    pairs = (
+        ("max_password_age_days", "domain_max_pwd_age_days"),
+        ("min_password_age_days", "domain_min_pwd_age_days"),
+        ("password_history_size", "domain_pwd_history_length"),
+        ("lockout_threshold", "domain_lockout_threshold"),
+        ("lockout_duration_mins", "domain_lockout_duration_mins"),
+        ("lockout_window_mins", "domain_lockout_window_mins"),
+        ("clear_text_password", "domain_clear_text_password"),
+    )
+    assert [(shown[ours], shown[theirs]) for ours, theirs in pairs] == [
+        (42, 42),
+        (1, 1),
+        (12, 24),
+        (10, 0),
+        (30, 30),
+        (15, 30),
+        (False, False),
+    ]
 
 
 def _sysvol_fingerprint(samba_dc) -> dict[str, tuple[float, str]]:

@@ -166,3 +166,48 @@ def test_a_deletion_in_a_gpo_whose_user_half_is_disabled_deletes_nothing():
         [applied(1, "wipe", user=False), applied(2, "base")], {"cn=wipe": wipe, "cn=base": user_pol("base", "600")}
     )
     assert (result.values[TIMEOUT], result.set_by[TIMEOUT], result.deleted) == (600, "base", {})
+
+
+def account_policy(lines: str) -> dict[str, object]:
+    template = gpttmpl.decode(f"[System Access]\r\n{lines}".encode())
+    result = effective_settings([applied(1, "base")], {"cn=base": GpoContent("base", template=template)})
+    assert set(result.set_by.values()) <= {"base"}
+    return {**result.values, **{name: f"unknown: {why}" for name, why in result.unreadable.items()}}
+
+
+def test_password_ages_history_lockout_and_reversible_encryption_are_read_in_their_units():
+    assert account_policy(
+        "MaximumPasswordAge = 90\r\nMinimumPasswordAge = 1\r\nPasswordHistorySize = 24\r\nLockoutBadCount = 10\r\n"
+        "LockoutDuration = 30\r\nResetLockoutCount = 15\r\nClearTextPassword = 0\r\n"
+    ) == {
+        "max_password_age_days": 90,
+        "min_password_age_days": 1,
+        "password_history_size": 24,
+        "lockout_threshold": 10,
+        "lockout_duration_mins": 30,
+        "lockout_window_mins": 15,
+        "clear_text_password": False,
+    }
+
+
+def test_never_expires_and_locked_until_unlocked_read_the_way_the_domain_object_says_them():
+    # MaximumPasswordAge 0 or -1: never (the domain's maxPwdAge "never" reads as 0 days).
+    assert account_policy("MaximumPasswordAge = -1\r\n") == {"max_password_age_days": 0}
+    assert account_policy("MaximumPasswordAge = 0\r\n") == {"max_password_age_days": 0}
+    # LockoutDuration -1 (written by GPMC) or 0 (shown by its dialog): until an administrator unlocks, -1.
+    assert account_policy("LockoutDuration = -1\r\n") == {"lockout_duration_mins": -1}
+    assert account_policy("LockoutDuration = 0\r\n") == {"lockout_duration_mins": -1}
+    assert account_policy("LockoutBadCount = 0\r\nClearTextPassword = 1\r\n") == {
+        "lockout_threshold": 0,
+        "clear_text_password": True,
+    }
+
+
+def test_out_of_range_account_policy_values_are_unknown_with_the_value_shown():
+    assert account_policy("MaximumPasswordAge = -2\r\nPasswordHistorySize = -1\r\nClearTextPassword = 2\r\n") == {
+        "max_password_age_days": (
+            "unknown: GPO 'base' sets MaximumPasswordAge to -2: -2 is not a number of days, 0 or -1"
+        ),
+        "password_history_size": "unknown: GPO 'base' sets PasswordHistorySize to -1: -1 is negative",
+        "clear_text_password": "unknown: GPO 'base' sets ClearTextPassword to 2: 2 is not 0 or 1",
+    }

@@ -34,7 +34,19 @@ from holyaudit.facts import Computer, Domain, FactRecord, FactSet, GpoContainer,
 INPUTS: Mapping[str, frozenset[str]] = {
     "directory.users": frozenset({"ou", "categories", "enabled"}),
     "directory.computers": frozenset({"ou", "categories", "enabled"}),
-    "directory.domain": frozenset({"min_pwd_length", "pwd_properties", "force_logoff"}),
+    "directory.domain": frozenset(
+        {
+            "min_pwd_length",
+            "pwd_properties",
+            "force_logoff",
+            "max_pwd_age_days",
+            "min_pwd_age_days",
+            "pwd_history_length",
+            "lockout_threshold",
+            "lockout_duration_mins",
+            "lockout_observation_window_mins",
+        }
+    ),
 }
 NOT_MODELLED = (
     "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
@@ -42,6 +54,30 @@ NOT_MODELLED = (
 )
 _GPO_ATTRS = ["cn", "displayName", "gPCFileSysPath", "flags", "versionNumber"]
 _COMPLEXITY = 0x1
+_STORE_CLEARTEXT = 0x10  # DOMAIN_PASSWORD_STORE_CLEARTEXT ([MS-SAMR] 2.2.3.8 pwdProperties)
+_DOMAIN_COPIES = (
+    # (this record's field, the Domain field it copies)
+    ("domain_min_pwd_length", "min_pwd_length"),
+    ("domain_force_logoff", "force_logoff"),
+    ("domain_max_pwd_age_days", "max_pwd_age_days"),
+    ("domain_min_pwd_age_days", "min_pwd_age_days"),
+    ("domain_pwd_history_length", "pwd_history_length"),
+    ("domain_lockout_threshold", "lockout_threshold"),
+    ("domain_lockout_duration_mins", "lockout_duration_mins"),
+    ("domain_lockout_window_mins", "lockout_observation_window_mins"),
+)
+_AGREEMENTS = (
+    # (agreement field, the GPO's value, the domain object's value)
+    ("min_password_length_agrees", "min_password_length", "domain_min_pwd_length"),
+    ("password_complexity_agrees", "password_complexity", "domain_password_complexity"),
+    ("max_password_age_agrees", "max_password_age_days", "domain_max_pwd_age_days"),
+    ("min_password_age_agrees", "min_password_age_days", "domain_min_pwd_age_days"),
+    ("password_history_agrees", "password_history_size", "domain_pwd_history_length"),
+    ("lockout_threshold_agrees", "lockout_threshold", "domain_lockout_threshold"),
+    ("lockout_duration_agrees", "lockout_duration_mins", "domain_lockout_duration_mins"),
+    ("lockout_window_agrees", "lockout_window_mins", "domain_lockout_window_mins"),
+    ("clear_text_password_agrees", "clear_text_password", "domain_clear_text_password"),
+)
 
 
 @dataclass(frozen=True)
@@ -390,32 +426,33 @@ class _Builder:
         return counts, None
 
     def _domain(self) -> tuple[dict[str, object], dict[str, str]]:
-        names = ("domain_min_pwd_length", "domain_password_complexity", "domain_force_logoff")
+        names = [ours for ours, _ in _DOMAIN_COPIES] + ["domain_password_complexity", "domain_clear_text_password"]
         fact_set = self.inputs.get("directory.domain")
         domain = fact_set.records[0] if fact_set is not None and fact_set.records else None
         if fact_set is None or fact_set.error or not isinstance(domain, Domain):
             why = fact_set.error if fact_set is not None and fact_set.error else "not collected"
             return {}, dict.fromkeys(names, f"the domain object could not be read: {why}")
         unreadable = {}
-        for ours, theirs in zip(names, ("min_pwd_length", "pwd_properties", "force_logoff"), strict=True):
+        fields: dict[str, object] = {}
+        for ours, theirs in _DOMAIN_COPIES:
+            fields[ours] = getattr(domain, theirs)
             if theirs in domain.unreadable:
                 unreadable[ours] = domain.unreadable[theirs]
         props = domain.pwd_properties
-        fields: dict[str, object] = {
-            "domain_min_pwd_length": domain.min_pwd_length,
-            "domain_password_complexity": None if props is None else bool(props & _COMPLEXITY),
-            "domain_force_logoff": domain.force_logoff,
-        }
+        for ours, bit in (
+            ("domain_password_complexity", _COMPLEXITY),
+            ("domain_clear_text_password", _STORE_CLEARTEXT),
+        ):
+            fields[ours] = None if props is None else bool(props & bit)
+            if "pwd_properties" in domain.unreadable:
+                unreadable[ours] = domain.unreadable["pwd_properties"]
         return fields, unreadable
 
 
 def _agreement(record: dict[str, object], unreadable: dict[str, str]) -> dict[str, object]:
-    """Whether the GPO's password values equal the domain object's; None when either is not known."""
+    """Whether each of the GPO's password values equals the domain object's; None when either is not known."""
     result: dict[str, object] = {}
-    for field, ours, theirs in (
-        ("min_password_length_agrees", "min_password_length", "domain_min_pwd_length"),
-        ("password_complexity_agrees", "password_complexity", "domain_password_complexity"),
-    ):
+    for field, ours, theirs in _AGREEMENTS:
         reasons = [unreadable[name] for name in (ours, theirs) if name in unreadable]
         if reasons:
             unreadable[field] = "; ".join(reasons)

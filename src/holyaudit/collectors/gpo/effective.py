@@ -105,6 +105,31 @@ def as_flag(value: object) -> bool:
     return number == 1
 
 
+def as_days_or_never(value: object) -> int:
+    """MaximumPasswordAge in days: 0 and -1 both mean passwords never expire, and read as 0 (the domain's 'never')."""
+    number = as_int(value)
+    if number < -1:
+        raise ValueError(f"{value!r} is not a number of days, 0 or -1")
+    return max(number, 0)
+
+
+def as_lockout_minutes(value: object) -> int:
+    """LockoutDuration in minutes: -1 (what GPMC writes) and 0 (what its dialog shows) both mean until an
+    administrator unlocks the account, and read as -1."""
+    number = as_int(value)
+    if number < -1:
+        raise ValueError(f"{value!r} is not a number of minutes, 0 or -1")
+    return -1 if number in (-1, 0) else number
+
+
+def as_count(value: object) -> int:
+    """A count or a span that cannot be negative (history size, bad-password count, days, minutes)."""
+    number = as_int(value)
+    if number < 0:
+        raise ValueError(f"{value!r} is negative")
+    return number
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     """One audited setting: the fact field it fills, the GPO half it belongs to, where it is read and how."""
@@ -152,6 +177,15 @@ SETTINGS = (
     SettingSpec("min_password_length", "MinimumPasswordLength", "machine", _access("MinimumPasswordLength"), as_int),
     SettingSpec("password_complexity", "PasswordComplexity", "machine", _access("PasswordComplexity"), as_flag),
     SettingSpec(
+        "max_password_age_days", "MaximumPasswordAge", "machine", _access("MaximumPasswordAge"), as_days_or_never
+    ),
+    SettingSpec("min_password_age_days", "MinimumPasswordAge", "machine", _access("MinimumPasswordAge"), as_count),
+    SettingSpec("password_history_size", "PasswordHistorySize", "machine", _access("PasswordHistorySize"), as_count),
+    SettingSpec("lockout_threshold", "LockoutBadCount", "machine", _access("LockoutBadCount"), as_count),
+    SettingSpec("lockout_duration_mins", "LockoutDuration", "machine", _access("LockoutDuration"), as_lockout_minutes),
+    SettingSpec("lockout_window_mins", "ResetLockoutCount", "machine", _access("ResetLockoutCount"), as_count),
+    SettingSpec("clear_text_password", "ClearTextPassword", "machine", _access("ClearTextPassword"), as_flag),
+    SettingSpec(
         "bitlocker_os_drive_required",
         "ShouldEncryptOSDrive",
         "machine",
@@ -169,6 +203,13 @@ SOURCE_SUFFIX = {
     "force_logoff_when_hour_expire": "force_logoff_from",
     "min_password_length": "min_password_length_from",
     "password_complexity": "password_complexity_from",
+    "max_password_age_days": "max_password_age_from",
+    "min_password_age_days": "min_password_age_from",
+    "password_history_size": "password_history_from",
+    "lockout_threshold": "lockout_threshold_from",
+    "lockout_duration_mins": "lockout_duration_from",
+    "lockout_window_mins": "lockout_window_from",
+    "clear_text_password": "clear_text_password_from",
     "bitlocker_os_drive_required": "bitlocker_os_drive_from",
 }
 """Each setting's field -> the field naming the GPO that set it."""
