@@ -282,6 +282,15 @@ class GpoContainer(FactRecord):
     lockout_window_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     clear_text_password_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     notes: list[str] = Field(default_factory=list, description="What was not modelled, and other remarks.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Applied GPOs' files their clients do not apply (extension not listed), and GPOs whose "
+        "directory versionNumber and GPT.INI Version disagree.",
+    )
+    gpo_versions: dict[str, dict[str, int | None]] = Field(
+        default_factory=dict,
+        description="Each applied GPO's versions: {'directory': versionNumber, 'gpt_ini': GPT.INI Version}.",
+    )
 
 
 FACT_SETS: dict[str, type[FactRecord]] = {

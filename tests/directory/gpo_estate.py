@@ -25,6 +25,11 @@ Deletion and soft markers, applied as Windows does (lowest precedence first, [MS
 - OU=Pupils: Pupil Soft, above Pupil Relaxed, sets 300 s only ``**soft.``: Pupil Relaxed's 1800 s stays
 - OU=Supply,OU=Staff: Supply Lock clears the key (``**delvals.``), then sets the screensaver, ScreenSaverIsSecure
   only ``**soft.`` (nothing set it below), and ``**SecureKey``s the key
+
+Client-side extensions and versions: every GPO with files lists their extensions, as GPMC does, except Pupil
+Lock Draft (OU=Pupils, above the others there), whose user Registry.pol sets a compliant screensaver that no
+client applies because gPCUserExtensionNames does not list the Registry extension. Supply Lock's GPT.INI is one
+version behind its versionNumber (SYSVOL not replicated).
 """
 
 from __future__ import annotations
@@ -55,6 +60,10 @@ class GpoSpec:
     """GptTmpl.inf's sections, written in ASCII as Samba's tools do."""
     machine: tuple[RegistryEntry, ...] = ()
     user: tuple[RegistryEntry, ...] = ()
+    extensions: bool = True
+    """List the Security and Registry extensions of the files written, as GPMC does (False: lists none)."""
+    sysvol_behind: bool = False
+    """GPT.INI one version behind the directory's versionNumber, as while SYSVOL has not replicated."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,9 @@ BASELINE, DEVICE_LOCK, PUPIL_RELAXED = "Holywell Baseline", "Device Lock", "Pupi
 OLD_KIOSK, LAPTOP_BITLOCKER, DESKTOP_IDLE = "Old Kiosk", "Laptop BitLocker", "Desktop Idle"
 DEFAULT_DOMAIN, DEFAULT_DCS = "Default Domain Policy", "Default Domain Controllers Policy"
 LEGACY_CLEANUP, STAFF_WIPE, PUPIL_SOFT, SUPPLY_LOCK = "Legacy Cleanup", "Staff Screen Wipe", "Pupil Soft", "Supply Lock"
+PUPIL_DRAFT = "Pupil Lock Draft"
+REGISTRY_CSE, REGISTRY_TOOL = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}", "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"
+SECURITY_CSE, SECURITY_TOOL = "{827D319E-6EAC-11D2-A4EA-00C04F79F83A}", "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}"
 CONTROL_PANEL = SCREENSAVER.rsplit("\\", 1)[0]
 
 GPOS = (
@@ -131,6 +143,16 @@ GPOS = (
             _sz(SCREENSAVER, "**soft.ScreenSaverIsSecure", "1"),
             _dword(SCREENSAVER, "**SecureKey", 1),
         ),
+        sysvol_behind=True,
+    ),
+    GpoSpec(
+        PUPIL_DRAFT,
+        user=(
+            _sz(SCREENSAVER, "ScreenSaveActive", "1"),
+            _sz(SCREENSAVER, "ScreenSaverIsSecure", "1"),
+            _sz(SCREENSAVER, "ScreenSaveTimeOut", "300"),
+        ),
+        extensions=False,
     ),
 )
 
@@ -140,6 +162,7 @@ LINKS = (
     Link(HOLYWELL, DEVICE_LOCK, enforced=True),
     Link(STAFF_OU, STAFF_WIPE),
     Link(SUPPLY_OU, SUPPLY_LOCK),
+    Link(PUPILS_OU, PUPIL_DRAFT),
     Link(PUPILS_OU, PUPIL_SOFT),
     Link(PUPILS_OU, PUPIL_RELAXED),
     Link(PUPILS_OU, OLD_KIOSK, disabled=True),
@@ -249,9 +272,20 @@ def _write_files(
         _write(f"{folder}\\User\\Registry.pol", registry_pol.encode(spec.user), cache)
     machine_version = 1 if spec.template is not None or spec.machine else 0
     version = (1 if spec.user else 0) << 16 | machine_version  # user version in the high 16 bits
-    _write(f"{folder}\\GPT.INI", f"[General]\r\nVersion={version}\r\n".encode("ascii"), cache)
+    on_disk = version - 1 if spec.sysvol_behind else version
+    _write(f"{folder}\\GPT.INI", f"[General]\r\nVersion={on_disk}\r\n".encode("ascii"), cache)
     dn = f"CN={seeded.guids[spec.name]},CN=Policies,CN=System,{dc.base_dn}"
-    conn.modify(dn, {"versionNumber": [(ldap3.MODIFY_REPLACE, [version])]})
+    changes = {"versionNumber": [(ldap3.MODIFY_REPLACE, [version])]}
+    if spec.extensions:
+        machine = [
+            *([f"[{REGISTRY_CSE}{REGISTRY_TOOL}]"] if spec.machine else []),
+            *([f"[{SECURITY_CSE}{SECURITY_TOOL}]"] if spec.template is not None else []),
+        ]
+        user = [f"[{REGISTRY_CSE}{REGISTRY_TOOL}]"] if spec.user else []
+        for attribute, groups in (("gPCMachineExtensionNames", machine), ("gPCUserExtensionNames", user)):
+            if groups:
+                changes[attribute] = [(ldap3.MODIFY_REPLACE, ["".join(groups)])]
+    conn.modify(dn, changes)
     if conn.result["result"] != 0:
         raise RuntimeError(f"cannot set versionNumber of {spec.name}: {conn.result}")
 
@@ -267,7 +301,7 @@ EXPECTED_APPLIED: dict[str, list[str]] = {
     HOLYWELL: [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     STAFF_OU: [DEVICE_LOCK, STAFF_WIPE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     SUPPLY_OU: [DEVICE_LOCK, SUPPLY_LOCK],
-    PUPILS_OU: [DEVICE_LOCK, PUPIL_SOFT, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    PUPILS_OU: [DEVICE_LOCK, PUPIL_DRAFT, PUPIL_SOFT, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Generic,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Service Accounts,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],

@@ -17,7 +17,16 @@ import pytest
 import smbclient
 import yaml
 from estate import AUDIT_PASSWORD, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
-from gpo_estate import BASELINE, EXPECTED_APPLIED, PUPIL_RELAXED, SCREENSAVER, STAFF_WIPE, SUPPLY_LOCK, SeededGpos
+from gpo_estate import (
+    BASELINE,
+    EXPECTED_APPLIED,
+    PUPIL_DRAFT,
+    PUPIL_RELAXED,
+    SCREENSAVER,
+    STAFF_WIPE,
+    SUPPLY_LOCK,
+    SeededGpos,
+)
 from seed import write_config
 from smbprotocol.open import Open
 
@@ -165,6 +174,43 @@ def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, conf
         agree["objects"][0]["observed"]["min_password_length"],
         agree["objects"][0]["observed"]["domain_min_pwd_length"],
     ) == (6, 8)
+
+
+def test_files_whose_extension_is_not_listed_are_not_applied_and_stale_sysvol_is_a_warning(
+    samba_dc, run_cli, config, audit_env, tmp_path
+):
+    ous = collected_ous(run_cli, config, tmp_path)
+    draft = (
+        f"GPO '{PUPIL_DRAFT}': User\\Registry.pol is not applied by clients: the Registry extension "
+        "{35378EAC-683F-11D2-A89A-00C04FBBCFA2} is not listed in gPCUserExtensionNames"
+    )
+    stale = (
+        f"GPO '{SUPPLY_LOCK}': versionNumber in the directory is 65536 but GPT.INI's Version is 65535: SYSVOL may "
+        "not have replicated, so clients may apply other settings"
+    )
+    assert {ou: record["warnings"] for ou, record in ous.items() if record.get("warnings")} == {
+        dn(samba_dc, PUPILS_OU): [draft],
+        dn(samba_dc, SUPPLY_OU): [stale],
+    }
+    pupils, supply = ous[dn(samba_dc, PUPILS_OU)], ous[dn(samba_dc, SUPPLY_OU)]
+    # The draft's compliant 300 s is not applied: Pupil Relaxed's 1800 s stays.
+    assert screensaver(pupils)[2] == (1800, PUPIL_RELAXED)
+    assert pupils["gpo_versions"][PUPIL_DRAFT] == {"directory": 65536, "gpt_ini": 65536}
+    assert supply["gpo_versions"] == {
+        "Device Lock": {"directory": 1, "gpt_ini": 1},
+        SUPPLY_LOCK: {"directory": 65536, "gpt_ini": 65535},
+    }
+    _, report = scan_gpo(run_cli, config)
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
+    by_id = {o["id"]: o for o in finding["objects"]}
+    assert (by_id[dn(samba_dc, PUPILS_OU)]["status"], by_id[dn(samba_dc, PUPILS_OU)]["context"]["warnings"]) == (
+        FAIL,
+        [draft],
+    )
+    assert (by_id[dn(samba_dc, SUPPLY_OU)]["status"], by_id[dn(samba_dc, SUPPLY_OU)]["context"]["warnings"]) == (
+        PASS,
+        [stale],
+    )
 
 
 def test_password_settings_agree_names_each_difference_with_both_values(samba_dc, run_cli, config, audit_env):

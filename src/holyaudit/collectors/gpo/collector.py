@@ -19,7 +19,7 @@ import ldap3
 from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent_key
-from holyaudit.collectors.gpo import gpttmpl, registry_pol
+from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol
 from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
 from holyaudit.collectors.gpo.source import GpoSettings
@@ -52,7 +52,15 @@ NOT_MODELLED = (
     "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
     "site-linked GPOs and the local GPO"
 )
-_GPO_ATTRS = ["cn", "displayName", "gPCFileSysPath", "flags", "versionNumber"]
+_GPO_ATTRS = [
+    "cn",
+    "displayName",
+    "gPCFileSysPath",
+    "flags",
+    "versionNumber",
+    "gPCMachineExtensionNames",
+    "gPCUserExtensionNames",
+]
 _COMPLEXITY = 0x1
 _STORE_CLEARTEXT = 0x10  # DOMAIN_PASSWORD_STORE_CLEARTEXT ([MS-SAMR] 2.2.3.8 pwdProperties)
 _DOMAIN_COPIES = (
@@ -84,6 +92,9 @@ _AGREEMENTS = (
 class _GpoEntry:
     gpo: Gpo
     file_sys_path: str | None
+    machine_extensions: str | None = None
+    user_extensions: str | None = None
+    version: int | None = None
 
 
 class GpoCollector(Collector):
@@ -192,8 +203,14 @@ class GpoCollector(Collector):
             name = values.text(_first(raw, "displayName") or _first(raw, "cn") or dn.encode())
             flags = _first(raw, "flags")
             path = _first(raw, "gPCFileSysPath")
+            machine, user = _first(raw, "gPCMachineExtensionNames"), _first(raw, "gPCUserExtensionNames")
+            version = _first(raw, "versionNumber")
             gpos[dn_key(dn)] = _GpoEntry(
-                Gpo(dn, name, int(flags) if flags is not None else 0), values.text(path) if path else None
+                Gpo(dn, name, int(flags) if flags is not None else 0),
+                values.text(path) if path else None,
+                values.text(machine) if machine else None,
+                values.text(user) if user else None,
+                int(version) if version is not None and version.lstrip(b"-").isdigit() else None,
             )
         containers = []
         for dn, raw in paged_search(
@@ -216,7 +233,8 @@ class GpoCollector(Collector):
         if not entry.file_sys_path:
             return GpoContent(name, errors=dict.fromkeys(GpoFile, "the GPO has no gPCFileSysPath"))
         try:
-            if sysvol.read(unc_path(entry.file_sys_path, sysvol.server, "GPT.INI")) is None:
+            gpt_ini = sysvol.read(unc_path(entry.file_sys_path, sysvol.server, "GPT.INI"))
+            if gpt_ini is None:
                 missing = f"{entry.file_sys_path} has no GPT.INI: the GPO's folder is missing from SYSVOL"
                 return GpoContent(name, errors=dict.fromkeys(GpoFile, missing))
         except SysvolFileError as exc:
@@ -234,6 +252,14 @@ class GpoCollector(Collector):
                 errors[file] = f"{file.value} could not be read: {exc}"
             except (gpttmpl.GptTmplError, registry_pol.RegistryPolError) as exc:
                 errors[file] = f"{file.value} is corrupt: {exc}"
+        # A file whose extension the GPO does not list is never read by clients: it sets nothing, even if corrupt.
+        skipped = extensions.not_applied(set(parsed) | set(errors), entry.machine_extensions, entry.user_extensions)
+        for file in skipped:
+            parsed.pop(file, None)
+            errors.pop(file, None)
+        gpt_version = extensions.gpt_ini_version(gpt_ini)
+        stale = extensions.version_warning(name, entry.version, gpt_version)
+        warnings = tuple(f"GPO '{name}': {reason}" for reason in skipped.values()) + ((stale,) if stale else ())
         template = parsed.get(GpoFile.TEMPLATE)
         machine = parsed.get(GpoFile.MACHINE_POL)
         user = parsed.get(GpoFile.USER_POL)
@@ -243,6 +269,8 @@ class GpoCollector(Collector):
             machine if isinstance(machine, tuple) else None,
             user if isinstance(user, tuple) else None,
             errors,
+            warnings,
+            {"directory": entry.version, "gpt_ini": gpt_version},
         )
 
 
@@ -327,6 +355,7 @@ class _Builder:
                 record["error"] = self.broken[key]
             effective = effective_settings(inheritance.applied, self.contents)
             record.update(self._links(inheritance, [*effective.deleted.values(), *self._secured(inheritance)]))
+            record.update(self._client_side(inheritance))
             record["blocks_inheritance"] = self.blocks.get(key, False)
             record.update(effective.values)
             record.update({SOURCE_SUFFIX[name]: gpo for name, gpo in effective.set_by.items()})
@@ -352,6 +381,18 @@ class _Builder:
                 else:
                     record["all_computers_lock_within_secs"] = lock
         return [GpoContainer.model_validate(record) for record in data]
+
+    def _client_side(self, inheritance: Inheritance) -> dict[str, object]:
+        """The applied GPOs' warnings (files clients skip, SYSVOL behind the directory) and their versions."""
+        warnings: list[str] = []
+        versions: dict[str, dict[str, int | None]] = {}
+        for applied in inheritance.applied:
+            content = self.contents.get(dn_key(applied.gpo_dn))
+            if content is not None:
+                warnings += content.warnings
+                if content.versions:
+                    versions[applied.display_name] = content.versions
+        return {"warnings": warnings, "gpo_versions": versions}
 
     def _secured(self, inheritance: Inheritance) -> list[str]:
         """**SecureKey entries of the applied GPOs: recorded, as they change a key's ACL and no value."""

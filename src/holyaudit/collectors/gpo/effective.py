@@ -33,14 +33,18 @@ class GpoFile(StrEnum):
 
 @dataclass(frozen=True)
 class GpoContent:
-    """What one GPO's files hold: a file absent from SYSVOL is ``None`` (it sets nothing); ``errors`` holds, for
-    each file that exists but could not be read or parsed, a sentence naming the file and the reason."""
+    """What one GPO's files hold: a file absent from SYSVOL, or one its clients do not apply, is ``None`` (it sets
+    nothing); ``errors`` holds, for each file that exists but could not be read or parsed, a sentence naming the
+    file and the reason. ``warnings`` say which files clients do not apply and whether SYSVOL lags the directory;
+    ``versions`` holds the directory's ``versionNumber`` and GPT.INI's ``Version`` (None when unreadable)."""
 
     name: str
     template: GptTmpl | None = None
     machine: tuple[RegistryEntry, ...] | None = None
     user: tuple[RegistryEntry, ...] | None = None
     errors: dict[GpoFile, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    versions: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
