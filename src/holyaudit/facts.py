@@ -183,10 +183,11 @@ class Host(FactRecord):
 class GpoContainer(FactRecord):
     """The domain or one OU: the GPOs that reach it and the settings they leave in force there.
 
-    Each setting is the value of the highest-precedence applied GPO that configures it (only GPOs whose user half,
-    or computer half, is enabled count for user, or computer, settings); ``None`` means no applied GPO configures
-    it. The matching ``*_from`` field names the GPO that set it. A setting that an unreadable file could have
-    decided is named in ``unreadable``.
+    Each setting is what the applied GPOs leave once applied as Windows applies them, lowest precedence first
+    (only GPOs whose user half, or computer half, is enabled count for user, or computer, settings; a file whose
+    client-side extension the GPO does not list is not applied); ``None`` means no applied GPO configures it, or
+    one deletes it. The matching ``*_from`` field names the GPO that set it, or deleted it (``notes`` then says
+    so). A setting that an unreadable file could have decided is named in ``unreadable``.
     """
 
     kind: ClassVar[str] = "ou"
