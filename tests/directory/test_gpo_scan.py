@@ -304,6 +304,33 @@ def test_an_ordinary_account_reads_group_policy(run_cli, samba_dc, tmp_path, mon
     assert statuses(report, "gpo-force-logoff") == {samba_dc.base_dn: PASS}
 
 
+def test_a_corrupt_file_no_client_applies_is_not_an_error(
+    samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
+):
+    """Pupil Lock Draft does not list the Registry extension: clients never read its Registry.pol, corrupt or not."""
+    path = f"{seeded_gpos.folder(samba_dc, PUPIL_DRAFT)}\\User\\Registry.pol"
+    cache: dict[str, object] = {}
+    smbclient.register_session(
+        samba_dc.host, username=f"Administrator@{samba_dc.dns_domain}", password=samba_dc.admin_password,
+        connection_cache=cache,
+    )  # fmt: skip
+    try:
+        with smbclient.open_file(path, mode="rb", connection_cache=cache) as good:
+            original = good.read()
+        with smbclient.open_file(path, mode="wb", connection_cache=cache) as bad:
+            bad.write(original[:-3])
+        result, report = scan_gpo(run_cli, config)
+    finally:
+        with smbclient.open_file(path, mode="wb", connection_cache=cache) as restore:
+            restore.write(original)
+        smbclient.reset_connection_cache(connection_cache=cache)
+    assert result.code == 1
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
+    pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
+    assert (pupils["status"], pupils["observed"]["screensaver_timeout_secs"]) == (FAIL, 1800)
+    assert pupils["context"]["warnings"][0].startswith(f"GPO '{PUPIL_DRAFT}': User\\Registry.pol is not applied")
+
+
 def test_a_corrupt_registry_pol_is_an_error_for_the_ous_it_reaches(
     samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
 ):
