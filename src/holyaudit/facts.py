@@ -36,7 +36,14 @@ class Domain(FactRecord):
     min_pwd_length: int | None = None
     pwd_properties: int | None = Field(default=None, description="Raw pwdProperties; bit 0x1 = complexity.")
     max_pwd_age_days: int | None = Field(default=None, description="0 means passwords never expire.")
-    lockout_threshold: int | None = None
+    min_pwd_age_days: int | None = Field(default=None, description="0 means a password may be changed at once.")
+    lockout_threshold: int | None = Field(default=None, description="0 means accounts never lock.")
+    lockout_duration_mins: int | None = Field(
+        default=None, description="Whole minutes; -1 means until an administrator unlocks the account."
+    )
+    lockout_observation_window_mins: int | None = Field(
+        default=None, description="Whole minutes after which the bad-password count is reset."
+    )
     pwd_history_length: int | None = None
     force_logoff: bool | None = Field(
         default=None, description="True when forceLogoff is 0: sessions end when logon hours expire."
@@ -176,10 +183,11 @@ class Host(FactRecord):
 class GpoContainer(FactRecord):
     """The domain or one OU: the GPOs that reach it and the settings they leave in force there.
 
-    Each setting is the value of the highest-precedence applied GPO that configures it (only GPOs whose user half,
-    or computer half, is enabled count for user, or computer, settings); ``None`` means no applied GPO configures
-    it. The matching ``*_from`` field names the GPO that set it. A setting that an unreadable file could have
-    decided is named in ``unreadable``.
+    Each setting is what the applied GPOs leave once applied as Windows applies them, lowest precedence first
+    (only GPOs whose user half, or computer half, is enabled count for user, or computer, settings; a file whose
+    client-side extension the GPO does not list is not applied); ``None`` means no applied GPO configures it, or
+    one deletes it. The matching ``*_from`` field names the GPO that set it, or deleted it (``notes`` then says
+    so). A setting that an unreadable file could have decided is named in ``unreadable``.
     """
 
     kind: ClassVar[str] = "ou"
@@ -232,13 +240,58 @@ class GpoContainer(FactRecord):
     domain_force_logoff: bool | None = Field(
         default=None, description="The domain record only: the domain object's forceLogoff is 0."
     )
+    max_password_age_days: int | None = Field(default=None, description="GptTmpl MaximumPasswordAge; 0 (or -1) never.")
+    max_password_age_from: str | None = None
+    min_password_age_days: int | None = Field(default=None, description="GptTmpl MinimumPasswordAge.")
+    min_password_age_from: str | None = None
+    password_history_size: int | None = Field(default=None, description="GptTmpl PasswordHistorySize.")
+    password_history_from: str | None = None
+    lockout_threshold: int | None = Field(default=None, description="GptTmpl LockoutBadCount; 0 never locks.")
+    lockout_threshold_from: str | None = None
+    lockout_duration_mins: int | None = Field(
+        default=None, description="GptTmpl LockoutDuration; -1 (written -1 or 0) until an administrator unlocks."
+    )
+    lockout_duration_from: str | None = None
+    lockout_window_mins: int | None = Field(default=None, description="GptTmpl ResetLockoutCount.")
+    lockout_window_from: str | None = None
+    clear_text_password: bool | None = Field(
+        default=None, description="GptTmpl ClearTextPassword: store passwords with reversible encryption."
+    )
+    clear_text_password_from: str | None = None
+    domain_max_pwd_age_days: int | None = Field(default=None, description="The domain record only: maxPwdAge.")
+    domain_min_pwd_age_days: int | None = Field(default=None, description="The domain record only: minPwdAge.")
+    domain_pwd_history_length: int | None = Field(default=None, description="The domain record only.")
+    domain_lockout_threshold: int | None = Field(default=None, description="The domain record only.")
+    domain_lockout_duration_mins: int | None = Field(default=None, description="The domain record only.")
+    domain_lockout_window_mins: int | None = Field(
+        default=None, description="The domain record only: lockOutObservationWindow."
+    )
+    domain_clear_text_password: bool | None = Field(
+        default=None, description="The domain record only: pwdProperties has DOMAIN_PASSWORD_STORE_CLEARTEXT."
+    )
     min_password_length_agrees: bool | None = Field(
         default=None, description="The domain record only: the GPO value equals the domain's; None if either is."
     )
     password_complexity_agrees: bool | None = Field(
         default=None, description="The domain record only: the GPO value equals the domain's; None if either is."
     )
+    max_password_age_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    min_password_age_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    password_history_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    lockout_threshold_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    lockout_duration_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    lockout_window_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    clear_text_password_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     notes: list[str] = Field(default_factory=list, description="What was not modelled, and other remarks.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Applied GPOs' files their clients do not apply (extension not listed), and GPOs whose "
+        "directory versionNumber and GPT.INI Version disagree.",
+    )
+    gpo_versions: dict[str, dict[str, int | None]] = Field(
+        default_factory=dict,
+        description="Each applied GPO's versions: {'directory': versionNumber, 'gpt_ini': GPT.INI Version}.",
+    )
 
 
 FACT_SETS: dict[str, type[FactRecord]] = {

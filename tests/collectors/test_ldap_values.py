@@ -49,6 +49,14 @@ def test_max_password_age_interval_in_whole_days(raw, days):
     assert values.interval_days(raw) == days
 
 
+@pytest.mark.parametrize(
+    ("raw", "minutes"),
+    [(b"-18000000000", 30), (b"-9223372036854775808", -1), (b"0", 0), (b"-599999999", 0)],
+)
+def test_lockout_intervals_in_whole_minutes_and_never_as_minus_one(raw, minutes):
+    assert values.interval_minutes(raw) == minutes
+
+
 def test_force_logoff_zero_means_at_once_and_never_means_off():
     assert values.force_logoff(b"0") is True
     assert values.force_logoff(b"-9223372036854775808") is False

@@ -15,6 +15,21 @@ The layout (``samba-tool gpo setlink`` adds each new link at the lowest preceden
 - OU=Supply,OU=Staff: blocks inheritance, nothing linked: no screensaver policy reaches the supply teachers
 - OU=Laptops: Laptop BitLocker; OU=Loan below it blocks inheritance, so loan laptops do not get it
 - OU=Desktops: Desktop Idle (300 s), overridden by the enforced Device Lock (900 s)
+
+Deletion and soft markers, applied as Windows does (lowest precedence first, [MS-GPREG] 2.2.1.2):
+
+- the domain: Legacy Cleanup, linked last (lowest precedence), deletes the screensaver timeout with ``**del.`` and
+  ``**DeleteValues``; Holywell Baseline, above it, sets 600 s again, so every OU below still gets 600 s
+- OU=Staff: Staff Screen Wipe deletes the whole screensaver key with ``**DeleteKeys`` (a full path, as GPMC writes
+  it): Baseline's values are gone, so the staff OU has no locking screensaver (a PASS before deletions were applied)
+- OU=Pupils: Pupil Soft, above Pupil Relaxed, sets 300 s only ``**soft.``: Pupil Relaxed's 1800 s stays
+- OU=Supply,OU=Staff: Supply Lock clears the key (``**delvals.``), then sets the screensaver, ScreenSaverIsSecure
+  only ``**soft.`` (nothing set it below), and ``**SecureKey``s the key
+
+Client-side extensions and versions: every GPO with files lists their extensions, as GPMC does, except Pupil
+Lock Draft (OU=Pupils, above the others there), whose user Registry.pol sets a compliant screensaver that no
+client applies because gPCUserExtensionNames does not list the Registry extension. Supply Lock's GPT.INI is one
+version behind its versionNumber (SYSVOL not replicated).
 """
 
 from __future__ import annotations
@@ -26,7 +41,7 @@ from dataclasses import dataclass, field
 
 import ldap3
 import smbclient
-from estate import DESKTOPS_OU, HOLYWELL, LAPTOPS_OU, LOAN_OU, PUPILS_OU, SUPPLY_OU
+from estate import DESKTOPS_OU, HOLYWELL, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
 from samba_dc import SambaDC, samba_program
 
 from holyaudit.collectors.gpo import registry_pol
@@ -45,6 +60,10 @@ class GpoSpec:
     """GptTmpl.inf's sections, written in ASCII as Samba's tools do."""
     machine: tuple[RegistryEntry, ...] = ()
     user: tuple[RegistryEntry, ...] = ()
+    extensions: bool = True
+    """List the Security and Registry extensions of the files written, as GPMC does (False: lists none)."""
+    sysvol_behind: bool = False
+    """GPT.INI one version behind the directory's versionNumber, as while SYSVOL has not replicated."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,11 @@ def _dword(key: str, name: str, value: int) -> RegistryEntry:
 BASELINE, DEVICE_LOCK, PUPIL_RELAXED = "Holywell Baseline", "Device Lock", "Pupil Relaxed"
 OLD_KIOSK, LAPTOP_BITLOCKER, DESKTOP_IDLE = "Old Kiosk", "Laptop BitLocker", "Desktop Idle"
 DEFAULT_DOMAIN, DEFAULT_DCS = "Default Domain Policy", "Default Domain Controllers Policy"
+LEGACY_CLEANUP, STAFF_WIPE, PUPIL_SOFT, SUPPLY_LOCK = "Legacy Cleanup", "Staff Screen Wipe", "Pupil Soft", "Supply Lock"
+PUPIL_DRAFT = "Pupil Lock Draft"
+REGISTRY_CSE, REGISTRY_TOOL = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}", "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"
+SECURITY_CSE, SECURITY_TOOL = "{827D319E-6EAC-11D2-A4EA-00C04F79F83A}", "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}"
+CONTROL_PANEL = SCREENSAVER.rsplit("\\", 1)[0]
 
 GPOS = (
     GpoSpec(
@@ -75,6 +99,10 @@ GPOS = (
             '[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature="$CHICAGO$"\r\nRevision=1\r\n'
             "[System Access]\r\nMinimumPasswordLength = 6\r\nPasswordComplexity = 1\r\n"
             "ForceLogoffWhenHourExpire = 1\r\n"
+            # Against Samba's provisioned domain object (42.9 days, 1 day, 24, 0, 30 min, 30 min, no cleartext):
+            # the ages, lockout duration and ClearTextPassword agree; history, threshold and window differ.
+            "MaximumPasswordAge = 42\r\nMinimumPasswordAge = 1\r\nPasswordHistorySize = 12\r\n"
+            "LockoutBadCount = 10\r\nLockoutDuration = 30\r\nResetLockoutCount = 15\r\nClearTextPassword = 0\r\n"
         ),
         user=(
             _sz(SCREENSAVER, "ScreenSaveActive", "1"),
@@ -97,11 +125,45 @@ GPOS = (
         ),
     ),
     GpoSpec(DESKTOP_IDLE, machine=(_dword(SYSTEM, "InactivityTimeoutSecs", 300),)),
+    GpoSpec(
+        LEGACY_CLEANUP,
+        user=(
+            _sz(SCREENSAVER, "**del.ScreenSaveTimeOut", " "),
+            _sz(SCREENSAVER, "**DeleteValues", "ScreenSaveActive;"),
+        ),
+    ),
+    GpoSpec(STAFF_WIPE, user=(_sz(CONTROL_PANEL, "**DeleteKeys", SCREENSAVER),)),
+    GpoSpec(PUPIL_SOFT, user=(_sz(SCREENSAVER, "**soft.ScreenSaveTimeOut", "300"),)),
+    GpoSpec(
+        SUPPLY_LOCK,
+        user=(
+            _sz(SCREENSAVER, "**delvals.", " "),
+            _sz(SCREENSAVER, "ScreenSaveActive", "1"),
+            _sz(SCREENSAVER, "ScreenSaveTimeOut", "300"),
+            _sz(SCREENSAVER, "**soft.ScreenSaverIsSecure", "1"),
+            _dword(SCREENSAVER, "**SecureKey", 1),
+        ),
+        sysvol_behind=True,
+    ),
+    GpoSpec(
+        PUPIL_DRAFT,
+        user=(
+            _sz(SCREENSAVER, "ScreenSaveActive", "1"),
+            _sz(SCREENSAVER, "ScreenSaverIsSecure", "1"),
+            _sz(SCREENSAVER, "ScreenSaveTimeOut", "300"),
+        ),
+        extensions=False,
+    ),
 )
 
 LINKS = (
     Link("", BASELINE),
+    Link("", LEGACY_CLEANUP),
     Link(HOLYWELL, DEVICE_LOCK, enforced=True),
+    Link(STAFF_OU, STAFF_WIPE),
+    Link(SUPPLY_OU, SUPPLY_LOCK),
+    Link(PUPILS_OU, PUPIL_DRAFT),
+    Link(PUPILS_OU, PUPIL_SOFT),
     Link(PUPILS_OU, PUPIL_RELAXED),
     Link(PUPILS_OU, OLD_KIOSK, disabled=True),
     Link(LAPTOPS_OU, LAPTOP_BITLOCKER),
@@ -210,9 +272,20 @@ def _write_files(
         _write(f"{folder}\\User\\Registry.pol", registry_pol.encode(spec.user), cache)
     machine_version = 1 if spec.template is not None or spec.machine else 0
     version = (1 if spec.user else 0) << 16 | machine_version  # user version in the high 16 bits
-    _write(f"{folder}\\GPT.INI", f"[General]\r\nVersion={version}\r\n".encode("ascii"), cache)
+    on_disk = version - 1 if spec.sysvol_behind else version
+    _write(f"{folder}\\GPT.INI", f"[General]\r\nVersion={on_disk}\r\n".encode("ascii"), cache)
     dn = f"CN={seeded.guids[spec.name]},CN=Policies,CN=System,{dc.base_dn}"
-    conn.modify(dn, {"versionNumber": [(ldap3.MODIFY_REPLACE, [version])]})
+    changes = {"versionNumber": [(ldap3.MODIFY_REPLACE, [version])]}
+    if spec.extensions:
+        machine = [
+            *([f"[{REGISTRY_CSE}{REGISTRY_TOOL}]"] if spec.machine else []),
+            *([f"[{SECURITY_CSE}{SECURITY_TOOL}]"] if spec.template is not None else []),
+        ]
+        user = [f"[{REGISTRY_CSE}{REGISTRY_TOOL}]"] if spec.user else []
+        for attribute, groups in (("gPCMachineExtensionNames", machine), ("gPCUserExtensionNames", user)):
+            if groups:
+                changes[attribute] = [(ldap3.MODIFY_REPLACE, ["".join(groups)])]
+    conn.modify(dn, changes)
     if conn.result["result"] != 0:
         raise RuntimeError(f"cannot set versionNumber of {spec.name}: {conn.result}")
 
@@ -223,19 +296,19 @@ def gpo_folder_on_disk(dc: SambaDC, seeded: SeededGpos, name: str) -> str:
 
 
 EXPECTED_APPLIED: dict[str, list[str]] = {
-    "": [DEFAULT_DOMAIN, BASELINE],
-    "OU=Domain Controllers": [DEFAULT_DCS, DEFAULT_DOMAIN, BASELINE],
-    HOLYWELL: [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Staff,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    SUPPLY_OU: [DEVICE_LOCK],
-    PUPILS_OU: [DEVICE_LOCK, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE],
-    "OU=Generic,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Service Accounts,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE],
-    LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE],
+    "": [DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Domain Controllers": [DEFAULT_DCS, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    HOLYWELL: [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    STAFF_OU: [DEVICE_LOCK, STAFF_WIPE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    SUPPLY_OU: [DEVICE_LOCK, SUPPLY_LOCK],
+    PUPILS_OU: [DEVICE_LOCK, PUPIL_DRAFT, PUPIL_SOFT, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Generic,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Service Accounts,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     LOAN_OU: [DEVICE_LOCK],
-    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE],
+    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
 }
 """Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 from pathlib import Path
 
 import pytest
 import smbclient
 import yaml
-from estate import AUDIT_PASSWORD, LOAN_OU, PUPILS_OU, SUPPLY_OU
-from gpo_estate import EXPECTED_APPLIED, PUPIL_RELAXED, SeededGpos
+from estate import AUDIT_PASSWORD, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
+from gpo_estate import (
+    BASELINE,
+    EXPECTED_APPLIED,
+    PUPIL_DRAFT,
+    PUPIL_RELAXED,
+    SCREENSAVER,
+    STAFF_WIPE,
+    SUPPLY_LOCK,
+    SeededGpos,
+)
 from seed import write_config
 from smbprotocol.open import Open
 
@@ -81,6 +91,7 @@ def test_every_container_gets_exactly_the_expected_gpos_in_precedence_order(
     assert {link.split(" linked at ")[0] for link in ous[loan]["skipped_links"]} == {
         "'Default Domain Policy'",
         "'Holywell Baseline'",
+        "'Legacy Cleanup'",
         "'Laptop BitLocker'",
     }
     assert all(link.endswith(f"inheritance blocked at {loan}") for link in ous[loan]["skipped_links"])
@@ -95,7 +106,43 @@ def test_effective_values_name_the_gpo_that_set_them(samba_dc, run_cli, config, 
     assert (desktops["inactivity_timeout_secs"], desktops["inactivity_timeout_from"]) == (900, "Device Lock")
     staff = ous[dn(samba_dc, "OU=Staff,OU=Holywell")]
     assert (staff["staff_users"], staff["pupil_users"]) == (10, 0)
-    assert "screensaver_active" not in ous[dn(samba_dc, SUPPLY_OU)]  # no applied GPO sets it
+
+
+SCREENSAVER_FIELDS = (
+    ("screensaver_active", "screensaver_active_from"),
+    ("screensaver_secure", "screensaver_secure_from"),
+    ("screensaver_timeout_secs", "screensaver_timeout_from"),
+)
+
+
+def screensaver(record: dict) -> list[tuple[object, object]]:
+    return [(record.get(value), record.get(source)) for value, source in SCREENSAVER_FIELDS]
+
+
+def test_deletion_and_soft_markers_apply_across_gpos_lowest_precedence_first(
+    samba_dc, run_cli, config, audit_env, tmp_path
+):
+    ous = collected_ous(run_cli, config, tmp_path)
+    # Legacy Cleanup, the lowest at the domain, deletes the timeout; Holywell Baseline above it sets 600 again.
+    baseline = [(True, BASELINE), (True, BASELINE), (600, BASELINE)]
+    for relative in ("", "OU=Holywell", LAPTOPS_OU):
+        assert screensaver(ous[dn(samba_dc, relative)]) == baseline, relative
+    # Staff Screen Wipe deletes the whole key (**DeleteKeys, full path): Baseline's values are gone, and it is named.
+    staff = ous[dn(samba_dc, STAFF_OU)]
+    assert screensaver(staff) == [(None, STAFF_WIPE)] * 3
+    assert [note for note in staff["notes"] if "deleted" in note] == [
+        f"{label} is deleted by GPO '{STAFF_WIPE}' (**DeleteKeys)"
+        for label in ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut")
+    ]
+    # Pupil Soft's **soft. 300 s does not overwrite Pupil Relaxed's 1800 s below it.
+    assert screensaver(ous[dn(samba_dc, PUPILS_OU)])[2] == (1800, PUPIL_RELAXED)
+    # Supply Lock: **delvals. then values; **soft. sets what nothing below set; **SecureKey is recorded.
+    supply = ous[dn(samba_dc, SUPPLY_OU)]
+    assert screensaver(supply) == [(True, SUPPLY_LOCK), (True, SUPPLY_LOCK), (300, SUPPLY_LOCK)]
+    assert [note for note in supply["notes"] if "SecureKey" in note] == [
+        f"GPO '{SUPPLY_LOCK}' secures HKCU\\{SCREENSAVER} (**SecureKey)"
+    ]
+    assert not [note for note in supply["notes"] if "deleted" in note]
 
 
 def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, config, audit_env):
@@ -104,9 +151,9 @@ def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, conf
     domain = samba_dc.base_dn
     assert {rule_id: statuses(report, rule_id) for rule_id in GPO_RULES} == {
         "gpo-screensaver-locking": {
-            dn(samba_dc, "OU=Staff,OU=Holywell"): PASS,
-            dn(samba_dc, SUPPLY_OU): FAIL,  # blocked inheritance: no screensaver policy
-            dn(samba_dc, PUPILS_OU): FAIL,  # 1800 s from Pupil Relaxed
+            dn(samba_dc, STAFF_OU): FAIL,  # Staff Screen Wipe deletes Baseline's screensaver
+            dn(samba_dc, SUPPLY_OU): PASS,  # blocked inheritance, but Supply Lock sets its own
+            dn(samba_dc, PUPILS_OU): FAIL,  # 1800 s from Pupil Relaxed; Pupil Soft's 300 s is only soft
         },
         "gpo-force-logoff": {domain: PASS},
         "gpo-password-settings-agree": {domain: FAIL},  # GPO 6 and complexity on; domain 8 and off
@@ -119,11 +166,83 @@ def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, conf
     pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
     assert pupils["observed"]["screensaver_timeout_secs"] == 1800
     assert pupils["context"]["screensaver_timeout_from"] == PUPIL_RELAXED
+    staff = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, STAFF_OU))
+    assert staff["context"]["screensaver_timeout_from"] == STAFF_WIPE  # the GPO that deleted it
+    assert staff["observed"].get("screensaver_timeout_secs") is None
     agree = next(f for f in report["findings"] if f["rule_id"] == "gpo-password-settings-agree")
     assert (
         agree["objects"][0]["observed"]["min_password_length"],
         agree["objects"][0]["observed"]["domain_min_pwd_length"],
     ) == (6, 8)
+
+
+def test_files_whose_extension_is_not_listed_are_not_applied_and_stale_sysvol_is_a_warning(
+    samba_dc, run_cli, config, audit_env, tmp_path
+):
+    ous = collected_ous(run_cli, config, tmp_path)
+    draft = (
+        f"GPO '{PUPIL_DRAFT}': User\\Registry.pol is not applied by clients: the Registry extension "
+        "{35378EAC-683F-11D2-A89A-00C04FBBCFA2} is not listed in gPCUserExtensionNames"
+    )
+    stale = (
+        f"GPO '{SUPPLY_LOCK}': versionNumber in the directory is 65536 but GPT.INI's Version is 65535: SYSVOL may "
+        "not have replicated, so clients may apply other settings"
+    )
+    assert {ou: record["warnings"] for ou, record in ous.items() if record.get("warnings")} == {
+        dn(samba_dc, PUPILS_OU): [draft],
+        dn(samba_dc, SUPPLY_OU): [stale],
+    }
+    pupils, supply = ous[dn(samba_dc, PUPILS_OU)], ous[dn(samba_dc, SUPPLY_OU)]
+    # The draft's compliant 300 s is not applied: Pupil Relaxed's 1800 s stays.
+    assert screensaver(pupils)[2] == (1800, PUPIL_RELAXED)
+    assert pupils["gpo_versions"][PUPIL_DRAFT] == {"directory": 65536, "gpt_ini": 65536}
+    assert supply["gpo_versions"] == {
+        "Device Lock": {"directory": 1, "gpt_ini": 1},
+        SUPPLY_LOCK: {"directory": 65536, "gpt_ini": 65535},
+    }
+    _, report = scan_gpo(run_cli, config)
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
+    by_id = {o["id"]: o for o in finding["objects"]}
+    assert (by_id[dn(samba_dc, PUPILS_OU)]["status"], by_id[dn(samba_dc, PUPILS_OU)]["context"]["warnings"]) == (
+        FAIL,
+        [draft],
+    )
+    assert (by_id[dn(samba_dc, SUPPLY_OU)]["status"], by_id[dn(samba_dc, SUPPLY_OU)]["context"]["warnings"]) == (
+        PASS,
+        [stale],
+    )
+
+
+def test_password_settings_agree_names_each_difference_with_both_values(samba_dc, run_cli, config, audit_env):
+    _, report = scan_gpo(run_cli, config)
+    (domain,) = next(f for f in report["findings"] if f["rule_id"] == "gpo-password-settings-agree")["objects"]
+    assert domain["status"] == FAIL
+    assert set(re.findall(r"(\w+_agrees) is false", domain["reason"])) == {
+        "min_password_length_agrees",  # GPO 6, domain 8
+        "password_complexity_agrees",  # GPO on, domain off
+        "password_history_agrees",
+        "lockout_threshold_agrees",
+        "lockout_window_agrees",
+    }
+    shown = {**domain["observed"], **domain["context"]}
+    pairs = (
+        ("max_password_age_days", "domain_max_pwd_age_days"),
+        ("min_password_age_days", "domain_min_pwd_age_days"),
+        ("password_history_size", "domain_pwd_history_length"),
+        ("lockout_threshold", "domain_lockout_threshold"),
+        ("lockout_duration_mins", "domain_lockout_duration_mins"),
+        ("lockout_window_mins", "domain_lockout_window_mins"),
+        ("clear_text_password", "domain_clear_text_password"),
+    )
+    assert [(shown[ours], shown[theirs]) for ours, theirs in pairs] == [
+        (42, 42),
+        (1, 1),
+        (12, 24),
+        (10, 0),
+        (30, 30),
+        (15, 30),
+        (False, False),
+    ]
 
 
 def _sysvol_fingerprint(samba_dc) -> dict[str, tuple[float, str]]:
@@ -185,6 +304,33 @@ def test_an_ordinary_account_reads_group_policy(run_cli, samba_dc, tmp_path, mon
     assert statuses(report, "gpo-force-logoff") == {samba_dc.base_dn: PASS}
 
 
+def test_a_corrupt_file_no_client_applies_is_not_an_error(
+    samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
+):
+    """Pupil Lock Draft does not list the Registry extension: clients never read its Registry.pol, corrupt or not."""
+    path = f"{seeded_gpos.folder(samba_dc, PUPIL_DRAFT)}\\User\\Registry.pol"
+    cache: dict[str, object] = {}
+    smbclient.register_session(
+        samba_dc.host, username=f"Administrator@{samba_dc.dns_domain}", password=samba_dc.admin_password,
+        connection_cache=cache,
+    )  # fmt: skip
+    try:
+        with smbclient.open_file(path, mode="rb", connection_cache=cache) as good:
+            original = good.read()
+        with smbclient.open_file(path, mode="wb", connection_cache=cache) as bad:
+            bad.write(original[:-3])
+        result, report = scan_gpo(run_cli, config)
+    finally:
+        with smbclient.open_file(path, mode="wb", connection_cache=cache) as restore:
+            restore.write(original)
+        smbclient.reset_connection_cache(connection_cache=cache)
+    assert result.code == 1
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
+    pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
+    assert (pupils["status"], pupils["observed"]["screensaver_timeout_secs"]) == (FAIL, 1800)
+    assert pupils["context"]["warnings"][0].startswith(f"GPO '{PUPIL_DRAFT}': User\\Registry.pol is not applied")
+
+
 def test_a_corrupt_registry_pol_is_an_error_for_the_ous_it_reaches(
     samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
 ):
@@ -204,7 +350,7 @@ def test_a_corrupt_registry_pol_is_an_error_for_the_ous_it_reaches(
         with smbclient.open_file(path, mode="wb", connection_cache=cache) as restore:
             restore.write(original)
         smbclient.reset_connection_cache(connection_cache=cache)
-    assert result.code == 1  # Supply still fails
+    assert result.code == 1  # Staff still fails
     finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
     pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
     assert pupils["status"] == ERROR
@@ -238,7 +384,7 @@ def test_a_gpo_whose_gpt_ini_is_missing_is_an_error_for_the_ous_it_reaches(
     finally:
         hidden.rename(gpt_ini)
     assert gpt_ini.is_file()
-    assert result.code == 1  # Supply still fails
+    assert result.code == 1  # Staff still fails
     finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
     pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
     assert pupils["status"] == ERROR

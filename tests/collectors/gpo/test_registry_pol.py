@@ -15,12 +15,15 @@ import pytest
 
 from holyaudit.collectors.gpo.registry_pol import (
     EntryKind,
+    Operation,
     RegistryEntry,
     RegistryPolError,
     RegType,
     decode,
-    effective_values,
+    deleted_key_paths,
     encode,
+    operations_on,
+    secure_keys,
 )
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -345,43 +348,59 @@ def test_entries_refuse_values_their_type_cannot_hold() -> None:
         RegistryEntry("K", "v", RegType.QWORD, b"\0\0\0\0")
 
 
-def test_effective_values_apply_markers_in_file_order() -> None:
+def test_operations_on_one_value_are_listed_in_file_order_whatever_the_case() -> None:
     key = "Software\\Policies\\Holywell"
     entries = [
         RegistryEntry.of(key, "Kept", RegType.DWORD, 1),
-        RegistryEntry.of(key, "Dropped", RegType.DWORD, 2),
-        RegistryEntry.of(key, "ScreenSaveTimeOut", RegType.SZ, "600"),
-        RegistryEntry.of(key + "\\Sub", "Nested", RegType.DWORD, 3),
-        RegistryEntry.of(key + "\\Sub\\Deeper", "Deepest", RegType.DWORD, 4),
-        RegistryEntry.of(key + "\\Other", "Survives", RegType.DWORD, 5),
-        RegistryEntry.of(key.upper(), "**del.screensavetimeout", RegType.SZ, " "),
-        RegistryEntry.of(key, "**DeleteValues", RegType.SZ, "Dropped;NeverSet"),
-        RegistryEntry.of(key, "**DeleteKeys", RegType.SZ, "Sub"),
+        RegistryEntry.of(key, "Other", RegType.DWORD, 2),
+        RegistryEntry.of(key.upper(), "**del.kept", RegType.SZ, " "),
+        RegistryEntry.of(key, "**DeleteValues", RegType.SZ, "Other;KEPT"),
         RegistryEntry.of(key, "**soft.Kept", RegType.DWORD, 9),
-        RegistryEntry.of(key, "**soft.Gentle", RegType.DWORD, 7),
         RegistryEntry(key, "", RegType.NONE, b""),
         RegistryEntry.of(key, "**SecureKey", RegType.DWORD, 1),
-        RegistryEntry.of(key, "KEPT", RegType.DWORD, 11),
-        RegistryEntry.of(key, "", RegType.SZ, "default"),
-    ]
-    lowered = key.lower()
-    assert effective_values(entries) == {
-        (lowered, "kept"): 11,
-        (lowered, ""): "default",
-        (lowered + "\\other", "survives"): 5,
-        (lowered, "gentle"): 7,
-    }
-
-
-def test_delvals_clears_only_the_key_and_values_set_after_it_stay() -> None:
-    key = "Software\\Policies\\Holywell"
-    entries = [
-        RegistryEntry.of(key, "Before", RegType.DWORD, 1),
-        RegistryEntry.of(key + "\\Sub", "Child", RegType.DWORD, 2),
         RegistryEntry.of(key, "**delvals.", RegType.SZ, " "),
-        RegistryEntry.of(key, "After", RegType.MULTI_SZ, ["x"]),
+        RegistryEntry.of(key + "\\Sub", "Kept", RegType.DWORD, 3),
+        RegistryEntry.of(key, "KEPT", RegType.DWORD, 11),
     ]
-    assert effective_values(entries) == {
-        (key.lower() + "\\sub", "child"): 2,
-        (key.lower(), "after"): ["x"],
-    }
+    assert operations_on(entries, key.lower(), "kept") == [
+        Operation("set", 1, "Kept"),
+        Operation("delete", None, "**del.kept"),
+        Operation("delete", None, "**DeleteValues"),
+        Operation("soft", 9, "**soft.Kept"),
+        Operation("delete", None, "**delvals."),
+        Operation("set", 11, "KEPT"),
+    ]
+    assert secure_keys(entries) == [key]
+
+
+def test_delvals_deletes_the_keys_values_but_not_its_subkeys() -> None:
+    key = "Software\\Policies\\Holywell"
+    entries = [RegistryEntry.of(key, "**delvals.", RegType.SZ, " ")]
+    assert operations_on(entries, key, "Any") == [Operation("delete", None, "**delvals.")]
+    assert operations_on(entries, key + "\\Sub", "Any") == []
+
+
+def test_deletekeys_takes_full_paths_as_gpmc_writes_them_and_relative_ones() -> None:
+    key = "Software\\Policies\\Holywell"
+    full = RegistryEntry.of(key, "**DeleteKeys", RegType.SZ, f"{key}\\Desktop;System\\Vendor;Software\\Other")
+    relative = RegistryEntry.of(key, "**DeleteKeys", RegType.SZ, "Desktop;Sub\\Deeper")
+    assert deleted_key_paths(full) == (
+        "software\\policies\\holywell\\desktop",
+        "system\\vendor",
+        "software\\other",
+    )
+    assert deleted_key_paths(relative) == (
+        "software\\policies\\holywell\\desktop",
+        "software\\policies\\holywell\\sub\\deeper",
+    )
+    deleted = [Operation("delete", None, "**DeleteKeys")]
+    for entry in (full, relative):
+        assert operations_on([entry], f"{key}\\Desktop", "v") == deleted
+        assert operations_on([entry], f"{key}\\DESKTOP\\Below", "v") == deleted  # subkeys go with the key
+        assert operations_on([entry], f"{key}\\Desktops", "v") == []  # a name that merely starts the same
+        assert operations_on([entry], key, "v") == []  # the key holding the marker stays
+    assert deleted_key_paths(RegistryEntry.of(key, "v", RegType.SZ, "Desktop")) == ()
+
+
+def test_a_securekey_of_zero_secures_nothing() -> None:
+    assert secure_keys([RegistryEntry.of("K", "**SecureKey", RegType.DWORD, 0)]) == []

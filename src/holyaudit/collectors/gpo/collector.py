@@ -19,7 +19,7 @@ import ldap3
 from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent_key
-from holyaudit.collectors.gpo import gpttmpl, registry_pol
+from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol
 from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
 from holyaudit.collectors.gpo.source import GpoSettings
@@ -34,20 +34,67 @@ from holyaudit.facts import Computer, Domain, FactRecord, FactSet, GpoContainer,
 INPUTS: Mapping[str, frozenset[str]] = {
     "directory.users": frozenset({"ou", "categories", "enabled"}),
     "directory.computers": frozenset({"ou", "categories", "enabled"}),
-    "directory.domain": frozenset({"min_pwd_length", "pwd_properties", "force_logoff"}),
+    "directory.domain": frozenset(
+        {
+            "min_pwd_length",
+            "pwd_properties",
+            "force_logoff",
+            "max_pwd_age_days",
+            "min_pwd_age_days",
+            "pwd_history_length",
+            "lockout_threshold",
+            "lockout_duration_mins",
+            "lockout_observation_window_mins",
+        }
+    ),
 }
 NOT_MODELLED = (
     "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
     "site-linked GPOs and the local GPO"
 )
-_GPO_ATTRS = ["cn", "displayName", "gPCFileSysPath", "flags", "versionNumber"]
+_GPO_ATTRS = [
+    "cn",
+    "displayName",
+    "gPCFileSysPath",
+    "flags",
+    "versionNumber",
+    "gPCMachineExtensionNames",
+    "gPCUserExtensionNames",
+]
 _COMPLEXITY = 0x1
+_STORE_CLEARTEXT = 0x10  # DOMAIN_PASSWORD_STORE_CLEARTEXT ([MS-SAMR] 2.2.3.8 pwdProperties)
+_DOMAIN_COPIES = (
+    # (this record's field, the Domain field it copies)
+    ("domain_min_pwd_length", "min_pwd_length"),
+    ("domain_force_logoff", "force_logoff"),
+    ("domain_max_pwd_age_days", "max_pwd_age_days"),
+    ("domain_min_pwd_age_days", "min_pwd_age_days"),
+    ("domain_pwd_history_length", "pwd_history_length"),
+    ("domain_lockout_threshold", "lockout_threshold"),
+    ("domain_lockout_duration_mins", "lockout_duration_mins"),
+    ("domain_lockout_window_mins", "lockout_observation_window_mins"),
+)
+_AGREEMENTS = (
+    # (agreement field, the GPO's value, the domain object's value)
+    ("min_password_length_agrees", "min_password_length", "domain_min_pwd_length"),
+    ("password_complexity_agrees", "password_complexity", "domain_password_complexity"),
+    ("max_password_age_agrees", "max_password_age_days", "domain_max_pwd_age_days"),
+    ("min_password_age_agrees", "min_password_age_days", "domain_min_pwd_age_days"),
+    ("password_history_agrees", "password_history_size", "domain_pwd_history_length"),
+    ("lockout_threshold_agrees", "lockout_threshold", "domain_lockout_threshold"),
+    ("lockout_duration_agrees", "lockout_duration_mins", "domain_lockout_duration_mins"),
+    ("lockout_window_agrees", "lockout_window_mins", "domain_lockout_window_mins"),
+    ("clear_text_password_agrees", "clear_text_password", "domain_clear_text_password"),
+)
 
 
 @dataclass(frozen=True)
 class _GpoEntry:
     gpo: Gpo
     file_sys_path: str | None
+    machine_extensions: str | None = None
+    user_extensions: str | None = None
+    version: int | None = None
 
 
 class GpoCollector(Collector):
@@ -160,8 +207,14 @@ class GpoCollector(Collector):
             name = values.text(_first(raw, "displayName") or _first(raw, "cn") or dn.encode())
             flags = _first(raw, "flags")
             path = _first(raw, "gPCFileSysPath")
+            machine, user = _first(raw, "gPCMachineExtensionNames"), _first(raw, "gPCUserExtensionNames")
+            version = _first(raw, "versionNumber")
             gpos[dn_key(dn)] = _GpoEntry(
-                Gpo(dn, name, int(flags) if flags is not None else 0), values.text(path) if path else None
+                Gpo(dn, name, int(flags) if flags is not None else 0),
+                values.text(path) if path else None,
+                values.text(machine) if machine else None,
+                values.text(user) if user else None,
+                int(version) if version is not None and version.lstrip(b"-").isdigit() else None,
             )
         containers = []
         for dn, raw in paged_search(
@@ -184,7 +237,8 @@ class GpoCollector(Collector):
         if not entry.file_sys_path:
             return GpoContent(name, errors=dict.fromkeys(GpoFile, "the GPO has no gPCFileSysPath"))
         try:
-            if sysvol.read(unc_path(entry.file_sys_path, sysvol.server, "GPT.INI")) is None:
+            gpt_ini = sysvol.read(unc_path(entry.file_sys_path, sysvol.server, "GPT.INI"))
+            if gpt_ini is None:
                 missing = f"{entry.file_sys_path} has no GPT.INI: the GPO's folder is missing from SYSVOL"
                 return GpoContent(name, errors=dict.fromkeys(GpoFile, missing))
         except SysvolFileError as exc:
@@ -196,23 +250,31 @@ class GpoCollector(Collector):
                 data = sysvol.read(unc_path(entry.file_sys_path, sysvol.server, file.value))
                 if data is not None:
                     parsed[file] = (
-                        gpttmpl.decode(data)
-                        if file == GpoFile.TEMPLATE
-                        else registry_pol.effective_values(registry_pol.decode(data))
+                        gpttmpl.decode(data) if file == GpoFile.TEMPLATE else tuple(registry_pol.decode(data))
                     )
             except SysvolFileError as exc:
                 errors[file] = f"{file.value} could not be read: {exc}"
             except (gpttmpl.GptTmplError, registry_pol.RegistryPolError) as exc:
                 errors[file] = f"{file.value} is corrupt: {exc}"
+        # A file whose extension the GPO does not list is never read by clients: it sets nothing, even if corrupt.
+        skipped = extensions.not_applied(set(parsed) | set(errors), entry.machine_extensions, entry.user_extensions)
+        for file in skipped:
+            parsed.pop(file, None)
+            errors.pop(file, None)
+        gpt_version = extensions.gpt_ini_version(gpt_ini)
+        stale = extensions.version_warning(name, entry.version, gpt_version)
+        warnings = tuple(f"GPO '{name}': {reason}" for reason in skipped.values()) + ((stale,) if stale else ())
         template = parsed.get(GpoFile.TEMPLATE)
         machine = parsed.get(GpoFile.MACHINE_POL)
         user = parsed.get(GpoFile.USER_POL)
         return GpoContent(
             name,
             template if isinstance(template, gpttmpl.GptTmpl) else None,
-            machine if isinstance(machine, dict) else None,
-            user if isinstance(user, dict) else None,
+            machine if isinstance(machine, tuple) else None,
+            user if isinstance(user, tuple) else None,
             errors,
+            warnings,
+            {"directory": entry.version, "gpt_ini": gpt_version},
         )
 
 
@@ -295,9 +357,10 @@ class _Builder:
             unreadable: dict[str, str] = {}
             if key in self.broken:
                 record["error"] = self.broken[key]
-            record.update(self._links(inheritance))
-            record["blocks_inheritance"] = self.blocks.get(key, False)
             effective = effective_settings(inheritance.applied, self.contents)
+            record.update(self._links(inheritance, [*effective.deleted.values(), *self._secured(inheritance)]))
+            record.update(self._client_side(inheritance))
+            record["blocks_inheritance"] = self.blocks.get(key, False)
             record.update(effective.values)
             record.update({SOURCE_SUFFIX[name]: gpo for name, gpo in effective.set_by.items()})
             unreadable.update(effective.unreadable)
@@ -323,8 +386,30 @@ class _Builder:
                     record["all_computers_lock_within_secs"] = lock
         return [GpoContainer.model_validate(record) for record in data]
 
+    def _client_side(self, inheritance: Inheritance) -> dict[str, object]:
+        """The applied GPOs' warnings (files clients skip, SYSVOL behind the directory) and their versions."""
+        warnings: list[str] = []
+        versions: dict[str, dict[str, int | None]] = {}
+        for applied in inheritance.applied:
+            content = self.contents.get(dn_key(applied.gpo_dn))
+            if content is not None:
+                warnings += content.warnings
+                if content.versions:
+                    versions[applied.display_name] = content.versions
+        return {"warnings": warnings, "gpo_versions": versions}
+
+    def _secured(self, inheritance: Inheritance) -> list[str]:
+        """**SecureKey entries of the applied GPOs: recorded, as they change a key's ACL and no value."""
+        notes = []
+        for applied in inheritance.applied:
+            content = self.contents.get(dn_key(applied.gpo_dn))
+            for half, entries in (("HKLM", content and content.machine), ("HKCU", content and content.user)):
+                for key in registry_pol.secure_keys(entries or ()):
+                    notes.append(f"GPO '{applied.display_name}' secures {half}\\{key} (**SecureKey)")
+        return notes
+
     @staticmethod
-    def _links(inheritance: Inheritance) -> dict[str, object]:
+    def _links(inheritance: Inheritance, remarks: list[str]) -> dict[str, object]:
         notes = [NOT_MODELLED]
         for applied in inheritance.applied:
             for half, enabled in (
@@ -342,7 +427,7 @@ class _Builder:
             "applied_gpos": [applied.display_name for applied in inheritance.applied],
             "enforced_gpos": [applied.display_name for applied in inheritance.applied if applied.enforced],
             "skipped_links": skipped,
-            "notes": notes,
+            "notes": [*notes, *remarks],
         }
 
     def _holder(self, ou: str | None) -> str | None:
@@ -386,32 +471,33 @@ class _Builder:
         return counts, None
 
     def _domain(self) -> tuple[dict[str, object], dict[str, str]]:
-        names = ("domain_min_pwd_length", "domain_password_complexity", "domain_force_logoff")
+        names = [ours for ours, _ in _DOMAIN_COPIES] + ["domain_password_complexity", "domain_clear_text_password"]
         fact_set = self.inputs.get("directory.domain")
         domain = fact_set.records[0] if fact_set is not None and fact_set.records else None
         if fact_set is None or fact_set.error or not isinstance(domain, Domain):
             why = fact_set.error if fact_set is not None and fact_set.error else "not collected"
             return {}, dict.fromkeys(names, f"the domain object could not be read: {why}")
         unreadable = {}
-        for ours, theirs in zip(names, ("min_pwd_length", "pwd_properties", "force_logoff"), strict=True):
+        fields: dict[str, object] = {}
+        for ours, theirs in _DOMAIN_COPIES:
+            fields[ours] = getattr(domain, theirs)
             if theirs in domain.unreadable:
                 unreadable[ours] = domain.unreadable[theirs]
         props = domain.pwd_properties
-        fields: dict[str, object] = {
-            "domain_min_pwd_length": domain.min_pwd_length,
-            "domain_password_complexity": None if props is None else bool(props & _COMPLEXITY),
-            "domain_force_logoff": domain.force_logoff,
-        }
+        for ours, bit in (
+            ("domain_password_complexity", _COMPLEXITY),
+            ("domain_clear_text_password", _STORE_CLEARTEXT),
+        ):
+            fields[ours] = None if props is None else bool(props & bit)
+            if "pwd_properties" in domain.unreadable:
+                unreadable[ours] = domain.unreadable["pwd_properties"]
         return fields, unreadable
 
 
 def _agreement(record: dict[str, object], unreadable: dict[str, str]) -> dict[str, object]:
-    """Whether the GPO's password values equal the domain object's; None when either is not known."""
+    """Whether each of the GPO's password values equals the domain object's; None when either is not known."""
     result: dict[str, object] = {}
-    for field, ours, theirs in (
-        ("min_password_length_agrees", "min_password_length", "domain_min_pwd_length"),
-        ("password_complexity_agrees", "password_complexity", "domain_password_complexity"),
-    ):
+    for field, ours, theirs in _AGREEMENTS:
         reasons = [unreadable[name] for name in (ours, theirs) if name in unreadable]
         if reasons:
             unreadable[field] = "; ".join(reasons)

@@ -1,10 +1,13 @@
-"""The settings in force in one container: what its applied GPOs' files say, highest precedence first (pure).
+"""The settings in force in one container: what its applied GPOs' files leave behind, applied as Windows does (pure).
 
-Each audited setting has its sources inside one GPO, tried in order (a GptTmpl.inf key, a Registry.pol value).
-Walking the applied GPOs from the highest precedence down, the first GPO that configures the setting decides
-it. A GPO whose file for that setting could not be read decides it too, as *unknown*: the setting may be
-whatever that file says, so it is never taken from a lower GPO instead. GPOs whose user half (or computer half)
-is disabled are passed over for user (or computer) settings.
+Windows applies the GPOs that reach a container lowest precedence first, so each one's operations land on what the
+lower ones left: a value set, a value set only if it does not exist yet (``**soft.``), or a value deleted
+(``**del.``, ``**delvals.``, ``**DeleteValues``, ``**DeleteKeys``). A deletion in a higher GPO removes a lower GPO's
+value, and the GPO that deleted it is named as the source of its absence; a lower GPO's deletion is overridden by
+a higher GPO that sets the value. Each setting has its sources inside one GPO (a GptTmpl.inf key, a Registry.pol
+value); the first source listed is applied last, so it wins inside its GPO. A GPO whose file for a setting could
+not be read leaves the setting *unknown* (it may be whatever that file says) until a higher GPO sets or deletes
+it. GPOs whose user half (or computer half) is disabled are passed over for user (or computer) settings.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Literal
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.gpo.gpttmpl import GptTmpl, GptTmplError
 from holyaudit.collectors.gpo.links import AppliedGpo
-from holyaudit.collectors.gpo.registry_pol import RegistryValue
+from holyaudit.collectors.gpo.registry_pol import Operation, RegistryEntry, operations_on
 
 
 class GpoFile(StrEnum):
@@ -30,14 +33,18 @@ class GpoFile(StrEnum):
 
 @dataclass(frozen=True)
 class GpoContent:
-    """What one GPO's files hold: a file absent from SYSVOL is ``None`` (it sets nothing); ``errors`` holds, for
-    each file that exists but could not be read or parsed, a sentence naming the file and the reason."""
+    """What one GPO's files hold: a file absent from SYSVOL, or one its clients do not apply, is ``None`` (it sets
+    nothing); ``errors`` holds, for each file that exists but could not be read or parsed, a sentence naming the
+    file and the reason. ``warnings`` say which files clients do not apply and whether SYSVOL lags the directory;
+    ``versions`` holds the directory's ``versionNumber`` and GPT.INI's ``Version`` (None when unreadable)."""
 
     name: str
     template: GptTmpl | None = None
-    machine: dict[tuple[str, str], RegistryValue] | None = None
-    user: dict[tuple[str, str], RegistryValue] | None = None
+    machine: tuple[RegistryEntry, ...] | None = None
+    user: tuple[RegistryEntry, ...] | None = None
     errors: dict[GpoFile, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    versions: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,9 @@ class SystemAccess:
 
     key: str
 
-    def find(self, content: GpoContent) -> tuple[GpoFile, object | None]:
+    def operations(self, content: GpoContent) -> tuple[GpoFile, list[Operation]]:
         template = content.template
-        return GpoFile.TEMPLATE, None if template is None else template.system_access_int(self.key)
+        return GpoFile.TEMPLATE, _set(None if template is None else template.system_access_int(self.key), self.key)
 
 
 @dataclass(frozen=True)
@@ -57,10 +64,10 @@ class TemplateRegistry:
 
     path: str
 
-    def find(self, content: GpoContent) -> tuple[GpoFile, object | None]:
+    def operations(self, content: GpoContent) -> tuple[GpoFile, list[Operation]]:
         template = content.template
         found = None if template is None else template.registry_value(self.path)
-        return GpoFile.TEMPLATE, None if found is None else found.value
+        return GpoFile.TEMPLATE, _set(None if found is None else found.value, self.path)
 
 
 @dataclass(frozen=True)
@@ -71,13 +78,18 @@ class PolValue:
     key: str
     name: str
 
-    def find(self, content: GpoContent) -> tuple[GpoFile, object | None]:
-        values = content.machine if self.half == "machine" else content.user
+    def operations(self, content: GpoContent) -> tuple[GpoFile, list[Operation]]:
+        entries = content.machine if self.half == "machine" else content.user
         where = GpoFile.MACHINE_POL if self.half == "machine" else GpoFile.USER_POL
-        return where, None if values is None else values.get((self.key.lower(), self.name.lower()))
+        return where, [] if entries is None else operations_on(entries, self.key, self.name)
 
 
 Source = SystemAccess | TemplateRegistry | PolValue
+
+
+def _set(value: str | int | list[str] | None, marker: str) -> list[Operation]:
+    """A GptTmpl.inf line only ever sets its value (the security extension has no deletion markers)."""
+    return [] if value is None else [Operation("set", value, marker)]
 
 
 def as_int(value: object) -> int:
@@ -95,6 +107,31 @@ def as_flag(value: object) -> bool:
     if number not in (0, 1):
         raise ValueError(f"{value!r} is not 0 or 1")
     return number == 1
+
+
+def as_days_or_never(value: object) -> int:
+    """MaximumPasswordAge in days: 0 and -1 both mean passwords never expire, and read as 0 (the domain's 'never')."""
+    number = as_int(value)
+    if number < -1:
+        raise ValueError(f"{value!r} is not a number of days, 0 or -1")
+    return max(number, 0)
+
+
+def as_lockout_minutes(value: object) -> int:
+    """LockoutDuration in minutes: -1 (what GPMC writes) and 0 (what its dialog shows) both mean until an
+    administrator unlocks the account, and read as -1."""
+    number = as_int(value)
+    if number < -1:
+        raise ValueError(f"{value!r} is not a number of minutes, 0 or -1")
+    return -1 if number in (-1, 0) else number
+
+
+def as_count(value: object) -> int:
+    """A count or a span that cannot be negative (history size, bad-password count, days, minutes)."""
+    number = as_int(value)
+    if number < 0:
+        raise ValueError(f"{value!r} is negative")
+    return number
 
 
 @dataclass(frozen=True)
@@ -144,6 +181,15 @@ SETTINGS = (
     SettingSpec("min_password_length", "MinimumPasswordLength", "machine", _access("MinimumPasswordLength"), as_int),
     SettingSpec("password_complexity", "PasswordComplexity", "machine", _access("PasswordComplexity"), as_flag),
     SettingSpec(
+        "max_password_age_days", "MaximumPasswordAge", "machine", _access("MaximumPasswordAge"), as_days_or_never
+    ),
+    SettingSpec("min_password_age_days", "MinimumPasswordAge", "machine", _access("MinimumPasswordAge"), as_count),
+    SettingSpec("password_history_size", "PasswordHistorySize", "machine", _access("PasswordHistorySize"), as_count),
+    SettingSpec("lockout_threshold", "LockoutBadCount", "machine", _access("LockoutBadCount"), as_count),
+    SettingSpec("lockout_duration_mins", "LockoutDuration", "machine", _access("LockoutDuration"), as_lockout_minutes),
+    SettingSpec("lockout_window_mins", "ResetLockoutCount", "machine", _access("ResetLockoutCount"), as_count),
+    SettingSpec("clear_text_password", "ClearTextPassword", "machine", _access("ClearTextPassword"), as_flag),
+    SettingSpec(
         "bitlocker_os_drive_required",
         "ShouldEncryptOSDrive",
         "machine",
@@ -161,6 +207,13 @@ SOURCE_SUFFIX = {
     "force_logoff_when_hour_expire": "force_logoff_from",
     "min_password_length": "min_password_length_from",
     "password_complexity": "password_complexity_from",
+    "max_password_age_days": "max_password_age_from",
+    "min_password_age_days": "min_password_age_from",
+    "password_history_size": "password_history_from",
+    "lockout_threshold": "lockout_threshold_from",
+    "lockout_duration_mins": "lockout_duration_from",
+    "lockout_window_mins": "lockout_window_from",
+    "clear_text_password": "clear_text_password_from",
     "bitlocker_os_drive_required": "bitlocker_os_drive_from",
 }
 """Each setting's field -> the field naming the GPO that set it."""
@@ -168,11 +221,33 @@ SOURCE_SUFFIX = {
 
 @dataclass(frozen=True)
 class Effective:
-    """The settings in force: values by field, the GPO that set each, and why any could not be decided."""
+    """The settings in force: values by field, the GPO that set (or deleted) each, the deletions with the marker
+    that made them, and why any could not be decided."""
 
     values: dict[str, object]
     set_by: dict[str, str]
     unreadable: dict[str, str]
+    deleted: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Known:
+    value: object
+    gpo: str
+
+
+@dataclass(frozen=True)
+class _Deleted:
+    gpo: str
+    marker: str
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    reason: str
+
+
+_State = _Known | _Deleted | _Unknown | None
 
 
 def effective_settings(
@@ -185,50 +260,51 @@ def effective_settings(
     values: dict[str, object] = {}
     set_by: dict[str, str] = {}
     unreadable: dict[str, str] = {}
+    deleted: dict[str, str] = {}
     for spec in specs:
-        for gpo in applied:
+        state: _State = None
+        for gpo in reversed(applied):
             enabled = gpo.user_settings_enabled if spec.half == "user" else gpo.computer_settings_enabled
             if not enabled:
                 continue
             content = contents.get(dn_key(gpo.gpo_dn))
             if content is None:
-                unreadable[spec.field] = f"the files of GPO '{gpo.display_name}' were not read"
-                break
-            decided = _decide(spec, content)
-            if decided is None:
+                state = _Unknown(f"the files of GPO '{gpo.display_name}' were not read")
                 continue
-            if isinstance(decided, _Unknown):
-                unreadable[spec.field] = decided.reason
-            else:
-                values[spec.field] = decided.value
-                set_by[spec.field] = gpo.display_name
-            break
-    return Effective(values, set_by, unreadable)
+            state = _apply_gpo(spec, content, state)
+        if isinstance(state, _Known):
+            values[spec.field] = state.value
+            set_by[spec.field] = state.gpo
+        elif isinstance(state, _Deleted):
+            set_by[spec.field] = state.gpo
+            deleted[spec.field] = f"{spec.label} is deleted by GPO '{state.gpo}' ({state.marker})"
+        elif isinstance(state, _Unknown):
+            unreadable[spec.field] = state.reason
+    return Effective(values, set_by, unreadable, deleted)
 
 
-@dataclass(frozen=True)
-class _Known:
-    value: object
-
-
-@dataclass(frozen=True)
-class _Unknown:
-    reason: str
-
-
-def _decide(spec: SettingSpec, content: GpoContent) -> _Known | _Unknown | None:
-    """What this GPO says about the setting: a value, unknown (its file is unreadable or the value bad), or nothing."""
-    for source in spec.sources:
+def _apply_gpo(spec: SettingSpec, content: GpoContent, state: _State) -> _State:
+    """The setting after this GPO's sources are applied over ``state``, the first source listed last."""
+    for source in reversed(spec.sources):
         try:
-            where, raw = source.find(content)
+            where, operations = source.operations(content)
         except GptTmplError as exc:
-            return _Unknown(f"GPO '{content.name}': {exc}")
-        if where in content.errors:
-            return _Unknown(f"GPO '{content.name}': {content.errors[where]}")
-        if raw is None:
+            state = _Unknown(f"GPO '{content.name}': {exc}")
             continue
-        try:
-            return _Known(spec.convert(raw))
-        except ValueError as exc:
-            return _Unknown(f"GPO '{content.name}' sets {spec.label} to {raw!r}: {exc}")
-    return None
+        if where in content.errors:
+            state = _Unknown(f"GPO '{content.name}': {content.errors[where]}")
+            continue
+        for operation in operations:
+            state = _apply(spec, content.name, operation, state)
+    return state
+
+
+def _apply(spec: SettingSpec, gpo: str, operation: Operation, state: _State) -> _State:
+    if operation.action == "delete":
+        return _Deleted(gpo, operation.marker)
+    if operation.action == "soft" and isinstance(state, _Known | _Unknown):
+        return state  # it exists (or may exist): a soft value never overwrites
+    try:
+        return _Known(spec.convert(operation.value), gpo)
+    except ValueError as exc:
+        return _Unknown(f"GPO '{gpo}' sets {spec.label} to {operation.value!r}: {exc}")

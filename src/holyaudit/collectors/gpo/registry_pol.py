@@ -283,40 +283,70 @@ def encode(entries: Iterable[RegistryEntry]) -> bytes:
     return b"".join(parts)
 
 
-def effective_values(entries: Iterable[RegistryEntry]) -> dict[tuple[str, str], RegistryValue]:
-    """The values one Registry.pol leaves set, keyed by lower-cased (key, value name), as if applied to an empty hive.
+# The top-level keys below HKLM and HKCU that a **DeleteKeys path may start from: GPMC writes each subkey to delete
+# as a full path ("Software\\Policies\\Vendor\\Sub"); hand-written files may name it relative to the entry's key.
+_HIVE_ROOTS = ("software\\", "system\\")
 
-    Entries are applied in file order, as the Registry client-side extension applies them ([MS-GPREG] 2.2.1.2):
 
-    - a value sets (key, name), replacing any earlier setting;
-    - ``**del.<name>`` removes (key, name); ``**DeleteValues`` removes each name it lists;
-    - ``**delvals.`` removes every value of the key set so far, but not those of its subkeys;
-    - ``**DeleteKeys`` removes every value of each subkey it lists, and of their subkeys;
-    - ``**soft.<name>`` sets (key, name) only if nothing set it earlier;
-    - key-only entries and ``**SecureKey`` change no value.
+def deleted_key_paths(entry: RegistryEntry) -> tuple[str, ...]:
+    """The lower-cased full paths of the keys a ``**DeleteKeys`` entry removes (with their subkeys); else empty.
 
-    Keys and names compare without regard to case, like the registry. A value a marker removes is simply absent,
-    as one never set would be: to tell "this GPO deletes it" from "not configured", look at the entries' ``kind``.
+    A listed path that starts at the hive (``Software\\...`` or ``System\\...``), or with the entry's own key, is a
+    full path; any other is a subkey of the entry's key.
     """
-    values: dict[tuple[str, str], RegistryValue] = {}
+    if entry.kind != EntryKind.DELETE_KEYS:
+        return ()
+    key = entry.key.lower().strip("\\")
+    paths = []
+    for target in entry.targets:
+        listed = target.lower().strip("\\")
+        full = listed.startswith(_HIVE_ROOTS) or listed == key or listed.startswith(key + "\\")
+        paths.append(listed if full else f"{key}\\{listed}")
+    return tuple(paths)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one entry does to one value: ``set`` it, ``soft``-set it (only if it does not exist yet), or ``delete``
+    it. ``marker`` is the entry's value name as written (``**del.ScreenSaveTimeOut``), to show as evidence."""
+
+    action: Literal["set", "soft", "delete"]
+    value: RegistryValue | None
+    marker: str
+
+
+def operations_on(entries: Iterable[RegistryEntry], key: str, name: str) -> list[Operation]:
+    """Every operation ``entries`` make on the value (``key``, ``name``), in file order; key and name in any case.
+
+    What each entry does, as the Registry client-side extension applies it ([MS-GPREG] 2.2.1.2; Microsoft's
+    "Registry Policy File Format" lists the markers): a value sets (key, name); ``**del.<name>`` deletes it, as does
+    ``**DeleteValues`` listing the name; ``**delvals.`` deletes every value of the key but not its subkeys';
+    ``**DeleteKeys`` deletes the keys it lists (``deleted_key_paths``) with their subkeys; ``**soft.<name>`` sets
+    (key, name) only if it does not exist yet. Key-only entries and ``**SecureKey`` change no value. Keys and names
+    compare without regard to case, like the registry.
+    """
+    key, name = key.lower(), name.lower()
+    found: list[Operation] = []
     for entry in entries:
-        key = entry.key.lower()
         kind = entry.kind
-        if kind == EntryKind.VALUE:
-            values[(key, entry.name.lower())] = entry.value
-        elif kind == EntryKind.SOFT_VALUE:
-            values.setdefault((key, entry.targets[0].lower()), entry.value)
-        elif kind in (EntryKind.DELETE_VALUE, EntryKind.DELETE_VALUES):
-            for target in entry.targets:
-                values.pop((key, target.lower()), None)
-        elif kind == EntryKind.DELETE_ALL_VALUES:
-            values = {where: value for where, value in values.items() if where[0] != key}
-        elif kind == EntryKind.DELETE_KEYS:
-            for subkey in entry.targets:
-                gone = f"{key}\\{subkey.lower()}"
-                values = {
-                    where: value
-                    for where, value in values.items()
-                    if where[0] != gone and not where[0].startswith(gone + "\\")
-                }
-    return values
+        same_key = entry.key.lower() == key
+        if kind == EntryKind.VALUE and same_key and entry.name.lower() == name:
+            found.append(Operation("set", entry.value, entry.name))
+        elif kind == EntryKind.SOFT_VALUE and same_key and entry.targets[0].lower() == name:
+            found.append(Operation("soft", entry.value, entry.name))
+        elif (
+            (kind in (EntryKind.DELETE_VALUE, EntryKind.DELETE_VALUES) and same_key and name in _lowered(entry.targets))
+            or (kind == EntryKind.DELETE_ALL_VALUES and same_key)
+            or any(key == gone or key.startswith(gone + "\\") for gone in deleted_key_paths(entry))
+        ):
+            found.append(Operation("delete", None, entry.name))
+    return found
+
+
+def secure_keys(entries: Iterable[RegistryEntry]) -> list[str]:
+    """The keys a ``**SecureKey`` entry with data 1 gives the default policy ACL, in file order."""
+    return [entry.key for entry in entries if entry.kind == EntryKind.SECURE_KEY and entry.value == 1]
+
+
+def _lowered(names: Iterable[str]) -> set[str]:
+    return {name.lower() for name in names}

@@ -42,7 +42,17 @@ _ORDER = ("directory.domain", "directory.users", "directory.password_policies", 
 """The order the fact sets are returned in."""
 USERS_FILTER = "(&(objectCategory=person)(objectClass=user))"
 
-_DOMAIN_ATTRS = ["minPwdLength", "pwdProperties", "maxPwdAge", "lockoutThreshold", "pwdHistoryLength", "forceLogoff"]
+_DOMAIN_ATTRS = [
+    "minPwdLength",
+    "pwdProperties",
+    "maxPwdAge",
+    "minPwdAge",
+    "lockoutThreshold",
+    "lockoutDuration",
+    "lockOutObservationWindow",
+    "pwdHistoryLength",
+    "forceLogoff",
+]
 _USER_FIELDS: dict[str, tuple[str, ...]] = {
     "display_name": ("displayName",),
     "upn": ("userPrincipalName",),
@@ -326,7 +336,12 @@ class _Reader:
             "min_pwd_length": get("minPwdLength", "min_pwd_length", values.integer),
             "pwd_properties": get("pwdProperties", "pwd_properties", values.integer),
             "max_pwd_age_days": get("maxPwdAge", "max_pwd_age_days", values.interval_days),
+            "min_pwd_age_days": get("minPwdAge", "min_pwd_age_days", values.interval_days),
             "lockout_threshold": get("lockoutThreshold", "lockout_threshold", values.integer),
+            "lockout_duration_mins": get("lockoutDuration", "lockout_duration_mins", values.interval_minutes),
+            "lockout_observation_window_mins": get(
+                "lockOutObservationWindow", "lockout_observation_window_mins", values.interval_minutes
+            ),
             "pwd_history_length": get("pwdHistoryLength", "pwd_history_length", values.integer),
             "force_logoff": get("forceLogoff", "force_logoff", values.force_logoff),
         }

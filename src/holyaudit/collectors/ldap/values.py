@@ -53,6 +53,15 @@ def interval_days(raw: bytes) -> int:
     return abs(value) // (10_000_000 * 86_400)
 
 
+def interval_minutes(raw: bytes) -> int:
+    """A negative 100 ns interval (lockoutDuration, lockOutObservationWindow) as whole minutes; "never" (the
+    minimum int64, as Microsoft documents for an account locked until an administrator unlocks it) is -1."""
+    value = int(raw)
+    if value == -0x8000000000000000:
+        return -1
+    return abs(value) // (10_000_000 * 60)
+
+
 def force_logoff(raw: bytes) -> bool:
     """forceLogoff is the delay before sessions are ended when logon hours expire; 0 means at once."""
     return int(raw) == 0
