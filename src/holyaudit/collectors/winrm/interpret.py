@@ -195,7 +195,7 @@ def scheduled_task(task: Mapping[str, Any], zone: ZoneInfo) -> ScheduledTask | N
     latest moment its earliest such trigger has acted by: the trigger's local time (see ``trigger_time``), plus
     the trigger's RandomDelay, plus shutdown.exe's /t delay (30 seconds when /t is not given).
     (https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/shutdown,
-    https://learn.microsoft.com/en-us/windows/win32/taskschd/trigger-randomdelay,
+    https://learn.microsoft.com/en-us/windows/win32/taskschd/dailytrigger-randomdelay,
     https://learn.microsoft.com/en-us/windows/win32/taskschd/trigger-endboundary)
     """
     commands = [(str(a.get("execute") or ""), str(a.get("arguments") or "")) for a in task["actions"]]
