@@ -319,13 +319,29 @@ def data_volume(protection: str = "On", percent: float = 100.0) -> Volume:
     return Volume(id="D:", volume_type="FixedData", **status)
 
 
-def logoff_task(at: dt.time, *, action: str = "logoff", daily: bool = True) -> ScheduledTask:
-    name = "Holywell nightly log-off" if action == "logoff" else "Holywell weekly shutdown"
-    return ScheduledTask(id=name, action=action, daily=daily, time=at)
+def logoff_task(at: dt.time, *, daily: bool = True, on_battery: bool = True) -> ScheduledTask:
+    """A shutdown run as SYSTEM (which ends every user's session), deployed by Group Policy."""
+    name = "Holywell nightly shutdown" if daily else "Holywell weekly shutdown"
+    return ScheduledTask(
+        id=name,
+        action="shutdown",
+        daily=daily,
+        time=at,
+        runs_as="SYSTEM",
+        ends_user_sessions=True,
+        runs_on_battery=on_battery,
+    )
 
 
 def hive(user: str, timeout_secs: int, *, active: bool = True, secure: bool = True) -> ScreenSaverPolicy:
-    return ScreenSaverPolicy(id=f"HOLYWELL\\{user}", active=active, secure=secure, timeout_secs=timeout_secs)
+    return ScreenSaverPolicy(
+        id=f"HOLYWELL\\{user}",
+        active=active,
+        secure=secure,
+        timeout_secs=timeout_secs,
+        executable="scrnsave.scr",
+        saver_selected=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -367,7 +383,8 @@ MACHINES: list[Machine] = [
     desktop("HW-ICT-03", "ICT Suite"),
     # antivirus-up-to-date: FAIL (signatures 12 days old; the update service is stuck).
     desktop("HW-ICT-04", "ICT Suite", av_signatures_updated=ago(12, hours=3)),
-    desktop("HW-ICT-05", "ICT Suite"),
+    # antivirus-up-to-date: FAIL (Defender left in passive mode after another product was removed).
+    desktop("HW-ICT-05", "ICT Suite", av_running_mode="Passive Mode", av_enabled=False, av_realtime=False),
     desktop("HW-ICT-06", "ICT Suite"),
     # screensaver-locking: PASS through every loaded user hive's screen-saver policy (no machine limit).
     desktop(
@@ -389,21 +406,22 @@ MACHINES: list[Machine] = [
     desktop("HW-CL-01", "Classrooms"),
     # antivirus-up-to-date boundary: signatures exactly 3 days old (PASS).
     desktop("HW-CL-02", "Classrooms", av_signatures_updated=ago(3)),
-    # logoff-task-scheduled: FAIL (the nightly log-off runs at 19:30).
+    # logoff-task-scheduled: FAIL (the nightly shutdown runs at 19:30).
     desktop("HW-CL-03", "Classrooms", logoff_tasks=[logoff_task(dt.time(19, 30))]),
-    # logoff-task-scheduled boundary: a weekly shutdown (not daily) and a daily log-off at 19:00 (PASS).
+    # logoff-task-scheduled boundary: a weekly shutdown (not daily) and a daily shutdown at 19:00 (PASS).
     desktop(
         "HW-CL-04",
         "Classrooms",
-        logoff_tasks=[logoff_task(dt.time(17), action="shutdown", daily=False), logoff_task(dt.time(19))],
+        logoff_tasks=[logoff_task(dt.time(17), daily=False), logoff_task(dt.time(19))],
     ),
     # antivirus-up-to-date boundary: signatures 4 days old (FAIL).
     desktop("HW-CL-05", "Classrooms", av_signatures_updated=ago(4)),
     # laptop-encryption: FAIL. Filed with the classroom desktops and not in the laptop category, but the
     # chassis says notebook, so the rule treats it as a laptop; BitLocker was never turned on.
     desktop("HW-CL-06", "Classrooms", chassis=NOTEBOOK, volumes=[os_volume("Off", 0.0)]),
-    # autologon-no-stored-password: PASS (auto-logon on, but no password stored in the registry).
-    desktop("HW-LIB-01", "Library", autologon_enabled=True),
+    # autologon-no-stored-password: FAIL (automatic logon set up by Sysinternals Autologon: no DefaultPassword
+    # in the registry, because the password is kept as an LSA secret).
+    desktop("HW-LIB-01", "Library", autologon_enabled=True, autologon_user="HOLYWELL\\library-kiosk"),
     # autologon-no-stored-password: FAIL (Winlogon DefaultPassword present).
     desktop("HW-EXAM-01", "Library", autologon_enabled=True, default_password_present=True),
     # logoff-task-scheduled: FAIL (no log-off task: the hall display runs all night);
@@ -435,7 +453,10 @@ MACHINES: list[Machine] = [
     laptop("HW-TR-01", "Laptop Trolley", chassis=PORTABLE),
     # screensaver-locking: FAIL (machine inactivity limit of 15 minutes).
     laptop("HW-TR-02", "Laptop Trolley", chassis=PORTABLE, inactivity_timeout_secs=900),
-    laptop("HW-TR-03", "Laptop Trolley", chassis=PORTABLE),
+    # logoff-task-scheduled: FAIL (the nightly shutdown keeps Task Scheduler's default: not on battery power).
+    laptop(
+        "HW-TR-03", "Laptop Trolley", chassis=PORTABLE, logoff_tasks=[logoff_task(dt.time(18, 30), on_battery=False)]
+    ),
 ]
 
 
@@ -470,8 +491,12 @@ def host(machine: Machine, index: int) -> Host:
         "screensaver_users": [],
         "logoff_tasks": [logoff_task(dt.time(18, 30))],
         "autologon_enabled": False,
+        "autologon_user": None,
+        "autologon_count": None,
+        "force_autologon": False,
         "default_password_present": False,
         "av_product": "Microsoft Defender Antivirus",
+        "av_running_mode": "Normal",
         "av_enabled": True,
         "av_realtime": True,
         "av_signatures_updated": ago(0, hours=4 + index % 9),

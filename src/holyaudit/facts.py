@@ -136,6 +136,10 @@ class ScreenSaverPolicy(FactRecord):
     active: bool | None = None
     secure: bool | None = None
     timeout_secs: int | None = None
+    executable: str | None = Field(default=None, description="SCRNSAVE.EXE: the screen saver that runs, if any.")
+    saver_selected: bool | None = Field(
+        default=None, description="SCRNSAVE.EXE names a screen saver; without one no screen saver runs."
+    )
 
 
 class ScheduledTask(FactRecord):
@@ -143,9 +147,26 @@ class ScheduledTask(FactRecord):
 
     kind: ClassVar[str] = "scheduled_task"
     plural: ClassVar[str] = "scheduled tasks"
-    action: str | None = Field(default=None, description="logoff or shutdown.")
-    daily: bool | None = None
-    time: dt.time | None = Field(default=None, description="Local time of the daily trigger.")
+    action: str | None = Field(default=None, description="logoff, shutdown or restart.")
+    daily: bool | None = Field(
+        default=None, description="Enabled, with an enabled trigger that fires every day and has no end date."
+    )
+    time: dt.time | None = Field(
+        default=None,
+        description="Latest local time the task has acted by: the daily trigger's time plus its random delay and "
+        "shutdown.exe's /t delay (23:59:59 when that passes midnight).",
+    )
+    runs_as: str | None = Field(default=None, description="The task's principal: a user or a group.")
+    ends_user_sessions: bool | None = Field(
+        default=None,
+        description="Its action ends the signed-in users' sessions: a shutdown or restart does; a log-off ends only "
+        "the session the task runs in.",
+    )
+    runs_on_battery: bool | None = Field(
+        default=None,
+        description="Neither DisallowStartIfOnBatteries nor StopIfGoingOnBatteries is set (both default to true).",
+    )
+    expires: dt.datetime | None = Field(default=None, description="The latest EndBoundary of its daily triggers.")
 
 
 class Host(FactRecord):
@@ -165,14 +186,29 @@ class Host(FactRecord):
     inactivity_timeout_secs: int | None = None
     screensaver_users: list[ScreenSaverPolicy] | None = None
     logoff_tasks: list[ScheduledTask] | None = None
-    autologon_enabled: bool | None = None
+    autologon_enabled: bool | None = Field(
+        default=None, description="Winlogon AutoAdminLogon is 1 and DefaultUserName names an account."
+    )
+    autologon_user: str | None = Field(default=None, description="Winlogon DefaultUserName (with DefaultDomainName).")
+    autologon_count: int | None = Field(default=None, description="Winlogon AutoLogonCount, when set.")
+    force_autologon: bool | None = Field(default=None, description="Winlogon ForceAutoLogon is 1.")
     default_password_present: bool | None = Field(
         default=None, description="Winlogon DefaultPassword exists (its value is never read)."
     )
     av_product: str | None = None
     av_enabled: bool | None = None
     av_realtime: bool | None = None
-    av_signatures_updated: dt.datetime | None = None
+    av_signatures_updated: dt.datetime | None = Field(
+        default=None, description="When Microsoft Defender's signatures were last updated (other products: None)."
+    )
+    av_signatures_current: bool | None = Field(
+        default=None,
+        description="Another product's own verdict, from Security Center's productState: its definitions are up "
+        "to date. None for Microsoft Defender, whose signature date is judged instead.",
+    )
+    av_running_mode: str | None = Field(
+        default=None, description="Microsoft Defender's AMRunningMode: Normal, Passive Mode, EDR Block Mode, ..."
+    )
     policy_ou: str | None = Field(default=None, description="The computer account's OU, whose GPOs apply to it.")
     policy_drift: list[str] | None = Field(
         default=None, description="Where the machine differs from what its Group Policy sets; empty when it agrees."

@@ -18,6 +18,7 @@ from holyaudit.winrm_sim.machine import (
     RegistryValue,
     ScheduledTask,
     TaskAction,
+    TaskSettings,
     TaskTrigger,
 )
 
@@ -55,8 +56,15 @@ def machine(
     if logoff_at is not None:
         trigger = TaskTrigger(StartBoundary=logoff_at, DaysInterval=1)
         action = TaskAction(Execute="shutdown.exe", Arguments="/s /f /t 0")
+        on_battery = TaskSettings(DisallowStartIfOnBatteries=False, StopIfGoingOnBatteries=False)
         tasks = [
-            ScheduledTask(TaskPath="\\Holywell\\", TaskName="Nightly shutdown", Actions=[action], Triggers=[trigger])
+            ScheduledTask(
+                TaskPath="\\Holywell\\",
+                TaskName="Nightly shutdown",
+                Settings=on_battery,
+                Actions=[action],
+                Triggers=[trigger],
+            )
         ]
     return Machine(
         computer_name=name,

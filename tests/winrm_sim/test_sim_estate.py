@@ -60,20 +60,45 @@ def test_demo_hosts_report_the_demo_estates_facts() -> None:
         "build": "22631",
         "chassis": [3],
         "inactivitySecs": 300,
-        "autoAdminLogon": "1",
-        "defaultPassword": True,
+        "winlogon": {
+            "autoAdminLogon": "1",
+            "userName": "kiosk",
+            "domainName": None,
+            "autoLogonCount": None,
+            "forceAutoLogon": None,
+            "defaultPassword": True,
+        },
     }
     assert json.loads(render("tasks", hosts["HW-CL-04"].machine))["tasks"][0] == {
         "path": "\\Holywell\\",
         "name": "Holywell weekly shutdown",
         "enabled": True,
+        "userId": "SYSTEM",
+        "groupId": None,
+        "disallowStartOnBatteries": False,
+        "stopOnBatteries": False,
         "actions": [{"execute": "shutdown.exe", "arguments": "/s /f /t 0"}],
-        "triggers": [{"kind": "Weekly", "start": "2026-01-01T17:00:00", "interval": 1, "days": 32, "enabled": True}],
+        "triggers": [
+            {
+                "kind": "Weekly",
+                "start": "2026-01-01T17:00:00",
+                "end": None,
+                "randomDelay": None,
+                "interval": 1,
+                "days": 32,
+                "enabled": True,
+            }
+        ],
     }
     hive = json.loads(render("screensaver", hosts["HW-OFF-02"].machine))["hives"][1]
     assert (hive["user"], hive["policy"]) == (
         "HOLYWELL\\office-shared",
-        {"ScreenSaveActive": "1", "ScreenSaverIsSecure": "1", "ScreenSaveTimeOut": "1800"},
+        {
+            "ScreenSaveActive": "1",
+            "ScreenSaverIsSecure": "1",
+            "ScreenSaveTimeOut": "1800",
+            "SCRNSAVE.EXE": "scrnsave.scr",
+        },
     )
 
 

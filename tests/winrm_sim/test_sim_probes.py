@@ -11,13 +11,22 @@ from sim_support import ACCOUNT, SID, SIGNATURES, desktop, ntlm_client, probe_sc
 from holyaudit.winrm_sim import Fleet, Machine, SimHost
 from holyaudit.winrm_sim.machine import (
     BITLOCKER_NOT_INSTALLED,
+    WINLOGON,
     AntiVirusProduct,
+    BitLockerError,
     BitLockerVolume,
     MpComputerStatus,
     ScheduledTask,
     TaskAction,
+    TaskPrincipal,
+    TaskSettings,
     TaskTrigger,
 )
+
+UTF8_BOM_AS_CP437 = "\ufeff".encode().decode("cp437")
+SESSION_SID = Machine.model_fields["session_sid"].default
+ENTRA = "S-1-12-1-3570919734-1282373437-2345923734-1726386562"
+DENIED = "S-1-5-21-1004336348-1177238915-682003330-2002"
 
 
 def daily(start: str, interval: int = 1) -> TaskTrigger:
@@ -35,36 +44,79 @@ def with_extra_hives(machine: Machine) -> Machine:
     return machine.model_copy(update={"registry": registry})
 
 
+def with_entra_and_denied_hives(machine: Machine) -> Machine:
+    """Add an Entra ID user's hive, the audit account's own (skipped by nothing: the reader leaves it out), and a
+    hive whose keys cannot be read."""
+    registry = dict(machine.registry)
+    registry[rf"HKU\{ENTRA}\Control Panel\Desktop"] = {"ScreenSaveActive": "1"}
+    registry[rf"HKU\{DENIED}"] = {}
+    accounts = {**machine.accounts, ENTRA: "AzureAD\\JaneSmith"}
+    return machine.model_copy(
+        update={
+            "registry": registry,
+            "accounts": accounts,
+            "unreadable_hives": {DENIED: "Requested registry access is not allowed."},
+        }
+    )
+
+
 CASES: dict[str, tuple[str, Machine, str]] = {
     "system-autologon-with-stored-password": (
         "system",
         workstation(inactivity=600, auto_admin_logon="1", default_password=True),
         '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":600,'
-        '"autoAdminLogon":"1","defaultPassword":true}',
+        '"winlogon":{"autoAdminLogon":"1","userName":null,"domainName":null,"autoLogonCount":null,'
+        '"forceAutoLogon":null,"defaultPassword":true}}',
     ),
     "system-values-absent": (
         "system",
         workstation(inactivity=None, auto_admin_logon=None, chassis=[3, 12]),
         '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[3,12],"inactivitySecs":null,'
-        '"autoAdminLogon":null,"defaultPassword":false}',
+        '"winlogon":{"autoAdminLogon":null,"userName":null,"domainName":null,"autoLogonCount":null,'
+        '"forceAutoLogon":null,"defaultPassword":false}}',
+    ),
+    "system-chassis-null-and-sysinternals-autologon": (
+        "system",
+        workstation(auto_admin_logon="1", chassis=[]).model_copy(
+            update={
+                "chassis_types": None,
+                "registry": {
+                    **workstation().registry,
+                    WINLOGON: {"AutoAdminLogon": "1", "DefaultUserName": "hall-display", "AutoLogonCount": 2},
+                },
+            }
+        ),
+        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":null,"inactivitySecs":600,'
+        '"winlogon":{"autoAdminLogon":"1","userName":"hall-display","domainName":null,"autoLogonCount":2,'
+        '"forceAutoLogon":null,"defaultPassword":false}}',
     ),
     "system-inactivity-stored-as-a-string": (
         "system",
         workstation(inactivity="900"),
         '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":"900",'
-        '"autoAdminLogon":"0","defaultPassword":false}',
+        '"winlogon":{"autoAdminLogon":"0","userName":null,"domainName":null,"autoLogonCount":null,'
+        '"forceAutoLogon":null,"defaultPassword":false}}',
     ),
     "screensaver-policy-and-partial-settings": (
         "screensaver",
         workstation(policy=desktop(active="1", secure="1", timeout="600"), settings=desktop(timeout=300)),
-        '{"hives":[{"sid":"' + SID + '","user":"HOLYWELL\\\\j.smith","policy":{"ScreenSaveActive":"1",'
-        '"ScreenSaverIsSecure":"1","ScreenSaveTimeOut":"600"},"settings":{"ScreenSaveTimeOut":"300"}}]}',
+        '{"self":"' + SESSION_SID + '","hives":[{"sid":"' + SID + '","user":"HOLYWELL\\\\j.smith","policy":'
+        '{"ScreenSaveActive":"1","ScreenSaverIsSecure":"1","ScreenSaveTimeOut":"600"},"settings":'
+        '{"ScreenSaveTimeOut":"300"}}]}',
+    ),
+    "screensaver-name-entra-user-and-an-unreadable-hive": (
+        "screensaver",
+        with_entra_and_denied_hives(workstation(policy={"SCRNSAVE.EXE": "scrnsave.scr"})),
+        '{"self":"' + SESSION_SID + '","hives":[{"sid":"' + SID + '","user":"HOLYWELL\\\\j.smith","policy":'
+        '{"SCRNSAVE.EXE":"scrnsave.scr"},"settings":{}},{"sid":"' + ENTRA + '","user":"AzureAD\\\\JaneSmith",'
+        '"policy":{},"settings":{"ScreenSaveActive":"1"}},{"sid":"' + DENIED + '","user":null,'
+        '"error":"Requested registry access is not allowed."}]}',
     ),
     "screensaver-only-user-hives-and-untranslatable-sids": (
         "screensaver",
         with_extra_hives(workstation()),
-        '{"hives":[{"sid":"' + SID + '","user":"HOLYWELL\\\\j.smith","policy":{},"settings":{}},'
-        '{"sid":"S-1-5-21-1004336348-1177238915-682003330-2001","user":null,"policy":{},'
+        '{"self":"' + SESSION_SID + '","hives":[{"sid":"' + SID + '","user":"HOLYWELL\\\\j.smith","policy":{},'
+        '"settings":{}},{"sid":"S-1-5-21-1004336348-1177238915-682003330-2001","user":null,"policy":{},'
         '"settings":{"ScreenSaveTimeOut":"900"}}]}',
     ),
     "bitlocker-volumes": (
@@ -83,7 +135,15 @@ CASES: dict[str, tuple[str, Machine, str]] = {
         ),
         '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
         '"percent":100},{"mount":"D:","type":"Data","protection":"Off","status":"EncryptionInProgress",'
-        '"percent":47.5}]}',
+        '"percent":47.5}],"errors":[]}',
+    ),
+    "bitlocker-one-volume-fails": (
+        "bitlocker",
+        workstation().model_copy(
+            update={"bitlocker_volume_errors": [BitLockerError(TargetObject="E:", Message="Access is denied.")]}
+        ),
+        '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
+        '"percent":100}],"errors":[{"target":"E:","message":"Access is denied."}]}',
     ),
     "bitlocker-module-missing": (
         "bitlocker",
@@ -106,6 +166,8 @@ CASES: dict[str, tuple[str, Machine, str]] = {
                     TaskPath="\\Holywell\\",
                     TaskName="Friday log-off",
                     State="Disabled",
+                    Principal=TaskPrincipal(UserId=None, GroupId="BUILTIN\\Users"),
+                    Settings=TaskSettings(DisallowStartIfOnBatteries=False, StopIfGoingOnBatteries=False),
                     Actions=[
                         TaskAction(Execute="cmd.exe", Arguments="/c echo bye"),
                         TaskAction(Execute='"C:\\Windows\\System32\\logoff"'),
@@ -114,6 +176,8 @@ CASES: dict[str, tuple[str, Machine, str]] = {
                         TaskTrigger(
                             CimClassName="MSFT_TaskWeeklyTrigger",
                             StartBoundary="2026-01-02T16:00:00+00:00",
+                            EndBoundary="2026-07-17T00:00:00",
+                            RandomDelay="PT30M",
                             DaysOfWeek=32,
                             WeeksInterval=1,
                             Enabled=False,
@@ -131,15 +195,32 @@ CASES: dict[str, tuple[str, Machine, str]] = {
                     TaskName="Not really shutdown",
                     Actions=[TaskAction(Execute="C:\\tools\\shutdownhelper.exe")],
                 ),
+                ScheduledTask(
+                    TaskName="Shut down now",
+                    Actions=[TaskAction(Execute="shutdown.exe", Arguments="/s")],
+                    Triggers=None,
+                ),
+                ScheduledTask(
+                    TaskName="Locked down",
+                    Actions=[TaskAction(Execute="shutdown.exe", Arguments="/s")],
+                    unreadable="Access is denied.",
+                ),
             ]
         ),
-        '{"tasks":[{"path":"\\\\Holywell\\\\","name":"Nightly shutdown","enabled":true,"actions":[{"execute":'
+        '{"tasks":[{"path":"\\\\Holywell\\\\","name":"Nightly shutdown","enabled":true,"userId":"SYSTEM",'
+        '"groupId":null,"disallowStartOnBatteries":true,"stopOnBatteries":true,"actions":[{"execute":'
         '"shutdown.exe","arguments":"/s /f /t 0"}],"triggers":[{"kind":"Daily","start":"2026-01-01T19:00:00",'
-        '"interval":1,"days":null,"enabled":true}]},{"path":"\\\\Holywell\\\\","name":"Friday log-off",'
-        '"enabled":false,"actions":[{"execute":"\\"C:\\\\Windows\\\\System32\\\\logoff\\"","arguments":null}],'
-        '"triggers":[{"kind":"Weekly","start":"2026-01-02T16:00:00+00:00","interval":1,"days":32,"enabled":false},'
-        '{"kind":"Logon","start":null,"interval":null,"days":null,"enabled":true},'
-        '{"kind":"Other","start":null,"interval":null,"days":null,"enabled":true}]}]}',
+        '"end":null,"randomDelay":null,"interval":1,"days":null,"enabled":true}]},{"path":"\\\\Holywell\\\\",'
+        '"name":"Friday log-off","enabled":false,"userId":null,"groupId":"BUILTIN\\\\Users",'
+        '"disallowStartOnBatteries":false,"stopOnBatteries":false,"actions":[{"execute":'
+        '"\\"C:\\\\Windows\\\\System32\\\\logoff\\"","arguments":null}],"triggers":[{"kind":"Weekly",'
+        '"start":"2026-01-02T16:00:00+00:00","end":"2026-07-17T00:00:00","randomDelay":"PT30M","interval":1,'
+        '"days":32,"enabled":false},{"kind":"Logon","start":null,"end":null,"randomDelay":null,"interval":null,'
+        '"days":null,"enabled":true},{"kind":"Other","start":null,"end":null,"randomDelay":null,"interval":null,'
+        '"days":null,"enabled":true}]},{"path":"\\\\","name":"Shut down now","enabled":true,"userId":"SYSTEM",'
+        '"groupId":null,"disallowStartOnBatteries":true,"stopOnBatteries":true,"actions":[{"execute":'
+        '"shutdown.exe","arguments":"/s"}],"triggers":[]},{"path":"\\\\","name":"Locked down",'
+        '"error":"Access is denied."}]}',
     ),
     "antivirus-defender-and-security-center": (
         "antivirus",
@@ -154,14 +235,25 @@ CASES: dict[str, tuple[str, Machine, str]] = {
             ],
         ),
         '{"defender":{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":false,'
-        '"AntivirusSignatureLastUpdated":"2026-11-27T03:00:00.0000000Z"},"products":[{"name":"Windows Defender",'
-        '"state":397568,"timestamp":"Fri, 27 Nov 2026 03:00:00 GMT"},{"name":"Smith\\u0027s AV \\u003cPro\\u003e",'
-        '"state":266240,"timestamp":"Mon, 2 Nov 2026"}]}',
+        '"AMRunningMode":"Normal","AntivirusSignatureLastUpdated":"2026-11-27T03:00:00.0000000Z"},"products":'
+        '[{"name":"Windows Defender","state":397568},{"name":"Smith\\u0027s AV \\u003cPro\\u003e",'
+        '"state":266240}],"productsError":null}',
+    ),
+    "antivirus-passive-defender-output-with-a-byte-order-mark": (
+        "antivirus",
+        workstation(
+            defender=MpComputerStatus(AMRunningMode="Passive Mode", AntivirusSignatureLastUpdated=SIGNATURES)
+        ).model_copy(update={"bom": True}),
+        # The client reads the shell's code page (437): the mark's three UTF-8 bytes arrive as they are.
+        UTF8_BOM_AS_CP437
+        + '{"defender":{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":true,'
+        '"AMRunningMode":"Passive Mode","AntivirusSignatureLastUpdated":"2026-11-27T03:00:00.0000000Z"},'
+        '"products":[],"productsError":null}',
     ),
     "antivirus-server-without-defender-or-security-center": (
         "antivirus",
-        workstation(defender=None, products=[]),
-        '{"defender":null,"products":[]}',
+        workstation(defender=None, products=[]).model_copy(update={"security_center": False}),
+        '{"defender":null,"products":null,"productsError":"Invalid namespace "}',
     ),
 }
 

@@ -14,7 +14,8 @@ from holyaudit.winrm_sim import Fleet, SimHost
 
 SYSTEM_JSON = (
     '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[3],"inactivitySecs":null,'
-    '"autoAdminLogon":null,"defaultPassword":false}\r\n'
+    '"winlogon":{"autoAdminLogon":null,"userName":null,"domainName":null,"autoLogonCount":null,'
+    '"forceAutoLogon":null,"defaultPassword":false}}\r\n'
 )
 
 

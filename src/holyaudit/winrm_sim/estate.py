@@ -9,7 +9,6 @@ into the registry values, tasks and CIM objects a Windows machine would hold to 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import ipaddress
 import json
 from importlib import resources
@@ -28,6 +27,9 @@ ACCESS_DENIED = "Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESS
 _DEFENDER_ENABLED = 0x061100
 """productState: on, signatures up to date."""
 _DEFENDER_DISABLED = 0x060100
+_THIRD_PARTY_ON = 0x041000
+"""productState of another product: real-time protection on, definitions up to date."""
+_THIRD_PARTY_ON_OUT_OF_DATE = 0x041010
 
 
 class Estate(BaseModel):
@@ -75,6 +77,12 @@ def machine_from_host(host: Host) -> win.Machine:
         registry[win.POLICIES_SYSTEM] = {"InactivityTimeoutSecs": host.inactivity_timeout_secs}
     if host.autologon_enabled is not None:
         registry[win.WINLOGON]["AutoAdminLogon"] = "1" if host.autologon_enabled else "0"
+    if host.autologon_enabled or host.autologon_user:
+        registry[win.WINLOGON]["DefaultUserName"] = host.autologon_user or "kiosk"
+    if host.autologon_count is not None:
+        registry[win.WINLOGON]["AutoLogonCount"] = host.autologon_count
+    if host.force_autologon:
+        registry[win.WINLOGON]["ForceAutoLogon"] = "1"
     if host.default_password_present:
         registry[win.WINLOGON]["DefaultPassword"] = "not-the-real-one"
     defender, products = _antivirus(host)
@@ -90,13 +98,15 @@ def machine_from_host(host: Host) -> win.Machine:
             values["ScreenSaverIsSecure"] = "1" if user.secure else "0"
         if user.timeout_secs is not None:
             values["ScreenSaveTimeOut"] = str(user.timeout_secs)
+        if user.executable is not None or user.saver_selected:
+            values["SCRNSAVE.EXE"] = user.executable or "scrnsave.scr"
         registry[rf"HKU\{sid}\{win.DESKTOP_POLICY}"] = values
     return win.Machine(
         computer_name=host.id,
         os=win.OperatingSystem(
             Caption=host.os or win.OperatingSystem().Caption, BuildNumber=_build_number(host.os_build)
         ),
-        chassis_types=list(host.chassis_types or []),
+        chassis_types=None if host.chassis_types is None else list(host.chassis_types),
         registry=registry,
         accounts=accounts,
         bitlocker_volumes=[
@@ -133,15 +143,32 @@ def _volume_status(percent: float) -> str:
 def _task(task: ScheduledTask) -> win.ScheduledTask:
     if task.action == "shutdown":
         action = win.TaskAction(Execute="shutdown.exe", Arguments="/s /f /t 0")
+    elif task.action == "restart":
+        action = win.TaskAction(Execute="shutdown.exe", Arguments="/r /f /t 0")
     else:
         action = win.TaskAction(Execute="logoff.exe")
     start = f"2026-01-01T{task.time:%H:%M:%S}" if task.time is not None else None
+    end = task.expires.isoformat() if task.expires is not None else None
     trigger = (
-        win.TaskTrigger(CimClassName="MSFT_TaskDailyTrigger", StartBoundary=start, DaysInterval=1)
-        if task.daily
+        win.TaskTrigger(CimClassName="MSFT_TaskDailyTrigger", StartBoundary=start, EndBoundary=end, DaysInterval=1)
+        if task.daily or end
         else win.TaskTrigger(CimClassName="MSFT_TaskWeeklyTrigger", StartBoundary=start, DaysOfWeek=32, WeeksInterval=1)
     )
-    return win.ScheduledTask(TaskPath="\\Holywell\\", TaskName=task.id, Actions=[action], Triggers=[trigger])
+    # A log-off whose reach is unknown runs as a group; one that ends no user's session, as SYSTEM.
+    principal = (
+        win.TaskPrincipal(UserId=None, GroupId="BUILTIN\\Users")
+        if task.action == "logoff" and task.ends_user_sessions is None
+        else win.TaskPrincipal(UserId=task.runs_as or "SYSTEM")
+    )
+    battery = not task.runs_on_battery
+    return win.ScheduledTask(
+        TaskPath="\\Holywell\\",
+        TaskName=task.id,
+        Principal=principal,
+        Settings=win.TaskSettings(DisallowStartIfOnBatteries=battery, StopIfGoingOnBatteries=battery),
+        Actions=[action],
+        Triggers=[trigger],
+    )
 
 
 def _antivirus(host: Host) -> tuple[win.MpComputerStatus | None, list[win.AntiVirusProduct]]:
@@ -149,18 +176,18 @@ def _antivirus(host: Host) -> tuple[win.MpComputerStatus | None, list[win.AntiVi
         return None, []
     updated = host.av_signatures_updated or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     enabled = bool(host.av_enabled)
-    is_defender = "Defender" in host.av_product
+    if "Defender" not in host.av_product:
+        state = _THIRD_PARTY_ON if host.av_signatures_current else _THIRD_PARTY_ON_OUT_OF_DATE
+        return None, [win.AntiVirusProduct(displayName=host.av_product, productState=state)]
+    mode = host.av_running_mode or "Normal"
     product = win.AntiVirusProduct(
-        displayName="Windows Defender" if is_defender else host.av_product,
-        productState=_DEFENDER_ENABLED if enabled else _DEFENDER_DISABLED,
-        timestamp=email.utils.format_datetime(updated.astimezone(dt.UTC), usegmt=True),
+        displayName="Windows Defender", productState=_DEFENDER_ENABLED if enabled else _DEFENDER_DISABLED
     )
-    if not is_defender:
-        return None, [product]
     defender = win.MpComputerStatus(
-        AMServiceEnabled=enabled,
-        AntivirusEnabled=enabled,
-        RealTimeProtectionEnabled=bool(host.av_realtime),
+        AMServiceEnabled=enabled or mode != "Normal",
+        AntivirusEnabled=enabled or mode != "Normal",
+        RealTimeProtectionEnabled=bool(host.av_realtime) or mode != "Normal",
+        AMRunningMode=mode,
         AntivirusSignatureLastUpdated=updated,
     )
     return defender, [product]

@@ -21,6 +21,8 @@ DESKTOP_POLICY = r"Software\Policies\Microsoft\Windows\Control Panel\Desktop"
 DESKTOP_SETTINGS = r"Control Panel\Desktop"
 """Under a user hive (``HKU\\<sid>``): the user's own screen-saver values."""
 
+INVALID_NAMESPACE = "Invalid namespace "
+"""What Get-CimInstance says for root/SecurityCenter2 on Windows Server."""
 BITLOCKER_NOT_INSTALLED = (
     "The term 'Get-BitLockerVolume' is not recognized as the name of a cmdlet, function, script file, or operable "
     "program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."
@@ -63,20 +65,41 @@ class TaskTrigger(_Cim):
         description="MSFT_TaskDailyTrigger, MSFT_TaskWeeklyTrigger, MSFT_TaskTimeTrigger, MSFT_TaskLogonTrigger, ...",
     )
     StartBoundary: str | None = None
+    EndBoundary: str | None = None
+    RandomDelay: str | None = Field(default=None, description="An ISO 8601 duration, e.g. PT30M.")
     Enabled: bool = True
     DaysInterval: int | None = None
     DaysOfWeek: int | None = Field(default=None, description="Bitmask: Sunday=1, Monday=2, ... Saturday=64.")
     WeeksInterval: int | None = None
 
 
+class TaskPrincipal(_Cim):
+    """MSFT_TaskPrincipal: a user (UserId) or a group (GroupId)."""
+
+    UserId: str | None = "SYSTEM"
+    GroupId: str | None = None
+
+
+class TaskSettings(_Cim):
+    """MSFT_TaskSettings; both battery settings default to true, as Task Scheduler's do."""
+
+    Enabled: bool = True
+    DisallowStartIfOnBatteries: bool = True
+    StopIfGoingOnBatteries: bool = True
+
+
 class ScheduledTask(_Cim):
-    """What Get-ScheduledTask returns for one task."""
+    """What Get-ScheduledTask returns for one task. ``Triggers`` is None for a task with no triggers;
+    ``unreadable``, when set, is the error reading the task's details fails with."""
 
     TaskPath: str = "\\"
     TaskName: str
     State: str = Field(default="Ready", description="Ready, Disabled, Running, ...")
+    Principal: TaskPrincipal = TaskPrincipal()
+    Settings: TaskSettings = TaskSettings()
     Actions: list[TaskAction] = Field(default_factory=list)
-    Triggers: list[TaskTrigger] = Field(default_factory=list)
+    Triggers: list[TaskTrigger] | None = Field(default_factory=list)
+    unreadable: str | None = None
 
 
 class MpComputerStatus(_Cim):
@@ -85,6 +108,7 @@ class MpComputerStatus(_Cim):
     AMServiceEnabled: bool = True
     AntivirusEnabled: bool = True
     RealTimeProtectionEnabled: bool = True
+    AMRunningMode: str | None = Field(default="Normal", description="Normal, Passive Mode, EDR Block Mode, ...")
     AntivirusSignatureLastUpdated: dt.datetime
 
 
@@ -93,7 +117,14 @@ class AntiVirusProduct(_Cim):
 
     displayName: str = "Windows Defender"
     productState: int = Field(default=397568, description="0x061100: enabled, signatures up to date.")
-    timestamp: str = Field(description="As WMI stores it, e.g. 'Fri, 27 Nov 2026 03:00:00 GMT'.")
+    timestamp: str | None = Field(default=None, description="As WMI stores it; holyaudit does not read it.")
+
+
+class BitLockerError(_Cim):
+    """An error Get-BitLockerVolume writes for one volume while still listing the others."""
+
+    TargetObject: str | None = None
+    Message: str
 
 
 class Machine(BaseModel):
@@ -103,14 +134,19 @@ class Machine(BaseModel):
     does) to its values. A user hive counts as loaded when some key under ``HKU\\<sid>`` exists, even an
     empty one. ``accounts`` maps the SIDs that translate to an account name to that name (``DOMAIN\\user``).
     ``bitlocker_error``, when set, is the message Get-BitLockerVolume fails with instead of listing volumes.
-    ``defender`` is ``None`` when Get-MpComputerStatus fails; ``antivirus_products`` is empty on servers.
+    ``defender`` is ``None`` when Get-MpComputerStatus fails; ``security_center`` is False on servers, which
+    have no root/SecurityCenter2. ``session_sid`` is the SID of the account the probes run as (its hive is
+    loaded by WinRM when the registry has a key under it); ``unreadable_hives`` maps a SID to the error reading
+    its keys fails with; ``bom`` makes every probe's output start with a UTF-8 byte-order mark.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     computer_name: str = "WIN-SIM"
     os: OperatingSystem = OperatingSystem()
-    chassis_types: list[int] = Field(default_factory=lambda: [3], description="Win32_SystemEnclosure.ChassisTypes.")
+    chassis_types: list[int] | None = Field(
+        default_factory=lambda: [3], description="Win32_SystemEnclosure.ChassisTypes; None when the BIOS gives none."
+    )
     registry: dict[str, dict[str, RegistryValue]] = Field(
         default_factory=lambda: dict[str, dict[str, RegistryValue]]({WINLOGON: {"Shell": "explorer.exe"}}),
         description="Every Windows machine has the Winlogon key; an estate that leaves it out plays one whose key "
@@ -119,9 +155,14 @@ class Machine(BaseModel):
     accounts: dict[str, str] = Field(default_factory=dict)
     bitlocker_volumes: list[BitLockerVolume] = Field(default_factory=list)
     bitlocker_error: str | None = None
+    bitlocker_volume_errors: list[BitLockerError] = Field(default_factory=list)
     scheduled_tasks: list[ScheduledTask] = Field(default_factory=list)
     defender: MpComputerStatus | None = None
+    security_center: bool = True
     antivirus_products: list[AntiVirusProduct] = Field(default_factory=list)
+    session_sid: str = "S-1-5-21-1004336348-1177238915-682003330-1199"
+    unreadable_hives: dict[str, str] = Field(default_factory=dict)
+    bom: bool = False
 
     def key(self, path: str) -> dict[str, RegistryValue] | None:
         """The values of a registry key (value names matched case-insensitively), or None if it does not exist."""

@@ -8,38 +8,47 @@ and exits 0. Keys are exactly these:
 
 ``system``
     ``{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":600,
-    "autoAdminLogon":"1","defaultPassword":false}``. ``inactivitySecs`` is the ``InactivityTimeoutSecs``
-    value under ``HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`` as stored (a DWORD is a
-    number) or null when absent; ``autoAdminLogon`` is Winlogon's ``AutoAdminLogon`` as stored (normally the
-    string "1" or "0") or null; ``defaultPassword`` says whether Winlogon has a ``DefaultPassword`` value (its
-    value is never printed).
+    "winlogon":{"autoAdminLogon":"1","userName":"kiosk","domainName":"HOLYWELL","autoLogonCount":null,
+    "forceAutoLogon":null,"defaultPassword":false}}``. ``chassis`` is null when ChassisTypes is.
+    ``inactivitySecs`` is the ``InactivityTimeoutSecs`` value under
+    ``HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`` as stored (a DWORD is a number) or null
+    when absent; ``winlogon`` is null when the Winlogon key cannot be read, else its ``AutoAdminLogon``,
+    ``DefaultUserName``, ``DefaultDomainName``, ``AutoLogonCount`` and ``ForceAutoLogon`` values as stored (or
+    null), and whether it has a ``DefaultPassword`` value (its value is never printed).
 ``screensaver``
-    ``{"hives":[{"sid":"S-1-5-21-...-1104","user":"HOLYWELL\\j.smith","policy":{"ScreenSaveActive":"1",
-    "ScreenSaverIsSecure":"1","ScreenSaveTimeOut":"600"},"settings":{}}]}``: one entry per loaded user hive
-    (``HKU\S-1-5-21-*``, not ``*_Classes``). ``user`` is null when the SID does not translate to an account.
+    ``{"self":"S-1-5-21-...-1199","hives":[{"sid":"S-1-5-21-...-1104","user":"HOLYWELL\\j.smith","policy":
+    {"ScreenSaveActive":"1","ScreenSaverIsSecure":"1","ScreenSaveTimeOut":"600"},"settings":{}}]}``:
+    one entry per loaded user hive (``HKU\S-1-5-21-*`` and Entra ID ``HKU\S-1-12-1-*``, not ``*_Classes``);
+    ``self`` is the SID the probe runs as. ``user`` is null when the SID does not translate to an account.
     ``policy`` is from ``HKU\<sid>\Software\Policies\Microsoft\Windows\Control Panel\Desktop``, ``settings``
-    from ``HKU\<sid>\Control Panel\Desktop``; values are strings (the script casts them); an unset value's key
-    is absent.
+    from ``HKU\<sid>\Control Panel\Desktop``; values (``SCRNSAVE.EXE`` among them) are strings (the script
+    casts them); an unset value's key is absent. A hive whose keys cannot be read has ``error`` (the
+    message) instead of ``policy`` and ``settings``.
 ``bitlocker``
     ``{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",
-    "percent":100}]}``, or ``{"error":"<message>"}`` when Get-BitLockerVolume fails (the module is missing,
-    or access is denied). ``percent`` is a double, which ConvertTo-Json prints without ``.0`` when whole.
+    "percent":100}],"errors":[{"target":"D:","message":"..."}]}``, or ``{"error":"<message>"}`` when
+    Get-BitLockerVolume fails (the module is missing, or access is denied); ``errors`` are those it wrote for
+    single volumes. ``percent`` is a double, which ConvertTo-Json prints without ``.0`` when whole.
 ``tasks``
-    ``{"tasks":[{"path":"\\Holywell\\","name":"Nightly shutdown","enabled":true,"actions":[{"execute":
+    ``{"tasks":[{"path":"\\Holywell\\","name":"Nightly shutdown","enabled":true,"userId":"SYSTEM",
+    "groupId":null,"disallowStartOnBatteries":false,"stopOnBatteries":false,"actions":[{"execute":
     "shutdown.exe","arguments":"/s /f /t 0"}],"triggers":[{"kind":"Daily","start":"2026-01-01T19:00:00",
-    "interval":1,"days":null,"enabled":true}]}]}``: only tasks with an action whose executable is shutdown or
-    logoff (with or without ``.exe``, quotes or a path), and only those actions. ``enabled`` is false when
-    the task's State is Disabled. Trigger ``kind``: Daily, Weekly, Once, Logon, Boot, Idle or Other;
-    ``interval`` is DaysInterval (Daily) or WeeksInterval (Weekly), else null; ``days`` is the DaysOfWeek
-    bitmask of a Weekly trigger (Sunday=1, Monday=2, ... Saturday=64), else null.
+    "end":null,"randomDelay":null,"interval":1,"days":null,"enabled":true}]}]}``: only tasks with an action
+    whose executable is shutdown or logoff (with or without ``.exe``, quotes or a path), and only those
+    actions. ``enabled`` is false when the task's State is Disabled or its settings disable it. A task whose
+    details cannot be read is ``{"path":...,"name":...,"error":"<message>"}``. Trigger ``kind``: Daily,
+    Weekly, Once, Logon, Boot, Idle or Other; ``interval`` is DaysInterval (Daily) or WeeksInterval (Weekly),
+    else null; ``days`` is the DaysOfWeek bitmask of a Weekly trigger (Sunday=1, Monday=2, ... Saturday=64), else null.
 ``antivirus``
     ``{"defender":{"AMServiceEnabled":true,"AntivirusEnabled":true,"RealTimeProtectionEnabled":true,
-    "AntivirusSignatureLastUpdated":"2026-11-27T03:00:00.0000000Z"},"products":[{"name":"Windows Defender",
-    "state":397568,"timestamp":"Fri, 27 Nov 2026 03:00:00 GMT"}]}``. ``defender`` is null when
-    Get-MpComputerStatus fails; ``products`` (root/SecurityCenter2 AntiVirusProduct) is ``[]`` on servers.
+    "AMRunningMode":"Normal","AntivirusSignatureLastUpdated":"2026-11-27T03:00:00.0000000Z"},"products":
+    [{"name":"Windows Defender","state":397568}],"productsError":null}``. ``defender`` is null when
+    Get-MpComputerStatus fails; ``products`` (root/SecurityCenter2 AntiVirusProduct) is null on servers, which
+    have no Security Center, with the query's error in ``productsError``.
 
-Like ConvertTo-Json in PowerShell 5.1, the JSON escapes ``<``, ``>``, ``&`` and ``'`` as ``\u003c`` and so
-on; a JSON parser reads them back unchanged.
+A machine with ``bom`` set starts each output with a UTF-8 byte-order mark. Like ConvertTo-Json in
+PowerShell 5.1, the JSON escapes ``<``, ``>``, ``&`` and ``'`` as ``\u003c`` and so on; a JSON parser reads
+them back unchanged.
 """
 
 from __future__ import annotations
@@ -53,6 +62,7 @@ from typing import TypeAlias
 from holyaudit.winrm_sim.machine import (
     DESKTOP_POLICY,
     DESKTOP_SETTINGS,
+    INVALID_NAMESPACE,
     POLICIES_SYSTEM,
     WINLOGON,
     Machine,
@@ -65,8 +75,8 @@ Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | 
 MARKER = re.compile(r"#\s*holyaudit-probe:\s*(?P<name>\S+)\s*")
 """The first line of every probe script."""
 
-SCREENSAVER_VALUES = ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut")
-_USER_HIVE = re.compile(r"S-1-5-21-[0-9-]+", re.IGNORECASE)
+SCREENSAVER_VALUES = ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut", "SCRNSAVE.EXE")
+_USER_HIVE = re.compile(r"S-1-(5-21|12-1)-[0-9-]+", re.IGNORECASE)
 _LOGOFF_ACTION = re.compile(r'(^|\\)"?(shutdown|logoff)(\.exe)?"?$', re.IGNORECASE)
 _TRIGGER_KINDS = {
     "MSFT_TaskDailyTrigger": "Daily",
@@ -88,7 +98,8 @@ def probe_name(script: str) -> str | None:
 
 def render(name: str, machine: Machine) -> str:
     """What probe ``name`` prints on ``machine``, without the line end. KeyError for an unknown probe."""
-    return convert_to_json(PROBES[name](machine))
+    text = convert_to_json(PROBES[name](machine))
+    return "\ufeff" + text if machine.bom else text
 
 
 def convert_to_json(value: Json) -> str:
@@ -110,29 +121,39 @@ def _whole_doubles(value: Json) -> Json:
 
 def system(machine: Machine) -> Json:
     winlogon = machine.key(WINLOGON)
+    # The Winlogon key exists on every Windows machine: when it cannot be read, the probe says null.
+    logon: Json = None
+    if winlogon is not None:
+        logon = {
+            "autoAdminLogon": machine.value(WINLOGON, "AutoAdminLogon"),
+            "userName": machine.value(WINLOGON, "DefaultUserName"),
+            "domainName": machine.value(WINLOGON, "DefaultDomainName"),
+            "autoLogonCount": machine.value(WINLOGON, "AutoLogonCount"),
+            "forceAutoLogon": machine.value(WINLOGON, "ForceAutoLogon"),
+            "defaultPassword": any(name.casefold() == "defaultpassword" for name in winlogon),
+        }
     return {
         "os": machine.os.Caption,
         "build": machine.os.BuildNumber,
-        "chassis": list(machine.chassis_types),
+        "chassis": None if machine.chassis_types is None else list(machine.chassis_types),
         "inactivitySecs": machine.value(POLICIES_SYSTEM, "InactivityTimeoutSecs"),
-        "autoAdminLogon": machine.value(WINLOGON, "AutoAdminLogon"),
-        # The Winlogon key exists on every Windows machine: when it cannot be read, the probe says null.
-        "defaultPassword": None if winlogon is None else any(name.casefold() == "defaultpassword" for name in winlogon),
+        "winlogon": logon,
     }
 
 
 def screensaver(machine: Machine) -> Json:
-    hives: list[Json] = [
-        {
-            "sid": sid,
-            "user": machine.accounts.get(sid),
-            "policy": _desktop_values(machine, rf"HKU\{sid}\{DESKTOP_POLICY}"),
-            "settings": _desktop_values(machine, rf"HKU\{sid}\{DESKTOP_SETTINGS}"),
-        }
-        for sid in machine.loaded_hives()
-        if _USER_HIVE.fullmatch(sid)
-    ]
-    return {"hives": hives}
+    hives: list[Json] = []
+    for sid in machine.loaded_hives():
+        if not _USER_HIVE.fullmatch(sid):
+            continue
+        hive: dict[str, Json] = {"sid": sid, "user": machine.accounts.get(sid)}
+        if sid in machine.unreadable_hives:
+            hive["error"] = machine.unreadable_hives[sid]
+        else:
+            hive["policy"] = _desktop_values(machine, rf"HKU\{sid}\{DESKTOP_POLICY}")
+            hive["settings"] = _desktop_values(machine, rf"HKU\{sid}\{DESKTOP_SETTINGS}")
+        hives.append(hive)
+    return {"self": machine.session_sid, "hives": hives}
 
 
 def _desktop_values(machine: Machine, path: str) -> Json:
@@ -157,7 +178,11 @@ def bitlocker(machine: Machine) -> Json:
         }
         for volume in machine.bitlocker_volumes
     ]
-    return {"volumes": volumes}
+    errors: list[Json] = [
+        {"target": failure.TargetObject or "", "message": failure.Message}
+        for failure in machine.bitlocker_volume_errors
+    ]
+    return {"volumes": volumes, "errors": errors}
 
 
 def tasks(machine: Machine) -> Json:
@@ -168,16 +193,24 @@ def tasks(machine: Machine) -> Json:
             for action in task.Actions
             if _LOGOFF_ACTION.search(action.Execute)
         ]
-        if actions:
-            found.append(
-                {
-                    "path": task.TaskPath,
-                    "name": task.TaskName,
-                    "enabled": task.State != "Disabled",
-                    "actions": actions,
-                    "triggers": [_trigger(trigger) for trigger in task.Triggers],
-                }
-            )
+        if not actions:
+            continue
+        if task.unreadable is not None:
+            found.append({"path": task.TaskPath, "name": task.TaskName, "error": task.unreadable})
+            continue
+        found.append(
+            {
+                "path": task.TaskPath,
+                "name": task.TaskName,
+                "enabled": task.State != "Disabled" and task.Settings.Enabled,
+                "userId": task.Principal.UserId,
+                "groupId": task.Principal.GroupId,
+                "disallowStartOnBatteries": task.Settings.DisallowStartIfOnBatteries,
+                "stopOnBatteries": task.Settings.StopIfGoingOnBatteries,
+                "actions": actions,
+                "triggers": [_trigger(trigger) for trigger in task.Triggers or []],
+            }
+        )
     return {"tasks": found}
 
 
@@ -185,6 +218,8 @@ def _trigger(trigger: TaskTrigger) -> Json:
     return {
         "kind": _TRIGGER_KINDS.get(trigger.CimClassName, "Other"),
         "start": trigger.StartBoundary,
+        "end": trigger.EndBoundary,
+        "randomDelay": trigger.RandomDelay,
         "interval": trigger.DaysInterval if trigger.DaysInterval is not None else trigger.WeeksInterval,
         "days": trigger.DaysOfWeek,
         "enabled": trigger.Enabled,
@@ -199,13 +234,15 @@ def antivirus(machine: Machine) -> Json:
             "AMServiceEnabled": status.AMServiceEnabled,
             "AntivirusEnabled": status.AntivirusEnabled,
             "RealTimeProtectionEnabled": status.RealTimeProtectionEnabled,
+            "AMRunningMode": status.AMRunningMode,
             "AntivirusSignatureLastUpdated": round_trip_utc(status.AntivirusSignatureLastUpdated),
         }
+    if not machine.security_center:
+        return {"defender": defender, "products": None, "productsError": INVALID_NAMESPACE}
     products: list[Json] = [
-        {"name": product.displayName, "state": product.productState, "timestamp": product.timestamp}
-        for product in machine.antivirus_products
+        {"name": product.displayName, "state": product.productState} for product in machine.antivirus_products
     ]
-    return {"defender": defender, "products": products}
+    return {"defender": defender, "products": products, "productsError": None}
 
 
 def round_trip_utc(moment: dt.datetime) -> str:

@@ -100,9 +100,10 @@ class HostService:
             result = run(received, self.machine, self.command_line_limit)
             codec = self._codepages[shell_id]
             command_id = str(uuid.uuid4()).upper()
-            commands[command_id] = _Output(
-                result.stdout.encode(codec, "replace"), result.stderr.encode(codec, "replace"), result.exit_code
-            )
+            # A UTF-8 byte-order mark reaches the client as its three bytes, whatever the shell's code page.
+            bom = b"\xef\xbb\xbf" if result.stdout.startswith("\ufeff") else b""
+            stdout = bom + result.stdout.removeprefix("\ufeff").encode(codec, "replace")
+            commands[command_id] = _Output(stdout, result.stderr.encode(codec, "replace"), result.exit_code)
             return 200, soap.command_response(request, command_id)
         if request.action == soap.RECEIVE:
             if self.has_fault(FaultKind.OPERATION_TIMEOUT):

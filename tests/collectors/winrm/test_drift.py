@@ -84,6 +84,14 @@ def test_when_policy_cannot_be_known_drift_is_unknown_never_agreed() -> None:
     assert failed["policy_agrees"] == "what Group Policy sets is unknown: gpo.ous: SYSVOL: access denied"
 
 
+def test_a_hive_that_could_not_be_read_makes_drift_unknown_never_a_difference() -> None:
+    denied = ScreenSaverPolicy(id="HOLYWELL\\brown.a", error="the hive could not be read: Access is denied.")
+    fields, unreadable = drift(host("HW-LT-01", 900, denied), intent())
+    reason = "what the machine has for HOLYWELL\\brown.a is unknown: the hive could not be read: Access is denied."
+    assert fields == {"policy_ou": "OU=Laptops,DC=holywell,DC=test"}
+    assert unreadable == {"policy_drift": reason, "policy_agrees": reason}
+
+
 def test_a_probe_that_failed_makes_drift_unknown() -> None:
     unread = Host(id="HW-LT-01", unreadable={"inactivity_timeout_secs": "the system probe's output could not be used"})
     fields, unreadable = drift(unread, intent())

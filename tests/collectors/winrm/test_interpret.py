@@ -5,23 +5,33 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from holyaudit.collectors.winrm.interpret import ProbeOutputError, host_fields, trigger_time
 from holyaudit.facts import ScheduledTask, ScreenSaverPolicy, Volume
 
 LONDON = ZoneInfo("Europe/London")
+AUDIT_SID = "S-1-5-21-1-2-3-1199"
 
 
 def read(**outputs: object) -> tuple[dict[str, object], dict[str, str]]:
     return host_fields(outputs, LONDON)
 
 
+WINLOGON = {
+    "autoAdminLogon": "1",
+    "userName": "exam",
+    "domainName": "HOLYWELL",
+    "autoLogonCount": None,
+    "forceAutoLogon": None,
+    "defaultPassword": True,
+}
 SYSTEM = {
     "os": "Microsoft Windows 11 Education",
     "build": "22631",
     "chassis": [10],
     "inactivitySecs": 600,
-    "autoAdminLogon": "1",
-    "defaultPassword": True,
+    "winlogon": WINLOGON,
 }
 
 
@@ -33,16 +43,35 @@ def test_system_probe() -> None:
         "chassis_types": [10],
         "inactivity_timeout_secs": 600,
         "autologon_enabled": True,
+        "autologon_user": "HOLYWELL\\exam",
+        "autologon_count": None,
+        "force_autologon": False,
         "default_password_present": True,
     }
     assert unreadable == {}
 
 
-def test_no_inactivity_limit_is_none_and_no_chassis_is_unreadable() -> None:
-    fields, unreadable = read(system={**SYSTEM, "inactivitySecs": None, "chassis": [], "autoAdminLogon": None})
-    assert fields["inactivity_timeout_secs"] is None
+def test_automatic_logon_needs_a_user_name_and_counts_without_a_stored_password() -> None:
+    lsa = {**WINLOGON, "defaultPassword": False, "autoLogonCount": 2, "forceAutoLogon": "1"}
+    fields, _ = read(system={**SYSTEM, "winlogon": lsa})
+    assert (fields["autologon_enabled"], fields["autologon_count"], fields["force_autologon"]) == (True, 2, True)
+    fields, _ = read(system={**SYSTEM, "winlogon": {**lsa, "userName": None, "domainName": None}})
+    assert (fields["autologon_enabled"], fields["autologon_user"]) == (False, None)
+    fields, _ = read(system={**SYSTEM, "winlogon": {**lsa, "autoAdminLogon": "0"}})
     assert fields["autologon_enabled"] is False
+
+
+def test_no_inactivity_limit_is_none_and_no_chassis_is_unreadable() -> None:
+    fields, unreadable = read(system={**SYSTEM, "inactivitySecs": None, "chassis": None})
+    assert fields["inactivity_timeout_secs"] is None
     assert unreadable == {"chassis_types": "the machine reports no chassis type"}
+
+
+@pytest.mark.parametrize("chassis", [[0], [2], [0, 2]])
+def test_a_chassis_reported_as_unknown_or_zero_is_unreadable_never_a_desktop(chassis: list[int]) -> None:
+    fields, unreadable = read(system={**SYSTEM, "chassis": chassis})
+    assert "chassis_types" not in fields
+    assert unreadable["chassis_types"] == f"the machine reports its chassis type as unknown ({chassis})"
 
 
 def test_a_failed_probe_leaves_all_its_fields_unreadable_with_the_reason() -> None:
@@ -51,9 +80,12 @@ def test_a_failed_probe_leaves_all_its_fields_unreadable_with_the_reason() -> No
     reason = "the system probe's output could not be used: exit code 1: The command line is too long."
     assert unreadable == dict.fromkeys(
         [
+            "autologon_count",
             "autologon_enabled",
+            "autologon_user",
             "chassis_types",
             "default_password_present",
+            "force_autologon",
             "inactivity_timeout_secs",
             "os",
             "os_build",
@@ -63,39 +95,83 @@ def test_a_failed_probe_leaves_all_its_fields_unreadable_with_the_reason() -> No
 
 
 def test_output_of_the_wrong_shape_is_unreadable_not_guessed() -> None:
-    _, unreadable = read(system={**SYSTEM, "defaultPassword": "no"})
+    _, unreadable = read(system={**SYSTEM, "winlogon": {**WINLOGON, "defaultPassword": "no"}})
     assert unreadable["default_password_present"].endswith("defaultPassword is not true or false: 'no'")
+
+
+def test_an_unreadable_winlogon_key_is_unknown_never_no_stored_password() -> None:
+    fields, unreadable = read(system={**SYSTEM, "winlogon": None})
+    assert "default_password_present" not in fields
+    assert unreadable == dict.fromkeys(
+        ["autologon_enabled", "autologon_user", "autologon_count", "force_autologon", "default_password_present"],
+        "the Winlogon registry key could not be read",
+    )
+
+
+def hives(*found: dict[str, object]) -> dict[str, object]:
+    return {"self": AUDIT_SID, "hives": list(found)}
 
 
 def test_policy_screensaver_values_win_over_the_users_own() -> None:
     hive = {
         "sid": "S-1-5-21-1-2-3-1104",
         "user": "HOLYWELL\\j.smith",
-        "policy": {"ScreenSaverIsSecure": "1", "ScreenSaveTimeOut": "600"},
+        "policy": {"ScreenSaverIsSecure": "1", "ScreenSaveTimeOut": "600", "SCRNSAVE.EXE": "scrnsave.scr"},
         "settings": {"ScreenSaveActive": "1", "ScreenSaverIsSecure": "0", "ScreenSaveTimeOut": "1200"},
     }
-    fields, _ = read(screensaver={"hives": [hive]})
+    fields, _ = read(screensaver=hives(hive))
     assert fields["screensaver_users"] == [
-        ScreenSaverPolicy(id="HOLYWELL\\j.smith", active=True, secure=True, timeout_secs=600)
+        ScreenSaverPolicy(
+            id="HOLYWELL\\j.smith",
+            active=True,
+            secure=True,
+            timeout_secs=600,
+            executable="scrnsave.scr",
+            saver_selected=True,
+        )
     ]
 
 
 def test_unset_screensaver_values_mean_no_protection() -> None:
-    fields, _ = read(screensaver={"hives": [{"sid": "S-1-5-21-9", "user": None, "policy": {}, "settings": {}}]})
+    fields, _ = read(screensaver=hives({"sid": "S-1-5-21-9", "user": None, "policy": {}, "settings": {}}))
     assert fields["screensaver_users"] == [
-        ScreenSaverPolicy(id="S-1-5-21-9", active=False, secure=False, timeout_secs=None)
+        ScreenSaverPolicy(id="S-1-5-21-9", active=False, secure=False, timeout_secs=None, saver_selected=False)
+    ]
+
+
+def test_an_empty_screen_saver_name_selects_none() -> None:
+    hive = {"sid": "S-1-5-21-9", "settings": {"ScreenSaveActive": "1", "SCRNSAVE.EXE": " "}}
+    fields, _ = read(screensaver=hives(hive))
+    assert fields["screensaver_users"][0].saver_selected is False  # type: ignore[index]
+
+
+def test_the_audit_accounts_own_hive_is_left_out_and_entra_users_are_judged() -> None:
+    audit = {"sid": AUDIT_SID.lower(), "user": "HOLYWELL\\audit-winrm", "policy": {}, "settings": {}}
+    entra = {"sid": "S-1-12-1-1-2-3-4", "user": "AzureAD\\JaneSmith", "policy": {}, "settings": {}}
+    fields, _ = read(screensaver=hives(audit, entra))
+    assert [user.id for user in fields["screensaver_users"]] == ["AzureAD\\JaneSmith"]  # type: ignore[attr-defined]
+
+
+def test_a_hive_that_cannot_be_read_is_recorded_with_its_error() -> None:
+    denied = {"sid": "S-1-5-21-9", "user": "HOLYWELL\\p.jones", "error": "Requested registry access is not allowed."}
+    fields, unreadable = read(screensaver=hives(denied))
+    assert unreadable == {}
+    assert fields["screensaver_users"] == [
+        ScreenSaverPolicy(
+            id="HOLYWELL\\p.jones", error="the hive could not be read: Requested registry access is not allowed."
+        )
     ]
 
 
 def test_a_non_numeric_timeout_is_unreadable() -> None:
     hive = {"sid": "S-1-5-21-9", "policy": {"ScreenSaveTimeOut": "ten minutes"}, "settings": {}}
-    _, unreadable = read(screensaver={"hives": [hive]})
+    _, unreadable = read(screensaver=hives(hive))
     assert "ScreenSaveTimeOut is not a whole number: 'ten minutes'" in unreadable["screensaver_users"]
 
 
 def test_bitlocker_volumes_and_a_machine_without_bitlocker() -> None:
     volume = {"mount": "C:", "type": "OperatingSystem", "protection": "Off", "status": "EncryptionInProgress"}
-    fields, _ = read(bitlocker={"volumes": [{**volume, "percent": 42.5}]})
+    fields, _ = read(bitlocker={"volumes": [{**volume, "percent": 42.5}], "errors": []})
     assert fields["volumes"] == [
         Volume(id="C:", volume_type="OperatingSystem", protection_status="Off", encryption_percentage=42.5)
     ]
@@ -104,14 +180,38 @@ def test_bitlocker_volumes_and_a_machine_without_bitlocker() -> None:
     assert unreadable["volumes"].startswith("BitLocker status could not be read on the machine: The term")
 
 
+def test_a_volume_bitlocker_could_not_report_is_kept_with_its_error() -> None:
+    volume = {"mount": "C:", "type": "OperatingSystem", "protection": "On", "status": "FullyEncrypted", "percent": 100}
+    errors = [{"target": "D:", "message": "Access is denied."}, {"target": "", "message": "The device is not ready."}]
+    fields, _ = read(bitlocker={"volumes": [volume], "errors": errors})
+    assert fields["volumes"] == [
+        Volume(id="C:", volume_type="OperatingSystem", protection_status="On", encryption_percentage=100.0),
+        Volume(id="D:", error="Access is denied."),
+        Volume(id="unnamed volume 2", error="The device is not ready."),
+    ]
+
+
 def task(execute: str = "shutdown.exe", arguments: str = "/s /f /t 0", **trigger: object) -> dict[str, object]:
     return {
         "path": "\\Holywell\\",
         "name": "Nightly",
         "enabled": trigger.pop("task_enabled", True),
+        "userId": trigger.pop("user", "SYSTEM"),
+        "groupId": trigger.pop("group", None),
+        "disallowStartOnBatteries": trigger.pop("disallow", False),
+        "stopOnBatteries": trigger.pop("stop", False),
         "actions": [{"execute": execute, "arguments": arguments}],
         "triggers": [
-            {"kind": "Daily", "start": "2026-01-01T19:00:00", "interval": 1, "days": None, "enabled": True} | trigger
+            {
+                "kind": "Daily",
+                "start": "2026-01-01T19:00:00",
+                "end": None,
+                "randomDelay": None,
+                "interval": 1,
+                "days": None,
+                "enabled": True,
+            }
+            | trigger
         ],
     }
 
@@ -124,7 +224,15 @@ def tasks_of(*found: dict[str, object]) -> list[ScheduledTask]:
 
 def test_a_daily_shutdown_at_19_00() -> None:
     assert tasks_of(task()) == [
-        ScheduledTask(id="\\Holywell\\Nightly", action="shutdown", daily=True, time=dt.time(19, 0))
+        ScheduledTask(
+            id="\\Holywell\\Nightly",
+            action="shutdown",
+            daily=True,
+            time=dt.time(19, 0),
+            runs_as="SYSTEM",
+            ends_user_sessions=True,
+            runs_on_battery=True,
+        )
     ]
 
 
@@ -135,16 +243,48 @@ def test_what_counts_as_daily() -> None:
     assert tasks_of(task(interval=2))[0].daily is False
     assert tasks_of(task(enabled=False))[0].daily is False
     assert tasks_of(task(task_enabled=False))[0].daily is False
-    assert tasks_of(task(kind="Logon"))[0] == ScheduledTask(
-        id="\\Holywell\\Nightly", action="shutdown", daily=False, time=None
-    )
+    ended = tasks_of(task(end="2026-07-17T23:59:00"))[0]
+    assert (ended.daily, ended.expires) == (False, dt.datetime(2026, 7, 17, 23, 59, tzinfo=LONDON))
+    logon = tasks_of(task(kind="Logon"))[0]
+    assert (logon.daily, logon.time) == (False, None)
 
 
-def test_which_programs_and_switches_end_sessions() -> None:
-    assert tasks_of(task(execute="%windir%\\System32\\logoff.exe", arguments=""))[0].action == "logoff"
-    assert tasks_of(task(execute='"C:\\Windows\\System32\\shutdown.exe"', arguments="-r -t 0"))[0].action == "restart"
-    assert tasks_of(task(arguments="/l"))[0].action == "logoff"
-    assert tasks_of(task(arguments="/a"), task(arguments="/h")) == []
+def test_a_task_with_no_triggers_is_not_daily_and_spoils_nothing() -> None:
+    no_triggers = {**task(), "name": "On demand", "triggers": []}
+    assert [(t.id, t.daily) for t in tasks_of(no_triggers, task())] == [
+        ("\\Holywell\\On demand", False),
+        ("\\Holywell\\Nightly", True),
+    ]
+
+
+def test_a_task_that_could_not_be_read_is_kept_with_its_error() -> None:
+    assert tasks_of({"path": "\\Holywell\\", "name": "Nightly", "error": "Access is denied."}) == [
+        ScheduledTask(id="\\Holywell\\Nightly", error="Access is denied.")
+    ]
+
+
+def test_the_time_a_task_has_acted_by_adds_its_delays() -> None:
+    assert tasks_of(task(arguments="/s"))[0].time == dt.time(19, 0, 30)  # shutdown's default /t 30
+    assert tasks_of(task(arguments="/s /t 3600", start="2026-01-01T18:30:00"))[0].time == dt.time(19, 30)
+    assert tasks_of(task(arguments="/p"))[0].time == dt.time(19, 0)
+    assert tasks_of(task(randomDelay="PT1H30M", start="2026-01-01T17:00:00"))[0].time == dt.time(18, 30)
+    assert tasks_of(task(arguments="/s /t 7200", start="2026-01-01T23:00:00"))[0].time == dt.time(23, 59, 59)
+
+
+def test_which_programs_and_switches_end_whose_sessions() -> None:
+    logoff = tasks_of(task(execute="%windir%\\System32\\logoff.exe", arguments=""))[0]
+    assert (logoff.action, logoff.ends_user_sessions) == ("logoff", False)
+    restart = tasks_of(task(execute='"C:\\Windows\\System32\\shutdown.exe"', arguments="-r -t 0"))[0]
+    assert (restart.action, restart.ends_user_sessions) == ("restart", True)
+    as_users = tasks_of(task(arguments="/l", user=None, group="BUILTIN\\Users"))[0]
+    assert (as_users.action, as_users.runs_as, as_users.ends_user_sessions) == ("logoff", "BUILTIN\\Users", None)
+    assert tasks_of(task(arguments="/a"), task(arguments="/h"), task(arguments="/l /t 60")) == []
+
+
+def test_a_task_runs_on_battery_only_when_neither_battery_setting_stops_it() -> None:
+    assert tasks_of(task())[0].runs_on_battery is True
+    assert tasks_of(task(disallow=True))[0].runs_on_battery is False
+    assert tasks_of(task(stop=True))[0].runs_on_battery is False
 
 
 def test_a_time_synchronised_across_time_zones_is_judged_at_its_later_local_time() -> None:
@@ -158,44 +298,72 @@ DEFENDER = {
     "AMServiceEnabled": True,
     "AntivirusEnabled": True,
     "RealTimeProtectionEnabled": False,
+    "AMRunningMode": "Normal",
     "AntivirusSignatureLastUpdated": "2026-11-27T03:00:00.1234567Z",
 }
+AV_FIELDS = {"av_product", "av_enabled", "av_realtime", "av_signatures_updated", "av_signatures_current"}
 
 
 def test_defender_status() -> None:
-    fields, _ = read(antivirus={"defender": DEFENDER, "products": []})
+    fields, _ = read(antivirus={"defender": DEFENDER, "products": [], "productsError": None})
     assert fields == {
         "av_product": "Microsoft Defender Antivirus",
         "av_enabled": True,
         "av_realtime": False,
         "av_signatures_updated": dt.datetime(2026, 11, 27, 3, 0, 0, 123456, tzinfo=dt.UTC),
+        "av_signatures_current": None,
+        "av_running_mode": "Normal",
     }
 
 
-def test_an_active_third_party_product_is_the_one_judged() -> None:
-    products = [
-        {"name": "Windows Defender", "state": 393472, "timestamp": None},
-        {"name": "Sophos Anti-Virus", "state": 266240, "timestamp": "Fri, 27 Nov 2026 03:00:00 GMT"},
-    ]
-    fields, _ = read(antivirus={"defender": DEFENDER, "products": products})
-    assert fields == {
-        "av_product": "Sophos Anti-Virus",
-        "av_enabled": True,
-        "av_realtime": True,
-        "av_signatures_updated": dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC),
-    }
+PASSIVE = {**DEFENDER, "AMRunningMode": "Passive Mode", "RealTimeProtectionEnabled": True}
+
+
+def test_an_active_third_party_product_is_the_one_judged_by_its_own_signature_state() -> None:
+    for state, current in ((0x041000, True), (0x041010, False)):
+        products = [{"name": "Windows Defender", "state": 0x060100}, {"name": "Sophos Anti-Virus", "state": state}]
+        fields, _ = read(antivirus={"defender": PASSIVE, "products": products, "productsError": None})
+        assert fields == {
+            "av_product": "Sophos Anti-Virus",
+            "av_enabled": True,
+            "av_realtime": True,
+            "av_signatures_updated": None,
+            "av_signatures_current": current,
+            "av_running_mode": "Passive Mode",
+        }
+
+
+def test_a_product_state_that_does_not_decode_is_unreadable() -> None:
+    products = [{"name": "Sophos Anti-Virus", "state": 0x042000}]
+    _, unreadable = read(antivirus={"defender": DEFENDER, "products": products, "productsError": None})
+    assert set(unreadable) == AV_FIELDS
+    assert unreadable["av_enabled"] == "Security Center's productState for Sophos Anti-Virus cannot be decoded: 270336"
+
+
+@pytest.mark.parametrize("mode", ["Passive Mode", "Passive", "SxS Passive Mode", "EDR Block Mode"])
+def test_a_passive_defender_with_no_active_product_protects_nothing(mode: str) -> None:
+    products = [{"name": "Windows Defender", "state": 0x060100}]
+    fields, _ = read(antivirus={"defender": {**PASSIVE, "AMRunningMode": mode}, "products": products})
+    assert (fields["av_enabled"], fields["av_realtime"], fields["av_running_mode"]) == (False, False, mode)
+
+
+def test_a_passive_defender_on_a_server_without_security_center_is_unreadable() -> None:
+    fields, unreadable = read(antivirus={"defender": PASSIVE, "products": None, "productsError": "Invalid namespace "})
+    assert fields == {"av_running_mode": "Passive Mode"}
+    assert set(unreadable) == AV_FIELDS
+    assert unreadable["av_enabled"] == (
+        "Microsoft Defender is in Passive Mode and this machine has no Security Center to say which product "
+        "protects it (Invalid namespace )"
+    )
+
+
+def test_an_unknown_or_missing_running_mode_is_unreadable() -> None:
+    for mode in (None, "Something new"):
+        _, unreadable = read(antivirus={"defender": {**DEFENDER, "AMRunningMode": mode}, "products": []})
+        assert set(unreadable) >= AV_FIELDS
 
 
 def test_no_anti_virus_status_at_all_is_unreadable() -> None:
     fields, unreadable = read(antivirus={"defender": None, "products": []})
     assert fields == {}
-    assert set(unreadable) == {"av_product", "av_enabled", "av_realtime", "av_signatures_updated"}
-
-
-def test_an_unreadable_winlogon_key_is_unknown_never_no_stored_password() -> None:
-    fields, unreadable = read(system={**SYSTEM, "autoAdminLogon": None, "defaultPassword": None})
-    assert "default_password_present" not in fields
-    assert unreadable == {
-        "autologon_enabled": "the Winlogon registry key could not be read",
-        "default_password_present": "the Winlogon registry key could not be read",
-    }
+    assert set(unreadable) == AV_FIELDS | {"av_running_mode"}

@@ -16,7 +16,7 @@ PARSER = Parser(Language(tree_sitter_powershell.language()))
 
 READ_ONLY_COMMANDS = {"ConvertTo-Json", "ForEach-Object", "Where-Object", "Select-Object"}
 """Besides Get-* cmdlets: the only commands a probe may call."""
-READ_ONLY_METHODS = {"GetValue", "GetValueNames", "Translate", "ToUniversalTime", "ToString"}
+READ_ONLY_METHODS = {"GetValue", "GetValueNames", "Translate", "ToUniversalTime", "ToString", "GetCurrent"}
 """The only .NET methods a probe may call: none of them changes anything."""
 
 

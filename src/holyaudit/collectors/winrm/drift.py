@@ -100,6 +100,8 @@ def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]
         user_ou = intent.user_ous.get(_key(hive.id.rsplit("\\", 1)[-1]))
         if user_ou is None:
             continue  # a local or unknown account: no domain Group Policy reaches it
+        if hive.error:  # values that could not be read must never be compared as "nothing set"
+            return unknown(f"what the machine has for {hive.id} is unknown: {hive.error}")
         policy = intent.policy_for(user_ou)
         if policy is None:
             return unknown(f"what Group Policy sets for {hive.id} is unknown: no Group Policy record for {user_ou}")

@@ -7,7 +7,6 @@ promises, leaves its fields unknown with the reason (so rules that read them rep
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -69,125 +68,275 @@ class Unknown:
 def system(output: Any) -> Fields:
     data = _mapping(output)
     inactivity = data.get("inactivitySecs")
-    chassis = data.get("chassis")
     return {
         "os": _optional_text(data.get("os")),
         "os_build": _optional_text(data.get("build")),
-        "chassis_types": [int(c) for c in chassis] if chassis else Unknown("the machine reports no chassis type"),
+        "chassis_types": _chassis(data.get("chassis")),
         "inactivity_timeout_secs": None if inactivity is None else _integer(inactivity, "InactivityTimeoutSecs"),
-        **_winlogon(data),
+        **_winlogon(data["winlogon"]),
     }
 
 
-def _winlogon(data: Mapping[str, Any]) -> Fields:
-    """Automatic log-on. The Winlogon key exists on every Windows machine, so the probe's null for
-    defaultPassword means the key could not be read (access denied): unknown, never 'no stored password'."""
-    if data["defaultPassword"] is None:
-        unread = Unknown("the Winlogon registry key could not be read")
-        return {"autologon_enabled": unread, "default_password_present": unread}
+def _chassis(chassis: Any) -> list[int] | Unknown:
+    """Win32_SystemEnclosure.ChassisTypes. SMBIOS numbers types from 1 (Other); 2 is "Unknown", and 0 is what
+    PowerShell makes of a null value ([int]$null). Either, or no value at all, leaves the chassis unknown, so a
+    rule that depends on whether the machine is a laptop reports ERROR rather than leaving the machine out.
+    (https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/win32-systemenclosure)"""
+    if not chassis:
+        return Unknown("the machine reports no chassis type")
+    types = [_integer(c, "ChassisTypes") for c in chassis]
+    if all(t in (0, 2) for t in types):
+        return Unknown(f"the machine reports its chassis type as unknown ({types})")
+    return types
+
+
+def _winlogon(logon: Any) -> Fields:
+    """Automatic log-on. Winlogon signs an account on automatically when AutoAdminLogon is "1" and DefaultUserName
+    names it; the password may sit in the DefaultPassword value or, as Microsoft recommends, in an LSA secret
+    that no registry read shows, so automatic log-on counts whether or not DefaultPassword exists.
+    (https://learn.microsoft.com/en-us/troubleshoot/windows-server/user-profiles-and-logon/turn-on-automatic-logon,
+    https://learn.microsoft.com/en-us/windows/win32/secauthn/protecting-the-automatic-logon-password)
+    The Winlogon key exists on every Windows machine, so the probe's null means it could not be read (access
+    denied): unknown, never 'no stored password'."""
+    names = ("autologon_enabled", "autologon_user", "autologon_count", "force_autologon", "default_password_present")
+    if logon is None:
+        return dict.fromkeys(names, Unknown("the Winlogon registry key could not be read"))
+    logon = _mapping(logon)
+    user = str(logon.get("userName") or "").strip()
+    domain = str(logon.get("domainName") or "").strip()
+    count = logon.get("autoLogonCount")
     return {
-        "autologon_enabled": str(data.get("autoAdminLogon") or "").strip() == "1",
-        "default_password_present": _boolean(data["defaultPassword"], "defaultPassword"),
+        "autologon_enabled": str(logon.get("autoAdminLogon") or "").strip() == "1" and bool(user),
+        "autologon_user": (f"{domain}\\{user}" if domain else user) or None,
+        "autologon_count": None if count is None else _integer(count, "AutoLogonCount"),
+        "force_autologon": str(logon.get("forceAutoLogon") or "").strip() == "1",
+        "default_password_present": _boolean(logon["defaultPassword"], "defaultPassword"),
     }
 
 
 def screensaver(output: Any) -> Fields:
-    """One policy per loaded user hive. A value Group Policy sets wins over the user's own; a value set in
-    neither place means the protection is not on (active and secure are then False, the timeout unknown)."""
+    """One policy per loaded hive of a person who uses the machine. The hive of the account the probe ran as is
+    left out: WinRM loads the connecting account's profile, and the audit account is nobody's desktop. A value
+    Group Policy sets wins over the user's own; a value set in neither place means the protection is not on
+    (active and secure are then False, the timeout unknown). The screen saver runs only if SCRNSAVE.EXE names
+    one ("Enable screen saver" policy: "a valid screen saver on the client is specified through the Screen
+    Saver executable name setting or through Control Panel"; ControlPanelDisplay.admx,
+    https://learn.microsoft.com/en-us/previous-versions/ms811630(v=msdn.10)). A hive that could not be read is
+    recorded with its error, so the rules report ERROR for that user."""
+    data = _mapping(output)
+    self_sid = str(data["self"] or "")
     hives = []
-    for hive in _mapping(output)["hives"]:
-        hive = _mapping(hive)
+    for hive in map(_mapping, data["hives"]):
+        if str(hive["sid"]).casefold() == self_sid.casefold():
+            continue
+        name = str(hive.get("user") or hive["sid"])
+        if hive.get("error"):
+            hives.append(ScreenSaverPolicy(id=name, error=f"the hive could not be read: {hive['error']}"))
+            continue
         merged = {**_mapping(hive.get("settings") or {}), **_mapping(hive.get("policy") or {})}
         timeout = merged.get("ScreenSaveTimeOut")
+        executable = str(merged.get("SCRNSAVE.EXE") or "").strip() or None
         hives.append(
             ScreenSaverPolicy(
-                id=str(hive.get("user") or hive["sid"]),
+                id=name,
                 active=str(merged.get("ScreenSaveActive", "0")).strip() == "1",
                 secure=str(merged.get("ScreenSaverIsSecure", "0")).strip() == "1",
                 timeout_secs=None if timeout is None else _integer(timeout, "ScreenSaveTimeOut"),
+                executable=executable,
+                saver_selected=executable is not None,
             )
         )
     return {"screensaver_users": hives}
 
 
 def bitlocker(output: Any) -> Fields:
+    """Each volume Get-BitLockerVolume reports, and one record with the error for each volume it wrote an error
+    for (so the rules report ERROR rather than judging the machine on the volumes that happened to answer)."""
     data = _mapping(output)
     if "error" in data:
         return {"volumes": Unknown(f"BitLocker status could not be read on the machine: {data['error']}")}
-    return {
-        "volumes": [
-            Volume(
-                id=str(volume["mount"]),
-                volume_type=_optional_text(volume.get("type")),
-                protection_status=_optional_text(volume.get("protection")),
-                encryption_percentage=None if volume.get("percent") is None else float(volume["percent"]),
-            )
-            for volume in map(_mapping, data["volumes"])
-        ]
-    }
+    volumes = [
+        Volume(
+            id=str(volume["mount"]),
+            volume_type=_optional_text(volume.get("type")),
+            protection_status=_optional_text(volume.get("protection")),
+            encryption_percentage=None if volume.get("percent") is None else float(volume["percent"]),
+        )
+        for volume in map(_mapping, data["volumes"])
+    ]
+    for index, failure in enumerate(map(_mapping, data.get("errors") or []), start=1):
+        target = str(failure.get("target") or "").strip() or f"unnamed volume {index}"
+        volumes.append(Volume(id=target, error=str(failure.get("message") or "no message")))
+    return {"volumes": volumes}
 
 
 def tasks(output: Any, zone: ZoneInfo) -> Fields:
-    """Tasks that shut the machine down, restart it or log users off. A task is daily when it is enabled and
-    has an enabled trigger that fires every day (daily, every 1 day; or weekly, every week, on all seven days);
-    its time is the earliest such trigger's local time (see ``trigger_time``)."""
+    """Tasks that shut the machine down, restart it or log users off (see ``scheduled_task``)."""
     found = []
     for task in map(_mapping, _mapping(output)["tasks"]):
-        actions = [_action(str(a.get("execute") or ""), str(a.get("arguments") or "")) for a in task["actions"]]
-        action = next((a for a in ("shutdown", "restart", "logoff") if a in actions), None)
-        if action is None:
-            continue  # shutdown.exe /a (abort) or /h (hibernate) ends no session
-        daily_times = [
-            trigger_time(str(t["start"]), zone)
-            for t in map(_mapping, task["triggers"])
-            if task.get("enabled") and t.get("enabled") and _every_day(t) and t.get("start")
-        ]
-        found.append(
-            ScheduledTask(
-                id=f"{task.get('path') or ''}{task['name']}",
-                action=action,
-                daily=bool(daily_times),
-                time=min(daily_times) if daily_times else None,
-            )
-        )
+        if task.get("error"):
+            found.append(ScheduledTask(id=_task_id(task), error=str(task["error"])))
+            continue
+        read = scheduled_task(task, zone)
+        if read is not None:
+            found.append(read)
     return {"logoff_tasks": found}
 
 
-def antivirus(output: Any) -> Fields:
-    """The machine's active anti-virus. Security Center lists the products a workstation has; when a product
-    other than Defender is switched on, it is the one that protects the machine (Defender goes passive).
+def _task_id(task: Mapping[str, Any]) -> str:
+    return f"{task.get('path') or ''}{task['name']}"
 
-    Security Center's ``productState`` is undocumented; the decoding used is the one widely relied on: bits
-    12-15 are 1 when real-time protection is on, bits 4-7 are 0 when signatures are up to date.
+
+def scheduled_task(task: Mapping[str, Any], zone: ZoneInfo) -> ScheduledTask | None:
+    """One task, or None when its action ends no session (shutdown.exe /a, /h).
+
+    Daily: the task is enabled and has an enabled trigger that fires every day (daily, every 1 day; or weekly,
+    every week, on all seven days) with no EndBoundary, after which it would stop firing. Its time is the
+    latest moment its earliest such trigger has acted by: the trigger's local time (see ``trigger_time``), plus
+    the trigger's RandomDelay, plus shutdown.exe's /t delay (30 seconds when /t is not given).
+    (https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/shutdown,
+    https://learn.microsoft.com/en-us/windows/win32/taskschd/dailytrigger-randomdelay,
+    https://learn.microsoft.com/en-us/windows/win32/taskschd/trigger-endboundary)
+    """
+    commands = [(str(a.get("execute") or ""), str(a.get("arguments") or "")) for a in task["actions"]]
+    acting = [(kind, delay) for kind, delay in (_action(e, a) for e, a in commands) if kind != "other"]
+    if not acting:
+        return None
+    action, delay = next(
+        found for wanted in ("shutdown", "restart", "logoff") for found in acting if found[0] == wanted
+    )
+    daily = [t for t in map(_mapping, task["triggers"]) if task.get("enabled") and t.get("enabled") and _every_day(t)]
+    times = [_acted_by(trigger_time(str(t["start"]), zone), _duration(t.get("randomDelay")) + delay) for t in daily]
+    ends = [str(t["end"]) for t in map(_mapping, task["triggers"]) if t.get("end")]
+    runs_as = str(task.get("groupId") or task.get("userId") or "").strip() or None
+    return ScheduledTask(
+        id=_task_id(task),
+        action=action,
+        daily=bool(times),
+        time=min(times) if times else None,
+        runs_as=runs_as,
+        ends_user_sessions=_ends_user_sessions(action, task),
+        runs_on_battery=_runs_on_battery(task),
+        expires=max(_iso_any(end, zone) for end in ends) if ends else None,
+    )
+
+
+def _ends_user_sessions(action: str, task: Mapping[str, Any]) -> bool | None:
+    """A shutdown or restart ends every session. A log-off (logoff.exe, shutdown.exe /l) ends only the session
+    the task runs in: run as a user (SYSTEM, a service account, one person) it ends that account's session and
+    no other. Run as a group, Task Scheduler may start it in group members' sessions (TASK_LOGON_GROUP, "can run
+    for any member of the security group", https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-tsch/6daca1c9-6766-46f4-9378-5f5a9260c967),
+    but which sessions it reaches is not documented: unknown."""
+    if action in ("shutdown", "restart"):
+        return True
+    if task.get("groupId"):
+        return None
+    return False
+
+
+def _runs_on_battery(task: Mapping[str, Any]) -> bool:
+    """DisallowStartIfOnBatteries and StopIfGoingOnBatteries both default to true: a laptop on battery at the
+    trigger time never runs such a task.
+    (https://learn.microsoft.com/en-us/windows/win32/taskschd/tasksettings-disallowstartifonbatteries,
+    https://learn.microsoft.com/en-us/windows/win32/taskschd/tasksettings-stopifgoingonbatteries)"""
+    disallow = task.get("disallowStartOnBatteries")
+    stop = task.get("stopOnBatteries")
+    return disallow is False and stop is False
+
+
+def antivirus(output: Any) -> Fields:
+    """The machine's active anti-virus.
+
+    Security Center (workstations only) lists the products it knows. Its ``productState`` is not documented by
+    Microsoft; the decoding relied on across the industry reads bits 12-15 as the real-time state (1 on, 0 off)
+    and bits 4-7 as the definitions state (0 up to date, 1 out of date). A product whose state has any other
+    value there cannot be judged: ERROR, never PASS. An active product other than Defender protects the
+    machine; its own "definitions out of date" is then the signature verdict (Security Center gives no
+    documented date).
+
+    Otherwise Microsoft Defender decides, by its AMRunningMode: "Normal" is active anti-virus; "Passive Mode",
+    "SxS Passive Mode" and "EDR Block Mode" mean another product is meant to protect the machine, so Defender's
+    own real-time flags say nothing about protection
+    (https://learn.microsoft.com/en-us/defender-endpoint/microsoft-defender-antivirus-compatibility,
+    https://learn.microsoft.com/en-us/powershell/module/defender/get-mpcomputerstatus). A passive Defender with
+    Security Center listing no active product is not protecting the machine (av_enabled false); on Windows
+    Server, which has no Security Center, the protecting product cannot be seen: ERROR.
     """
     data = _mapping(output)
-    products = [_mapping(p) for p in data.get("products") or []]
-    third_party = [p for p in products if str(p.get("name", "")).lower() not in _DEFENDER_NAMES]
-    active = [p for p in third_party if (int(p["state"]) >> 12) & 0xF == 1]
+    products = None if data.get("products") is None else [_mapping(p) for p in data["products"]]
+    av_fields = ("av_product", "av_enabled", "av_realtime", "av_signatures_updated", "av_signatures_current")
+    third_party = [p for p in products or [] if str(p.get("name", "")).lower() not in _DEFENDER_NAMES]
+    for product in third_party:
+        if _product_state(product) is None:
+            reason = f"Security Center's productState for {product.get('name')} cannot be decoded: {product['state']!r}"
+            return {**dict.fromkeys(av_fields, Unknown(reason)), "av_running_mode": _running_mode(data)}
+    states = [(product, state) for product in third_party if (state := _product_state(product)) is not None]
+    active = [(product, state) for product, state in states if state[0]]
     if active:
-        product = active[0]
-        updated = _rfc1123(product.get("timestamp"))
+        product, state = active[0]
         return {
             "av_product": str(product["name"]),
             "av_enabled": True,
             "av_realtime": True,
-            "av_signatures_updated": updated
-            or Unknown(f"{product['name']} does not report when its signatures were last updated"),
+            "av_signatures_updated": None,
+            "av_signatures_current": state[1],
+            "av_running_mode": _running_mode(data),
         }
     defender = data.get("defender")
     if defender is None:
         reason = "Microsoft Defender's status could not be read and Security Center lists no active anti-virus"
-        return dict.fromkeys(("av_product", "av_enabled", "av_realtime", "av_signatures_updated"), Unknown(reason))
+        return {**dict.fromkeys(av_fields, Unknown(reason)), "av_running_mode": Unknown(reason)}
     defender = _mapping(defender)
+    mode = str(defender.get("AMRunningMode") or "").strip()
+    if mode not in _DEFENDER_MODES:
+        reason = f"Microsoft Defender's running mode is not one holyaudit knows: {mode or 'not reported'}"
+        return {**dict.fromkeys(av_fields, Unknown(reason)), "av_running_mode": mode or Unknown(reason)}
+    if _DEFENDER_MODES[mode] is False and products is None:
+        reason = (
+            f"Microsoft Defender is in {mode} and this machine has no Security Center to say which product "
+            f"protects it ({data.get('productsError') or 'no product list'})"
+        )
+        return {**dict.fromkeys(av_fields, Unknown(reason)), "av_running_mode": mode}
+    active_defender = _DEFENDER_MODES[mode]
     enabled = _boolean(defender["AMServiceEnabled"], "AMServiceEnabled") and _boolean(
         defender["AntivirusEnabled"], "AntivirusEnabled"
     )
     return {
         "av_product": DEFENDER,
-        "av_enabled": enabled,
-        "av_realtime": _boolean(defender["RealTimeProtectionEnabled"], "RealTimeProtectionEnabled"),
+        "av_enabled": enabled and active_defender,
+        "av_realtime": _boolean(defender["RealTimeProtectionEnabled"], "RealTimeProtectionEnabled") and active_defender,
         "av_signatures_updated": _iso_utc(str(defender["AntivirusSignatureLastUpdated"])),
+        "av_signatures_current": None,
+        "av_running_mode": mode,
     }
+
+
+_DEFENDER_MODES = {
+    "Normal": True,
+    "Passive Mode": False,
+    "Passive": False,
+    "SxS Passive Mode": False,
+    "EDR Block Mode": False,
+    "Not running": False,
+}
+"""AMRunningMode values Microsoft documents, and whether Defender is then the machine's active anti-virus."""
+
+
+def _running_mode(data: Mapping[str, Any]) -> str | None:
+    defender = data.get("defender")
+    if not isinstance(defender, Mapping):
+        return None
+    return str(defender.get("AMRunningMode") or "").strip() or None
+
+
+def _product_state(product: Mapping[str, Any]) -> tuple[bool, bool] | None:
+    """(real-time protection on, definitions up to date) from a productState, or None if it does not decode."""
+    state = _integer(product["state"], "productState")
+    realtime = {1: True, 0: False}.get((state >> 12) & 0xF)
+    current = {0: True, 1: False}.get((state >> 4) & 0xF)
+    if realtime is None or current is None or state < 0 or state > 0xFFFFFF:
+        return None
+    return realtime, current
 
 
 def trigger_time(start: str, zone: ZoneInfo) -> dt.time:
@@ -206,26 +355,64 @@ def trigger_time(start: str, zone: ZoneInfo) -> dt.time:
     return max(local)
 
 
-_SHUTDOWN_SWITCH = re.compile(r"(?:^|\s)[/-]([a-z?]+)", re.IGNORECASE)
+_SHUTDOWN_SWITCH = re.compile(r"(?:^|\s)[/-]([a-z?]+)(?:\s+(\d+))?", re.IGNORECASE)
+SHUTDOWN_DEFAULT_DELAY = 30
+"""Seconds shutdown.exe waits when /t is not given."""
 
 
-def _action(execute: str, arguments: str) -> str:
+def _action(execute: str, arguments: str) -> tuple[str, int]:
+    """What a task's action does (shutdown, restart, logoff or other), and how many seconds after it starts.
+    shutdown.exe: /s /p /sg shut down, /r /g restart, /l logs off "immediately, with no time-out period" and
+    cannot be combined with /t or /m; /a and /h end no session; /t N waits N seconds (default 30), /p waits
+    none. (https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/shutdown)"""
     program = re.split(r"[\\/]", execute.strip().strip('"'))[-1].lower().removesuffix(".exe")
     if program == "logoff":
-        return "logoff"
-    switches = {s.lower() for s in _SHUTDOWN_SWITCH.findall(arguments)}
+        return "logoff", 0
+    found = {switch.lower(): value for switch, value in _SHUTDOWN_SWITCH.findall(arguments)}
+    switches = set(found)
+    delay = int(found["t"]) if found.get("t") else SHUTDOWN_DEFAULT_DELAY
     if switches & {"a", "h", "?"}:
-        return "other"
-    if switches & {"s", "p", "sg"}:
-        return "shutdown"
+        return "other", 0
+    if "p" in switches:
+        return "shutdown", 0
+    if switches & {"s", "sg"}:
+        return "shutdown", delay
     if switches & {"r", "g"}:
-        return "restart"
+        return "restart", delay
     if "l" in switches:
-        return "logoff"
-    return "other"
+        return ("other", 0) if switches & {"t", "m"} else ("logoff", 0)
+    return "other", 0
+
+
+def _acted_by(start: dt.time, seconds: int) -> dt.time:
+    """The time of day ``seconds`` after ``start``; 23:59:59 when that is past midnight (later than any limit)."""
+    moment = dt.datetime.combine(dt.date(2000, 1, 1), start) + dt.timedelta(seconds=seconds)
+    return moment.time() if moment.date() == dt.date(2000, 1, 1) else dt.time(23, 59, 59)
+
+
+_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
+
+
+def _duration(value: Any) -> int:
+    """Seconds in a Task Scheduler duration (ISO 8601, "PT30M", "P1DT2H"); 0 when none is set."""
+    if value is None or str(value).strip() in ("", "PT0S"):
+        return 0
+    match = _DURATION.fullmatch(str(value).strip())
+    if match is None or not any(match.groups()):
+        raise ProbeOutputError(f"not a Task Scheduler duration: {value!r}")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def _iso_any(text: str, zone: ZoneInfo) -> dt.datetime:
+    """A Task Scheduler boundary: with a UTC offset, or a plain local time (the machine's zone, taken as the site's)."""
+    when = dt.datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text.strip()).replace("Z", "+00:00"))
+    return when if when.tzinfo is not None else when.replace(tzinfo=zone)
 
 
 def _every_day(trigger: Mapping[str, Any]) -> bool:
+    if trigger.get("end") or not trigger.get("start"):
+        return False
     interval = trigger.get("interval")
     if trigger.get("kind") == "Daily":
         return interval in (None, 1)
@@ -264,12 +451,3 @@ def _iso_utc(text: str) -> dt.datetime:
     if when.tzinfo is None:
         raise ProbeOutputError(f"time without a UTC offset: {text!r}")
     return when.astimezone(dt.UTC)
-
-
-def _rfc1123(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(str(value)).astimezone(dt.UTC)
-    except (TypeError, ValueError):
-        return None

@@ -52,6 +52,9 @@ PROBES: tuple[Probe, ...] = (
                 "chassis_types",
                 "inactivity_timeout_secs",
                 "autologon_enabled",
+                "autologon_user",
+                "autologon_count",
+                "force_autologon",
                 "default_password_present",
             }
         ),
@@ -59,7 +62,19 @@ PROBES: tuple[Probe, ...] = (
     Probe("screensaver", frozenset({"screensaver_users"})),
     Probe("bitlocker", frozenset({"volumes"})),
     Probe("tasks", frozenset({"logoff_tasks"})),
-    Probe("antivirus", frozenset({"av_product", "av_enabled", "av_realtime", "av_signatures_updated"})),
+    Probe(
+        "antivirus",
+        frozenset(
+            {
+                "av_product",
+                "av_enabled",
+                "av_realtime",
+                "av_signatures_updated",
+                "av_signatures_current",
+                "av_running_mode",
+            }
+        ),
+    ),
 )
 
 

@@ -264,7 +264,8 @@ def _run(protocol: Protocol, shell_id: str, probe: Probe, watch: Watch, connect_
 
 def parse_output(probe: Probe, stdout: bytes, stderr: bytes, code: int) -> object:
     """A probe's JSON output, or a ProbeOutputError saying why there is none."""
-    text = stdout.decode("utf-8", errors="replace").strip()
+    # Windows PowerShell 5.1 may start redirected output with a UTF-8 byte-order mark; it is not part of the JSON.
+    text = stdout.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
     if code != 0:
         message = error_text(stderr) or _first_line(text) or "no message"
         return ProbeOutputError(f"exit code {code}: {message}")

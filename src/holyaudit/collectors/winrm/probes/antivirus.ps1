@@ -1,6 +1,6 @@
 # holyaudit-probe: antivirus
-# Microsoft Defender's status, and the anti-virus products Windows Security Center knows (workstations only;
-# servers have no Security Center, so the list is empty there). Read-only.
+# Microsoft Defender's status and running mode, and the anti-virus products Windows Security Center knows.
+# Windows Server has no Security Center: there the query fails and products is null, with the reason. Read-only.
 $ErrorActionPreference = 'Stop'
 $defender = $null
 try {
@@ -9,17 +9,20 @@ try {
         AMServiceEnabled = $status.AMServiceEnabled
         AntivirusEnabled = $status.AntivirusEnabled
         RealTimeProtectionEnabled = $status.RealTimeProtectionEnabled
+        AMRunningMode = $status.AMRunningMode
         AntivirusSignatureLastUpdated = $status.AntivirusSignatureLastUpdated.ToUniversalTime().ToString('o')
     }
 } catch {
     $defender = $null
 }
-$products = @()
+$products = $null
+$productsError = $null
 try {
     $products = @(Get-CimInstance -Namespace 'root/SecurityCenter2' -ClassName AntiVirusProduct | ForEach-Object {
-        [pscustomobject]@{ name = $_.displayName; state = [int]$_.productState; timestamp = $_.timestamp }
+        [pscustomobject]@{ name = $_.displayName; state = [int64]$_.productState }
     })
 } catch {
-    $products = @()
+    $productsError = $_.Exception.Message
 }
-[pscustomobject]@{ defender = $defender; products = $products } | ConvertTo-Json -Compress -Depth 4
+[pscustomobject]@{ defender = $defender; products = $products; productsError = $productsError } |
+    ConvertTo-Json -Compress -Depth 4

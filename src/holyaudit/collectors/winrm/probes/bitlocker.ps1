@@ -1,9 +1,11 @@
 # holyaudit-probe: bitlocker
-# Each volume's BitLocker state. Get-BitLockerVolume needs the BitLocker feature and an administrator;
-# when it fails, the reason is reported instead.
+# Each volume's BitLocker state. Get-BitLockerVolume needs the BitLocker feature and an administrator; when it
+# cannot run at all, the reason is reported instead; a volume it writes an error for is reported with that
+# error, and the other volumes as usual. Read-only.
 $ErrorActionPreference = 'Stop'
 try {
-    $volumes = @(Get-BitLockerVolume | ForEach-Object {
+    $failures = @()
+    $volumes = @(Get-BitLockerVolume -ErrorAction SilentlyContinue -ErrorVariable failures | ForEach-Object {
         [pscustomobject]@{
             mount = $_.MountPoint
             type = [string]$_.VolumeType
@@ -12,7 +14,8 @@ try {
             percent = [double]$_.EncryptionPercentage
         }
     })
-    [pscustomobject]@{ volumes = $volumes } | ConvertTo-Json -Compress -Depth 4
+    $errors = @($failures | ForEach-Object { [pscustomobject]@{ target = [string]$_.TargetObject; message = $_.Exception.Message } })
+    [pscustomobject]@{ volumes = $volumes; errors = $errors } | ConvertTo-Json -Compress -Depth 4
 } catch {
     [pscustomobject]@{ error = $_.Exception.Message } | ConvertTo-Json -Compress
 }

@@ -1,20 +1,27 @@
 # holyaudit-probe: screensaver
-# The screen-saver values of every loaded user profile: those Group Policy sets, and the user's own.
-# Read-only. A value that is not set is left out.
+# The screen-saver values of every loaded user profile (domain S-1-5-21-... and Entra ID S-1-12-1-... accounts):
+# those Group Policy sets, and the user's own. Read-only. A value that is not set is left out; a key that
+# cannot be read is reported as that hive's error, never as "nothing set". self is the account running this,
+# whose own hive is loaded because WinRM loads the connecting account's profile.
 $ErrorActionPreference = 'Stop'
-$names = 'ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut'
+$names = 'ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut', 'SCRNSAVE.EXE'
 function Read-DesktopValues([string]$path) {
     $found = [ordered]@{}
-    $key = Get-Item -LiteralPath $path -ErrorAction SilentlyContinue
-    if ($key) {
-        foreach ($name in $names) {
-            $value = $key.GetValue($name)
-            if ($null -ne $value) { $found[$name] = [string]$value }
-        }
+    try {
+        $key = Get-Item -LiteralPath $path
+    } catch {
+        if ($_.FullyQualifiedErrorId -like 'PathNotFound*') { return $found }
+        throw
+    }
+    foreach ($name in $names) {
+        $value = $key.GetValue($name)
+        if ($null -ne $value) { $found[$name] = [string]$value }
     }
     $found
 }
-$loaded = Get-ChildItem -LiteralPath 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' }
+$self = [System.Security.Principal.WindowsIdentity]::GetCurrent().User.Value
+$loaded = Get-ChildItem -LiteralPath 'Registry::HKEY_USERS' |
+    Where-Object { $_.PSChildName -match '^S-1-(5-21|12-1)-[0-9-]+$' }
 $hives = foreach ($hive in $loaded) {
     $sid = $hive.PSChildName
     $account = $null
@@ -23,11 +30,13 @@ $hives = foreach ($hive in $loaded) {
     } catch {
         $account = $null
     }
-    [pscustomobject]@{
-        sid = $sid
-        user = $account
-        policy = Read-DesktopValues "Registry::HKEY_USERS\$sid\Software\Policies\Microsoft\Windows\Control Panel\Desktop"
-        settings = Read-DesktopValues "Registry::HKEY_USERS\$sid\Control Panel\Desktop"
+    $entry = [ordered]@{ sid = $sid; user = $account }
+    try {
+        $entry.policy = Read-DesktopValues "Registry::HKEY_USERS\$sid\Software\Policies\Microsoft\Windows\Control Panel\Desktop"
+        $entry.settings = Read-DesktopValues "Registry::HKEY_USERS\$sid\Control Panel\Desktop"
+    } catch {
+        $entry.error = $_.Exception.Message
     }
+    [pscustomobject]$entry
 }
-[pscustomobject]@{ hives = @($hives) } | ConvertTo-Json -Compress -Depth 4
+[pscustomobject]@{ self = $self; hives = @($hives) } | ConvertTo-Json -Compress -Depth 4

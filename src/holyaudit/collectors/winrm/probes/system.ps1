@@ -1,24 +1,31 @@
 # holyaudit-probe: system
-# The operating system, the chassis, the machine inactivity limit and automatic log-on.
-# Read-only. The Winlogon DefaultPassword value is looked for by name; its value is never read.
+# The operating system, the chassis, the machine inactivity limit and automatic log-on. Read-only.
+# The Winlogon DefaultPassword value is looked for by name; its value is never read.
 $ErrorActionPreference = 'Stop'
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
 $enclosure = Get-CimInstance -ClassName Win32_SystemEnclosure | Select-Object -First 1
+# A null ChassisTypes piped to ForEach-Object would still run once and print [0]: say null instead.
+$chassis = $null
+if ($enclosure -and $null -ne $enclosure.ChassisTypes) { $chassis = @($enclosure.ChassisTypes | ForEach-Object { [int]$_ }) }
 $policies = Get-Item -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System' -ErrorAction SilentlyContinue
 $winlogon = Get-Item -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon' -ErrorAction SilentlyContinue
 $inactivity = $null
 if ($policies) { $inactivity = $policies.GetValue('InactivityTimeoutSecs') }
-$autoAdminLogon = $null
-$defaultPassword = $null  # the key exists on every Windows machine: not found means it could not be read
+$logon = $null  # the key exists on every Windows machine: not found means it could not be read
 if ($winlogon) {
-    $autoAdminLogon = $winlogon.GetValue('AutoAdminLogon')
-    $defaultPassword = $winlogon.GetValueNames() -contains 'DefaultPassword'
+    $logon = [pscustomobject]@{
+        autoAdminLogon = $winlogon.GetValue('AutoAdminLogon')
+        userName = $winlogon.GetValue('DefaultUserName')
+        domainName = $winlogon.GetValue('DefaultDomainName')
+        autoLogonCount = $winlogon.GetValue('AutoLogonCount')
+        forceAutoLogon = $winlogon.GetValue('ForceAutoLogon')
+        defaultPassword = $winlogon.GetValueNames() -contains 'DefaultPassword'
+    }
 }
 [pscustomobject]@{
     os = $os.Caption
     build = $os.BuildNumber
-    chassis = @($enclosure.ChassisTypes | ForEach-Object { [int]$_ })
+    chassis = $chassis
     inactivitySecs = $inactivity
-    autoAdminLogon = $autoAdminLogon
-    defaultPassword = $defaultPassword
+    winlogon = $logon
 } | ConvertTo-Json -Compress -Depth 4
