@@ -23,8 +23,9 @@ What a pywinrm 0.5.0 client sees (tests/winrm_sim/test_sim_faults.py proves each
   raises ``StopIteration``).
 - ``ntlm_no_challenge``: answers NTLM's negotiate message with 401 and a bare ``WWW-Authenticate: Negotiate``,
   no challenge token. requests_ntlm raises ``PermissionError``.
-- ``ntlm_drop``: closes the connection right after sending NTLM's challenge, so the client's authenticate
-  message arrives on a new connection, which has no handshake to finish: 401 (``InvalidCredentialsError``).
+- ``ntlm_drop``: closes the connection right after sending NTLM's challenge (with ``Connection: close``), so
+  the client's authenticate message arrives on a new connection, which has no handshake to finish: 401
+  (``InvalidCredentialsError``).
 
 Latency is separate from faults: ``SimHost.latency`` delays every response of a host.
 """

@@ -266,11 +266,14 @@ async def serve_connection(service: HostService, reader: asyncio.StreamReader, w
                     return
                 response = _respond(service, auth, request)
                 close = request.headers.get("connection", "").casefold() == "close"
+                # ntlm_drop: the handshake is left half done. Saying so in the header makes the client's next
+                # message go out on a new connection every time, not only when it notices the close in time.
+                close = close or (service.has_fault(FaultKind.NTLM_DROP) and auth.challenged)
             if service.latency or response.delay:
                 await asyncio.sleep(service.latency + response.delay)
             await _send(service, writer, response.encode(close))
-            if close or (service.has_fault(FaultKind.NTLM_DROP) and auth.challenged):
-                return  # ntlm_drop: gone without a word, the handshake half done
+            if close:
+                return
     except (ConnectionError, asyncio.IncompleteReadError, OSError):
         return
     finally:

@@ -200,24 +200,28 @@ def _connect_watched(connection: HTTPConnection, connect: Callable[[], None]) ->
 
 class _WatchedHTTPConnection(HTTPConnection):
     requests_sent = 0
+    """Requests sent on the current socket (urllib3 reconnects a dropped connection in the same object)."""
 
     def connect(self) -> None:
         _connect_watched(self, super().connect)
+        self.requests_sent = 0
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)  # connects first, if the socket is new
         self.requests_sent += 1
-        super().request(*args, **kwargs)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
     requests_sent = 0
+    """Requests sent on the current socket (urllib3 reconnects a dropped connection in the same object)."""
 
     def connect(self) -> None:
         _connect_watched(self, super().connect)
+        self.requests_sent = 0
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)  # connects first, if the socket is new
         self.requests_sent += 1
-        super().request(*args, **kwargs)
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
