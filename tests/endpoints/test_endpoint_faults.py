@@ -27,8 +27,11 @@ def faulty(address: str, kind: FaultKind) -> SimHost:
     return SimHost(address=address, name=f"HW-{kind.value}", machine=machine(), fault=fault)
 
 
+NTLM_FAULTS = (FaultKind.NTLM_NO_CHALLENGE, FaultKind.NTLM_DROP)
+
+
 def test_each_fault_ends_in_its_status_within_the_deadline(run_cli, tmp_path: Path, tls, password: str) -> None:
-    kinds = list(FaultKind)
+    kinds = [kind for kind in FaultKind if kind not in NTLM_FAULTS]  # Basic over HTTPS here
     hosts = [SimHost(address="127.0.0.20", name="HW-OK", machine=machine())]
     hosts += [faulty(f"127.0.0.{21 + i}", kind) for i, kind in enumerate(kinds)]
     snapshot = tmp_path / "snapshot.json"
@@ -37,7 +40,8 @@ def test_each_fault_ends_in_its_status_within_the_deadline(run_cli, tmp_path: Pa
         started = time.monotonic()
         result = run_cli("collect", "--config", str(config), "--output", str(snapshot))
         elapsed = time.monotonic() - started
-        open_shells = {h.name: h.open_shells for h in fleet.hosts}
+        open_shells = fleet.open_shells()
+        running = {h.name: h.running_commands for h in fleet.hosts if h.running_commands}
     assert result.code == 0, result.err
     records = json.loads(snapshot.read_text())["fact_sets"]["endpoints.hosts"]["records"]
     assert {r["id"]: r["connection"] for r in records} == {
@@ -49,21 +53,27 @@ def test_each_fault_ends_in_its_status_within_the_deadline(run_cli, tmp_path: Pa
         "HW-soap_fault": "error",
         "HW-operation_timeout": "timed out",
         "HW-http500_empty": "error",
+        "HW-command_hangs": "timed out",
+        "HW-fault_http200": "error",
     }
     reasons = {r["id"]: r.get("error") for r in records}
     assert reasons["HW-OK"] is None
     assert reasons["HW-soap_fault"].endswith("WS-Management fault: Access is denied.")
+    assert reasons["HW-fault_http200"] == (
+        f"error: {fleet.endpoint('HW-fault_http200')}: WS-Management fault: Access is denied."
+    )
     assert reasons["HW-http500_empty"].endswith("HTTP 500 from the WinRM service")
     assert "refused the credentials of HOLYWELL\\audit-winrm" in reasons["HW-http401"]
     assert "connection refused" in reasons["HW-refused"]
     # Every visit runs at once (fewer machines than endpoints.concurrency): the whole collection is bounded by
-    # one deadline, plus the time to cut a visit off.
+    # one deadline, plus the clean-up's budget and the time to cut a visit off.
     assert elapsed < DEADLINE + 5
-    # Every shell that was created was deleted, also on the machine whose command never finished (the
-    # operation-timeout fault): only a trickling server, cut off mid-answer, can keep one.
-    assert {name: count for name, count in open_shells.items() if name != "HW-trickle"} == dict.fromkeys(
-        [h.name for h in hosts if h.name != "HW-trickle"], 0
-    )
+    # Every shell that was created was deleted and no command is left running, also on the machines whose
+    # command never finished: the one answering each Receive with the timed-out fault, and the one holding
+    # the Receive in flight past the deadline, whose clean-up needs a fresh connection. Only the trickling
+    # server keeps one: it created a shell whose id it was still spelling out at the deadline.
+    assert open_shells == {"HW-trickle": 1}
+    assert running == {}
 
 
 def test_unreached_machines_are_errors_and_the_report_says_how_many_were_reached(
@@ -199,3 +209,59 @@ def test_a_quiet_collect_says_nothing_but_still_writes_and_exits_by_outcome(
     assert (result.code, result.out, result.err) == (0, "", "")
     records = json.loads(snapshot.read_text())["fact_sets"]["endpoints.hosts"]["records"]
     assert [(r["id"], r["connection"]) for r in records] == [("HW-Q", "reached")]
+
+
+def test_ntlm_handshake_faults_and_a_hung_command_over_http(run_cli, tmp_path: Path, password: str) -> None:
+    """NTLM over HTTP with message encryption: a 401 with no challenge is "auth failed", a connection dropped
+    mid-handshake says so, a fault sent with HTTP 200 gives its text, and a command that never finishes leaves
+    no shell behind even though its clean-up must authenticate a fresh connection."""
+    kinds = [*NTLM_FAULTS, FaultKind.HTTP401, FaultKind.FAULT_HTTP200, FaultKind.COMMAND_HANGS]
+    hosts = [SimHost(address="127.0.0.40", name="HW-OK", machine=machine())]
+    hosts += [faulty(f"127.0.0.{41 + i}", kind) for i, kind in enumerate(kinds)]
+    snapshot = tmp_path / "snapshot.json"
+    with Fleet(hosts, credentials=[ACCOUNT], auth="ntlm") as fleet:
+        config = write_config(tmp_path, fleet, transport="http", auth="ntlm", deadline=DEADLINE)
+        result = run_cli("collect", "--config", str(config), "--output", str(snapshot))
+        open_shells = fleet.open_shells()
+        url = {h.name: h.endpoint for h in fleet.hosts}
+    assert result.code == 0, result.err
+    records = json.loads(snapshot.read_text())["fact_sets"]["endpoints.hosts"]["records"]
+    assert {r["id"]: r.get("error") for r in records} == {
+        "HW-OK": None,
+        "HW-ntlm_no_challenge": f"auth failed: {url['HW-ntlm_no_challenge']}: answered NTLM's negotiate message "
+        "with HTTP 401 and no challenge",
+        "HW-ntlm_drop": f"error: {url['HW-ntlm_drop']}: closed the connection during the NTLM handshake (NTLM "
+        "needs one connection kept open throughout: is a proxy or load balancer in between?)",
+        "HW-http401": f"auth failed: {url['HW-http401']} refused the credentials of HOLYWELL\\audit-winrm",
+        "HW-fault_http200": f"error: {url['HW-fault_http200']}: WS-Management fault: Access is denied.",
+        "HW-command_hangs": "timed out: no complete answer before the deadline",
+    }
+    assert open_shells == {}
+
+
+def test_a_scan_with_hung_commands_leaves_no_shell_on_any_machine(run_cli, tmp_path: Path, password: str) -> None:
+    """Twelve machines over NTLM, four at a time, every third one's command never finishing: each hung visit
+    times out with its Receive in flight, then stops its command and deletes its shell on a fresh connection."""
+    hosts = [
+        SimHost(
+            address=f"127.0.0.{50 + i}",
+            name=f"HW-{i:02}",
+            machine=machine(name=f"HW-{i:02}"),
+            fault=Fault(kind=FaultKind.COMMAND_HANGS) if i % 3 == 0 else None,
+        )
+        for i in range(12)
+    ]
+    snapshot = tmp_path / "snapshot.json"
+    with Fleet(hosts, credentials=[ACCOUNT], auth="ntlm") as fleet:
+        config = write_config(tmp_path, fleet, transport="http", auth="ntlm", deadline=2.0, extra={"concurrency": 4})
+        result = run_cli("collect", "--config", str(config), "--output", str(snapshot))
+        open_shells = fleet.open_shells()
+        running = sum(h.running_commands for h in fleet.hosts)
+        started = sum(1 for h in fleet.hosts if h.commands)
+    assert result.code == 0, result.err
+    records = json.loads(snapshot.read_text())["fact_sets"]["endpoints.hosts"]["records"]
+    assert {r["id"]: r["connection"] for r in records} == {
+        f"HW-{i:02}": "timed out" if i % 3 == 0 else "reached" for i in range(12)
+    }
+    assert started == 12  # every machine, hung or not, had a shell and a command to clean up
+    assert (open_shells, running) == ({}, 0)

@@ -89,6 +89,53 @@ def test_operation_timeout_answers_every_receive_with_the_timed_out_fault() -> N
         protocol.close_shell(shell_id)
 
 
+def test_command_hangs_holds_each_receive_for_its_operation_timeout_and_runs_until_stopped() -> None:
+    with Fleet(faulty(FaultKind.COMMAND_HANGS), credentials=[ACCOUNT]) as fleet:
+        host = fleet.host("127.0.0.5")
+        protocol = ntlm_client(fleet.endpoint("127.0.0.5"), read_timeout_sec=3, operation_timeout_sec=1)
+        shell_id = protocol.open_shell()
+        command_id = protocol.run_command(shell_id, "powershell.exe", ["-EncodedCommand", "IwA="])
+        started = time.monotonic()
+        with pytest.raises(WinRMOperationTimeoutError):
+            protocol.get_command_output_raw(shell_id, command_id)
+        assert time.monotonic() - started >= 1
+        assert (host.open_shells, host.running_commands) == (1, 1)
+        protocol.cleanup_command(shell_id, command_id)
+        assert (host.open_shells, host.running_commands) == (1, 0)
+        protocol.close_shell(shell_id)
+        assert (host.open_shells, fleet.open_shells()) == (0, {})
+
+
+def test_command_hangs_past_a_shorter_read_timeout_leaves_the_shell_and_its_command() -> None:
+    with Fleet([SimHost(address="127.0.0.5", name="HW-HUNG", fault="command_hangs")], credentials=[ACCOUNT]) as fleet:
+        protocol = ntlm_client(fleet.endpoint("HW-HUNG"), read_timeout_sec=2, operation_timeout_sec=1)
+        shell_id = protocol.open_shell()
+        command_id = protocol.run_command(shell_id, "powershell.exe", ["-EncodedCommand", "IwA="])
+        protocol.transport.read_timeout_sec = 0.5  # type: ignore[assignment]
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            protocol.get_command_output_raw(shell_id, command_id)
+        assert fleet.open_shells() == {"HW-HUNG": 1}
+        assert fleet.host("HW-HUNG").running_commands == 1
+
+
+def test_fault_http200_sends_a_fault_as_an_answer_and_pywinrm_fails_reading_it() -> None:
+    fleet = Fleet(faulty(FaultKind.FAULT_HTTP200), credentials=[ACCOUNT])
+    with fleet, pytest.raises(StopIteration):
+        ntlm_client(fleet.endpoint("127.0.0.5")).open_shell()
+
+
+def test_ntlm_no_challenge_answers_the_negotiate_message_with_a_bare_401() -> None:
+    fleet = Fleet(faulty(FaultKind.NTLM_NO_CHALLENGE), credentials=[ACCOUNT])
+    with fleet, pytest.raises(PermissionError, match="did not respond with NTLM challenge token"):
+        ntlm_client(fleet.endpoint("127.0.0.5")).open_shell()
+
+
+def test_ntlm_drop_closes_after_the_challenge_so_the_answer_meets_a_401_on_a_new_connection() -> None:
+    fleet = Fleet(faulty(FaultKind.NTLM_DROP), credentials=[ACCOUNT])
+    with fleet, pytest.raises(InvalidCredentialsError):
+        ntlm_client(fleet.endpoint("127.0.0.5")).open_shell()
+
+
 def test_http500_empty_raises_a_transport_error_with_no_response_text() -> None:
     fleet = Fleet(faulty(FaultKind.HTTP500_EMPTY), credentials=[ACCOUNT])
     with fleet, pytest.raises(WinRMTransportError) as raised:

@@ -106,10 +106,11 @@ class Verdict:
 class ConnectionAuth:
     """The authentication state of one connection: its NTLM context, once established."""
 
-    def __init__(self, policy: AuthPolicy, https: bool, reject_all: bool) -> None:
+    def __init__(self, policy: AuthPolicy, https: bool, reject_all: bool, withhold_challenge: bool = False) -> None:
         self.policy = policy
         self.https = https
         self.reject_all = reject_all
+        self.withhold_challenge = withhold_challenge
         self._pending: spnego.ContextProxy | None = None
         self.session: spnego.ContextProxy | None = None
 
@@ -134,6 +135,8 @@ class ConnectionAuth:
         message_type = struct.unpack("<I", token[8:12])[0] if token[:8] == b"NTLMSSP\0" else 0
         if message_type == 1:
             self.session = None
+            if self.withhold_challenge:
+                return Verdict(False, (scheme,))
             try:
                 self._pending = spnego.server(protocol="ntlm")
                 challenge = self._pending.step(token) or b""
@@ -151,6 +154,11 @@ class ConnectionAuth:
             return refuse
         self.session = context
         return Verdict(True)
+
+    @property
+    def challenged(self) -> bool:
+        """An NTLM challenge has been sent and its answer not yet received."""
+        return self._pending is not None
 
     def unwrap(self, body: bytes) -> bytes:
         """The SOAP message inside an NTLM-encrypted ``multipart/encrypted`` body (as pywinrm builds it)."""

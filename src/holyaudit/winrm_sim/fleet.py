@@ -75,6 +75,11 @@ class RunningHost:
         """Shells created on this host and not yet deleted."""
         return self._service.open_shells
 
+    @property
+    def running_commands(self) -> int:
+        """Commands started on this host and neither signalled to terminate nor ended with their shell."""
+        return self._service.running_commands
+
     def __repr__(self) -> str:
         return f"RunningHost({self.name or self.address!r}, {self.endpoint!r})"
 
@@ -132,6 +137,10 @@ class Fleet:
 
     def commands(self, key: str) -> list[ReceivedCommand]:
         return self.host(key).commands
+
+    def open_shells(self) -> dict[str, int]:
+        """Each host still holding shells (by name, else endpoint) and how many; empty when none is left open."""
+        return {host.name or host.endpoint: host.open_shells for host in self._hosts if host.open_shells}
 
     def start(self) -> Fleet:
         if self._loop is not None:

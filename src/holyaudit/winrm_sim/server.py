@@ -13,6 +13,7 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from holyaudit.winrm_sim import soap
 from holyaudit.winrm_sim.auth import ENCRYPTED_CONTENT_TYPE, AuthPolicy, ConnectionAuth, is_encrypted
@@ -33,6 +34,19 @@ class _Output:
     stdout: bytes
     stderr: bytes
     exit_code: int
+
+
+class Answer(NamedTuple):
+    """A host's answer to one WS-Management request, and how long it holds it back first."""
+
+    status: int
+    body: bytes
+    delay: float = 0.0
+
+
+HUNG_RECEIVE_SECONDS = 60.0
+"""How long a Receive for a hung command is held when the request names no OperationTimeout (pywinrm's
+default is 20 s)."""
 
 
 class HostService:
@@ -64,10 +78,15 @@ class HostService:
         """Shells created and not yet deleted: a client that leaks shells leaves this above zero."""
         return len(self._shells)
 
+    @property
+    def running_commands(self) -> int:
+        """Commands started and not yet signalled to terminate, in shells not yet deleted."""
+        return sum(len(commands) for commands in self._shells.values())
+
     def has_fault(self, kind: FaultKind) -> bool:
         return self.fault is not None and self.fault.kind is kind
 
-    def handle(self, body: bytes) -> tuple[int, bytes]:
+    def handle(self, body: bytes) -> Answer:
         """Answer one WS-Management request: HTTP status and SOAP body."""
         try:
             request = soap.parse_request(body)
@@ -75,15 +94,17 @@ class HostService:
             return self._fault(soap.INVALID_XML, "")
         if self.has_fault(FaultKind.SOAP_FAULT):
             return self._fault(soap.ACCESS_DENIED, request.message_id)
+        if self.has_fault(FaultKind.FAULT_HTTP200):
+            return Answer(200, self._fault(soap.ACCESS_DENIED, request.message_id).body)
         if self.has_fault(FaultKind.HTTP500_EMPTY):
-            return 500, b""
+            return Answer(500, b"")
         if request.resource_uri != soap.SHELL_RESOURCE:
             return self._fault(soap.UNSUPPORTED_ACTION, request.message_id)
         if request.action == soap.CREATE:
             shell_id = str(uuid.uuid4()).upper()
             self._shells[shell_id] = {}
             self._codepages[shell_id] = _codec(request.options.get("WINRS_CODEPAGE", "437"))
-            return 200, soap.create_response(request, shell_id, self.endpoint)
+            return Answer(200, soap.create_response(request, shell_id, self.endpoint))
         if request.action not in (soap.COMMAND, soap.RECEIVE, soap.SIGNAL, soap.DELETE):
             return self._fault(soap.UNSUPPORTED_ACTION, request.message_id)
         shell_id = request.shell_id or ""
@@ -91,7 +112,7 @@ class HostService:
             return self._fault(soap.shell_not_found(shell_id), request.message_id)
         return self._shell_action(request, shell_id)
 
-    def _shell_action(self, request: soap.Request, shell_id: str) -> tuple[int, bytes]:
+    def _shell_action(self, request: soap.Request, shell_id: str) -> Answer:
         commands = self._shells[shell_id]
         command_id = request.command_id or ""
         if request.action == soap.COMMAND:
@@ -104,23 +125,29 @@ class HostService:
             bom = b"\xef\xbb\xbf" if result.stdout.startswith("\ufeff") else b""
             stdout = bom + result.stdout.removeprefix("\ufeff").encode(codec, "replace")
             commands[command_id] = _Output(stdout, result.stderr.encode(codec, "replace"), result.exit_code)
-            return 200, soap.command_response(request, command_id)
+            return Answer(200, soap.command_response(request, command_id))
         if request.action == soap.RECEIVE:
             if self.has_fault(FaultKind.OPERATION_TIMEOUT):
                 return self._fault(soap.OPERATION_TIMED_OUT, request.message_id)
             output = commands.get(command_id)
             if output is None:
                 return self._fault(soap.command_not_found(command_id), request.message_id)
-            return 200, soap.receive_response(request, command_id, output.stdout, output.stderr, output.exit_code)
+            if self.has_fault(FaultKind.COMMAND_HANGS):
+                # Windows holds a Receive until there is output or the operation timeout passes.
+                timed_out = self._fault(soap.OPERATION_TIMED_OUT, request.message_id)
+                return timed_out._replace(delay=request.operation_timeout or HUNG_RECEIVE_SECONDS)
+            return Answer(
+                200, soap.receive_response(request, command_id, output.stdout, output.stderr, output.exit_code)
+            )
         if request.action == soap.SIGNAL:
             commands.pop(command_id, None)
-            return 200, soap.signal_response(request)
+            return Answer(200, soap.signal_response(request))
         del self._shells[shell_id]
         del self._codepages[shell_id]
-        return 200, soap.delete_response(request)
+        return Answer(200, soap.delete_response(request))
 
-    def _fault(self, fault: soap.WSManFault, relates_to: str) -> tuple[int, bytes]:
-        return 500, soap.fault_response(fault, relates_to, self.machine.computer_name)
+    def _fault(self, fault: soap.WSManFault, relates_to: str) -> Answer:
+        return Answer(500, soap.fault_response(fault, relates_to, self.machine.computer_name))
 
 
 def _codec(codepage: str) -> str:
@@ -144,6 +171,7 @@ class _HttpResponse:
     body: bytes = b""
     content_type: str | None = None
     authenticate: tuple[str, ...] = ()
+    delay: float = 0.0
 
     def encode(self, close: bool) -> bytes:
         lines = [f"HTTP/1.1 {self.status} {_REASONS.get(self.status, 'Error')}", "Server: Microsoft-HTTPAPI/2.0"]
@@ -204,16 +232,16 @@ def _respond(service: HostService, auth: ConnectionAuth, request: _HttpRequest) 
         except (ValueError, IndexError) as e:
             log.warning("%s: cannot decrypt a request: %s", service.endpoint, e)
             return _HttpResponse(400)
-        status, body = service.handle(message)
+        status, body, delay = service.handle(message)
         if not body:
-            return _HttpResponse(status)
-        return _HttpResponse(status, auth.wrap(body), ENCRYPTED_CONTENT_TYPE)
+            return _HttpResponse(status, delay=delay)
+        return _HttpResponse(status, auth.wrap(body), ENCRYPTED_CONTENT_TYPE, delay=delay)
     if not request.body:
         return _HttpResponse(200)
     if not service.https and not service.policy.allow_unencrypted:
         return _HttpResponse(401, authenticate=tuple(service.policy.offers(https=False)))
-    status, body = service.handle(request.body)
-    return _HttpResponse(status, body, SOAP_CONTENT_TYPE if body else None)
+    status, body, delay = service.handle(request.body)
+    return _HttpResponse(status, body, SOAP_CONTENT_TYPE if body else None, delay=delay)
 
 
 async def serve_connection(service: HostService, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -223,7 +251,12 @@ async def serve_connection(service: HostService, reader: asyncio.StreamReader, w
             while await reader.read(65536):
                 pass
             return
-        auth = ConnectionAuth(service.policy, service.https, reject_all=service.has_fault(FaultKind.HTTP401))
+        auth = ConnectionAuth(
+            service.policy,
+            service.https,
+            reject_all=service.has_fault(FaultKind.HTTP401),
+            withhold_challenge=service.has_fault(FaultKind.NTLM_NO_CHALLENGE),
+        )
         while True:
             try:
                 request = await _read_request(reader)
@@ -234,8 +267,11 @@ async def serve_connection(service: HostService, reader: asyncio.StreamReader, w
                     return
                 response = _respond(service, auth, request)
                 close = request.headers.get("connection", "").casefold() == "close"
-            if service.latency:
-                await asyncio.sleep(service.latency)
+                # ntlm_drop: the handshake is left half done. Saying so in the header makes the client's next
+                # message go out on a new connection every time, not only when it notices the close in time.
+                close = close or (service.has_fault(FaultKind.NTLM_DROP) and auth.challenged)
+            if service.latency or response.delay:
+                await asyncio.sleep(service.latency + response.delay)
             await _send(service, writer, response.encode(close))
             if close:
                 return

@@ -9,6 +9,7 @@ A fault is a SOAP 1.2 Fault whose Detail holds a ``WSManFault`` with Microsoft's
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ class Request:
     command: str | None = None
     arguments: tuple[str, ...] = ()
     options: dict[str, str] = field(default_factory=dict)
+    operation_timeout: float | None = None
+    """Seconds from the ``w:OperationTimeout`` header (an xs:duration such as ``PT20.000S``)."""
 
 
 def parse_request(body: bytes) -> Request:
@@ -89,7 +92,14 @@ def parse_request(body: bytes) -> Request:
         command=command,
         arguments=arguments or (),
         options=options,
+        operation_timeout=_seconds(header.findtext("w:OperationTimeout", "", _NS) or ""),
     )
+
+
+def _seconds(duration: str) -> float | None:
+    """Seconds in an xs:duration of seconds only (``PT20.000S``, what WinRM clients send); None otherwise."""
+    match = re.fullmatch(r"PT(\d+(?:\.\d*)?)S", duration.strip())
+    return float(match.group(1)) if match else None
 
 
 def _envelope(action: str, relates_to: str, body: str) -> bytes:

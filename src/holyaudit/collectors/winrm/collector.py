@@ -48,8 +48,9 @@ class _Visit:
     outcome: Outcome | None = None
 
     def abandoned(self) -> Outcome | None:
-        """A timed-out outcome for a visit whose thread has not ended well after its deadline."""
-        if self.watch.remaining() > -(self.watch.grace + ABANDON_AFTER_CUT_SECONDS):
+        """A timed-out outcome for a visit whose thread has not ended well after its deadline (a clean-up begun
+        at the latest when it is cut, ``grace`` after the deadline, ends ``grace`` later)."""
+        if self.watch.remaining() > -(2 * self.watch.grace + ABANDON_AFTER_CUT_SECONDS):
             return None
         return Outcome(reach=Reach.TIMED_OUT, reason=TIMED_OUT_REASON)
 
@@ -167,8 +168,9 @@ class EndpointCollector(Collector):
         At most ``concurrency`` machines are being talked to at once, but a machine that has waited longer than
         ``STALLED_SECONDS`` (or a third of the deadline) for one answer gives up its place while it waits on to
         its deadline, so dead machines cost about one deadline in all rather than one per ``concurrency`` of
-        them. Deadlines are enforced from this thread; a visit still running a few seconds after its sockets
-        were cut is recorded as timed out and left behind, so the scan always finishes.
+        them. Deadlines are enforced from this thread: at a visit's deadline its connections are shut, then its
+        clean-up's (``session.Watch``) when that budget is spent; a visit still running a few seconds after that
+        is recorded as timed out and left behind, so the scan always finishes.
         """
         probes = probes_for(fields)
         stalled_after = min(STALLED_SECONDS, self.settings.deadline_seconds / 3)
@@ -206,7 +208,9 @@ class EndpointCollector(Collector):
                         ended[outcome.reach.value] += 1
                         show()
                         continue
-                    if visit.watch.cut_due() and not visit.watch.expired:
+                    if visit.watch.stop_due():
+                        visit.watch.stop()
+                    if visit.watch.cut_due():
                         visit.watch.cut()
                     if visit.watch.waited() > stalled_after:
                         visit.holds_place = False
