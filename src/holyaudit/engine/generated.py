@@ -2,8 +2,8 @@
 
 ``object_evaluator`` judges every object of a scan under every rule that reads it: tens of thousands of calls
 for a school, most of them passes. Calling a closure per node of the condition tree cost more than the answers
-(docs/performance.md), so the tree is written out once per rule as the source of one function. It reads and
-notes each one-attribute leaf's value inline and calls the definitions in ``engine/operators.py`` for all it
+(CHANGELOG.md has the figures), so the tree is written out once per rule as the source of one function. It reads
+and notes each one-attribute leaf's value inline and calls the definitions in ``engine/operators.py`` for all it
 answers: each leaf's operator (``Operator.decider``), the combinators and the list quantifiers, whose other
 nodes (a list's elements, a dotted path, a day count between two dates) read through ``conditions.py``. So
 nothing here says what a condition means; only how its parts are called.

@@ -136,7 +136,7 @@ class EndpointSource(Source[EndpointSettings]):
     def collector(self, config: Settings, context: Context) -> Collector | None:
         if (settings := self.settings(config)) is None:
             return None
-        # Imported only when configured: pywinrm brings requests, cryptography and pyspnego (0.2 s of startup).
+        # Imported only when configured: pywinrm brings requests, cryptography and pyspnego, a large share of start-up.
         from holyaudit.collectors.winrm.collector import EndpointCollector
 
         password = context.password(
