@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the JSON report schema (docs/json-output.md); bump it, with a changelog note, on any change."""
 
 
@@ -142,6 +142,7 @@ class AuditResult(BaseModel):
     as_of: dt.datetime
     timezone: str
     profile: str
+    site: str = Field(default="unnamed site", description="The school: a snapshot's site, else the config's site.name.")
     sources: list[FactSetSource]
     findings: list[Finding]
     waivers: list[WaiverNotice] | None = Field(default=None, description="None when no waivers file was used.")

@@ -37,7 +37,7 @@ def test_tag_narrows_the_profile_and_only_picks_one_rule(run_cli):
     assert {f["rule_id"] for f in tagged["findings"]} == {"leaver-accounts-disabled", "dormant-accounts"}
     only = run_cli("scan", "--demo", "--only", "password-minimum-length")
     assert only.code == 0
-    assert "1 rules: 1 PASS" in only.out
+    assert "1 rule: 1 PASS; objects: 1 PASS" in only.out
 
 
 def test_rules_list_names_every_rule_with_its_severity_under_the_profile(run_cli):

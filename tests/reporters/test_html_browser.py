@@ -113,7 +113,7 @@ def test_the_harness_sees_a_script_run_and_its_console_message(tmp_path):
 
 def test_hostile_values_render_as_text_and_no_script_from_the_data_runs(hostile_page, tmp_path):
     dom = loaded_dom(hostile_page, tmp_path)
-    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert dom.title == f"School {SCRIPT} report\\u202egnp.exe: data security compliance, 2026-11-20"
     assert_no_markup_from_data(dom)
     shown = {ESCAPE: "evil\\x1b[2Jwipe", RTL: "report\\u202egnp.exe"}
     for value in HOSTILE:
@@ -128,7 +128,7 @@ def test_escaping_alone_keeps_the_data_inert_without_the_content_security_policy
     unguarded = tmp_path / "unguarded.html"
     unguarded.write_text(page.replace(meta, ""), encoding="utf-8")
     dom = loaded_dom(unguarded, tmp_path)
-    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert dom.title == f"School {SCRIPT} report\\u202egnp.exe: data security compliance, 2026-11-20"
     assert_no_markup_from_data(dom)
 
 
@@ -146,6 +146,17 @@ def test_the_demo_report_from_the_cli_loads_cleanly(run_cli, tmp_path):
     target = tmp_path / "demo.html"
     assert run_cli("scan", "--demo", "--format", "html", "--output", str(target)).code == 1
     dom = loaded_dom(target, tmp_path)
-    assert dom.title == "Data security compliance: holywell, 2026-11-20"
+    assert dom.title == "Holywell Primary School (demo): data security compliance, 2026-11-20"
     assert_no_markup_from_data(dom)
+    # What the page opens with, as the browser has it: the school, the counts, then what to fix first.
+    body = dom.texts[dom.texts.index(dom.title) + 1 : dom.texts.index("Summary")]
+    opening = " ".join(t.strip() for t in body if t.strip())
+    assert opening.startswith(
+        "Holywell Primary School (demo) Data security compliance report Profile holywell · as of "
+        "2026-11-20 16:30 GMT (Europe/London) · holyaudit 0.1.0 Overall: non-compliant · 21 rules: 20 FAIL, 1 PASS; "
+        "objects: 36 FAIL, 5 ERROR, 4 N/A, 99 PASS Objects failing 36 (3 critical, 12 high, 20 medium, 1 low) "
+        "Could not be checked 5 objects (4 machines, 1 account) Rules passing 1 of 21 Fix first critical "
+        "Leavers' accounts are disabled within one week of leaving: 3 accounts fail. First step: Disable the "
+        "account now with Disable-ADAccount -Identity <sAMAccountName> , move it to the leavers' OU,"
+    )
     assert "<script>alert('x')</script>" in dom.text  # a display name in the demo directory

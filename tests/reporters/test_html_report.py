@@ -42,7 +42,7 @@ def test_page_is_self_contained_with_no_script_and_nothing_to_fetch():
 def test_hostile_values_appear_as_text_with_control_and_bidi_characters_visible():
     page = render(hostile_result())
     dom = parse(page)
-    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert dom.title == f"School {SCRIPT} report\\u202egnp.exe: data security compliance, 2026-11-20"
     for value in HOSTILE:
         shown = {ESCAPE: "evil\\x1b[2Jwipe", RTL: "report\\u202egnp.exe"}.get(value, value)
         assert f"display_name is {shown}" in dom.text
@@ -88,9 +88,9 @@ def test_summary_counts_rules_per_status_and_sources_show_what_was_not_collected
     page = render()
     assert (
         '<p class="verdict b-fail">Overall: <strong>non-compliant</strong> · 4 rules: 1 FAIL, 1 ERROR, 1 N/A, '
-        "1 PASS</p>" in page
+        "1 PASS; objects: 2 FAIL, 1 WAIVED, 2 PASS</p>" in page
     )
-    assert '<tr><td><span class="badge s-waived">WAIVED</span></td><td>0</td>' in page
+    assert '<tr><td><span class="badge s-waived">WAIVED</span></td><td>0</td><td>1</td>' in page
     assert (
         "<tr><td>endpoints.hosts</td><td>winrm</td><td>2026-11-20 16:30 GMT</td>"
         '<td><span class="badge s-error">ERROR</span> not collected: '

@@ -21,11 +21,11 @@ from holyaudit.reporters.common import (
     counts_text,
     offending,
     roll_up,
-    rules_text,
     value_text,
     verdict,
 )
 from holyaudit.reporters.interface import RenderOptions, Reporter, TrendPoint
+from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
 CONTENT_SECURITY_POLICY = (
@@ -53,6 +53,12 @@ _STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1a1a1a;
        max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; }
 h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+.subtitle { font-size: 1.1rem; margin: 0 0 .4rem; }
+table.headline { width: auto; }
+table.headline th { background: none; padding-left: 0; }
+ol.fix-first li { margin: .3rem 0; overflow-wrap: anywhere; }
+.sev-critical { background: #7f0000; } .sev-high { background: var(--fail); } .sev-medium { background: #e65100; }
+.sev-low { background: var(--na); }
 h2 { font-size: 1.3rem; border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.2rem; }
 h3 { font-size: 1.08rem; margin: .2rem 0; }
 h4 { font-size: .95rem; margin: .8rem 0 .2rem; }
@@ -130,10 +136,12 @@ def _when(moment: dt.datetime, result: AuditResult) -> str:
 class HtmlReporter(Reporter):
     def render(self, result: AuditResult, options: RenderOptions) -> str:
         groups = by_clause(result.findings)
+        view = overview(result)
         parts = [
             _head(result),
-            _header(result),
-            _summary(result, groups),
+            _header(result, view),
+            _fix_first(view),
+            _summary(view, groups),
             _trend(options.trend, result)
             if options.trend
             else '<p class="note">No trend chart: no earlier runs were recorded for this report.</p>\n',
@@ -148,7 +156,7 @@ class HtmlReporter(Reporter):
 
 
 def _head(result: AuditResult) -> str:
-    title = f"Data security compliance: {printable(result.profile)}, {result.as_of:%Y-%m-%d}"
+    title = f"{printable(result.site)}: data security compliance, {result.as_of:%Y-%m-%d}"
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(CONTENT_SECURITY_POLICY, quote=True)}">\n'
@@ -158,23 +166,42 @@ def _head(result: AuditResult) -> str:
     )
 
 
-def _header(result: AuditResult) -> str:
+def _header(result: AuditResult, view: Overview) -> str:
     overall = verdict(result)
     status = {"non-compliant": Status.FAIL, "incomplete": Status.ERROR}.get(overall, Status.PASS)
-    counts = counts_text(Counter(f.status for f in result.findings)) or "no rules ran"
+    counts = "".join(f"<tr><th>{label}</th><td>{_text(value)}</td></tr>\n" for label, value in count_rows(view))
     return (
-        "<header>\n<h1>Data security compliance report</h1>\n"
+        f'<header>\n<h1>{_text(result.site)}</h1>\n<p class="subtitle">Data security compliance report</p>\n'
         f'<p class="meta">Profile <strong>{_text(result.profile)}</strong> · as of '
         f"{_text(_when(result.as_of, result))} ({_text(result.timezone)}) · holyaudit {_text(__version__)}</p>\n"
-        f'<p class="verdict b-{_KEY[status]}">Overall: <strong>{overall}</strong> · '
-        f"{rules_text(len(result.findings))}: {counts}</p>\n</header>\n"
+        f'<p class="verdict b-{_KEY[status]}">Overall: <strong>{overall}</strong> · {_text(overall_text(view))}</p>\n'
+        f'<table class="headline"><tbody>\n{counts}</tbody></table>\n</header>\n'
     )
 
 
-def _summary(result: AuditResult, groups: list[tuple[tuple[str, str], list[Finding]]]) -> str:
-    counts = Counter(f.status for f in result.findings)
+def _fix_first(view: Overview) -> str:
+    if not view.fix_first:
+        return ""
+    items = "".join(
+        f'<li><span class="badge sev-{item.severity.value}">{item.severity.value}</span> {_lines(item.sentence)} '
+        f'<span class="kind">{_text(item.rule_id)}</span></li>\n'
+        for item in view.fix_first[:FIX_FIRST_SHOWN]
+    )
+    more = len(view.fix_first) - FIX_FIRST_SHOWN
+    rest = (
+        f'<p class="note">… and {more} more failing {"rule" if more == 1 else "rules"}, in the sections below.</p>\n'
+        if more > 0
+        else ""
+    )
+    return f'<section id="fix-first">\n<h2>Fix first</h2>\n<ol class="fix-first">\n{items}</ol>\n{rest}</section>\n'
+
+
+def _summary(view: Overview, groups: list[tuple[tuple[str, str], list[Finding]]]) -> str:
+    # Objects as well as rules: a rule that fails is FAIL even where some of its objects could not be checked,
+    # and those objects must not disappear behind "ERROR 0".
     rows = "".join(
-        f"<tr><td>{_badge(s)}</td><td>{counts[s]}</td><td>{STATUS_MEANING[s]}</td></tr>\n" for s in COUNT_ORDER
+        f"<tr><td>{_badge(s)}</td><td>{view.rules[s]}</td><td>{view.objects[s]}</td><td>{STATUS_MEANING[s]}</td></tr>\n"
+        for s in COUNT_ORDER
     )
     clause_rows = "".join(
         f'<tr><td><a href="#clause-{index}">§{_text(section)} {_text(heading)}</a></td>'
@@ -184,7 +211,7 @@ def _summary(result: AuditResult, groups: list[tuple[tuple[str, str], list[Findi
     )
     return (
         '<section id="summary">\n<h2>Summary</h2>\n'
-        '<table class="counts"><thead><tr><th>Status</th><th>Rules</th><th>Meaning</th></tr></thead>\n'
+        '<table class="counts"><thead><tr><th>Status</th><th>Rules</th><th>Objects</th><th>Meaning</th></tr></thead>\n'
         f"<tbody>\n{rows}</tbody></table>\n"
         '<table class="clauses"><thead><tr><th>Policy clause</th><th>Status</th><th>Rules</th></tr></thead>\n'
         f"<tbody>\n{clause_rows}</tbody></table>\n</section>\n"

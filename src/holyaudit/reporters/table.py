@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections import Counter
 from itertools import groupby
 
 from rich import box
@@ -13,7 +12,9 @@ from rich.text import Text
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice, WaiverState
+from holyaudit.reporters.common import verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
 SHOWN_OBJECTS = 5
@@ -51,7 +52,13 @@ class TableReporter(Reporter):
             emoji=False,
             markup=False,
         )
+        view = overview(result)
         console.print(_header(result))
+        console.print()
+        console.print(_counts(result, view))
+        if view.fix_first:
+            console.print()
+            console.print(_fix_first(view))
         findings = sorted(result.findings, key=_section_key)
         for (_, heading), group in groupby(findings, key=_section_key):
             items = list(group)
@@ -62,13 +69,14 @@ class TableReporter(Reporter):
             console.print()
             console.print(_waivers(result.waivers))
         console.print()
-        console.print(_summary(result))
+        console.print(Text(overall_text(view), style="bold"))
         return buffer.getvalue()
 
 
 def _header(result: AuditResult) -> Text:
     local = result.as_of.astimezone(result.as_of.tzinfo)
-    text = Text(f"holyaudit {__version__}", style="bold")
+    text = Text(printable(result.site), style="bold")
+    text.append(f"\nholyaudit {__version__}")
     text.append(f" · profile {printable(result.profile)} · as of {local:%Y-%m-%d %H:%M %Z} ({result.timezone})")
     for source in result.sources:
         text.append(f"\n  {source.name}: {printable(source.source)}, collected {source.collected_at:%Y-%m-%d %H:%M %Z}")
@@ -141,13 +149,29 @@ def _waivers(notices: list[WaiverNotice]) -> Text:
     return text
 
 
-def _summary(result: AuditResult) -> Text:
-    counts = Counter(f.status for f in result.findings)
-    text = Text(f"{len(result.findings)} rules: ", style="bold")
-    order = (Status.FAIL, Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE, Status.PASS)
-    parts = [(status, counts[status]) for status in order if counts[status]]
-    for index, (status, count) in enumerate(parts):
-        if index:
-            text.append(", ")
-        text.append(f"{count} {STATUS_WORD[status]}", style=STATUS_STYLE[status])
+def _counts(result: AuditResult, view: Overview) -> Text:
+    text = Text("Overall: ", style="bold")
+    overall = verdict(result)
+    status = {"non-compliant": Status.FAIL, "incomplete": Status.ERROR}.get(overall, Status.PASS)
+    text.append(overall, style=STATUS_STYLE[status])
+    for label, value in count_rows(view):
+        text.append(f"\n{label}: ", style="bold")
+        text.append(value)
     return text
+
+
+def _fix_first(view: Overview) -> Group:
+    # A grid, so that each item's wrapped lines hang under its text, not under its number.
+    items = Table.grid(padding=(0, 1))
+    items.add_column(no_wrap=True)
+    items.add_column()
+    for number, item in enumerate(view.fix_first[:FIX_FIRST_SHOWN], start=1):
+        line = Text(item.severity.value, style="bold")
+        line.append(f" {item.sentence} ")
+        line.append(f"({item.rule_id})", style="dim")
+        items.add_row(f"{number}.", line)
+    parts: list[Text | Table] = [Text("Fix first", style="bold underline"), items]
+    more = len(view.fix_first) - FIX_FIRST_SHOWN
+    if more > 0:
+        parts.append(Text(f"… and {more} more failing {'rule' if more == 1 else 'rules'}, below", style="italic"))
+    return Group(*parts)
