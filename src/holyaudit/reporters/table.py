@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from itertools import groupby
 
-from rich import box
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice, WaiverState
-from holyaudit.reporters.common import verdict
+from holyaudit.reporters.common import counts_text, verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
 from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
-SHOWN_OBJECTS = 5
+SHOWN_OBJECTS = 3
+"""Objects listed per rule unless --details asks for all: the demo's table fits four screens at 80 columns."""
 
 STATUS_STYLE = {
     Status.PASS: "bold green",
@@ -54,6 +57,8 @@ class TableReporter(Reporter):
         )
         view = overview(result)
         console.print(_header(result))
+        for line in _sources(result):
+            console.print(line, width=options.width - 2)
         console.print()
         console.print(_counts(result, view))
         if view.fix_first:
@@ -64,13 +69,17 @@ class TableReporter(Reporter):
             items = list(group)
             console.print()
             console.print(Text(f"§{items[0].clause.section} {heading}", style="bold underline"))
-            console.print(_section_table(items, options))
+            for finding in items:
+                console.print(_rule(finding, options))
         if result.waivers is not None:
             console.print()
             console.print(_waivers(result.waivers))
         console.print()
         console.print(Text(overall_text(view), style="bold"))
-        return buffer.getvalue()
+        if options.color:
+            return buffer.getvalue()
+        # rich pads wrapped lines to the width: without colours, nothing shows the padding, so drop it.
+        return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
 
 
 def _header(result: AuditResult) -> Text:
@@ -78,44 +87,53 @@ def _header(result: AuditResult) -> Text:
     text = Text(printable(result.site), style="bold")
     text.append(f"\nholyaudit {__version__}")
     text.append(f" · profile {printable(result.profile)} · as of {local:%Y-%m-%d %H:%M %Z} ({result.timezone})")
-    for source in result.sources:
-        text.append(f"\n  {source.name}: {printable(source.source)}, collected {source.collected_at:%Y-%m-%d %H:%M %Z}")
-        if source.error:
-            text.append(f" (not collected: {printable(source.error)})", style="magenta")
     return text
 
 
-def _section_table(findings: list[Finding], options: RenderOptions) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
-    table.add_column("Status", no_wrap=True, width=6)
-    table.add_column("Severity", no_wrap=True, width=8)
-    table.add_column("Rule", min_width=min(32, max(len(f.rule_id) for f in findings)), overflow="fold")
-    table.add_column("Result", ratio=3, overflow="fold")
-    for finding in findings:
-        table.add_row(
-            Text(STATUS_WORD[finding.status], style=STATUS_STYLE[finding.status]),
-            Text(finding.severity.value),
-            Text(finding.rule_id),
-            _result_cell(finding, options),
-        )
-    return table
+def _sources(result: AuditResult) -> list[Padding]:
+    """One line per source, naming the fact sets it gave: a source and time are not repeated for each set."""
+    groups: dict[tuple[str, str, str | None], list[str]] = {}
+    for fact_set in result.sources:
+        when = f"{fact_set.collected_at:%Y-%m-%d %H:%M %Z}"
+        groups.setdefault((fact_set.source, when, fact_set.error), []).append(fact_set.name)
+    lines = []
+    for (source, when, error), names in groups.items():
+        line = Text(f"{printable(source)}, collected {when}: {printable(', '.join(names))}")
+        if error:
+            line.append(f" (not collected: {printable(error)})", style="magenta")
+        lines.append(Padding(line, (0, 0, 0, 4), expand=False))
+    return lines
 
 
-def _result_cell(finding: Finding, options: RenderOptions) -> Group:
-    lines: list[Text] = [Text(finding.title, style="bold"), Text(printable(finding.message))]
+def _rule(finding: Finding, options: RenderOptions) -> Group:
+    """One rule: its status, severity and id on a line, its title and message under it, then the objects that
+    did not pass, one line each (cut short with … unless --details; the full values are there and in JSON)."""
+    head = Text(f"{STATUS_WORD[finding.status]:<6}", style=STATUS_STYLE[finding.status])
+    head.append(f" {finding.severity.value:<8} ")
+    head.append(printable(finding.rule_id), style="bold")
+    lines: list[Text | Padding] = [head, _indented(Text(printable(finding.title), style="bold"))]
+    lines.append(_indented(Text(printable(finding.message))))
     # Everything but passes: failures, what could not be checked, and every exemption, so none is silent.
     shown = [o for o in finding.objects if o.status is not Status.PASS]
-    if len(finding.objects) == 1 and finding.objects[0].reason == finding.message:
-        shown = []  # a single object (the domain) whose reason is already the message
+    if len(shown) == 1 and shown[0].reason and shown[0].reason in finding.message:
+        shown = []  # a single object (the domain) whose reason the message already gives
     limit = len(shown) if options.details else SHOWN_OBJECTS
-    lines.extend(_object_line(o) for o in shown[:limit])
+    room = options.width - 2
+    lines.extend(_indented(_object_line(o, None if options.details else room)) for o in shown[:limit])
     if len(shown) > limit:
-        lines.append(Text(f"… and {len(shown) - limit} more (use --details to list all)", style="italic"))
+        hidden = counts_text(Counter(o.status for o in shown[limit:]))
+        more = Text(f"… and {len(shown) - limit} more: {hidden} (use --details to list all)", style="italic")
+        lines.append(_indented(more))
     return Group(*lines)
 
 
-def _object_line(obj: ObjectResult) -> Text:
-    line = Text("  • ")
+def _indented(text: Text) -> Padding:
+    return Padding(text, (0, 0, 0, 2), expand=False)
+
+
+def _object_line(obj: ObjectResult, room: int | None) -> Text:
+    """The object on one line of ``room`` cells, cut at a word with … (None: whole, wrapped)."""
+    line = Text("• ")
     line.append(printable(obj.id), style="bold")
     line.append(f" {STATUS_WORD[obj.status]}", style=STATUS_STYLE[obj.status])
     if obj.reason:
@@ -123,7 +141,24 @@ def _object_line(obj: ObjectResult) -> Text:
     if obj.context:
         shown = "; ".join(f"{key}: {printable(_context_value(value))}" for key, value in obj.context.items())
         line.append(f" [{shown}]", style="dim")
+    if room is not None and cell_len(line.plain) > room:
+        _cut_at_word(line, room)
     return line
+
+
+def _cut_at_word(line: Text, room: int) -> None:
+    """``line`` shortened to ``room`` cells, ending `` …`` after the last whole word that leaves room for it (mid-word
+    only when the first word alone is longer than the line)."""
+    plain = line.plain
+    end = plain.rfind(" ", 0, len(plain))
+    while end > 0 and cell_len(plain[:end]) > room - 2:
+        end = plain.rfind(" ", 0, end)
+    if end <= 0:
+        end = len(set_cell_size(plain, room - 2))
+    line.truncate(end)
+    line.rstrip()
+    line.append(" …")
+    line.no_wrap = True
 
 
 def _context_value(value: object) -> str:
