@@ -48,6 +48,18 @@ def test_rules_list_names_every_rule_with_its_severity_under_the_profile(run_cli
         assert rule_id in result.out
 
 
+def test_rules_list_at_80_columns_keeps_ids_whole_and_sorts_sections_as_numbers(run_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = run_cli("rules", "list").out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [line.split() for line in lines[4:] if line.startswith("  ") and line[2] != " "]
+    assert sorted(row[0] for row in rows) == sorted(builtin_ids()), "every id whole, on its own row's first line"
+    sections = [row[2] for row in rows]
+    assert sections == sorted(sections, key=lambda section: [int(part) for part in section.split(".")])
+    assert sections[0] == "8"
+    assert sections[-1] == "14"
+
+
 def test_rules_show_gives_clause_rationale_remediation_and_parameters_in_effect(run_cli, tmp_path: Path):
     stricter = write_profile(
         tmp_path / "stricter.yaml",
