@@ -134,10 +134,10 @@ def test_trend_chart_stacks_each_runs_counts_oldest_first():
     assert '<p class="note">No trend chart' not in page
 
 
-def test_trend_labels_at_most_six_evenly_spaced_dates_always_including_the_latest():
+def test_trend_labels_at_most_six_evenly_spaced_runs_by_date_and_time_always_including_the_latest():
     page = render(trend=weekly_trend(20))
     labels = re.findall(r'text-anchor="middle">([^<]+)</text>', page)
-    assert labels == ["31 Jul 2026", "28 Aug 2026", "25 Sep 2026", "23 Oct 2026", "20 Nov 2026"]
+    assert labels == [f"{day} 2026 16:30" for day in ("31 Jul", "28 Aug", "25 Sep", "23 Oct", "20 Nov")]
     assert len(re.findall(r"<g><title>", page)) == 20
 
 
@@ -150,3 +150,14 @@ def test_trend_runs_with_missing_statuses_and_no_rules_still_draw():
     ]
     assert [e.attrs["class"] for e in dom.elements if e.tag == "rect"] == ["f-error"]
     assert "<p>Rules by status in 2 runs, 20 Nov 2026.</p>" in render(trend=points)
+
+
+def test_printed_pages_are_headed_with_the_school_as_a_css_string_nothing_can_end():
+    page = render(hostile_result())
+    style = page.split("<style>")[2].split("</style>")[0]
+    assert (
+        '@top-left { content: "School \\3c script\\3e document\\2e title\\3d \\27 PWNED\\27 \\3c \\2f script\\3e  '
+        'report\\5c u202egnp\\2e exe";'
+    ) in style
+    assert '@top-right { content: "as of 2026\\2d 11\\2d 20 16\\3a 30 GMT";' in style
+    assert "<" not in style

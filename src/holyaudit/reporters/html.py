@@ -91,7 +91,6 @@ ul.kv { list-style: none; margin: 0; padding: 0; }
 svg text { font: 11px system-ui, Arial, sans-serif; fill: #333; }
 svg .axis { stroke: #888; stroke-width: 1; }
 footer { margin-top: 2.5rem; border-top: 1px solid #ddd; padding-top: .5rem; font-size: .85rem; }
-@page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10pt; max-width: none; margin: 0; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -100,6 +99,12 @@ footer { margin-top: 2.5rem; border-top: 1px solid #ddd; padding-top: .5rem; fon
   tr, blockquote, svg, .verdict, .rule > h3 { break-inside: avoid; }
   thead { display: table-header-group; }
   section.clause { break-before: page; }
+  #clauses { break-after: page; }  /* the first page is the governors': the technical detail follows */
+  header, #fix-first, #clauses { font-size: 9.5pt; }
+  #fix-first li { margin: .15rem 0; }
+  th { white-space: nowrap; }
+  table.objects td { min-width: 6em; }
+  table.objects td:first-child { min-width: 9em; }
 }
 """
 
@@ -162,8 +167,27 @@ def _head(result: AuditResult) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(CONTENT_SECURITY_POLICY, quote=True)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="holyaudit {_text(__version__)}">\n'
-        f"<title>{html.escape(title, quote=True)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(title, quote=True)}</title>\n<style>{_STYLE}</style>\n"
+        f"<style>{_page_style(result)}</style>\n</head>\n<body>\n"
     )
+
+
+def _page_style(result: AuditResult) -> str:
+    """Printed pages headed with the school and the as-of date, and numbered (CSS page margin boxes)."""
+    school, date = _css_string(printable(result.site)), _css_string(f"as of {_when(result.as_of, result)}")
+    return (
+        "\n@page { size: A4; margin: 16mm 12mm 14mm;\n"
+        f"  @top-left {{ content: {school}; font: 9pt system-ui, Arial, sans-serif; color: #555; }}\n"
+        f"  @top-right {{ content: {date}; font: 9pt system-ui, Arial, sans-serif; color: #555; }}\n"
+        '  @bottom-right { content: "page " counter(page) " of " counter(pages); font: 9pt system-ui, Arial, '
+        "sans-serif; color: #555; }\n}\n"
+    )
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: every character but letters, digits and spaces as a hex escape, so nothing
+    from the data can end the string, the rule or the style element."""
+    return '"' + "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):x} " for ch in text) + '"'
 
 
 def _header(result: AuditResult, view: Overview) -> str:
@@ -210,11 +234,12 @@ def _summary(view: Overview, groups: list[tuple[tuple[str, str], list[Finding]]]
         for index, ((section, heading), findings) in enumerate(groups, start=1)
     )
     return (
-        '<section id="summary">\n<h2>Summary</h2>\n'
-        '<table class="counts"><thead><tr><th>Status</th><th>Rules</th><th>Objects</th><th>Meaning</th></tr></thead>\n'
-        f"<tbody>\n{rows}</tbody></table>\n"
+        '<section id="clauses">\n<h2>Policy clauses</h2>\n'
         '<table class="clauses"><thead><tr><th>Policy clause</th><th>Status</th><th>Rules</th></tr></thead>\n'
         f"<tbody>\n{clause_rows}</tbody></table>\n</section>\n"
+        '<section id="summary">\n<h2>Rules and objects by status</h2>\n'
+        '<table class="counts"><thead><tr><th>Status</th><th>Rules</th><th>Objects</th><th>Meaning</th></tr></thead>\n'
+        f"<tbody>\n{rows}</tbody></table>\n</section>\n"
     )
 
 
@@ -356,7 +381,7 @@ def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
         if (len(runs) - 1 - index) % label_every == 0:
             shapes.append(
                 f'<text x="{x + bar / 2:.1f}" y="{base + 16}" text-anchor="middle">'
-                f"{_local(point.run_at, result):%d %b %Y}</text>"
+                f"{_local(point.run_at, result):%d %b %Y %H:%M}</text>"
             )
     axes = (
         f'<line class="axis" x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}"/>'
