@@ -130,7 +130,10 @@ def test_trend_chart_stacks_each_runs_counts_oldest_first():
         ("f-pass", "154.5"),
         ("f-fail", "51.5"),
     ]
-    assert "<p>Rules by status in 3 runs, 06 Nov 2026 to 20 Nov 2026.</p>" in page
+    assert (
+        "<p>Objects by status in 3 runs, 06 Nov 2026 to 20 Nov 2026 (an object judged by several rules counts once "
+        "for each).</p>"
+    ) in page
     assert '<p class="note">No trend chart' not in page
 
 
@@ -141,15 +144,15 @@ def test_trend_labels_at_most_six_evenly_spaced_runs_by_date_and_time_always_inc
     assert len(re.findall(r"<g><title>", page)) == 20
 
 
-def test_trend_runs_with_missing_statuses_and_no_rules_still_draw():
+def test_trend_runs_with_missing_statuses_and_no_objects_still_draw():
     points = (TrendPoint(run_at=AS_OF, counts={}), TrendPoint(run_at=AS_OF, counts={Status.ERROR: 2}))
     dom = parse(render(trend=points))
     assert [t for t in dom.texts if t.startswith("2026-11-20 16:30 GMT: ")] == [
-        "2026-11-20 16:30 GMT: no rules",
+        "2026-11-20 16:30 GMT: no objects",
         "2026-11-20 16:30 GMT: 2 ERROR",
     ]
     assert [e.attrs["class"] for e in dom.elements if e.tag == "rect"] == ["f-error"]
-    assert "<p>Rules by status in 2 runs, 20 Nov 2026.</p>" in render(trend=points)
+    assert "<p>Objects by status in 2 runs, 20 Nov 2026 (an object" in render(trend=points)
 
 
 def test_printed_pages_are_headed_with_the_school_as_a_css_string_nothing_can_end():

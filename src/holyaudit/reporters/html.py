@@ -356,7 +356,8 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 14, 40
 
 
 def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
-    """Rules per status in each run, as stacked bars (passes at the bottom, failures on top)."""
+    """Object results per status in each run, as stacked bars (passes at the bottom, failures on top): fixing some
+    of a rule's objects moves the chart, where rules per status would not move until the last one was fixed."""
     runs = sorted(points, key=lambda p: p.run_at)
     scale = max(1, *(sum(p.counts.values()) for p in runs))
     plot_width, plot_height = _CHART_WIDTH - _LEFT - _RIGHT, _CHART_HEIGHT - _TOP - _BOTTOM
@@ -376,7 +377,7 @@ def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
                     f'<rect class="f-{_KEY[status]}" x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" '
                     f'height="{height:.1f}"/>'
                 )
-        title = f"{_when(point.run_at, result)}: {counts_text(point.counts) or 'no rules'}"
+        title = f"{_when(point.run_at, result)}: {counts_text(point.counts) or 'no objects'}"
         shapes.append(f"<g><title>{_text(title)}</title>{''.join(rects)}</g>")
         if (len(runs) - 1 - index) % label_every == 0:
             shapes.append(
@@ -395,8 +396,8 @@ def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
     count = "1 run" if len(runs) == 1 else f"{len(runs)} runs"
     return (
         '<section id="trend">\n<h2>Compliance trend</h2>\n'
-        f"<p>Rules by status in {count}, {span}.</p>\n"
-        f'<svg role="img" aria-label="Rules by status per run" width="{_CHART_WIDTH}" height="{_CHART_HEIGHT}" '
+        f"<p>Objects by status in {count}, {span} (an object judged by several rules counts once for each).</p>\n"
+        f'<svg role="img" aria-label="Objects by status per run" width="{_CHART_WIDTH}" height="{_CHART_HEIGHT}" '
         f'viewBox="0 0 {_CHART_WIDTH} {_CHART_HEIGHT}">{axes}{"".join(shapes)}</svg>\n'
         f'<p class="legend">{legend}</p>\n</section>\n'
     )
