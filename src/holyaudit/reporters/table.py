@@ -111,15 +111,24 @@ def _rule(finding: Finding, options: RenderOptions) -> Group:
     head = Text(f"{STATUS_WORD[finding.status]:<6}", style=STATUS_STYLE[finding.status])
     head.append(f" {finding.severity.value:<8} ")
     head.append(printable(finding.rule_id), style="bold")
-    lines: list[Text | Padding] = [head, _indented(Text(printable(finding.title), style="bold"))]
+    lines: list[Text | Padding | Table] = [head, _indented(Text(printable(finding.title), style="bold"))]
     lines.append(_indented(Text(printable(finding.message))))
     # Everything but passes: failures, what could not be checked, and every exemption, so none is silent.
     shown = [o for o in finding.objects if o.status is not Status.PASS]
     if len(shown) == 1 and shown[0].reason and shown[0].reason in finding.message:
         shown = []  # a single object (the domain) whose reason the message already gives
     limit = len(shown) if options.details else SHOWN_OBJECTS
-    room = options.width - 2
-    lines.extend(_indented(_object_line(o, None if options.details else room)) for o in shown[:limit])
+    if options.details:
+        # Whole, wrapped under the text rather than under the bullet.
+        whole = Table.grid(padding=(0, 1), pad_edge=False)
+        whole.add_column(no_wrap=True)
+        whole.add_column(overflow="fold")  # a word longer than the line is folded, never cut
+        for obj in shown:
+            whole.add_row("•", _object_line(obj, None, bullet=False))
+        if shown:
+            lines.append(Padding(whole, (0, 0, 0, 2), expand=False))
+    else:
+        lines.extend(_indented(_object_line(o, options.width - 2)) for o in shown[:limit])
     if len(shown) > limit:
         hidden = counts_text(Counter(o.status for o in shown[limit:]))
         more = Text(f"… and {len(shown) - limit} more: {hidden} (use --details to list all)", style="italic")
@@ -131,9 +140,9 @@ def _indented(text: Text) -> Padding:
     return Padding(text, (0, 0, 0, 2), expand=False)
 
 
-def _object_line(obj: ObjectResult, room: int | None) -> Text:
+def _object_line(obj: ObjectResult, room: int | None, *, bullet: bool = True) -> Text:
     """The object on one line of ``room`` cells, cut at a word with … (None: whole, wrapped)."""
-    line = Text("• ")
+    line = Text("• " if bullet else "")
     line.append(printable(obj.id), style="bold")
     line.append(f" {STATUS_WORD[obj.status]}", style=STATUS_STYLE[obj.status])
     if obj.reason:
