@@ -19,8 +19,8 @@ Measures, best of --runs:
 
 Both also do the check the collector makes on each entry (a ``;range=`` attribute) and keep every entry, as a
 page is kept. Prints the volume decoded, then both times and their ratio twice: with the garbage collector
-running, as in a scan (its full collections walk every entry kept so far, the same objects for both paths), and
-paused, which leaves that shared cost out. Run: ``python benchmarks/ber_decode.py``.
+running (its full collections walk every entry kept so far, the same objects for both paths), and paused, as in
+a scan (``cli/process.py``), which leaves that shared cost out. Run: ``python benchmarks/ber_decode.py``.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def main() -> int:
         f"users={args.users} pages={len(expected[1])} messages={len(messages)} values={values} "
         f"bytes={len(data) / 1e6:.1f} MB reads={READ_SIZE // 1024} KB runs={args.runs}"
     )
-    for label, paused in (("garbage collector on, as in a scan", False), ("garbage collector paused", True)):
+    for label, paused in (("garbage collector on", False), ("garbage collector paused, as in a scan", True)):
         if paused:
             gc.disable()
         baseline, ber = best_of(args.runs, lambda: ldap3_path(messages), lambda: ber_path(data))

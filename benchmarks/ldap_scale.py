@@ -57,8 +57,7 @@ from holyaudit.collectors.gpo import collector as gpo_collector
 from holyaudit.collectors.ldap import ber
 from holyaudit.collectors.ldap import collector as ldap_collector
 from holyaudit.collectors.ldap.partitions import PartitionedSearch
-from holyaudit.collectors.ldap.source import DirectorySettings
-from holyaudit.collectors.live import LDAP_PASSWORD_ENV
+from holyaudit.collectors.ldap.source import LDAP_PASSWORD_ENV, DirectorySettings
 from holyaudit.engine.evaluate import Evaluation
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 from holyaudit.history.store import HISTORY_ENV

@@ -1,4 +1,7 @@
-"""Shared fixtures: running the real CLI entry point, and a test CA for the TLS servers tests start."""
+"""Shared fixtures: running the real CLI entry point, and a test CA for the TLS servers tests start.
+
+Before any test, the run moves into a network of its own where it can (``isolation.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,19 @@ import pytest
 import trustme
 
 from holyaudit.cli.main import main
+from isolation import enter_own_network
+
+_NETWORK: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Take the run's own network before any test (or thread) starts; say in the header if it could not."""
+    refused = enter_own_network()
+    _NETWORK.append("the run's own (network and mount namespaces)" if refused is None else f"shared ({refused})")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"network: {_NETWORK[0]}"
 
 
 @dataclass(frozen=True)

@@ -8,27 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Defined apart, without pydantic, for the command line's options; every result names them from here too.
+from holyaudit.status import Severity as Severity
+from holyaudit.status import Status as Status
+
 SCHEMA_VERSION = 3
 """Version of the JSON report schema (docs/json-output.md); bump it, with a changelog note, on any change."""
-
-
-class Status(StrEnum):
-    PASS = "PASS"  # noqa: S105 - a status word, not a password
-    FAIL = "FAIL"
-    ERROR = "ERROR"
-    WAIVED = "WAIVED"
-    NOT_APPLICABLE = "NOT_APPLICABLE"
-
-
-class Severity(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return list(Severity).index(self)
 
 
 class Clause(BaseModel):
@@ -64,8 +49,8 @@ class ObjectResult(BaseModel):
         context: dict[str, Any],
     ) -> ObjectResult:
         """A result from values the engine made itself, so not validated again: what ``model_construct`` gives
-        with every field set, at a third of its cost (it looks up each field's aliases and defaults, for every
-        one of the tens of thousands of results a school's scan makes)."""
+        with every field set, without its lookups of each field's aliases and defaults for every one of the tens
+        of thousands of results a school's scan makes."""
         result = _new(cls)
         _set(result, "__dict__", {
             "id": id, "kind": kind, "status": status, "observed": observed, "expected": expected, "reason": reason,
@@ -80,8 +65,8 @@ class ObjectResult(BaseModel):
 _new, _set = BaseModel.__new__, object.__setattr__
 _OBJECT_RESULT_FIELDS = set(ObjectResult.model_fields)
 """Every field of a made result is given, and they all share this one fields-set: pydantic never changes it in place
-(results are frozen; a copy, even an updated one, copies it first). A set of its own per result was over a quarter of
-the objects a large evaluation left for the garbage collector to walk."""
+(results are frozen; a copy, even an updated one, copies it first). A set of its own per result would be one more
+object per result for the garbage collector to walk."""
 
 
 class Finding(BaseModel):

@@ -14,6 +14,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from holyaudit.patterns import compile_pattern
+
 Loc = tuple[str | int, ...]
 """Where a value sits inside a section, as pydantic names it: ``("categories", "staff", "ous", 0)``."""
 
@@ -60,10 +62,7 @@ def ca_file_problem(path: Path) -> str | None:
 
 def compiled_pattern(pattern: str) -> str:
     """``pattern``, once it is known to compile as a regular expression (ValueError otherwise)."""
-    try:
-        re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    compile_pattern(pattern)  # raises ValueError saying what is wrong
     return pattern
 
 

@@ -99,8 +99,8 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
 
 class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """``_Loader`` over libyaml's parser (written in C; PyYAML's wheels include it): the same constructors over
-    the same nodes, so the same values and positions, three times faster. A file it cannot load is loaded again
-    by ``_Loader``, whose messages (and snippets of the file) are the ones reported."""
+    the same nodes, so the same values and positions, several times faster. A file it cannot load is loaded
+    again by ``_Loader``, whose messages (and snippets of the file) are the ones reported."""
 
 
 for _loader in (_Loader, _FastLoader):

@@ -61,7 +61,12 @@ def refused(run_cli, folder: Path, text: str) -> str:
         (
             '  categories: {staff: {name_pattern: "a(b"}}',
             "7:38",
-            "directory.categories.staff.name_pattern: not a valid regular expression: missing ), unterminated",
+            "directory.categories.staff.name_pattern: invalid regular expression 'a(b': missing ), unterminated",
+        ),
+        (
+            r'  categories: {staff: {name_pattern: "(a)\\1"}}',
+            "7:38",
+            r"directory.categories.staff.name_pattern: regular expression '(a)\\1' cannot be matched in linear time",
         ),
         (
             "  leaving_date: {attribute: x, formats: ['%d/%Q/%Y']}",
@@ -89,6 +94,7 @@ def refused(run_cli, folder: Path, text: str) -> str:
         "ca-file-not-pem",
         "ca-file-a-folder",
         "bad-name-pattern",
+        "backreference-name-pattern",
         "unknown-date-directive",
         "unknown-directory-transport",
         "ou-not-a-dn",

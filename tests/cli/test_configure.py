@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from holyaudit.cli.configure import template
-from holyaudit.config import load_settings
+from holyaudit.config import load_settings, template
 
 
 def test_init_writes_the_template_and_will_not_overwrite_without_force(run_cli, tmp_path: Path) -> None:

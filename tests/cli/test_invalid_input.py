@@ -121,6 +121,22 @@ def rule_case(name: str, text: str | bytes, where: str, message: str) -> Case:
     return Case(name, {"rule.yaml": text}, VALIDATE_RULE, f"rule.yaml:{where}", message)
 
 
+def exempt_rule(reason: str) -> str:
+    """RULE with an exemption whose reason (line 17, column 11) is ``reason``; lines 1-15 unchanged."""
+    exemption = f"not_applicable:\n  when: {{attr: min_pwd_length, op: eq, value: 0}}\n  reason: {reason}\n"
+    return edit(RULE, "condition:\n", exemption + "condition:\n")
+
+
+def scanned_rule_case(name: str, text: str, where: str, message: str) -> Case:
+    """A rule mistake met by ``scan``, which loads rules through the same path as ``validate``."""
+
+    def setup(folder: Path) -> None:
+        (folder / "rules").mkdir()
+        (folder / "rules" / "rule.yaml").write_text(text, encoding="utf-8")
+
+    return Case(name, {}, ("scan", "--rules", "rules", "--demo"), f"rules/rule.yaml:{where}", message, setup)
+
+
 def profile_case(name: str, text: str, where: str, message: str) -> Case:
     return Case(name, {"rule.yaml": RULE, "profile.yaml": text}, VALIDATE_PROFILE, f"profile.yaml:{where}", message)
 
@@ -306,6 +322,88 @@ CASES = [
         user_rule("attr: ou\n  op: matches\n  value: '^(Staff'"),
         "18:10",
         "value for 'matches': invalid regular expression '^(Staff': missing ), unterminated subpattern",
+    ),
+    rule_case(
+        "impossible-repeat",
+        user_rule("attr: ou\n  op: matches\n  value: 'a{4294967296}'"),
+        "18:10",
+        "value for 'matches': invalid regular expression 'a{4294967296}': the repetition number is too large",
+    ),
+    rule_case(
+        "regex-backreference",
+        user_rule("attr: ou\n  op: not_matches\n  value: '(x+)\\1'"),
+        "18:10",
+        "value for 'not_matches': regular expression '(x+)\\\\1' cannot be matched in linear time "
+        "(invalid escape sequence: \\1); backreferences, lookaround and repeats of more than 1000 are not supported",
+    ),
+    rule_case(
+        "regex-lookahead",
+        user_rule("attr: id\n  op: matches\n  value: '^(?!svc-)'"),
+        "18:10",
+        "value for 'matches': regular expression '^(?!svc-)' cannot be matched in linear time "
+        "(invalid perl operator: (?!)",
+    ),
+    scanned_rule_case(
+        "regex-backreference-scanned",
+        user_rule("attr: ou\n  op: matches\n  value: '(x+)\\1'"),
+        "18:10",
+        "value for 'matches': regular expression '(x+)\\\\1' cannot be matched in linear time",
+    ),
+    profile_case(
+        "profile-regex-backreference",
+        "name: test\ntitle: Test profile\nrules:\n  dormant-accounts:\n    parameters:\n"
+        "      excluded_pattern: '^(svc)-\\1'\n",
+        "6:25",
+        "dormant-accounts.excluded_pattern: regular expression '^(svc)-\\\\1' cannot be matched in linear time",
+    ),
+    rule_case(
+        "reason-unbalanced-brace",
+        exempt_rule('"no password of {min_length characters"'),
+        "17:11",
+        "not_applicable.reason: unbalanced brace: write a parameter as {name} and a literal brace as {{ or }}",
+    ),
+    rule_case(
+        "reason-lone-closing-brace",
+        exempt_rule('"min_length} characters"'),
+        "17:11",
+        "not_applicable.reason: unbalanced brace:",
+    ),
+    rule_case(
+        "reason-format-spec",
+        exempt_rule('"fewer than {min_length:>999999999} characters"'),
+        "17:11",
+        "not_applicable.reason: {min_length:>999999999}: a parameter is shown as it is, without a format; "
+        "write it as {min_length}",
+    ),
+    rule_case(
+        "reason-conversion",
+        exempt_rule('"fewer than {min_length!r} characters"'),
+        "17:11",
+        "not_applicable.reason: {min_length!r}: a parameter is shown as it is, without a format;",
+    ),
+    rule_case(
+        "reason-positional",
+        exempt_rule('"fewer than {} characters"'),
+        "17:11",
+        "not_applicable.reason: '{}' names no parameter; write a parameter as {name}",
+    ),
+    rule_case(
+        "reason-attribute",
+        exempt_rule('"fewer than {min_length.real} characters"'),
+        "17:11",
+        "not_applicable.reason: {min_length.real} is not a parameter name; write a parameter as {name}",
+    ),
+    scanned_rule_case(
+        "reason-format-spec-scanned",
+        exempt_rule('"fewer than {min_length:d} characters"'),
+        "17:11",
+        "not_applicable.reason: {min_length:d}: a parameter is shown as it is, without a format;",
+    ),
+    scanned_rule_case(
+        "reason-positional-scanned",
+        exempt_rule('"fewer than {} characters"'),
+        "17:11",
+        "not_applicable.reason: '{}' names no parameter;",
     ),
     rule_case(
         "hours-denied-from-25",
@@ -551,12 +649,13 @@ def test_base_rule_is_the_factory_rule():
     [
         ({"rule.yaml": RULE}, VALIDATE_RULE, 0),
         ({"rule.yaml": user_rule("attr: ou\n  op: matches\n  value: '^OU=Staff'")}, VALIDATE_RULE, 0),
+        ({"rule.yaml": exempt_rule('"{{min_length}} is {min_length}"')}, VALIDATE_RULE, 0),
         ({"rule.yaml": RULE, "profile.yaml": PROFILE}, VALIDATE_PROFILE, 0),
         ({"config.yaml": CONFIG}, SCAN_CONFIG, 1),
         ({"snapshot.json": SNAPSHOT}, SCAN_SNAPSHOT, 1),
         ({"snapshot.json": with_tabs(SNAPSHOT)}, SCAN_SNAPSHOT, 1),
     ],
-    ids=["rule", "user-rule", "profile", "config", "snapshot", "tab-indented-snapshot"],
+    ids=["rule", "user-rule", "exempt-rule", "profile", "config", "snapshot", "tab-indented-snapshot"],
 )
 def test_unedited_inputs_are_valid(run_cli, in_folder, files, command, expected_code):
     """Each case above is one mistake away from these, so only that mistake can cause its error."""

@@ -17,7 +17,7 @@ from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.interface import TlsPolicy
 from holyaudit.collectors.ldap import connection as ldap_connection
 from holyaudit.collectors.ldap.ber import NOTICE_OF_DISCONNECTION
-from holyaudit.collectors.ldap.connection import DirectoryError, open_connection, paged_pages
+from holyaudit.collectors.ldap.connection import DirectoryError, close, open_connection, paged_pages
 from holyaudit.collectors.ldap.source import DirectorySettings
 
 USERS = "(&(objectCategory=person)(objectClass=user))"
@@ -92,7 +92,7 @@ def search_through(answer: Answer) -> list[list[tuple[str, dict[str, list[bytes]
         try:
             return list(paged_pages(connection, "DC=test", USERS, ["sAMAccountName"], 1000))
         finally:
-            connection.unbind()
+            close(connection)  # a connection that timed out is already shut down
 
 
 def entry(message_id: int, name: str) -> bytes:
@@ -110,7 +110,7 @@ def test_a_notice_of_disconnection_says_why_the_server_ended_the_session():
     notice["matchedDN"] = LDAPDN("")
     notice["diagnosticMessage"] = LDAPString("shutting down")
     notice["responseName"] = ResponseName(NOTICE_OF_DISCONNECTION)
-    with pytest.raises(DirectoryError, match=r"^127\.0\.0\.1:\d+: the server ended the session: shutting down$"):
+    with pytest.raises(DirectoryError, match=r"^ldap://127\.0\.0\.1:\d+: the server ended the session: shutting down$"):
         search_through(lambda mid: [entry(mid, "a"), ldap3_message(0, "extendedResp", notice)])
 
 

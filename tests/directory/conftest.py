@@ -23,6 +23,8 @@ from gpo_estate import SeededGpos, seed_gpos
 from samba_dc import SYSTEM_PYTHON, KerberosFiles, SambaDC, samba_program
 from seed import seed
 
+from isolation import has_own_network, map_host_names
+
 
 def _missing_samba() -> list[str]:
     missing = [name for name in ("samba-tool", "samba") if samba_program(name) is None]
@@ -57,8 +59,10 @@ def seeded_at() -> dt.datetime:
 def samba_dc(seeded_at: dt.datetime) -> Iterator[SambaDC]:
     """A seeded Samba DC on 127.0.0.1 (LDAPS on 636), stopped and removed when the test run ends, also on failure.
 
-    Its folder is not under pytest's basetemp: pytest deletes all but the newest three basetemps when a run
-    starts, so another pytest run on the machine could delete a running DC's SYSVOL under it.
+    In the run's own network its name (dc1.holywell.test) resolves to its address, as DNS would give it.
+
+        Its folder is not under pytest's basetemp: pytest deletes all but the newest three basetemps when a run
+        starts, so another pytest run on the machine could delete a running DC's SYSVOL under it.
     """
     if missing := _missing_samba():
         pytest.fail(
@@ -68,6 +72,8 @@ def samba_dc(seeded_at: dt.datetime) -> Iterator[SambaDC]:
         )
     dc = SambaDC(Path(tempfile.mkdtemp(prefix="holyaudit-samba-dc-")))
     timings: dict[str, float] = {}
+    if has_own_network():
+        map_host_names({dc.host_name: dc.host})
     try:
         with _timed(timings, "provision"):
             dc.provision()

@@ -8,7 +8,12 @@ localhost and dc1.holywell.test, because the certificate Samba generates names o
 Kerberos works without DNS: ``write_krb5_conf`` names the DC's KDC by address, and ``kinit`` gets a ticket into
 a credential cache of the caller's choosing.
 
-Only one DC can listen on 127.0.0.1:389/636/88/445/3268 at a time: whoever calls ``start`` calls ``stop``.
+Every file a DC writes is in its own folder: smb.conf moves the pid, socket and log paths (by default under
+/run/samba and /var) there too, except winbindd's socket, whose place smbd's winbind client library fixes
+(/run/samba/winbindd). That socket and the ports are why two DCs need a namespace each: Samba's AD DC listens
+on 389, 636, 88, 445, 3268 and more, not all of which it can move, so only one DC can listen on a network's
+127.0.0.1 at a time. The suite runs in network and mount namespaces of its own where it can
+(``tests/isolation.py``); whoever calls ``start`` calls ``stop``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import ssl
 import stat
@@ -31,6 +37,8 @@ import trustme
 
 REALM = "HOLYWELL.TEST"
 NETBIOS = "HOLYWELL"
+HOST_NAME = "dc1"
+"""The DC's own name, fixed so the DC (DC1$) and its DNS account (dns-dc1) do not depend on this machine's name."""
 ADMIN_PASSWORD = "Holywell-Admin-2024!"
 SYSTEM_PYTHON = "/usr/bin/python3"
 """Debian's python3-samba bindings belong to the system interpreter, not to the project's venv."""
@@ -58,8 +66,7 @@ def _provision_options(targetdir: Path) -> list[str]:
         f"--realm={REALM}",
         f"--domain={NETBIOS}",
         "--server-role=dc",
-        # A fixed name, so the DC (DC1$) and its DNS account (dns-dc1) do not depend on this machine's name.
-        "--host-name=dc1",
+        f"--host-name={HOST_NAME}",
         "--dns-backend=NONE",
         f"--adminpass={ADMIN_PASSWORD}",
         "--option=bind interfaces only=yes",
@@ -102,6 +109,11 @@ class SambaDC:
         return self.realm.lower()
 
     @property
+    def host_name(self) -> str:
+        """The DC's fully qualified name, which its certificate holds."""
+        return f"{HOST_NAME}.{self.dns_domain}"
+
+    @property
     def smb_conf(self) -> Path:
         return self.workdir / "etc" / "smb.conf"
 
@@ -118,18 +130,39 @@ class SambaDC:
         template = _template()
         shutil.copytree(template, self.workdir, symlinks=True, dirs_exist_ok=True)
         conf = self.smb_conf.read_text().replace(str(template), str(self.workdir))
-        self.smb_conf.write_text(conf.replace("[global]\n", "[global]\n" + self._tls_options() + LDAP_OPTIONS, 1))
+        paths = self._run_paths()
+        # The provisioned smb.conf names some of these itself (log file), and the last value given wins.
+        conf = "".join(line for line in conf.splitlines(keepends=True) if line.split("=")[0].strip() not in paths)
+        options = self._tls_options() + LDAP_OPTIONS + "".join(f"\t{key} = {value}\n" for key, value in paths.items())
+        self.smb_conf.write_text(conf.replace("[global]\n", "[global]\n" + options, 1))
+        (self.workdir / "run").mkdir(mode=0o755, exist_ok=True)
         _let_users_reach(self.workdir / "state" / "sysvol")
 
     @property
     def sysvol(self) -> Path:
         return self.workdir / "state" / "sysvol"
 
+    def _run_paths(self) -> dict[str, Path]:
+        """The paths Samba defaults to machine-wide folders, moved into ``workdir``; Samba makes the folders.
+
+        Not winbindd's socket: smbd's winbind client library looks for it in /run/samba/winbindd whatever
+        smb.conf says, so it stays there (the suite's own mount namespace gives each run its own /run/samba).
+        """
+        run = self.workdir / "run"
+        return {
+            "pid directory": run,
+            "ncalrpc dir": run / "ncalrpc",
+            "ntp signd socket directory": run / "ntp_signd",
+            "usershare path": run / "usershares",
+            "smb passwd file": self.workdir / "private" / "smbpasswd",
+            "log file": self.workdir / "log.%m",
+        }
+
     def _tls_options(self) -> str:
         tls = self.workdir / "tls"
         tls.mkdir(mode=0o700, exist_ok=True)
         ca = trustme.CA(organization_name="Holywell test CA")
-        cert = ca.issue_cert("127.0.0.1", "localhost", f"dc1.{self.dns_domain}")
+        cert = ca.issue_cert("127.0.0.1", "localhost", self.host_name)
         ca.cert_pem.write_to_path(str(self.ca_file))
         cert.cert_chain_pems[0].write_to_path(str(tls / "dc.pem"))
         cert.private_key_pem.write_to_path(str(tls / "dc-key.pem"))
@@ -175,11 +208,29 @@ class SambaDC:
             raise RuntimeError("the DC is not running")
         return self._process.pid
 
+    def process_groups(self) -> list[int]:
+        """Samba's process group, and those of smbd and winbindd, which start sessions of their own."""
+        groups = [self.pid]
+        for daemon in ("smbd", "winbindd"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                groups.append(os.getpgid(int((self.workdir / "run" / f"{daemon}.pid").read_text().split()[0])))
+        return groups
+
+    def pause(self) -> None:
+        """Freeze every process of the DC (SIGSTOP): it holds its connections and answers nothing."""
+        for group in self.process_groups():
+            os.killpg(group, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for group in self.process_groups():
+            os.killpg(group, signal.SIGCONT)
+
     def stop(self) -> None:
-        """End Samba and every process it started (they share its process group)."""
-        process, self._process = self._process, None
-        if process is None:
+        """End Samba and every process it started (its process group, and smbd's and winbindd's)."""
+        if self._process is None:
             return
+        others = self.process_groups()[1:]
+        process, self._process = self._process, None
         if process.poll() is None:
             os.killpg(process.pid, 15)
             try:
@@ -188,8 +239,9 @@ class SambaDC:
                 os.killpg(process.pid, 9)
                 process.wait(timeout=5)
         # Children outlive a root process that died first; the group id is still theirs.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, 9)
+        for group in [process.pid, *others]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_file.exists():

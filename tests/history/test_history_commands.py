@@ -105,7 +105,7 @@ def test_diff_refuses_runs_it_cannot_find_with_exit_2(run_cli, school, before):
 
 def test_an_ambiguous_run_id_prefix_is_refused(run_cli, school, before, monkeypatch):
     ids = iter(["abc1" + "0" * 28, "abc2" + "0" * 28])
-    monkeypatch.setattr("holyaudit.cli.scan.new_run_id", lambda: next(ids))
+    monkeypatch.setattr("holyaudit.history.store.new_run_id", lambda: next(ids))
     run_cli(*school.scan(before))
     run_cli(*school.scan(before))
     result = run_cli("diff", "abc", "abc2", "--history", str(school.history))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from holyaudit.errors import ExitCode, HolyauditError
-from holyaudit.models import AuditResult, Finding, Severity, Status
+from holyaudit.status import Severity, Status
+
+if TYPE_CHECKING:  # the program's entry point maps errors to codes without loading the models
+    from holyaudit.models import AuditResult, Finding
 
 PRECEDENCE: tuple[ExitCode, ...] = (
     ExitCode.INTERRUPTED,

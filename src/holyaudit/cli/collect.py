@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.audit.workflow import CollectRequest, collect_snapshot
 from holyaudit.cli.common import ConfigOption, InsecureOption, listener, write_atomically
 from holyaudit.cli.console import stderr_console
 
@@ -22,6 +21,8 @@ def collect(
     ] = False,
 ) -> int:
     """Collect every fact set the configured sources provide into a snapshot file; exit 4 if any failed."""
+    from holyaudit.audit.workflow import CollectRequest, collect_snapshot
+
     request = CollectRequest(config=config, insecure_skip_tls_verify=insecure_skip_tls_verify)
     collected = collect_snapshot(request, listener(quiet=quiet))
     write_atomically(output, collected.snapshot)

@@ -4,7 +4,6 @@ the files they make."""
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -13,14 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from holyaudit.audit.sources import Listener
 from holyaudit.cli.console import stderr_console
-from holyaudit.collectors.interface import Progress
 from holyaudit.errors import cannot_write
 from holyaudit.reporters.safe_text import printable
 
 if TYPE_CHECKING:
+    from holyaudit.audit.sources import Listener
     from holyaudit.cli.progress import CollectionProgress
+    from holyaudit.collectors.interface import Progress
 
 ProfileOption = Annotated[
     str | None,
@@ -48,6 +47,8 @@ InsecureOption = Annotated[
 def listener(*, quiet: bool, log: Callable[[str], None] | None = None) -> Listener:
     """What a command shows while an audit or a collection runs: warnings and the progress on a terminal (neither
     with ``quiet``), and always the --insecure-skip-tls-verify notice; ``log`` gets the run's log lines."""
+    from holyaudit.audit.sources import Listener
+
     shown = (
         Listener(unverified_tls=_unverified_tls)
         if quiet
@@ -127,6 +128,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    import tempfile
+
     if path.exists() and not path.is_file():
         with path.open("w", encoding="utf-8") as handle:
             handle.write(text)

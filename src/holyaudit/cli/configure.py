@@ -8,15 +8,8 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.audit.setup import load_setup
-from holyaudit.audit.sources import now
 from holyaudit.cli.common import ConfigOption, InsecureOption, write_atomically
 from holyaudit.cli.console import stderr_console, stdout_console
-from holyaudit.collectors.checks import check_sources
-from holyaudit.collectors.interface import TlsPolicy
-from holyaudit.collectors.registry import SOURCES
-from holyaudit.config import template
-from holyaudit.engine.waivers import load_waivers
 from holyaudit.errors import ExitCode, UsageError
 from holyaudit.reporters.safe_text import printable
 
@@ -29,6 +22,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists.")] = False,
 ) -> int:
     """Write a commented site config template to edit."""
+    from holyaudit.config import template
+
     if output.exists() and not force:
         raise UsageError(f"{output} already exists (use --force to overwrite it)")
     write_atomically(output, template())
@@ -45,6 +40,13 @@ def check(
 ) -> int:
     """Validate the config and every file a scan would load with it (exit 3 if one is broken), then test each
     source it names, read-only (exit 4 if one cannot be reached or read)."""
+    from holyaudit.audit.setup import load_setup
+    from holyaudit.audit.sources import now
+    from holyaudit.collectors.checks import check_sources
+    from holyaudit.collectors.interface import TlsPolicy
+    from holyaudit.collectors.registry import SOURCES
+    from holyaudit.engine.waivers import load_waivers
+
     # What a scan loads before contacting anything, so a config check passes only when a scan would start.
     setup = load_setup(config, None, None)
     settings = setup.settings

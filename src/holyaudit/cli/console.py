@@ -1,7 +1,7 @@
 """Consoles for people (stdout, stderr), honouring NO_COLOR and the terminal's width.
 
 rich is imported when a console is first made, not with the program: a scan that prints nothing before its
-searches are sent (a scheduled run, a pipe) loads it while the directory works out its answers (about 20 ms).
+searches are sent (a scheduled run, a pipe) loads it while the directory works out its answers.
 """
 
 from __future__ import annotations

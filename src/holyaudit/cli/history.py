@@ -6,7 +6,6 @@ Also the history options ``scan`` shares.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -14,18 +13,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from holyaudit.cli.console import simple_table, stdout_console
+from holyaudit.errors import UsageError
+from holyaudit.reporters.safe_text import printable
+from holyaudit.status import Status
+
 if TYPE_CHECKING:
     from rich.console import Group
     from rich.table import Table
 
-from holyaudit.audit.history import Note, notes_for
-from holyaudit.cli.console import simple_table, stdout_console
-from holyaudit.errors import UsageError
-from holyaudit.history.drift import Change, drift
-from holyaudit.history.store import HistoryStore, StoredRun, default_history_path
-from holyaudit.models import Severity, Status
-from holyaudit.reporters.common import counts_text
-from holyaudit.reporters.safe_text import printable
+    from holyaudit.audit.history import Note
+    from holyaudit.history.drift import Change
+    from holyaudit.history.store import StoredRun
+    from holyaudit.status import Severity
 
 HistoryOption = Annotated[
     Path | None,
@@ -55,6 +55,8 @@ FormatOption = Annotated[ListFormat, typer.Option("--format", "-f", help="Output
 
 def chosen_history(path: Path | None, disabled: bool) -> Path | None:
     """The database a scan records to: ``--history``, else the default; None with ``--no-history``."""
+    from holyaudit.history.store import default_history_path
+
     if disabled and path is not None:
         raise UsageError("--history and --no-history cannot be used together")
     return None if disabled else path or default_history_path()
@@ -71,6 +73,9 @@ def history(
     fmt: FormatOption = ListFormat.TABLE,
 ) -> int:
     """List stored scans, newest first: time, profile, site, findings by status, exit code and run id."""
+    from holyaudit.history.store import HistoryStore, default_history_path
+    from holyaudit.reporters.common import counts_text
+
     path = history or default_history_path()
     runs: list[StoredRun] = []
     if path.exists():
@@ -115,6 +120,10 @@ def diff(
     fmt: FormatOption = ListFormat.TABLE,
 ) -> int:
     """Show new, resolved and still-failing objects between two stored runs (default: the last two)."""
+    from holyaudit.audit.history import notes_for
+    from holyaudit.history.drift import drift
+    from holyaudit.history.store import HistoryStore, default_history_path
+
     path = history or default_history_path()
     if not path.exists():
         raise UsageError(f"no history database at {path}: scans record there unless run with --no-history")
@@ -249,5 +258,7 @@ def _note_json(note: Note) -> dict[str, Any]:
 
 
 def print_json(body: dict[str, Any]) -> None:
+    import json
+
     # ASCII only, like the JSON report: a hostile value cannot break a terminal that shows it.
     sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=True) + "\n")

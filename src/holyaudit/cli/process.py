@@ -1,16 +1,17 @@
-"""The life of the ``holyaudit`` process: no cyclic garbage collection from its start, and no teardown at its end.
+"""The life of the ``holyaudit`` process: its garbage-collector policy, its end, and Ctrl-C.
 
-A command builds its data (tens of thousands of records and results for a school) and keeps nearly all of it
-until it ends, and importing the program builds its classes and schemas: in both, the collector's full passes
-find next to nothing (importing: about 50 ms of collections that freed about 1,200 objects). So ``run``, the
-program's entry point, turns the collector off before anything is imported, and it stays off (``cli.main``
-pauses it around each command for in-process callers too). Objects without cycles are still freed at once.
+The garbage-collector policy, the program's only one: Python's cyclic collector is paused while a command runs
+(``cycle_collection_paused``; ``cli.main`` applies it to every command, in-process callers such as the tests
+included). A command builds its data (tens of thousands of records and results for a school) and keeps nearly
+all of it until it ends, so the collector's full passes, each walking everything built so far, find next to
+nothing; objects without cycles are still freed at once by reference counting. The modules a command needs are
+imported when it runs, inside the pause.
 
-At the end, freeing the scan's data object by object and then the interpreter's teardown took 50-70 ms after a
-10,000-user scan, only for the process's memory to be released as a whole straight after. So the program
-flushes its output and ends with ``os._exit``, and a command hands its large data to ``keep_until_exit`` so that
-returning from it frees nothing. Called in-process (``cli.main.main``, as the tests do), nothing is kept and
-nothing ends.
+At the end, freeing the scan's data object by object and tearing the interpreter down would only precede the
+release of the process's memory as a whole. So the program flushes its output and ends with ``os._exit``, and a
+command hands its large data to ``keep_until_exit`` so that returning from it frees nothing. Called in-process
+(``cli.main.main``, as the tests do), nothing is kept and nothing ends. What each of the two saves is measured in
+docs/performance.md (``benchmarks/process_policy.py``).
 
 Ctrl-C gives "interrupted" and exit 130 from the moment ``run`` starts, while the program is still being imported
 too. Once a command's outcome is settled (a scan's run is being recorded with its exit code), Ctrl-C no longer
@@ -52,6 +53,18 @@ def outcome_settled() -> None:
 
 
 @contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for one command, and back as it was afterwards (the policy above)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
 def interrupts_restored() -> Iterator[None]:
     """Ctrl-C handled after a command as it was before it (for in-process callers: the tests, a benchmark)."""
     try:
@@ -78,9 +91,8 @@ def end(code: int) -> NoReturn:
 
 def run() -> NoReturn:
     """The ``holyaudit`` program (console script and ``python -m holyaudit``)."""
-    gc.disable()
     try:
-        from holyaudit.cli.main import entry  # imported with the collector already off
+        from holyaudit.cli.main import entry
 
         entry()
     except KeyboardInterrupt:  # Ctrl-C before the command's own handling starts: while the program is imported

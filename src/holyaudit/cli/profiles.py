@@ -6,11 +6,8 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.audit.setup import load_setup
 from holyaudit.cli.common import ConfigOption, RulesOption
 from holyaudit.cli.console import simple_table, stdout_console
-from holyaudit.engine.loader import builtin_profiles_dir, find_profile, load_catalogue, load_profile
-from holyaudit.engine.operators import show
 
 app = typer.Typer(help="List and explain profiles.", no_args_is_help=True)
 
@@ -18,6 +15,8 @@ app = typer.Typer(help="List and explain profiles.", no_args_is_help=True)
 @app.command("list")
 def list_profiles(*, rules: RulesOption = None) -> int:
     """List the built-in profiles."""
+    from holyaudit.engine.loader import builtin_profiles_dir, load_catalogue, load_profile
+
     catalogue = load_catalogue(rules or [])
     table = simple_table()
     for column in ("Profile", "Title", "Rules"):
@@ -37,6 +36,10 @@ def show_profile(
     config: ConfigOption = None,
 ) -> int:
     """Show a profile: the rules it runs, their severities and the parameters it sets."""
+    from holyaudit.audit.setup import load_setup
+    from holyaudit.engine.loader import find_profile
+    from holyaudit.engine.operators import show
+
     setup = load_setup(config, str(find_profile(name)), rules)
     loaded = setup.profile
     from rich.text import Text  # rich is loaded when something is shown (cli/console.py)

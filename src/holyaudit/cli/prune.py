@@ -1,13 +1,13 @@
 """``holyaudit prune``: remove old runs from the history database, keeping the latest of each profile and site.
 
-A 10,000-user school scanned daily adds about 1.3 GB a year (docs/history.md); nothing else ever removes a run.
+Every scan adds its results (docs/history.md says how fast a school's history grows); nothing else removes a run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,8 +22,10 @@ from holyaudit.cli.history import (
     run_json,
 )
 from holyaudit.errors import UsageError
-from holyaudit.history.store import HistoryError, HistoryStore, Pruned, StoredRun, default_history_path
 from holyaudit.reporters.safe_text import printable
+
+if TYPE_CHECKING:
+    from holyaudit.history.store import Pruned, StoredRun
 
 MAX_KEEP_DAYS = 36_500
 
@@ -55,6 +57,8 @@ def prune(
 ) -> int:
     """Remove old scans from the history database and give their space back; the latest scan of each profile and
     site is always kept, so the next scan still has one to compare with."""
+    from holyaudit.history.store import HistoryError, HistoryStore, Pruned, default_history_path
+
     cut_off = _cut_off(keep_days, before)
     path = history or default_history_path()
     if not path.exists():

@@ -6,12 +6,9 @@ from typing import Annotated
 
 import typer
 
-from holyaudit.audit.setup import load_setup
 from holyaudit.cli.common import ConfigOption, ProfileOption, RulesOption
 from holyaudit.cli.console import simple_table, stdout_console
-from holyaudit.engine.operators import show
 from holyaudit.errors import UsageError
-from holyaudit.reporters.common import section_order
 
 app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
 
@@ -25,6 +22,9 @@ def list_rules(
     tag: Annotated[str | None, typer.Option("--tag", help="Only rules carrying this tag.")] = None,
 ) -> int:
     """List every rule: id, severity under the profile, policy section, title, and whether the profile runs it."""
+    from holyaudit.audit.setup import load_setup
+    from holyaudit.reporters.common import section_order
+
     setup = load_setup(config, profile, rules)
     table = simple_table(title=f"Rules (profile {setup.profile.name})", title_justify="left")
     # Ids and the short columns whole (an id broken across lines cannot be copied); the title wraps at words.
@@ -51,6 +51,9 @@ def show_rule(
     config: ConfigOption = None,
 ) -> int:
     """Explain one rule: its clause, what it checks, parameters in effect under the profile, and remediation."""
+    from holyaudit.audit.setup import load_setup
+    from holyaudit.engine.operators import show
+
     setup = load_setup(config, profile, rules)
     bound = setup.profile.rule(rule_id)
     if bound is None:

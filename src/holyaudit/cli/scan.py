@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from holyaudit import __version__
-from holyaudit.audit.unattended import RunLog
-from holyaudit.audit.workflow import AuditOutcome, AuditRequest, audit
 from holyaudit.cli.common import ConfigOption, InsecureOption, ProfileOption, RulesOption, listener, write_atomically
 from holyaudit.cli.console import stderr_console, stdout_console
 from holyaudit.cli.history import HistoryOption, chosen_history
 from holyaudit.cli.process import keep_until_exit, outcome_settled
-from holyaudit.collectors.snapshot import demo_path
 from holyaudit.errors import UsageError
-from holyaudit.history.store import new_run_id
-from holyaudit.models import AuditResult, Severity
 from holyaudit.reporters.interface import OutputFormat, RenderOptions, TrendPoint, reporter_for
 from holyaudit.reporters.safe_text import printable
+from holyaudit.status import Severity
+
+if TYPE_CHECKING:
+    from holyaudit.audit.workflow import AuditOutcome
+    from holyaudit.models import AuditResult
 
 
 def scan(
@@ -86,6 +86,11 @@ def scan(
     ] = None,
 ) -> int:
     """Audit the estate against the profile's rules and report; the exit code says the outcome."""
+    from holyaudit.audit.unattended import RunLog
+    from holyaudit.audit.workflow import AuditRequest, audit
+    from holyaudit.collectors.snapshot import demo_path
+    from holyaudit.history.store import new_run_id
+
     run_id = new_run_id()
     log = RunLog(log_file, run_id)
     log.write(f"start: holyaudit {__version__} scan")

@@ -9,10 +9,7 @@ import typer
 
 from holyaudit.cli.common import RulesOption
 from holyaudit.cli.console import stdout_console
-from holyaudit.engine.loader import builtin_profiles_dir, load_catalogue, load_profile, rule_files
-from holyaudit.engine.waivers import load_waivers
 from holyaudit.errors import InvalidInputError, Problem
-from holyaudit.yamlfile import PosDict, PosList, load_yaml
 
 
 def validate(
@@ -28,6 +25,10 @@ def validate(
 ) -> int:
     """Check rule, profile and waivers files (and the built-in catalogue) and report every problem with file and
     line. A waivers file (a YAML list) is checked against the catalogue, built-in and given rules alike."""
+    from holyaudit.engine.loader import builtin_profiles_dir, load_catalogue, load_profile
+    from holyaudit.engine.waivers import load_waivers
+    from holyaudit.yamlfile import PosDict, PosList, load_yaml
+
     problems: list[Problem] = []
     rule_paths: list[Path] = []
     waiver_paths: list[Path] = []
@@ -67,6 +68,8 @@ def validate(
 
 
 def _expand(paths: list[Path], problems: list[Problem]) -> list[Path]:
+    from holyaudit.engine.loader import rule_files
+
     files = []
     for path in paths:
         if path.is_dir():

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Section)
+_Shared = TypeVar("_Shared")
 
 RecordSink: TypeAlias = Callable[[str, Sequence[FactRecord]], None]
 """Takes records of the named fact set as soon as a collector has made them, before the set is complete: a scan
@@ -91,6 +92,14 @@ class Context:
     sample: int = 3
     """Machines ``config check`` tries to reach."""
     _secrets: dict[tuple[object, ...], Secret | HolyauditError] = field(default_factory=dict, repr=False)
+    _shared: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: str, make: Callable[[], _Shared]) -> _Shared:
+        """One object per ``key`` for every collector built with this context: collectors that talk to the same
+        server share what they know of it (the directory and Group Policy collectors, one DC's deadline)."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return cast("_Shared", self._shared[key])
 
     def password(
         self, auth: str, purpose: str, user: str | None, env_var: str, password_file: Path | None

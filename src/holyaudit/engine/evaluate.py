@@ -9,9 +9,10 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from holyaudit.engine.conditions import Note, Outcome, Unreadable, note, path_reader
+from holyaudit.engine.conditions import Unreadable, note, path_reader
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.generated import generated_evaluator
+from holyaudit.engine.operators import Note
 from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import Waiver, notices, waive
 from holyaudit.facts import FactRecord, FactSet
@@ -175,50 +176,11 @@ def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord]
     """The rule compiled for ``ctx``: one object's result, or None when the rule's scope leaves it out.
 
     Answers first: a pass, an object out of scope and an exemption need no reasons, and most objects are one of
-    those. Anything else is judged again by ``explained_evaluator``, which puts it into words; both note the
-    same evidence in the same order, so every result is the one ``explained_evaluator`` alone would give. The
-    answering is one generated function per rule (``engine/generated.py``).
+    those; anything else is judged again, asking why, to put it into words. The judging is one generated
+    function per rule (``engine/generated.py``).
     """
     exemptions = [(exemption.when, exemption.reason) for exemption in rule.exemptions]
-    explained, make = explained_evaluator(rule, ctx), _result_maker(rule)
-    return generated_evaluator(rule.id, rule.scope, exemptions, rule.condition, ctx, make, explained, _said)
-
-
-def explained_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], ObjectResult | None]:
-    """``object_evaluator``'s results, each worked out with its reasons (the conditions' ``Check``)."""
-    make = _result_maker(rule)
-    scope = rule.scope.compile(ctx) if rule.scope is not None else None
-    exemptions = tuple((exemption.when.compile(ctx), exemption.reason) for exemption in rule.exemptions)
-    condition = rule.condition.compile(ctx)
-
-    def judge(record: FactRecord, seen: dict[str, Any]) -> tuple[Status, str | None] | None:
-        if record.error:
-            return Status.ERROR, f"could not be read: {record.error}"
-        if scope is not None:
-            in_scope = scope(record, seen, "")
-            if in_scope.value is None:
-                return Status.ERROR, "cannot tell whether the rule applies: " + _notes(in_scope)
-            if not in_scope.value:
-                return None
-        for when, reason in exemptions:
-            exempt = when(record, seen, "")
-            if exempt.value is None:
-                return Status.ERROR, "cannot tell whether the rule applies: " + _notes(exempt)
-            if exempt.value:
-                return Status.NOT_APPLICABLE, reason
-        outcome = condition(record, seen, "")
-        if outcome.value is None:
-            return Status.ERROR, _notes(outcome)
-        if outcome.value:
-            return Status.PASS, _notes(outcome) if outcome.notes else None
-        return Status.FAIL, _notes(outcome)
-
-    def evaluate(record: FactRecord) -> ObjectResult | None:
-        seen: dict[str, Any] = {}
-        verdict = judge(record, seen)
-        return None if verdict is None else make(record, *verdict, seen)
-
-    return evaluate
+    return generated_evaluator(rule.id, rule.scope, exemptions, rule.condition, ctx, _result_maker(rule), _said)
 
 
 def _result_maker(rule: BoundRule) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
@@ -239,10 +201,6 @@ def _result_maker(rule: BoundRule) -> Callable[[FactRecord, Status, str | None, 
         return made(record.id, record.kind, status, seen, expected, reason, identify(record))
 
     return make
-
-
-def _notes(outcome: Outcome) -> str:
-    return _said(outcome.notes)
 
 
 def _said(notes: tuple[Note, ...]) -> str:

@@ -1,17 +1,19 @@
-"""Each rule's answering evaluator, generated as one Python function: judging an object is one call.
+"""Each rule's evaluator, generated as one Python function: judging an object is one call.
 
 ``object_evaluator`` judges every object of a scan under every rule that reads it: tens of thousands of calls
-for a school, most of them passes, whose answer is cheap; calling a closure per node of the condition tree
-cost more than the answers. So the tree is written out once per rule as the source of one function: each
-one-attribute leaf reads and notes its attribute inline, and ``all``, ``any`` and ``not`` combine their
-children's answers in local variables. Any other node (a list quantifier, a dotted path, a day count between
-two dates) is called as its ``Judge`` (``compile_value`` in ``conditions.py``). The function notes the same
-evidence in the same order as the conditions' ``Check``s, and answers as they do; the ``Check``s put into words
-what is reported. ``tests/engine/test_answers_first.py`` holds every result to the explained one, for every
-built-in rule over the demo estate and for test rules over every kind of value.
+for a school, most of them passes. Calling a closure per node of the condition tree cost more than the answers
+(docs/performance.md), so the tree is written out once per rule as the source of one function. It reads and
+notes each one-attribute leaf's value inline and calls the definitions in ``engine/operators.py`` for all it
+answers: each leaf's operator (``Operator.decider``), the combinators and the list quantifiers, whose other
+nodes (a list's elements, a dotted path, a day count between two dates) read through ``conditions.py``. So
+nothing here says what a condition means; only how its parts are called.
 
-Nothing from a rule file becomes code: attribute names must be identifiers (else the leaf is called as its
-Judge), and every value (expected values, operators, reasons) is passed in by name, never written as text.
+The same function answers alone (``why`` false: a pass, an object out of scope and an exemption need no
+reasons, and most objects are one of those) and, for anything else, is called again asking why, which puts the
+same answer into words.
+
+Nothing from a rule file becomes code: attribute names must be identifiers (else the leaf reads through its
+observer), and every value (operators, expected values, reasons) is passed in by name, never written as text.
 """
 
 from __future__ import annotations
@@ -21,9 +23,19 @@ import linecache
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from holyaudit.engine.conditions import _AS_IS, AllOf, AnyOf, Condition, Leaf, Not, to_evidence
+from holyaudit.engine.conditions import (
+    _AS_IS,
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    Not,
+    Unknown,
+    to_evidence,
+    unread,
+)
 from holyaudit.engine.context import EvalContext
-from holyaudit.engine.operators import Operator
+from holyaudit.engine.operators import FALSE, NOT, TRUE, Judge
 from holyaudit.facts import FactRecord
 from holyaudit.models import ObjectResult, Status
 
@@ -32,8 +44,8 @@ Make = Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]
 
 
 def _plain_name(attr: str) -> bool:
-    """An attribute of the record itself, read as ``record.<attr>`` (a dotted path has a Judge of its own). ASCII
-    only: Python reads a non-ASCII identifier in its NFKC form, which could name another attribute."""
+    """An attribute of the record itself, read as ``record.<attr>`` (a dotted path has an observer of its own).
+    ASCII only: Python reads a non-ASCII identifier in its NFKC form, which could name another attribute."""
     return attr.isascii() and attr.isidentifier() and not keyword.iskeyword(attr)
 
 
@@ -43,7 +55,7 @@ class _Writer:
     def __init__(self, ctx: EvalContext) -> None:
         self.ctx = ctx
         self.lines: list[str] = []
-        self.names: dict[str, Any] = {"ctx": ctx, "AS_IS": _AS_IS, "to_evidence": to_evidence}
+        self.names: dict[str, Any] = {"AS_IS": _AS_IS, "to_evidence": to_evidence, "unread": unread, "Unknown": Unknown}
         self._count = 0
 
     def name(self, value: Any, stem: str) -> str:
@@ -60,83 +72,70 @@ class _Writer:
     def line(self, depth: int, text: str) -> None:
         self.lines.append("    " * depth + text)
 
-    def answer(self, node: Condition, depth: int) -> str:
-        """Lines that leave ``node``'s answer (a ``Value``) in a variable; returns its name."""
-        if isinstance(node, Leaf) and node.days_after is None and _plain_name(node.attr):
-            return self._leaf(node, depth)
+    def answer(self, node: Condition, depth: int, top: bool) -> str:
+        """Lines that leave ``node``'s ``Outcome`` in a variable; returns its name. ``top``: the node reads the
+        record itself (its paths have no prefix), not an element of one of its lists."""
+        prefix = '""' if top else "prefix"
+        if isinstance(node, Leaf):
+            return self._leaf(node, depth, top)
         if isinstance(node, AllOf | AnyOf):
-            return self._all_or_any(node, depth)
+            children = [self.answer(child, depth, top) for child in node.children]  # every branch, for its evidence
+            combine, result = self.name(node.combinator.combine, "combine"), self.variable()
+            self.line(depth, f"{result} = {combine}(({', '.join(children)},))")
+            return result
         if isinstance(node, Not):
-            child, result = self.answer(node.child, depth), self.variable()
-            self.line(depth, f"{result} = None if {child} is None else not {child}")
+            child, result = self.answer(node.child, depth, top), self.variable()
+            negate, described = self.name(NOT.negate, "negate"), self.name(node.describe(), "described")
+            self.line(depth, f"{result} = {negate}({child}, {prefix}, {described}, why)")
             return result
-        judge, result = self.name(node.compile_value(self.ctx), "judge"), self.variable()  # calls its Judge
-        self.line(depth, f'{result} = {judge}(record, seen, "")')
+        where = condition_judge(node.where, self.ctx) if node.where is not None else None
+        judge, result = (
+            self.name(node.judge(condition_judge(node.check, self.ctx), where), "quantifier"),
+            self.variable(),
+        )
+        self.line(depth, f"{result} = {judge}(record, seen, {prefix}, why)")
         return result
 
-    def _leaf(self, leaf: Leaf, depth: int) -> str:
-        """A one-attribute leaf's Judge (``Leaf.compile_value``), written out."""
-        op, attr, result = leaf.op, leaf.attr, self.variable()
-        test, expected = self.name(op.test, "test"), self.name(leaf.value, "expected")
-        remark = self.name(op.remark, "remark") if type(op).remark is not Operator.remark else None
-        explain = self.name(op.explain, "explain") if type(op).explain is not Operator.explain else None
-        write = self.line
-        write(depth, f"if {attr!r} in unreadable:")
-        write(depth + 1, f"{result} = None")
+    def _leaf(self, leaf: Leaf, depth: int, top: bool) -> str:
+        """A leaf: its value read (and noted), then decided by its operator."""
+        decide, result, write = self.name(leaf.decider(self.ctx), "decide"), self.variable(), self.line
+        if top and leaf.days_after is None and _plain_name(leaf.attr):  # most leaves: read inline
+            attr = leaf.attr
+            write(depth, f"if {attr!r} in unreadable:")
+            write(depth + 1, f"{result} = unread(unreadable, {attr!r}, why)")
+            write(depth, "else:")
+            write(depth + 1, f"observed = record.{attr}")
+            write(depth + 1, f"if {attr!r} not in seen:")
+            write(depth + 2, f"seen[{attr!r}] = observed if type(observed) in AS_IS else to_evidence(observed)")
+            write(depth + 1, f'{result} = {decide}(observed, "", why)')
+            return result
+        prefix, observe = '""' if top else "prefix", self.name(leaf.observer(self.ctx), "observe")
+        write(depth, f"observed = {observe}(record, seen, {prefix})")
+        write(depth, "if type(observed) is Unknown:")
+        write(depth + 1, f"{result} = observed.outcome(why)")
         write(depth, "else:")
-        write(depth + 1, f"observed = record.{attr}")
-        write(depth + 1, f"if {attr!r} not in seen:")
-        write(depth + 2, f"seen[{attr!r}] = observed if type(observed) in AS_IS else to_evidence(observed)")
-        inner = depth + 1
-        if op.needs_presence:
-            write(inner, "if observed is None:")
-            write(inner + 1, f"{result} = None")
-            write(inner, "else:")
-            inner += 1
-        write(inner, "try:")
-        write(inner + 1, f"if {test}(observed, {expected}, ctx):")
-        if remark is None:
-            write(inner + 2, f"{result} = True")
-        else:
-            write(inner + 2, f"remarked = {remark}(observed, {expected}, ctx)")
-            write(inner + 2, f"{result} = (remarked,) if remarked else True")
-        write(inner + 1, "else:")
-        if explain is not None:
-            write(inner + 2, f"{explain}(observed, {expected}, ctx)")
-        write(inner + 2, f"{result} = False")
-        write(inner, "except (TypeError, ValueError):")
-        write(inner + 1, f"{result} = None")
+        write(depth + 1, f"{result} = {decide}(observed, {prefix}, why)")
         return result
 
-    def _all_or_any(self, node: AllOf | AnyOf, depth: int) -> str:
-        """``AllOf``'s and ``AnyOf``'s Judges, written out: every child is answered (for its evidence), then
-        combined."""
-        children = [self.answer(child, depth) for child in node.children]  # every branch, for its evidence
-        result, listed = self.variable(), ", ".join(children)
-        if not children:  # as their Checks: all of nothing is true, any of nothing false
-            self.line(depth, f"{result} = {isinstance(node, AllOf)}")
-            return result
-        falses = " or ".join(f"{c} is False" for c in children)
-        nones = " or ".join(f"{c} is None" for c in children)
-        if isinstance(node, AllOf):
-            trues = " and ".join(f"{c} is True" for c in children)
-            self.line(depth, f"if {falses}:")
-            self.line(depth + 1, f"{result} = False")
-            self.line(depth, f"elif {nones}:")
-            self.line(depth + 1, f"{result} = None")
-            self.line(depth, f"elif {trues}:")  # the common case: every branch plainly true
-            self.line(depth + 1, f"{result} = True")
-            self.line(depth, "else:")  # true, some with remarks: theirs, in order
-            self.line(depth + 1, f"{result} = tuple(n for v in ({listed},) if v is not True for n in v)")
-        else:
-            for index, child in enumerate(children):  # the first true branch decides, with whatever remark it made
-                self.line(depth, f"{'el' if index else ''}if {child}:")
-                self.line(depth + 1, f"{result} = {child}")
-            self.line(depth, f"elif {nones}:")
-            self.line(depth + 1, f"{result} = None")
-            self.line(depth, "else:")
-            self.line(depth + 1, f"{result} = False")
-        return result
+    def function(self, source_name: str) -> Any:
+        """The function the lines define, compiled under ``source_name``."""
+        source, filename = "\n".join(self.lines) + "\n", f"<holyaudit {source_name}>"
+        # A traceback (HOLYAUDIT_DEBUG=1) through the generated function shows its lines.
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+        namespace = dict(self.names)
+        exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - see the module's docstring
+        function = namespace["generated"]
+        function.source = source
+        return function
+
+
+def condition_judge(condition: Condition, ctx: EvalContext) -> Judge:
+    """``condition`` as one generated function of a list's element: ``judge(element, seen, prefix, why)``."""
+    writer = _Writer(ctx)
+    writer.line(0, "def generated(record, seen, prefix, why):")
+    writer.line(1, f"return {writer.answer(condition, 1, top=False)}")
+    judge: Judge = writer.function("list condition")
+    return judge
 
 
 def generated_evaluator(
@@ -146,41 +145,48 @@ def generated_evaluator(
     condition: Condition,
     ctx: EvalContext,
     make: Make,
-    explained: Evaluate,
     said: Callable[[tuple[Any, ...]], str],
 ) -> Evaluate:
     """``object_evaluator``'s evaluate, as one generated function (see the module's docstring)."""
     writer = _Writer(ctx)
-    writer.names.update(make=make, explained=explained, in_words=said, PASS=Status.PASS, NA=Status.NOT_APPLICABLE)
+    writer.names.update(make=make, in_words=said, TRUE=TRUE, FALSE=FALSE)
+    writer.names.update(PASS=Status.PASS, FAIL=Status.FAIL, ERROR=Status.ERROR, NA=Status.NOT_APPLICABLE)
     write = writer.line
-    write(0, "def evaluate(record):")
+    write(0, "def generated(record, why=False):")
     write(1, "if record.error:")
-    write(2, "return explained(record)")
+    write(2, 'return make(record, ERROR, f"could not be read: {record.error}", {})')
     write(1, "seen = {}")
     write(1, "unreadable = record.unreadable")
+
+    def unknown_applies(outcome: str) -> None:
+        write(2, f"if {outcome}.value is None:")
+        write(3, "if not why:")
+        write(4, "return generated(record, True)")
+        write(
+            3, f'return make(record, ERROR, "cannot tell whether the rule applies: " + in_words({outcome}.notes), seen)'
+        )
+
     if scope is not None:
-        in_scope = writer.answer(scope, 1)
-        write(1, f"if {in_scope} is None:")
-        write(2, "return explained(record)")
-        write(1, f"if {in_scope} is False:")
-        write(2, "return None")
+        in_scope = writer.answer(scope, 1, top=True)
+        write(1, f"if {in_scope} is not TRUE:")  # most objects are plainly in scope
+        unknown_applies(in_scope)
+        write(2, f"if not {in_scope}.value:")
+        write(3, "return None")
     for when, reason in exemptions:
-        applies, why = writer.answer(when, 1), writer.name(reason, "reason")
-        write(1, f"if {applies} is None:")
-        write(2, "return explained(record)")
-        write(1, f"if {applies}:")
-        write(2, f"return make(record, NA, {why}, seen)")
-    passed = writer.answer(condition, 1)
-    write(1, f"if {passed} is True:")
+        applies, why = writer.answer(when, 1, top=True), writer.name(reason, "reason")
+        write(1, f"if {applies} is not FALSE:")  # most objects are plainly not exempt
+        unknown_applies(applies)
+        write(2, f"if {applies}.value:")
+        write(3, f"return make(record, NA, {why}, seen)")
+    passed = writer.answer(condition, 1, top=True)
+    write(1, f"if {passed} is TRUE:")  # the common case: a plain pass
     write(2, "return make(record, PASS, None, seen)")
-    write(1, f"if not {passed}:")  # False or unknown: reported with its reasons
-    write(2, "return explained(record)")
-    write(1, f"return make(record, PASS, in_words({passed}), seen)")  # a pass with remarks
-    source, filename = "\n".join(writer.lines) + "\n", f"<holyaudit rule {rule_id}>"
-    # A traceback (HOLYAUDIT_DEBUG=1) through the generated function shows its lines.
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    namespace = dict(writer.names)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - see the docstring
-    evaluate: Evaluate = namespace["evaluate"]
-    evaluate.source = source  # type: ignore[attr-defined]
+    write(1, f"if {passed}.value:")  # a pass with remarks
+    write(2, f"return make(record, PASS, in_words({passed}.notes) if {passed}.notes else None, seen)")
+    write(1, "if not why:")  # False or unknown: reported with its reasons
+    write(2, "return generated(record, True)")
+    write(1, f"if {passed}.value is None:")
+    write(2, f"return make(record, ERROR, in_words({passed}.notes), seen)")
+    write(1, f"return make(record, FAIL, in_words({passed}.notes), seen)")
+    evaluate: Evaluate = writer.function(f"rule {rule_id}")
     return evaluate

@@ -89,7 +89,12 @@ def load_rule(path: Path) -> Rule:
         when = parse_condition(na["when"], record_type, state, f"{label}.when", na.value_pos["when"])
         if when is not None:
             exemptions.append(Exemption(when, exemption.reason))
-        for name in _placeholders(exemption.reason):
+        try:
+            names = _placeholders(exemption.reason)
+        except ValueError as exc:
+            state.problem(na.value_pos["reason"], f"{label}.reason: {exc}")
+            names = []
+        for name in names:
             if name not in spec.parameters:
                 state.problem(na.value_pos["reason"], f"{label}.reason: unknown parameter {{{name}}}")
     if not state.problems:
@@ -121,7 +126,25 @@ def _condition_problems(path: Path, data: PosDict) -> list[Problem]:
 
 
 def _placeholders(text: str) -> list[str]:
-    return [field for _, field, _, _ in string.Formatter().parse(text) if field]
+    """The parameters a reason names as ``{name}``; ValueError for anything else in braces, which filling it in
+    would fail on or turn into something other than the parameter's value ({{ and }} are literal braces)."""
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError as exc:  # a '{' or '}' with no partner
+        raise ValueError("unbalanced brace: write a parameter as {name} and a literal brace as {{ or }}") from exc
+    names = []
+    for _, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if not field:
+            raise ValueError("'{}' names no parameter; write a parameter as {name}")
+        if not field.isidentifier():
+            raise ValueError(f"{{{field}}} is not a parameter name; write a parameter as {{name}}")
+        if spec or conversion:
+            shown = f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            raise ValueError(f"{shown}: a parameter is shown as it is, without a format; write it as {{{field}}}")
+        names.append(field)
+    return names
 
 
 @dataclass(frozen=True)

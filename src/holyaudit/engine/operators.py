@@ -1,22 +1,71 @@
-"""The closed set of leaf operators a rule condition may use, one small class each, in a registry.
+"""The meaning of every part of a rule condition, each defined once: the leaf operators, in a registry, and the
+combinators ``all``, ``any``, ``not`` and the list quantifiers ``every`` and ``some``.
 
 Each operator validates its expected value when the rule (or a profile override) is loaded, so a bad value
 is a load error with file and line, never a surprise during a scan. ``test`` answers True or False for an
-observed value that is present; a value that is absent is decided before an operator is asked (ERROR), except
-by ``exists`` and ``missing``, which are about presence itself.
+observed value that is present; a value that is absent is decided before an operator is asked (unknown, so
+ERROR), except by ``exists`` and ``missing``, which are about presence itself. ``Operator.decider`` turns an
+operator into a leaf's three-valued ``Outcome``, and the combinators combine outcomes: these are the only
+definitions of what a condition answers. Each gives its answer alone or, asked ``why``, with the reasons
+(``engine/generated.py`` writes every rule out as calls to them, once for both).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.weekly_hours import HourWindow, ends_before_window, permitted_in_window
+from holyaudit.patterns import Pattern, compile_pattern
+
+
+class Shortfall(NamedTuple):
+    """Why a leaf is False, put into words (``str``) only when reported: most never are, such as the branch of
+    an ``any`` that another branch made True."""
+
+    subject: str
+    observed: Any
+    detail: str | None
+    expected: str
+    op: Operator
+    ctx: EvalContext
+
+    def __str__(self) -> str:
+        observed, detail = self.observed, f" ({self.detail})" if self.detail else ""
+        shown = self.ctx.display(observed) if isinstance(observed, dt.date) else self.op.show_value(observed)
+        return f"{self.subject} is {shown}{detail}; expected {self.expected}"
+
+
+Note = str | Shortfall
+
+
+class Outcome(NamedTuple):
+    """A condition's answer for one object: True, False or unknown (``None``: a needed fact was missing,
+    unreadable or of the wrong type).
+
+    Asked why, ``notes`` say why it is False or unknown; a True outcome carries its remarks worth showing with
+    the pass (most have none) whether asked or not, since a pass is reported with them."""
+
+    value: bool | None
+    notes: tuple[Note, ...] = ()
+    guard: bool = False
+    """False only because a presence check (exists/missing) failed: that branch did not apply."""
+
+
+TRUE = Outcome(True)
+FALSE = Outcome(False)
+GUARDED = Outcome(False, guard=True)
+UNKNOWN = Outcome(None)
+"""The outcomes without reasons, shared: most outcomes are one of these."""
+
+Decide = Callable[[Any, str, bool], Outcome]
+"""A leaf's operator bound to its expected value: ``decide(observed, prefix, why)``; ``prefix`` labels a list
+element's paths in the reasons (``volumes[C:].``)."""
 
 
 class Operator:
@@ -44,6 +93,36 @@ class Operator:
 
     def show_value(self, value: Any) -> str:
         return show(value)
+
+    def decider(self, expected: Any, ctx: EvalContext, attr: str, subject: str, description: str) -> Decide:
+        """A leaf's outcome for the value it observed: this operator's answer made three-valued, with its reasons
+        when asked why. ``attr`` is the attribute read (for "has no value"), ``subject`` what the leaf tests (a
+        day count between two dates names both) and ``description`` the leaf in words (what was expected)."""
+        test, needs_presence = self.test, self.needs_presence
+        # Most operators have nothing to add to a pass or a failure: they are not called for one.
+        remark = self.remark if type(self).remark is not Operator.remark else None
+        explain = self.explain if type(self).explain is not Operator.explain else None
+        false = FALSE if needs_presence else GUARDED
+
+        def decide(observed: Any, prefix: str, why: bool) -> Outcome:
+            if observed is None and needs_presence:
+                return Outcome(None, (f"{prefix}{attr} has no value",)) if why else UNKNOWN
+            try:
+                if test(observed, expected, ctx):
+                    if remark is None:
+                        return TRUE
+                    said = remark(observed, expected, ctx)
+                    return Outcome(True, (prefix + said,)) if said else TRUE
+                # An explanation that cannot be worked out makes the leaf unknown, asked why or not.
+                detail = explain(observed, expected, ctx) if explain is not None else None
+            except (TypeError, ValueError) as exc:
+                return Outcome(None, (f"{prefix}{subject}: {exc}",)) if why else UNKNOWN
+            if not why:
+                return false
+            shortfall = Shortfall(prefix + subject, observed, detail, description, self, ctx)
+            return Outcome(False, (shortfall,), guard=false.guard)
+
+        return decide
 
 
 def show(value: Any) -> str:
@@ -144,10 +223,16 @@ class Eq(Operator):
     def check(self, value: Any) -> Any:
         if isinstance(value, list | dict):
             raise ValueError("expected a single value (use 'in' for a list)")
+        if value is None:
+            raise ValueError("expected a value (use 'missing' for an attribute that is not set)")
         return value
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return _equal(observed, expected)
+        if _equal(observed, expected):
+            return True
+        if type(observed) is not type(expected) and _kind(observed) != _kind(expected):
+            raise TypeError(f"{observed!r} is not {_kind(expected)}")  # not known to differ: unknown
+        return False
 
 
 class Ne(Eq):
@@ -168,6 +253,21 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _kind(value: Any) -> str:
+    """What kind of value this is, in words: only values of one kind are compared for equality."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, dt.time):
+        return "a time of day"
+    return f"a {type(value).__name__}"
+
+
 def _require_list(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise ValueError(f"expected a list, got {value!r}")
@@ -181,7 +281,15 @@ class In(Operator):
         return _require_list(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
-        return _equal_any(observed, expected)
+        if _equal_any(observed, expected):
+            return True
+        kind = type(observed)
+        for item in expected:
+            if type(item) is kind or _kind(item) == _kind(observed):
+                return False
+        if expected:  # a value of another kind is not known to be absent: unknown
+            raise TypeError(f"{observed!r} is not {' or '.join(sorted({_kind(item) for item in expected}))}")
+        return False
 
 
 class NotIn(In):
@@ -230,25 +338,21 @@ class ContainsAny(Operator):
 
 
 class Matches(Operator):
-    """Regular-expression search (anchor with ^ and $ to match the whole value)."""
+    """Regular-expression search (anchor with ^ and $ to match the whole value), in linear time: see
+    ``holyaudit.patterns``."""
 
     name, text = "matches", "matches"
 
     def check(self, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise ValueError(f"expected a regular expression string, got {value!r}")
-        try:
-            return re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        return compile_pattern(value)
 
     def test(self, observed: Any, expected: Any, ctx: EvalContext) -> bool:
         if not isinstance(observed, str):
             raise TypeError(f"{observed!r} is not text")
-        return expected.search(observed) is not None
+        return bool(expected.search(observed))
 
     def show_value(self, value: Any) -> str:
-        return f"/{value.pattern}/" if isinstance(value, re.Pattern) else show(value)
+        return f"/{value.pattern}/" if isinstance(value, Pattern) else show(value)
 
 
 class NotMatches(Matches):
@@ -408,3 +512,159 @@ OPERATORS: dict[str, Operator] = {
 
 def operator_names() -> Sequence[str]:
     return sorted(OPERATORS)
+
+
+class Combinator:
+    """How ``all`` and ``any`` combine their conditions' outcomes, following Kleene logic so that an unknown can
+    only become False or unknown, never True; and how the combination reads."""
+
+    name: ClassVar[str]
+    word: ClassVar[str]
+
+    def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
+        raise NotImplementedError
+
+    def describe(self, parts: Iterable[str]) -> str:
+        return f" {self.word} ".join(parts)
+
+
+class Conjunction(Combinator):
+    """``all``: False if any is False (explained by every False branch), else unknown if any is unknown (explained
+    by every unknown branch), else True with the remarks of every branch, in order."""
+
+    name, word = "all", "and"
+
+    def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
+        # Loops rather than comprehensions, which each cost a frame, and lists made only when needed: this runs
+        # for every object a rule judges.
+        failed: list[Outcome] | None = None
+        unknown: list[Outcome] | None = None
+        remarked = False
+        for outcome in outcomes:
+            if outcome is TRUE:  # the common case: a branch plainly true
+                continue
+            value = outcome.value
+            if value is False:
+                if failed is None:
+                    failed = [outcome]
+                else:
+                    failed.append(outcome)
+            elif value is None:
+                if unknown is None:
+                    unknown = [outcome]
+                else:
+                    unknown.append(outcome)
+            else:
+                remarked = True
+        if failed is not None:
+            if len(failed) == 1:
+                return failed[0]
+            guard = False
+            for outcome in failed:
+                guard = guard or outcome.guard
+            return _joined(False, failed, guard)
+        if unknown is not None:
+            return _joined(None, unknown)
+        return _joined(True, outcomes) if remarked else TRUE
+
+
+class Disjunction(Combinator):
+    """``any``: the first True branch, with whatever remark it made; else unknown if any is unknown (explained by
+    every unknown branch); else False, explained by the branches that applied (not those whose presence check
+    failed), if some did."""
+
+    name, word = "any", "or"
+
+    def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
+        for outcome in outcomes:
+            if outcome.value:
+                return outcome
+        unknown: list[Outcome] = []
+        applied: list[Outcome] = []
+        for outcome in outcomes:
+            if outcome.value is None:
+                unknown.append(outcome)
+            elif not outcome.guard:
+                applied.append(outcome)
+        if unknown:
+            return _joined(None, unknown)
+        return _joined(False, applied) if applied else _joined(False, outcomes, guard=True)
+
+
+def _joined(value: bool | None, outcomes: Sequence[Outcome], guard: bool = False) -> Outcome:
+    """One outcome with the notes of ``outcomes``, in order."""
+    if len(outcomes) == 1 and outcomes[0].guard == guard:
+        return outcomes[0]  # the same outcome, not a copy: most combinations have one deciding branch
+    notes: list[Note] = []
+    for outcome in outcomes:
+        notes.extend(outcome.notes)
+    return Outcome(value, tuple(notes), guard)
+
+
+class Negation:
+    """``not``: unknown stays unknown; True becomes False (explained by what was not expected); False, True."""
+
+    name = "not"
+
+    def negate(self, inner: Outcome, prefix: str, description: str, why: bool) -> Outcome:
+        if inner.value is None:
+            return inner
+        if inner.value:
+            return Outcome(False, (f"{prefix}expected {description}",)) if why else FALSE
+        return TRUE
+
+    def describe(self, part: str) -> str:
+        return f"not {part}"
+
+
+Judge = Callable[[Any, dict[str, Any], str, bool], Outcome]
+"""A condition compiled for one evaluation context: ``judge(record, seen, prefix, why)``, noting the values it
+looks at in ``seen`` (path -> evidence); ``prefix`` labels a list element's paths (``volumes[C:].``)."""
+
+
+class ListQuantifier:
+    """``every`` or ``some`` element of a list (those a ``where`` condition selects) meets a condition: the
+    elements' outcomes combined as ``all`` or ``any``. Over no elements, ``every`` is False unless empty lists are
+    allowed: a machine that reports no volumes has not shown that its volumes are encrypted."""
+
+    def __init__(self, name: str, combinator: Combinator) -> None:
+        self.name, self.combinator, self.every = name, combinator, isinstance(combinator, Conjunction)
+
+    def judge(
+        self,
+        items: Iterable[Any],
+        path: str,
+        each: Judge,
+        where: Judge | None,
+        allow_empty: bool,
+        description: str,
+        seen: dict[str, Any],
+        prefix: str,
+        why: bool,
+    ) -> Outcome:
+        outcomes = []
+        for index, item in enumerate(items):
+            label = f"{prefix}{path}[{getattr(item, 'id', index)}]."
+            if getattr(item, "error", None):
+                outcomes.append(Outcome(None, (f"{label[:-1]} could not be read: {item.error}",)) if why else UNKNOWN)
+                continue
+            if where is not None:
+                selected = where(item, {}, label, why)  # what selects an element is not evidence
+                if selected.value is None:
+                    outcomes.append(selected)
+                    continue
+                if not selected.value:
+                    continue
+            outcomes.append(each(item, seen, label, why))
+        if not outcomes:
+            if self.every and allow_empty:
+                return TRUE
+            return Outcome(False, (f"{prefix}no {path} to check; expected {description}",), guard=True)
+        return self.combinator.combine(outcomes)
+
+    def describe(self, scope: str, part: str) -> str:
+        return f"{self.name} of {scope}: {part}"
+
+
+ALL, ANY, NOT = Conjunction(), Disjunction(), Negation()
+EVERY, SOME = ListQuantifier("every", ALL), ListQuantifier("some", ANY)

@@ -48,8 +48,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX runs_by_site ON runs (site, profile)",
     ),
     # 3: results_by_object keyed by run first. Keyed by object, each run's rows went next to the earlier runs'
-    # rows of the same objects, all over the index, so every scan rewrote nearly all of it (32 MB for 30,000
-    # results after 20 runs, and more with every run). Keyed by run, a scan's rows go at its end; "last
+    # rows of the same objects, all over the index, so every scan rewrote nearly all of it, more with every run
+    # (docs/performance.md). Keyed by run, a scan's rows go at its end; "last
     # compliant" looks each object up in each earlier run of the site instead.
     (
         "DROP INDEX results_by_object",

@@ -8,8 +8,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from holyaudit.models import AuditResult, Status
+if TYPE_CHECKING:  # the CLI offers the formats as choices before it needs any result (or pydantic)
+    from holyaudit.models import AuditResult, Status
 
 
 class OutputFormat(StrEnum):

@@ -84,7 +84,7 @@ def _as_is(items: Iterable[Any]) -> bool:
 class JsonReporter(Reporter):
     def render(self, result: AuditResult, options: RenderOptions) -> str:
         # ensure_ascii keeps control and formatting characters from the data as \u escapes in the file. Compact:
-        # indentation forces Python's slow pure-Python encoder (5x slower on a 10,000-user report); use jq to read.
+        # indentation forces Python's pure-Python encoder, several times slower on a school's report; use jq to read.
         # check_circular=False: the document is a tree made here, so the encoder need not track what it entered.
         document = report_document(result)
         encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=True, check_circular=False, default=_plain)

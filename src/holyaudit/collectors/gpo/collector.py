@@ -26,7 +26,7 @@ from holyaudit.collectors.gpo.source import GpoSettings
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally, TlsPolicy
 from holyaudit.collectors.ldap import values
-from holyaudit.collectors.ldap.connection import endpoint, open_connection, paged_search, read_base
+from holyaudit.collectors.ldap.connection import Deadline, close, endpoint, open_connection, paged_search, read_base
 from holyaudit.collectors.ldap.source import DirectorySettings
 from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, GpoContainer, User
@@ -63,12 +63,15 @@ class GpoCollector(Collector):
         password: Secret | None,
         tls: TlsPolicy,
         clock: Callable[[], dt.datetime],
+        deadline: Deadline | None = None,
     ) -> None:
         self.directory = directory
         self.settings = settings
         self.password = password
         self.tls = tls
         self.clock = clock
+        self.deadline = deadline or Deadline()
+        """The directory collector's, when the DC is the same: a DC it gave up on is not waited for again."""
 
     @property
     def smb_server(self) -> str:
@@ -114,11 +117,11 @@ class GpoCollector(Collector):
             return []
         started = self.clock()
         tally = Tally(self.name, progress)
-        connection = open_connection(self.directory, self.password, self.tls)
+        connection = open_connection(self.directory, self.password, self.tls, self.deadline)
         try:
             base, gpos, containers = self._read_directory(connection, tally)
         finally:
-            connection.unbind()
+            close(connection)
         resolved, broken, blocks = _resolve(base, containers, [entry.gpo for entry in gpos.values()])
         wanted = {dn_key(applied.gpo_dn) for inheritance in resolved.values() for applied in inheritance.applied}
         with self._sysvol() as sysvol:
@@ -139,6 +142,7 @@ class GpoCollector(Collector):
             encrypt=self.settings.encrypt,
             timeout_seconds=self.settings.timeout_seconds,
             port=self.settings.port,
+            deadline=self.deadline,
         )
 
     def _read_directory(

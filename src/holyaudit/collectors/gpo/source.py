@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from holyaudit.collectors.interface import Collector, Context, Source
-from holyaudit.collectors.ldap.source import DIRECTORY, LDAP_PASSWORD_ENV
+from holyaudit.collectors.ldap.source import DIRECTORY, LDAP_PASSWORD_ENV, dc_deadline
 from holyaudit.sections import Port, Section
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ class GpoSettings(Section):
 
     encrypt: bool = Field(default=False, description="Require SMB3 encryption; signing is always required.")
     timeout_seconds: float = Field(
-        default=30, gt=0, le=600, description="Most seconds to wait to connect to SYSVOL (at most 600)."
+        default=30, gt=0, le=600, description="Most seconds to wait for SYSVOL to connect or to answer (at most 600)."
     )
     port: Port = Field(default=445, description="The SMB port of the DC's SYSVOL share.")
 
@@ -43,7 +43,7 @@ class GpoSource(Source[GpoSettings]):
         password = context.password(
             directory.auth, "the directory bind user", directory.bind_user, LDAP_PASSWORD_ENV, directory.password_file
         )
-        return GpoCollector(directory, settings, password, context.tls, context.clock)
+        return GpoCollector(directory, settings, password, context.tls, context.clock, dc_deadline(context))
 
 
 GPO = GpoSource()

@@ -3,14 +3,23 @@
 Files are opened for reading data and attributes only, never with write, delete or create access, and sharing
 reads and writes with others, so an administrator editing a GPO is not locked out. A file that does not exist
 is ``None`` (the GPO sets nothing there); one that exists but cannot be read raises ``SysvolFileError``.
+
+smbprotocol waits for an answer without end once connected, so each step here (the session, each file) has
+``timeout_seconds``: when it runs out, the connection is closed under the waiting read and the server is given up
+on through the deadline the directory's connections share (``DcSilent``), so no later read waits for it again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Literal
 
 from holyaudit.collectors.credentials import Secret, guarded
+from holyaudit.collectors.ldap.deadline import Deadline
+from holyaudit.collectors.ldap.errors import DcSilent
 from holyaudit.errors import CollectorError
 
 SMB_PORT = 445
@@ -65,6 +74,7 @@ class Sysvol:
         encrypt: bool,
         timeout_seconds: float,
         port: int = SMB_PORT,
+        deadline: Deadline | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -73,23 +83,28 @@ class Sysvol:
         self.auth_protocol = auth_protocol
         self.encrypt = encrypt
         self.timeout_seconds = timeout_seconds
+        self.deadline = deadline or Deadline()
         self._cache: dict[str, Any] = {}
 
     def __enter__(self) -> Sysvol:
         import smbclient  # imported when used: smbprotocol and its cryptography cost startup time
 
         try:
-            smbclient.register_session(
-                self.server,
-                username=self.username,
-                password=self.password.reveal() if self.password is not None else None,
-                port=self.port,
-                encrypt=self.encrypt or None,
-                connection_timeout=max(1, round(self.timeout_seconds)),
-                connection_cache=self._cache,
-                auth_protocol=self.auth_protocol,
-                require_signing=True,
-            )
+            with self._answered():
+                smbclient.register_session(
+                    self.server,
+                    username=self.username,
+                    password=self.password.reveal() if self.password is not None else None,
+                    port=self.port,
+                    encrypt=self.encrypt or None,
+                    connection_timeout=max(1, round(self.timeout_seconds)),
+                    connection_cache=self._cache,
+                    auth_protocol=self.auth_protocol,
+                    require_signing=True,
+                )
+        except DcSilent:
+            self.close()
+            raise
         except Exception as exc:  # smbprotocol raises ValueError, OSError and its own types for the same failures
             self.close()
             raise SysvolError(f"\\\\{self.server}\\SYSVOL over SMB: {self._reason(exc)}") from None
@@ -103,7 +118,38 @@ class Sysvol:
     def close(self) -> None:
         import smbclient
 
+        if self.deadline.reason is not None:  # a polite log-off would wait for the silent server's answer
+            self._drop_connections()
         smbclient.reset_connection_cache(fail_on_error=False, connection_cache=self._cache)
+
+    @contextlib.contextmanager
+    def _answered(self) -> Iterator[None]:
+        """Bound what the block waits for to ``timeout_seconds``; past that, ``DcSilent``."""
+        self.deadline.check()
+        silent = (
+            f"\\\\{self.server}\\SYSVOL over SMB: no answer within {self.timeout_seconds:g} s (gpo.timeout_seconds)"
+        )
+        timer = threading.Timer(self.timeout_seconds, self._give_up, (silent,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except Exception:
+            self.deadline.check()  # the read failed because the connection was closed under it
+            raise
+        finally:
+            timer.cancel()
+        self.deadline.check()
+
+    def _give_up(self, reason: str) -> None:
+        self.deadline.give_up(reason)
+        self._drop_connections()
+
+    def _drop_connections(self) -> None:
+        # Closing the socket wakes smbprotocol's reader, which then wakes every request waiting for an answer.
+        for connection in list(self._cache.values()):
+            with contextlib.suppress(Exception):
+                connection.disconnect(False)
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes, or None when it does not exist."""
@@ -111,13 +157,16 @@ class Sysvol:
         from smbprotocol.exceptions import SMBOSError, SMBResponseException
 
         try:
-            with smbclient.open_file(
-                path,
-                mode="rb",
-                share_access="rwd",
-                desired_access=READ_ONLY_ACCESS,
-                connection_cache=self._cache,
-            ) as handle:
+            with (
+                self._answered(),
+                smbclient.open_file(
+                    path,
+                    mode="rb",
+                    share_access="rwd",
+                    desired_access=READ_ONLY_ACCESS,
+                    connection_cache=self._cache,
+                ) as handle,
+            ):
                 data: bytes = handle.read()
                 return data
         except SMBOSError as exc:

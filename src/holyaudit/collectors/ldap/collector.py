@@ -8,7 +8,6 @@ selectors. Nothing here judges compliance.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -23,9 +22,11 @@ from holyaudit.collectors.dn import parent as parent_dn
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import (
+    Deadline,
     DirectoryError,
     Entry,
     TlsPolicy,
+    close,
     endpoint,
     open_connection,
     paged_search,
@@ -35,6 +36,7 @@ from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
 from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
+from holyaudit.patterns import compile_pattern
 
 _ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
 """The order the fact sets are returned in."""
@@ -151,7 +153,7 @@ class Roles:
                 role,
                 tuple("," + dn_key(ou) for ou in selector.ous),
                 frozenset(g.casefold() for g in selector.groups),
-                re.compile(selector.name_pattern) if selector.name_pattern is not None else None,
+                compile_pattern(selector.name_pattern) if selector.name_pattern is not None else None,
             )
             for role, selector in selectors.items()
         ]
@@ -181,12 +183,19 @@ class DirectoryCollector(Collector):
     name = "directory"
 
     def __init__(
-        self, settings: DirectorySettings, password: Secret | None, tls: TlsPolicy, clock: Callable[[], dt.datetime]
+        self,
+        settings: DirectorySettings,
+        password: Secret | None,
+        tls: TlsPolicy,
+        clock: Callable[[], dt.datetime],
+        deadline: Deadline | None = None,
     ) -> None:
         self.settings = settings
         self.password = password
         self.tls = tls
         self.clock = clock
+        self.deadline = deadline or Deadline()
+        """Shared by every connection to the DC, the Group Policy collector's too (``deadline.py``)."""
 
     def collect(
         self,
@@ -205,12 +214,12 @@ class DirectoryCollector(Collector):
         with self._user_search(user_fields) if user_fields else nullcontext() as search:
             if search is not None:
                 search.wait_sent()  # so this connection goes to a server process that is free (PartitionedSearch)
-            connection = open_connection(self.settings, self.password, self.tls)
+            connection = self._open()
             try:
                 tally = Tally(self.name, progress)
                 return _Reader(connection, self._open, self.settings, self.clock, tally, early).read(wanted, search)
             finally:
-                connection.unbind()
+                close(connection)
 
     def source(self) -> str:
         return endpoint(self.settings)
@@ -236,7 +245,7 @@ class DirectoryCollector(Collector):
         )
 
     def _open(self) -> ldap3.Connection:
-        return open_connection(self.settings, self.password, self.tls)
+        return open_connection(self.settings, self.password, self.tls, self.deadline)
 
 
 class _Reader:

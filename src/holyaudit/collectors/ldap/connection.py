@@ -4,13 +4,15 @@ TLS certificates are validated (CA file from the config, else the system's CAs) 
 ``--insecure-skip-tls-verify``, which the CLI warns about on every run. A password is never sent over
 unencrypted LDAP unless the config says ``allow_insecure_plaintext: true``. ``auth: kerberos`` binds with the
 current Kerberos ticket through the optional ``gssapi`` package. Every failure becomes a ``DirectoryError``
-whose message says what to do, and never contains the password.
+whose message says what to do, and never contains the password. Every connection to one DC shares its
+``Deadline``: once one wait for the DC runs out, the others end at once (``deadline.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import re
 import socket
 import ssl
 import weakref
@@ -28,8 +30,10 @@ from ldap3.utils.conv import to_unicode
 from holyaudit.collectors.credentials import CredentialError, Secret, guarded
 from holyaudit.collectors.interface import TlsPolicy as TlsPolicy  # part of open_connection's signature
 from holyaudit.collectors.ldap import ber
+from holyaudit.collectors.ldap.deadline import Deadline as Deadline
+from holyaudit.collectors.ldap.errors import DcSilent as DcSilent
+from holyaudit.collectors.ldap.errors import DirectoryError as DirectoryError
 from holyaudit.collectors.ldap.source import DirectorySettings
-from holyaudit.errors import CollectorError
 
 if TYPE_CHECKING:
     from gssapi.raw.misc import GSSError
@@ -37,10 +41,6 @@ if TYPE_CHECKING:
 SEARCH_RESULT_ENTRY = 4
 """LDAP protocolOp number of a SearchResultEntry (RFC 4511 section 4.5.2)."""
 Entry = tuple[str, dict[str, list[bytes]]]
-
-
-class DirectoryError(CollectorError):
-    """The directory could not be read at all (unreachable, untrusted, refused the bind, failed a search)."""
 
 
 def endpoint(settings: DirectorySettings) -> str:
@@ -52,8 +52,11 @@ def _port(settings: DirectorySettings) -> int:
     return settings.port or (636 if settings.transport == "ldaps" else 389)
 
 
-def open_connection(settings: DirectorySettings, password: Secret | None, tls: TlsPolicy) -> ldap3.Connection:
-    """A bound, read-only connection (ldap3 refuses every write operation on it)."""
+def open_connection(
+    settings: DirectorySettings, password: Secret | None, tls: TlsPolicy, deadline: Deadline | None = None
+) -> ldap3.Connection:
+    """A bound, read-only connection (ldap3 refuses every write operation on it), sharing ``deadline`` with the
+    other connections to the DC (``DcSilent`` at once if the DC has already been given up on)."""
     if settings.transport == "plain" and settings.auth != "kerberos" and not settings.allow_insecure_plaintext:
         raise CredentialError(
             "refusing to send the directory password unencrypted (directory.transport: plain); use ldaps or "
@@ -100,6 +103,19 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
         **options,
     )
     _decode_raw_entries(connection)
+    deadline = deadline or Deadline()
+    deadline.watch(connection)
+    _deadlines[connection] = deadline
+    try:
+        _connect(connection, settings, password)
+    except BaseException:
+        close(connection)  # a failed connection keeps no socket open
+        raise
+    return connection
+
+
+def _connect(connection: ldap3.Connection, settings: DirectorySettings, password: Secret | None) -> None:
+    """Open and bind ``connection``; every failure a ``DirectoryError`` that says what to do."""
     where = endpoint(settings)
     try:
         connection.open()
@@ -109,17 +125,65 @@ def open_connection(settings: DirectorySettings, password: Secret | None, tls: T
         if not _bind(connection, settings, where):
             raise DirectoryError(_bind_failure(connection, settings, where))
     except ldap_errors.LDAPSocketOpenError as exc:
-        raise DirectoryError(_socket_failure(exc, settings, where, password)) from None
-    except ldap_errors.LDAPCertificateError:
-        raise DirectoryError(
-            f"{where}: the domain controller's certificate does not name {settings.server!r}; connect by the "
-            "name the certificate carries"
-        ) from None
+        raise _failed(connection, _socket_failure(exc, settings, where, password), timed_out=_timed_out(exc)) from None
+    except ldap_errors.LDAPCertificateError as exc:
+        raise _failed(connection, _misnamed(settings, where, str(exc))) from None
     except (ldap_errors.LDAPSocketReceiveError, ldap_errors.LDAPSessionTerminatedByServerError) as exc:
-        raise DirectoryError(_dropped(settings, where, exc)) from None
+        timed_out = _timed_out(exc)
+        reason = _silent(where, settings.timeout_seconds) if timed_out else _dropped(settings, where, exc)
+        raise _failed(connection, reason, timed_out=timed_out) from None
     except ldap_errors.LDAPException as exc:
-        raise DirectoryError(f"{where}: {type(exc).__name__}: {guarded(str(exc), password)}") from None
-    return connection
+        raise _failed(connection, f"{where}: {type(exc).__name__}: {guarded(str(exc), password)}") from None
+
+
+_deadlines: weakref.WeakKeyDictionary[ldap3.Connection, Deadline] = weakref.WeakKeyDictionary()
+"""The deadline each open connection shares with the others to its DC."""
+
+
+def close(connection: ldap3.Connection) -> None:
+    """Unbind and close, quietly: the connection may already be broken (and its failure is being reported)."""
+    with contextlib.suppress(ldap_errors.LDAPException, OSError):
+        connection.unbind()
+
+
+def _failed(connection: ldap3.Connection, reason: str, *, timed_out: bool = False) -> DirectoryError:
+    """The error to raise for a connection that failed for ``reason``: the DC's silence if a wait on it (this one,
+    when ``timed_out``, or another connection's) has run out, which ends every other wait on it too."""
+    deadline = _deadlines.get(connection)
+    if deadline is None:
+        return DirectoryError(reason)
+    if timed_out:
+        deadline.give_up(reason)
+    return DcSilent(deadline.reason) if deadline.reason is not None else DirectoryError(reason)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    # ldap3 raises its own type mixed with the socket's (TimeoutError, or EAGAIN from SO_RCVTIMEO under TLS).
+    return isinstance(exc, TimeoutError | BlockingIOError | ssl.SSLWantReadError) or "timed out" in str(exc)
+
+
+def _silent(where: str, seconds: float) -> str:
+    return f"{where}: no answer within {seconds:g} s (directory.timeout_seconds)"
+
+
+def _where(connection: ldap3.Connection) -> str:
+    server = connection.server
+    host = f"[{server.host}]" if ":" in server.host else server.host
+    return f"{'ldaps' if server.ssl else 'ldap'}://{host}:{server.port}"
+
+
+_CERTIFICATE_NAMES = re.compile(r"\('(?:DNS|IP Address)', '([^']*)'\)")
+_COMMON_NAME = re.compile(r"\('commonName', '([^']*)'\)")
+
+
+def _misnamed(settings: DirectorySettings, where: str, text: str) -> str:
+    """The certificate does not name the server: which names it holds (from the certificate ldap3 quotes)."""
+    names = _CERTIFICATE_NAMES.findall(text) or _COMMON_NAME.findall(text)
+    held = f"names {', '.join(names)}, not" if names else "does not name"
+    return (
+        f"{where}: the domain controller's certificate {held} {settings.server}; set directory.server to a name it "
+        "holds, or have the certificate reissued to name the server"
+    )
 
 
 def _send_at_once(connection: ldap3.Connection) -> None:
@@ -204,8 +268,10 @@ def _socket_failure(exc: Exception, settings: DirectorySettings, where: str, pas
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         trusted = f"the CA in {settings.ca_file}" if settings.ca_file else "the system's trusted CAs"
         return f"{where}: the domain controller's TLS certificate is not trusted by {trusted} (set directory.ca_file)"
+    if "doesn't match any name" in text or "hostname mismatch" in text.lower():
+        return _misnamed(settings, where, text)
     if "timed out" in text:
-        return f"{where}: no answer within {settings.timeout_seconds:g} s"
+        return _silent(where, settings.timeout_seconds)
     if "refused" in text.lower():
         return f"{where}: connection refused (is the domain controller running and listening on this port?)"
     return f"{where}: cannot connect: {guarded(text, password)}"
@@ -330,7 +396,7 @@ class _Receiver:
     def __init__(self, connection: ldap3.Connection) -> None:
         self.connection = connection
         self.buffer = bytearray()
-        self.where = f"{connection.server.host}:{connection.server.port}"
+        self.where = _where(connection)
 
     def page(self, message_id: int) -> tuple[list[Entry], ber.SearchDone]:
         """Every entry of the answer to ``message_id``, and its result; search references are skipped (the
@@ -361,13 +427,13 @@ class _Receiver:
         try:
             data: bytes = self.connection.socket.recv(_RECEIVE_BYTES)
         except (TimeoutError, BlockingIOError, ssl.SSLWantReadError):  # SO_RCVTIMEO, set by ldap3, expired
-            raise DirectoryError(
-                f"{self.where}: no answer within {self.connection.receive_timeout} s (directory.timeout_seconds)"
+            raise _failed(
+                self.connection, _silent(self.where, self.connection.receive_timeout), timed_out=True
             ) from None
         except OSError as exc:
-            raise DirectoryError(f"{self.where}: the connection failed while reading: {exc}") from None
+            raise _failed(self.connection, f"{self.where}: the connection failed while reading: {exc}") from None
         if not data:
-            raise DirectoryError(f"{self.where}: the connection was closed by the server")
+            raise _failed(self.connection, f"{self.where}: the connection was closed by the server")
         return data
 
     def _unexpected(self, message: ber.Message) -> str:
@@ -450,7 +516,14 @@ def _request_page(
 def read_base(connection: ldap3.Connection, dn: str, attributes: list[str]) -> dict[str, list[bytes]]:
     """One object's raw attributes (an empty DN reads the rootDSE)."""
     _check_idle(connection)
-    if not connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=attributes):
+    try:
+        found = connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=attributes)
+    except ldap_errors.LDAPException as exc:
+        where = _where(connection)
+        if _timed_out(exc):
+            raise _failed(connection, _silent(where, connection.receive_timeout), timed_out=True) from None
+        raise _failed(connection, f"{where}: the connection failed: {type(exc).__name__}") from None
+    if not found:
         raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: {_result(connection)}")
     for entry in connection.response or []:
         if entry.get("type") == "searchResEntry":

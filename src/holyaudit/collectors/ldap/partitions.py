@@ -21,7 +21,7 @@ from typing import TypeAlias
 
 import ldap3
 
-from holyaudit.collectors.ldap.connection import DirectoryError, Entry, paged_pages
+from holyaudit.collectors.ldap.connection import DcSilent, DirectoryError, Entry, close, paged_pages
 
 PARTITION_ATTRIBUTE = "sAMAccountName"
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -129,7 +129,9 @@ class PartitionedSearch:
                         break
                     arrived.put((part, page))
             finally:
-                connection.unbind()
+                close(connection)
+        except DcSilent as exc:  # said of the DC, not of this part
+            arrived.put(exc)
         except DirectoryError as exc:  # said of the whole search, not of one part's long filter
             whole = f"{self._filter} (part {part + 1} of {len(self._filters)})" if len(self._filters) > 1 else None
             arrived.put(DirectoryError(str(exc).replace(part_filter, whole)) if whole else exc)

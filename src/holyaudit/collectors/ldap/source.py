@@ -13,6 +13,7 @@ from holyaudit.collectors.interface import Collector, Context, Source
 from holyaudit.sections import Loc, Port, Section, anchored, ca_file_problem, checked_date_formats, compiled_pattern
 
 if TYPE_CHECKING:
+    from holyaudit.collectors.ldap.deadline import Deadline
     from holyaudit.config import Settings
 
 LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -192,7 +193,15 @@ class DirectorySource(Source[DirectorySettings]):
         password = context.password(
             settings.auth, "the directory bind user", settings.bind_user, LDAP_PASSWORD_ENV, settings.password_file
         )
-        return DirectoryCollector(settings, password, context.tls, context.clock)
+        return DirectoryCollector(settings, password, context.tls, context.clock, dc_deadline(context))
+
+
+def dc_deadline(context: Context) -> Deadline:
+    """The one deadline of the configured DC, shared by the directory and Group Policy collectors: once a wait
+    for it runs out, neither waits for it again (``collectors/ldap/deadline.py``)."""
+    from holyaudit.collectors.ldap.deadline import Deadline
+
+    return context.shared("directory.deadline", Deadline)
 
 
 DIRECTORY = DirectorySource()
