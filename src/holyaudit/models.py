@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from holyaudit.status import Severity as Severity
 from holyaudit.status import Status as Status
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the JSON report schema (docs/json-output.md); bump it, with a changelog note, on any change."""
 
 
@@ -127,6 +127,7 @@ class AuditResult(BaseModel):
     as_of: dt.datetime
     timezone: str
     profile: str
+    site: str = Field(default="unnamed site", description="The school: a snapshot's site, else the config's site.name.")
     sources: list[FactSetSource]
     findings: list[Finding]
     waivers: list[WaiverNotice] | None = Field(default=None, description="None when no waivers file was used.")

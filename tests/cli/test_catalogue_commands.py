@@ -28,7 +28,8 @@ def test_demo_table_is_grouped_by_clause_and_ends_with_the_verdict(run_cli):
     for heading in ("§8 Infrastructure", "§10 Passwords", "§10 Zombie accounts", "§14 School ICT equipment"):
         assert heading in result.out
     assert "PSO-Supply-Teachers FAIL: min_length is 4" in result.out
-    assert "bennett.c ERROR" in result.out
+    assert "… and 3 more: 1 ERROR, 2 N/A (use --details to list all)" in result.out  # bennett.c, below
+    assert "• bennett.c ERROR" in run_cli("scan", "--demo", "--details").out
     assert result.out.rstrip().endswith("exit 1: non-compliant")
 
 
@@ -37,7 +38,7 @@ def test_tag_narrows_the_profile_and_only_picks_one_rule(run_cli):
     assert {f["rule_id"] for f in tagged["findings"]} == {"leaver-accounts-disabled", "dormant-accounts"}
     only = run_cli("scan", "--demo", "--only", "password-minimum-length")
     assert only.code == 0
-    assert "1 rules: 1 PASS" in only.out
+    assert "1 rule: 1 PASS; objects: 1 PASS" in only.out
 
 
 def test_rules_list_names_every_rule_with_its_severity_under_the_profile(run_cli):
@@ -45,6 +46,18 @@ def test_rules_list_names_every_rule_with_its_severity_under_the_profile(run_cli
     assert result.code == 0
     for rule_id in builtin_ids():
         assert rule_id in result.out
+
+
+def test_rules_list_at_80_columns_keeps_ids_whole_and_sorts_sections_as_numbers(run_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = run_cli("rules", "list").out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [line.split() for line in lines[4:] if line.startswith("  ") and line[2] != " "]
+    assert sorted(row[0] for row in rows) == sorted(builtin_ids()), "every id whole, on its own row's first line"
+    sections = [row[2] for row in rows]
+    assert sections == sorted(sections, key=lambda section: [int(part) for part in section.split(".")])
+    assert sections[0] == "8"
+    assert sections[-1] == "14"
 
 
 def test_rules_show_gives_clause_rationale_remediation_and_parameters_in_effect(run_cli, tmp_path: Path):

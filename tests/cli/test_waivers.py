@@ -59,7 +59,7 @@ def school(tmp_path: Path):
     return scan_args
 
 
-REPORT_SCHEMA = json.loads(resources.files("holyaudit").joinpath("schemas/report-v2.schema.json").read_text())
+REPORT_SCHEMA = json.loads(resources.files("holyaudit").joinpath("schemas/report-v3.schema.json").read_text())
 
 
 def waivers_file(folder: Path, text: str, name: str = "waivers.yaml") -> Path:
@@ -144,7 +144,9 @@ def test_the_table_shows_the_waived_object_its_justification_and_a_waivers_secti
     waivers = waivers_file(tmp_path, kiosk_waiver())
     result = run_cli(*school("kiosk01", "alice"), "--waivers", str(waivers), "--details")
     lines = [line.strip() for line in result.out.splitlines()]
-    assert "• kiosk01 WAIVED: waived until 2026-12-31 by Mrs J Smith (chair of" in lines
+    assert "• kiosk01 WAIVED: waived until 2026-12-31 by Mrs J Smith (chair of governors): Exam-room kiosk" in " ".join(
+        lines
+    )
     assert "Waivers" in lines
     assert f"applied {RULE}: waives kiosk01 until 2026-12-31, approved by Mrs J Smith (chair of governors)" in " ".join(
         lines

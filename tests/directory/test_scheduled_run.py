@@ -190,7 +190,9 @@ def test_scheduled_runs_write_reports_log_and_history_and_diff_shows_exactly_the
     assert page.closed, "the HTML report is cut short"
     clauses = {f"§{f['clause']['section']} {f['clause']['heading']}" for f in report["findings"]}
     assert {c for c in clauses if any(h.endswith(c) for h in page.h2)} == clauses
-    assert {"Summary", "Compliance trend", "Sources"} <= {h.strip() for h in page.h2}
+    assert {"Fix first", "Policy clauses", "Rules and objects by status", "Compliance trend", "Sources"} <= {
+        h.strip() for h in page.h2
+    }
     before = failing(report)
     assert {("dormant-accounts", "davies.c"), ("logon-hours-curfew", "smith.a")} <= before
     assert ("password-not-required", "bloggs.j") not in before

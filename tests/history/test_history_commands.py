@@ -49,20 +49,31 @@ def test_diff_shows_exactly_the_objects_changed_between_the_two_scans(run_cli, s
     assert (diff["from"]["as_of"], diff["to"]["as_of"]) == ("2026-11-11T00:00:00Z", "2026-11-20T00:00:00Z")
 
 
-def test_diff_table_names_each_section_and_object(run_cli, school, before, after):
+def test_diff_at_80_columns_summarises_per_rule_then_names_each_section_and_object(
+    run_cli, school, before, after, monkeypatch
+):
     scan_both(run_cli, school, before, after)
+    monkeypatch.setenv("COLUMNS", "80")
     result = run_cli("diff", "--history", str(school.history))
     assert result.code == 0
+    assert max(len(line) for line in result.out.splitlines()) <= 80
     lines = [" ".join(line.split()) for line in result.out.splitlines()]
-    reason_start = "uac is 0x220; expected uac has all bits clear of"  # the rest wraps onto the next line
-    assert "new failures: 1" in lines
-    assert f"{USER_RULE} dave user high - FAIL {reason_start}" in lines
-    assert "resolved: 1" in lines
-    assert f"{USER_RULE} bob user high FAIL PASS {reason_start}" in lines
-    assert "still failing: 1" in lines
-    assert f"{USER_RULE} carol user high FAIL FAIL {reason_start}" in lines
+    reason = "uac is 0x220; expected uac has all bits clear of 0x20"
+    start = lines.index("Per rule")
+    assert [line for line in lines[start : start + 4] if not line.startswith("─")] == [
+        "Per rule",
+        "Rule Severity New Resolved Failing Unchecked",
+        f"{USER_RULE} high 1 1 1 -",
+    ], "a line per rule before the objects"
+    new = lines.index("new failures: 1")
+    assert lines[new + 1 : new + 3] == [f"{USER_RULE} dave: - → FAIL", reason]
+    resolved = lines.index("resolved: 1")
+    assert lines[resolved + 1 : resolved + 3] == [f"{USER_RULE} bob: FAIL → PASS", reason]
+    still = lines.index("still failing: 1")
+    assert lines[still + 1 : still + 3] == [f"{USER_RULE} carol: FAIL → FAIL", reason]
     assert "failing before, not checked now: none" in lines
-    assert f"HW-LT-04 (host, {HOST_RULE}): {UNREACHABLE}; last compliant 9 days ago (2026-11-11)" in lines
+    note = f"HW-LT-04 (host, {HOST_RULE}): {UNREACHABLE}; last compliant 9 days ago (2026-11-11)"
+    assert note in " ".join(lines[lines.index("could not be checked in the later run: 1") + 1 :])
 
 
 def test_diff_takes_relative_indexes_run_ids_and_unique_prefixes(run_cli, school, before, after):
@@ -117,8 +128,29 @@ def test_history_lists_runs_newest_first_with_counts_and_exit_codes(run_cli, sch
     assert [s["name"] for s in listing["runs"][0]["sources"]] == ["directory.users", "endpoints.hosts"]
     table = run_cli("history", "--history", str(school.history), "--limit", "1")
     rows = [" ".join(line.split()) for line in table.out.splitlines()]
-    assert any(row.endswith(f"test Test School 0 1 1 0 0 1 {listing['runs'][0]['run_id'][:12]}") for row in rows)
+    assert any(
+        row.endswith(f"{listing['runs'][0]['run_id'][:12]} 1 1 FAIL, 1 ERROR test · Test School") for row in rows
+    )
     assert not any(listing["runs"][1]["run_id"][:12] in row for row in rows)
+
+
+def test_history_at_80_columns_shows_run_ids_whole_and_diff_takes_them(run_cli, school, before, after, monkeypatch):
+    scan_both(run_cli, school, before, after)
+    monkeypatch.setenv("COLUMNS", "80")
+    table = run_cli("history", "--history", str(school.history)).out
+    assert max(len(line) for line in table.splitlines()) <= 80
+    rows = [line.split() for line in table.splitlines() if line.startswith("  20")]
+    later, earlier = (row[2] for row in rows)
+    assert [row[3:] for row in rows] == [
+        ["1", "1", "FAIL,", "1", "ERROR", "test", "·", "Test"],
+        ["1", "1", "FAIL,", "1", "PASS", "test", "·", "Test"],
+    ]
+    ids = [
+        run["run_id"] for run in json_out(run_cli("history", "--history", str(school.history), "-f", "json"))["runs"]
+    ]
+    assert [later, earlier] == [run_id[:12] for run_id in ids]
+    shown = json_out(run_cli("diff", earlier, later, "--history", str(school.history), "--format", "json"))
+    assert (shown["from"]["run_id"], shown["to"]["run_id"]) == (ids[1], ids[0])
 
 
 def test_history_with_no_database_says_so(run_cli, tmp_path):
@@ -183,7 +215,8 @@ def test_json_report_is_unchanged_by_history_notes(run_cli, school, before, afte
     report = json.loads(run_cli(*school.scan(after, "--format", "json")).out)
     assert "last_compliant" not in json.dumps(report)
     assert set(report) == {
-        "schema_version", "tool_version", "as_of", "timezone", "profile", "sources", "summary", "findings"
+        "schema_version", "tool_version", "site", "as_of", "timezone", "profile", "sources", "summary", "overview",
+        "findings",
     }  # fmt: skip
 
 
@@ -220,7 +253,10 @@ def test_reports_get_this_site_and_profile_runs_as_their_trend(run_cli, school, 
     zero = dict.fromkeys(Status, 0)
     assert trends == [
         (
-            TrendPoint(dt.datetime(2026, 11, 11, tzinfo=dt.UTC), {**zero, Status.PASS: 1, Status.FAIL: 1}),
-            TrendPoint(dt.datetime(2026, 11, 20, tzinfo=dt.UTC), {**zero, Status.FAIL: 1, Status.ERROR: 1}),
+            # Objects, not rules: by rules both runs had 1 FAIL; by objects the later one has one that was not checked.
+            TrendPoint(dt.datetime(2026, 11, 11, tzinfo=dt.UTC), {**zero, Status.PASS: 3, Status.FAIL: 2}),
+            TrendPoint(
+                dt.datetime(2026, 11, 20, tzinfo=dt.UTC), {**zero, Status.PASS: 3, Status.FAIL: 2, Status.ERROR: 1}
+            ),
         )
     ]

@@ -365,6 +365,6 @@ def test_the_trend_given_before_a_run_is_stored_is_the_trend_read_back_after(tmp
             given = trend_for(store, "test", "Test School", result)
             record(store, result, f"run-{day}")
             runs = store.runs(limit=TREND_RUNS, profile="test", site="Test School")
-            read_back = tuple(TrendPoint(r.as_of, {Status(k): n for k, n in r.counts.items()}) for r in reversed(runs))
+            read_back = tuple(TrendPoint(r.as_of, store.status_counts(r)) for r in reversed(runs))
             assert given == read_back
             assert len(given) == min(day + 1, TREND_RUNS)

@@ -12,6 +12,7 @@ LONDON = ZoneInfo("Europe/London")
 AS_OF = dt.datetime(2026, 11, 20, 16, 30, tzinfo=LONDON)
 PASSWORDS = Clause(section="10", heading="Passwords", text="Passwords must contain a minimum of six characters")
 INFRASTRUCTURE = Clause(section="8", heading="Infrastructure", text="anti-virus is kept up-to-date on all machines")
+SCHOOL = "St Hild's C of E Primary"
 ZOMBIES = Clause(section="10", heading="Zombie accounts", text="Ensure that all user accounts are disabled")
 
 # Values a directory or a user rule folder could hold, meant to run script, load something, inject a formula
@@ -104,6 +105,7 @@ def sample_result() -> AuditResult:
         as_of=AS_OF,
         timezone="Europe/London",
         profile="holywell",
+        site=SCHOOL,
         sources=[
             FactSetSource(name="directory.users", source="ldaps://dc1.school.test", collected_at=AS_OF),
             FactSetSource(
@@ -143,6 +145,7 @@ def hostile_result() -> AuditResult:
         as_of=AS_OF,
         timezone="Europe/London",
         profile=SCRIPT,
+        site=f"School {SCRIPT} {RTL}",
         sources=[FactSetSource(name=f"directory.{IMG}", source=SCRIPT, collected_at=AS_OF, error=f"failed: {SVG}")],
         findings=[finding],
     )

@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from sample_results import FORMULA, hostile_result, sample_result
+from sample_results import FORMULA, SCHOOL, hostile_result, sample_result
 
 from holyaudit.reporters.csv import HEADER, CsvReporter, neutralise
 from holyaudit.reporters.interface import RenderOptions
@@ -17,14 +17,15 @@ def rows(text: str) -> list[list[str]]:
 
 
 def test_csv_has_one_row_per_object_and_one_for_each_rule_without_objects():
+    """Each row names the school first, and the failing rule's place in the fix-first list last."""
     text = CsvReporter().render(sample_result(), RenderOptions())
-    required = ["test-password-required", "Every enabled account needs a password", "10", "high", "FAIL"]
+    required = [SCHOOL, "test-password-required", "Every enabled account needs a password", "10", "high", "FAIL"]
     reason = "uac is 0x220; expected uac has all bits clear of 0x20"
     expected = "uac has all bits clear of 0x20"
     assert rows(text) == [
         list(HEADER),
-        [*required, "a.one", "user", "FAIL", reason, '{"enabled":true,"uac":544}', expected, '{"name":"Al"}'],
-        [*required, "b.two", "user", "FAIL", reason, '{"enabled":true,"uac":544}', expected, ""],
+        [*required, "a.one", "user", "FAIL", reason, '{"enabled":true,"uac":544}', expected, '{"name":"Al"}', "1"],
+        [*required, "b.two", "user", "FAIL", reason, '{"enabled":true,"uac":544}', expected, "", "1"],
         [
             *required,
             "kiosk",
@@ -34,9 +35,11 @@ def test_csv_has_one_row_per_object_and_one_for_each_rule_without_objects():
             '{"enabled":true,"uac":512}',
             expected,
             "",
+            "1",
         ],
-        [*required, "fine", "user", "PASS", "", '{"enabled":true,"uac":512}', expected, ""],
+        [*required, "fine", "user", "PASS", "", '{"enabled":true,"uac":512}', expected, "", "1"],
         [
+            SCHOOL,
             "test-antivirus",
             "Anti-virus is up to date",
             "8",
@@ -49,8 +52,10 @@ def test_csv_has_one_row_per_object_and_one_for_each_rule_without_objects():
             "",
             "",
             "",
+            "",
         ],
         [
+            SCHOOL,
             "test-min-length",
             "Minimum password length is long enough",
             "10",
@@ -63,8 +68,10 @@ def test_csv_has_one_row_per_object_and_one_for_each_rule_without_objects():
             '{"min_pwd_length":8}',
             "min_pwd_length ≥ 6",
             "",
+            "",
         ],
         [
+            SCHOOL,
             "test-leavers",
             "Leavers' accounts are disabled",
             "10",
@@ -77,22 +84,23 @@ def test_csv_has_one_row_per_object_and_one_for_each_rule_without_objects():
             "",
             "",
             "",
+            "",
         ],
     ]
 
 
 def test_csv_starts_with_a_byte_order_mark_for_excel_and_ends_lines_with_crlf():
     text = CsvReporter().render(sample_result(), RenderOptions())
-    assert text.startswith("\ufeffrule_id,rule_title,clause_section,severity,rule_status,object_id,")
+    assert text.startswith("\ufeffsite,rule_id,rule_title,clause_section,severity,rule_status,object_id,")
     assert text.count("\r\n") == 8
     assert "\n" not in text.replace("\r\n", "")
 
 
 def test_csv_puts_an_apostrophe_before_every_cell_a_spreadsheet_would_evaluate():
     table = rows(CsvReporter().render(hostile_result(), RenderOptions()))
-    formula_row = next(r for r in table if r[5].endswith(FORMULA))
-    assert formula_row[5] == "'" + FORMULA
-    assert formula_row[11] == '{"display_name":"=HYPERLINK(\\"http://evil.example\\",\\"click\\")"}'
+    formula_row = next(r for r in table if r[6].endswith(FORMULA))
+    assert formula_row[6] == "'" + FORMULA
+    assert formula_row[12] == '{"display_name":"=HYPERLINK(\\"http://evil.example\\",\\"click\\")"}'
     cells = [cell for row in table for cell in row]
     assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
@@ -118,6 +126,7 @@ def test_csv_shows_control_and_bidi_characters_as_visible_escapes():
     text = CsvReporter().render(hostile_result(), RenderOptions())
     assert "\x1b" not in text
     assert "\u202e" not in text
-    ids = [row[5] for row in rows(text)[1:]]
+    ids = [row[6] for row in rows(text)[1:]]
+    assert {row[0] for row in rows(text)[1:]} == {"School <script>document.title='PWNED'</script> report\\u202egnp.exe"}
     assert "evil\\x1b[2Jwipe" in ids
     assert "report\\u202egnp.exe" in ids

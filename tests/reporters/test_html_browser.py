@@ -48,7 +48,8 @@ def chromium() -> str:
 
 
 def run_chromium(page: Path, work: Path, *action: str) -> str:
-    """Load ``page`` in a fresh profile, do ``action`` and return stdout; fail on any console line."""
+    """Load ``page`` in a fresh profile, do ``action`` and return stdout; fail on any console line but those of
+    Chromium's own pages (``chrome://``), which a loaded machine can make log "Slow network is detected"."""
     profile = tempfile.mkdtemp(prefix="profile-", dir=work)
     done = subprocess.run(
         [chromium(), *FLAGS, f"--user-data-dir={profile}", *action, page.as_uri()],
@@ -58,7 +59,11 @@ def run_chromium(page: Path, work: Path, *action: str) -> str:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    console = [
+        line
+        for line in done.stderr.splitlines()
+        if (":CONSOLE" in line or "Uncaught" in line) and "source: chrome://" not in line
+    ]
     assert console == [], "\n".join(console)
     return done.stdout
 
@@ -113,7 +118,7 @@ def test_the_harness_sees_a_script_run_and_its_console_message(tmp_path):
 
 def test_hostile_values_render_as_text_and_no_script_from_the_data_runs(hostile_page, tmp_path):
     dom = loaded_dom(hostile_page, tmp_path)
-    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert dom.title == f"School {SCRIPT} report\\u202egnp.exe: data security compliance, 2026-11-20"
     assert_no_markup_from_data(dom)
     shown = {ESCAPE: "evil\\x1b[2Jwipe", RTL: "report\\u202egnp.exe"}
     for value in HOSTILE:
@@ -128,7 +133,7 @@ def test_escaping_alone_keeps_the_data_inert_without_the_content_security_policy
     unguarded = tmp_path / "unguarded.html"
     unguarded.write_text(page.replace(meta, ""), encoding="utf-8")
     dom = loaded_dom(unguarded, tmp_path)
-    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert dom.title == f"School {SCRIPT} report\\u202egnp.exe: data security compliance, 2026-11-20"
     assert_no_markup_from_data(dom)
 
 
@@ -146,6 +151,70 @@ def test_the_demo_report_from_the_cli_loads_cleanly(run_cli, tmp_path):
     target = tmp_path / "demo.html"
     assert run_cli("scan", "--demo", "--format", "html", "--output", str(target)).code == 1
     dom = loaded_dom(target, tmp_path)
-    assert dom.title == "Data security compliance: holywell, 2026-11-20"
+    assert dom.title == "Holywell Primary School (demo): data security compliance, 2026-11-20"
     assert_no_markup_from_data(dom)
+    # What the page opens with, as the browser has it: the school, the counts, then what to fix first.
+    body = dom.texts[dom.texts.index(dom.title) + 1 : dom.texts.index("Policy clauses")]
+    opening = " ".join(t.strip() for t in body if t.strip())
+    assert opening.startswith(
+        "Holywell Primary School (demo) Data security compliance report Profile holywell · as of "
+        "2026-11-20 16:30 GMT (Europe/London) · holyaudit 0.1.0 Overall: non-compliant · 21 rules: 20 FAIL, 1 PASS; "
+        "objects: 39 FAIL, 5 ERROR, 4 N/A, 99 PASS Objects failing 39 (3 critical, 14 high, 20 medium, 2 low) "
+        "Could not be checked 5 objects (4 machines, 1 account) Rules passing 1 of 21 Fix first critical "
+        "Leavers' accounts are disabled within one week of leaving: 3 accounts fail. First step: Disable the "
+        "account now with Disable-ADAccount -Identity <sAMAccountName> , move it to the leavers' OU,"
+    )
     assert "<script>alert('x')</script>" in dom.text  # a display name in the demo directory
+
+
+def pdftotext() -> str:
+    path = shutil.which("pdftotext")
+    if path is None:
+        pytest.fail("pdftotext is not installed: run scripts/bootstrap (as root) to install poppler-utils")
+    return path
+
+
+def printed_pages(page: Path, work: Path) -> list[str]:
+    """``page`` printed to an A4 PDF by Chromium as a user would, then each page's text, whitespace squeezed."""
+    pdf = work / "printed.pdf"
+    run_chromium(page, work, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    pages = []
+    for number in range(1, 100):
+        done = subprocess.run(
+            [pdftotext(), "-f", str(number), "-l", str(number), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode != 0:  # past the last page
+            break
+        pages.append(" ".join(done.stdout.split()))
+    return pages
+
+
+def test_the_printed_demo_opens_with_a_governors_page_and_heads_every_page_with_the_school(run_cli, tmp_path):
+    target = tmp_path / "demo.html"
+    assert run_cli("scan", "--demo", "--format", "html", "--output", str(target)).code == 1
+    pages = printed_pages(target, tmp_path)
+    assert len(pages) > 2
+    first = pages[0]
+    for text in (
+        "Holywell Primary School (demo) Data security compliance report",
+        "Overall: non-compliant",
+        "Objects failing 39 (3 critical, 14 high, 20 medium, 2 low)",
+        "Could not be checked 5 objects (4 machines, 1 account)",
+        "Rules passing 1 of 21",
+        "Fix first 1. critical Leavers' accounts are disabled within one week of leaving: 3 accounts fail.",
+        "… and 15 more failing rules, in the sections below.",
+        "Policy clauses Policy clause Status Rules §8 Infrastructure FAIL 1 FAIL §10 Password security FAIL 4 FAIL "
+        "§10 Passwords FAIL 7 FAIL, 1 PASS §10 Zombie accounts FAIL 2 FAIL §14 Portable & mobile ICT equipment "
+        "FAIL 3 FAIL §14 School ICT equipment FAIL 3 FAIL",
+    ):
+        assert text in first
+    assert first.endswith(f"page 1 of {len(pages)}"), "the governors' part fits the first page"
+    assert "Rules and objects by status" in pages[1], "the technical detail starts on the next page"
+    for number, text in enumerate(pages, start=1):
+        assert text.startswith("Holywell Primary School (demo) "), number
+        assert "as of 2026-11-20 16:30 GMT" in text, number
+        assert text.endswith(f"page {number} of {len(pages)}"), number

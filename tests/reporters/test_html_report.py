@@ -42,7 +42,7 @@ def test_page_is_self_contained_with_no_script_and_nothing_to_fetch():
 def test_hostile_values_appear_as_text_with_control_and_bidi_characters_visible():
     page = render(hostile_result())
     dom = parse(page)
-    assert dom.title == f"Data security compliance: {SCRIPT}, 2026-11-20"
+    assert dom.title == f"School {SCRIPT} report\\u202egnp.exe: data security compliance, 2026-11-20"
     for value in HOSTILE:
         shown = {ESCAPE: "evil\\x1b[2Jwipe", RTL: "report\\u202egnp.exe"}.get(value, value)
         assert f"display_name is {shown}" in dom.text
@@ -88,9 +88,9 @@ def test_summary_counts_rules_per_status_and_sources_show_what_was_not_collected
     page = render()
     assert (
         '<p class="verdict b-fail">Overall: <strong>non-compliant</strong> · 4 rules: 1 FAIL, 1 ERROR, 1 N/A, '
-        "1 PASS</p>" in page
+        "1 PASS; objects: 2 FAIL, 1 WAIVED, 2 PASS</p>" in page
     )
-    assert '<tr><td><span class="badge s-waived">WAIVED</span></td><td>0</td>' in page
+    assert '<tr><td><span class="badge s-waived">WAIVED</span></td><td>0</td><td>1</td>' in page
     assert (
         "<tr><td>endpoints.hosts</td><td>winrm</td><td>2026-11-20 16:30 GMT</td>"
         '<td><span class="badge s-error">ERROR</span> not collected: '
@@ -130,23 +130,37 @@ def test_trend_chart_stacks_each_runs_counts_oldest_first():
         ("f-pass", "154.5"),
         ("f-fail", "51.5"),
     ]
-    assert "<p>Rules by status in 3 runs, 06 Nov 2026 to 20 Nov 2026.</p>" in page
+    assert (
+        "<p>Objects by status in 3 runs, 06 Nov 2026 to 20 Nov 2026 (an object judged by several rules counts once "
+        "for each).</p>"
+    ) in page
     assert '<p class="note">No trend chart' not in page
 
 
-def test_trend_labels_at_most_six_evenly_spaced_dates_always_including_the_latest():
+def test_trend_labels_at_most_six_evenly_spaced_runs_by_date_and_time_always_including_the_latest():
     page = render(trend=weekly_trend(20))
     labels = re.findall(r'text-anchor="middle">([^<]+)</text>', page)
-    assert labels == ["31 Jul 2026", "28 Aug 2026", "25 Sep 2026", "23 Oct 2026", "20 Nov 2026"]
+    assert labels == [f"{day} 2026 16:30" for day in ("31 Jul", "28 Aug", "25 Sep", "23 Oct", "20 Nov")]
     assert len(re.findall(r"<g><title>", page)) == 20
 
 
-def test_trend_runs_with_missing_statuses_and_no_rules_still_draw():
+def test_trend_runs_with_missing_statuses_and_no_objects_still_draw():
     points = (TrendPoint(run_at=AS_OF, counts={}), TrendPoint(run_at=AS_OF, counts={Status.ERROR: 2}))
     dom = parse(render(trend=points))
     assert [t for t in dom.texts if t.startswith("2026-11-20 16:30 GMT: ")] == [
-        "2026-11-20 16:30 GMT: no rules",
+        "2026-11-20 16:30 GMT: no objects",
         "2026-11-20 16:30 GMT: 2 ERROR",
     ]
     assert [e.attrs["class"] for e in dom.elements if e.tag == "rect"] == ["f-error"]
-    assert "<p>Rules by status in 2 runs, 20 Nov 2026.</p>" in render(trend=points)
+    assert "<p>Objects by status in 2 runs, 20 Nov 2026 (an object" in render(trend=points)
+
+
+def test_printed_pages_are_headed_with_the_school_as_a_css_string_nothing_can_end():
+    page = render(hostile_result())
+    style = page.split("<style>")[2].split("</style>")[0]
+    assert (
+        '@top-left { content: "School \\3c script\\3e document\\2e title\\3d \\27 PWNED\\27 \\3c \\2f script\\3e  '
+        'report\\5c u202egnp\\2e exe";'
+    ) in style
+    assert '@top-right { content: "as of 2026\\2d 11\\2d 20 16\\3a 30 GMT";' in style
+    assert "<" not in style

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from holyaudit import __version__
 from holyaudit.models import SCHEMA_VERSION, AuditResult, Clause, FactSetSource, Finding, ObjectResult, Severity, Status
 from holyaudit.reporters.interface import RenderOptions
-from holyaudit.reporters.json import JsonReporter
+from holyaudit.reporters.json import JsonReporter, overview_document
 
 AWKWARD = ["report\u202egnp.exe", "evil\x1b[2Jwipe", "caf\u00e9", "\U0001f600", "del\x7f", 'quote " and \\ slash']
 
@@ -61,11 +61,13 @@ def whole_document(result: AuditResult) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
+        "site": result.site,
         "as_of": result.as_of.isoformat(),
         "timezone": result.timezone,
         "profile": result.profile,
         "sources": [s.model_dump(mode="json") for s in result.sources],
         "summary": result.summary(),
+        "overview": overview_document(result),
         "findings": [f.model_dump(mode="json") for f in result.findings],
     }
 

@@ -12,8 +12,17 @@ from holyaudit.reporters.junit import JunitReporter
 SAMPLE_XML = """\
 <?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="holyaudit" tests="4" failures="1" errors="1" skipped="1">
-  <testsuite name="holyaudit holywell" tests="4" failures="1" errors="1" skipped="1" timestamp="2026-11-20T16:30:00">
+  <testsuite name="St Hild's C of E Primary" tests="4" failures="1" errors="1" skipped="1" \
+timestamp="2026-11-20T16:30:00">
     <properties>
+      <property name="site" value="St Hild's C of E Primary" />
+      <property name="overall" value="non-compliant; 4 rules: 1 FAIL, 1 ERROR, 1 N/A, 1 PASS; objects: 2 FAIL, \
+1 WAIVED, 2 PASS" />
+      <property name="objects_failing" value="2 (0 critical, 2 high, 0 medium, 0 low)" />
+      <property name="could_not_be_checked" value="1 rule whose facts were not collected" />
+      <property name="rules_passing" value="1 of 4" />
+      <property name="fix_first:1" value="high: Every enabled account needs a password: 2 accounts fail. First \
+step: Run `Set-ADUser -PasswordNotRequired $false` for each account." />
       <property name="profile" value="holywell" />
       <property name="as_of" value="2026-11-20T16:30:00+00:00" />
       <property name="timezone" value="Europe/London" />

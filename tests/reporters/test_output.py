@@ -43,7 +43,7 @@ def estate(tmp_path: Path) -> list[str]:
     return ["scan", "--rules", str(rules), "--profile", str(profile), "--snapshot", str(snapshot)]
 
 
-def report_schema(version: int = 2) -> dict:
+def report_schema(version: int = 3) -> dict:
     text = resources.files("holyaudit").joinpath(f"schemas/report-v{version}.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
@@ -52,9 +52,38 @@ def test_json_report_validates_against_the_shipped_schema(run_cli, estate):
     result = run_cli(*estate, "--format", "json")
     document = json.loads(result.out)
     jsonschema.Draft202012Validator(report_schema()).validate(document)
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
     assert "waivers" not in document  # no waivers file was used
     assert document["summary"] == {"PASS": 1, "FAIL": 1, "ERROR": 0, "WAIVED": 0, "NOT_APPLICABLE": 0}
+
+
+def test_json_names_the_school_and_opens_with_what_to_fix_first(run_cli, estate):
+    document = json.loads(run_cli(*estate, "--format", "json").out)
+    jsonschema.Draft202012Validator(report_schema()).validate(document)
+    assert document["site"] == "Test School"  # the snapshot's site: the config names none
+    assert document["overview"] == {
+        "objects_failing": {"critical": 0, "high": 7, "medium": 0, "low": 0},
+        "objects_not_checked": 0,
+        "objects_not_checked_by_kind": {},
+        "rules_not_checked": 0,
+        "rules_passing": 1,
+        "objects": {"PASS": 2, "FAIL": 7, "ERROR": 0, "WAIVED": 0, "NOT_APPLICABLE": 0},
+        "fix_first": [
+            {
+                "rule_id": "test-password-required",
+                "severity": "high",
+                "objects": 7,
+                "sentence": "Every enabled account needs a password: 7 accounts fail. First step: "
+                "Set-ADDefaultDomainPasswordPolicy -MinPasswordLength 6.",
+            }
+        ],
+    }
+
+
+def test_the_version_2_schema_still_ships_for_readers_of_reports_without_the_school():
+    old = report_schema(2)
+    assert old["properties"]["schema_version"] == {"const": 2}
+    assert "site" not in old["properties"]
 
 
 def test_the_version_1_schema_still_ships_for_readers_of_old_reports():
@@ -111,10 +140,12 @@ def test_table_prints_markup_and_html_literally_and_escapes_control_characters(r
     assert "report\\u202egnp.exe" in out
 
 
-def test_table_shows_five_offenders_then_says_how_many_more(run_cli, estate):
+def test_table_shows_three_offenders_then_says_how_many_more_and_what_they_are(run_cli, estate):
     out = run_cli(*estate).out
-    assert "… and 2 more (use --details to list all)" in out
+    assert [line.lstrip()[:2] for line in out.splitlines() if line.startswith("  • ")] == ["• "] * 3
+    assert "  … and 4 more: 4 FAIL (use --details to list all)" in out.splitlines()
     detailed = run_cli(*estate, "--details").out
+    assert len([line for line in detailed.splitlines() if line.startswith("  • ")]) == 7
     assert "more (use --details" not in detailed
     for name in ("a.one", "b.two", "c.three"):
         assert name in detailed
@@ -126,7 +157,7 @@ def test_output_file_is_written_whole_and_stdout_stays_clean(run_cli, estate, tm
     assert result.code == 1
     assert result.out == ""
     assert f"report written to {target}; exit 1: non-compliant" in result.err.replace("\n", "")
-    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 2
+    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 3
     assert [p.name for p in target.parent.iterdir()] == ["audit.json"]
 
 

@@ -20,8 +20,8 @@ HOSTILE_NAME = '=HYPERLINK("http://evil.example","click")'
     [
         ("html", '<!DOCTYPE html>\n<html lang="en">\n'),
         ("junit", '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="holyaudit" tests="'),
-        ("csv", "\ufeffrule_id,rule_title,clause_section,severity,rule_status,object_id,object_kind,"),
-        ("markdown", "# Data security compliance: non-compliant\n"),
+        ("csv", "\ufeffsite,rule_id,rule_title,clause_section,severity,rule_status,object_id,object_kind,"),
+        ("markdown", "# Holywell Primary School (demo)\n\nData security compliance: **non-compliant** · "),
     ],
 )
 def test_demo_report_is_written_to_the_output_file_and_the_scan_exits_1(run_cli, tmp_path, fmt, start):
@@ -43,7 +43,7 @@ def test_every_format_is_offered_by_scan(run_cli):
 def test_markdown_goes_to_stdout_without_the_table_verdict_line(run_cli):
     result = run_cli("scan", "--demo", "--format", "markdown")
     assert result.code == 1
-    assert result.out.startswith("# Data security compliance: non-compliant\n")
+    assert result.out.startswith("# Holywell Primary School (demo)\n\nData security compliance: **non-compliant** · ")
     assert "exit 1" not in result.out
 
 
@@ -86,16 +86,18 @@ def test_csv_from_a_real_scan_neutralises_formulas_and_keeps_the_rule_that_could
     result = run_cli(*estate, "--format", "csv")
     assert result.code == 1
     table = list(csv.reader(io.StringIO(result.out.removeprefix("\ufeff"), newline="")))
-    assert [(r[0], r[4], r[5], r[7], r[11]) for r in table[1:]] == [
-        ("test-antivirus", "ERROR", "", "", ""),
+    assert [(r[0], r[1], r[5], r[6], r[8], r[12], r[13]) for r in table[1:]] == [
+        ("Test School", "test-antivirus", "ERROR", "", "", "", ""),
         (
+            "Test School",
             "test-password-required",
             "FAIL",
             "'-bad",
             "FAIL",
             '{"display_name":"=HYPERLINK(\\"http://evil.example\\",\\"click\\")"}',
+            "1",
         ),
-        ("test-password-required", "FAIL", "fine", "PASS", '{"display_name":null}'),
+        ("Test School", "test-password-required", "FAIL", "fine", "PASS", '{"display_name":null}', "1"),
     ]
 
 

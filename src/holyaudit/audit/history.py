@@ -4,6 +4,7 @@ trend, and recording the run (in one transaction that the caller's report is wri
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -56,11 +57,12 @@ def notes_for(store: HistoryStore, site: str, as_of: dt.datetime, results: Seque
 
 
 def trend_for(store: HistoryStore, profile: str, site: str, latest: AuditResult) -> tuple[TrendPoint, ...]:
-    """Rules per status in the last runs of this profile and site, oldest first, dated by their as-of time: the
-    runs stored so far, then ``latest`` (the run about to be stored, given as the store will hold it)."""
+    """Object results per status in the last runs of this profile and site, oldest first, dated by their as-of
+    time: the runs stored so far, then ``latest`` (the run about to be stored, given as the store will hold it)."""
     runs = store.runs(limit=TREND_RUNS - 1, profile=profile, site=site)
-    stored = [TrendPoint(run.as_of, {Status(k): n for k, n in run.counts.items()}) for run in reversed(runs)]
-    counts = {Status(k): n for k, n in latest.summary().items()}
+    stored = [TrendPoint(run.as_of, store.status_counts(run)) for run in reversed(runs)]
+    counts = dict.fromkeys(Status, 0)
+    counts.update(Counter(obj.status for finding in latest.findings for obj in finding.objects))
     return (*stored, TrendPoint(latest.as_of.astimezone(dt.UTC), counts))
 
 

@@ -19,11 +19,13 @@ from holyaudit.reporters.safe_text import printable
 from holyaudit.status import Status
 
 if TYPE_CHECKING:
+    from rich.console import Group
     from rich.table import Table
 
     from holyaudit.audit.history import Note
     from holyaudit.history.drift import Change
     from holyaudit.history.store import StoredRun
+    from holyaudit.status import Severity
 
 HistoryOption = Annotated[
     Path | None,
@@ -72,6 +74,7 @@ def history(
 ) -> int:
     """List stored scans, newest first: time, profile, site, findings by status, exit code and run id."""
     from holyaudit.history.store import HistoryStore, default_history_path
+    from holyaudit.reporters.common import counts_text
 
     path = history or default_history_path()
     runs: list[StoredRun] = []
@@ -85,17 +88,20 @@ def history(
     if not runs:
         out.print(f"no runs recorded in {path}")
         return 0
+    # Laid out for 80 columns: the time and the run id (which diff takes) whole, the words wrapped.
     table = simple_table(title=f"Runs in {path}", title_justify="left")
-    for column in ("Finished", "Profile", "Site", *(_SHORT[s] for s in Status), "Exit", "Run id"):
-        table.add_column(column, overflow="fold")
+    table.add_column("Finished", no_wrap=True)
+    table.add_column("Run id", no_wrap=True)
+    table.add_column("Exit", no_wrap=True)
+    table.add_column("Rules", ratio=1)
+    table.add_column("Profile · site", ratio=1, overflow="fold")
     for run in runs:
         table.add_row(
             local_time(run.finished_at),
-            printable(run.profile),
-            printable(run.site),
-            *(str(run.counts.get(s.value, 0)) for s in Status),
-            str(run.exit_code),
             run.run_id[:12],
+            str(run.exit_code),
+            counts_text({s: run.counts.get(s.value, 0) for s in Status}) or "none",
+            printable(f"{run.profile} · {run.site}"),
         )
     out.print(table)
     return 0
@@ -140,28 +146,49 @@ def diff(
         print_json(body)
         return 0
     out = stdout_console()
-    out.print(f"from {_describe(run_a)}", soft_wrap=True)
-    out.print(f"  to {_describe(run_b)}", soft_wrap=True)
+    out.print(f"from {_describe(run_a)}")
+    out.print(f"  to {_describe(run_b)}")
+    if any(sections.values()):
+        out.print()
+        out.print(_per_rule(sections))
     for name, items in sections.items():
         out.print()
         out.print(f"{_TITLES[name]}: {len(items) or 'none'}")
         if items:
-            out.print(_change_table(items))
+            out.print(_changes(items))
     if notes:
         out.print()
         out.print(f"could not be checked in the later run: {len(notes)}")
+        from rich.padding import Padding
+        from rich.text import Text
+
         for note in notes:
-            out.print(f"  {note}", soft_wrap=True)
+            out.print(Padding(Text(str(note)), (0, 0, 0, 2), expand=False))
     return 0
 
 
-_SHORT = {
-    Status.PASS: "PASS",
-    Status.FAIL: "FAIL",
-    Status.ERROR: "ERROR",
-    Status.WAIVED: "WAIVED",
-    Status.NOT_APPLICABLE: "N/A",
-}
+_COLUMN_TITLES = {"new": "New", "resolved": "Resolved", "still_failing": "Failing", "unchecked": "Unchecked"}
+"""One word each, so the summary's head is one line at 80 columns: the sections' titles below say them in full."""
+
+
+def _per_rule(sections: dict[str, list[Change]]) -> Table:
+    """Per rule (most severe first), how many objects are in each section: the changes at a glance."""
+    counts: dict[str, dict[str, int]] = {}
+    severity: dict[str, Severity] = {}
+    for name, items in sections.items():
+        for change in items:
+            rule = change.current.rule_id
+            counts.setdefault(rule, dict.fromkeys(sections, 0))[name] += 1
+            severity[rule] = change.current.severity
+    table = simple_table(title="Per rule", title_justify="left", show_edge=False)
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
+    for name in sections:
+        table.add_column(_COLUMN_TITLES[name], justify="right")
+    for rule in sorted(counts, key=lambda r: (-severity[r].rank, r)):
+        table.add_row(rule, severity[rule].value, *(str(counts[rule][name] or "-") for name in sections))
+    return table
+
 
 _TITLES = {
     "new": "new failures",
@@ -171,22 +198,25 @@ _TITLES = {
 }
 
 
-def _change_table(changes: list[Change]) -> Table:
-    table = simple_table(show_edge=False)
-    for column in ("Rule", "Object", "Kind", "Severity", "Before", "Now", "Reason"):
-        table.add_column(column, overflow="fold")
+def _changes(changes: list[Change]) -> Group:
+    """Each change on a line of its own (rule, object, before and now), its reason indented under it: at 80
+    columns a table's reason column was a word wide."""
+    from rich.console import Group  # rich is loaded when something is shown (cli/console.py)
+    from rich.padding import Padding
+    from rich.text import Text
+
+    lines: list[Text | Padding] = []
     for change in changes:
         shown = change.current
-        table.add_row(
-            shown.rule_id,
-            printable(shown.object_id),
-            shown.kind,
-            shown.severity.value,
-            change.before.status.value if change.before else "-",
-            change.now.status.value if change.now else "gone",
-            printable(change.reason or ""),
-        )
-    return table
+        before = change.before.status.value if change.before else "-"
+        now = change.now.status.value if change.now else "gone"
+        line = Text(f"{shown.rule_id} ")
+        line.append(printable(shown.object_id), style="bold")
+        line.append(f": {before} → {now}")
+        lines.append(Padding(line, (0, 0, 0, 2), expand=False))
+        if change.reason:
+            lines.append(Padding(Text(printable(change.reason)), (0, 0, 0, 6), expand=False))
+    return Group(*lines)
 
 
 def _describe(run: StoredRun) -> str:

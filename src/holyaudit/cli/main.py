@@ -14,6 +14,7 @@ from holyaudit.cli.app import app
 from holyaudit.cli.console import stderr_console
 from holyaudit.cli.library_logs import library_logs_dropped
 from holyaudit.cli.process import cycle_collection_paused, end, ends_after_command, interrupts_restored
+from holyaudit.cli.streams import output_streams_utf8
 from holyaudit.errors import ExitCode, HolyauditError, InvalidInputError
 from holyaudit.reporters.safe_text import printable
 
@@ -23,6 +24,7 @@ def debug_enabled() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    output_streams_utf8()
     with cycle_collection_paused(), interrupts_restored(), library_logs_dropped(debug_enabled()):
         return _run(argv)
 

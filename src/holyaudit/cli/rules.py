@@ -23,12 +23,17 @@ def list_rules(
 ) -> int:
     """List every rule: id, severity under the profile, policy section, title, and whether the profile runs it."""
     from holyaudit.audit.setup import load_setup
+    from holyaudit.reporters.common import section_order
 
     setup = load_setup(config, profile, rules)
     table = simple_table(title=f"Rules (profile {setup.profile.name})", title_justify="left")
-    for column in ("Rule", "Severity", "§", "Title", "Runs"):
-        table.add_column(column, overflow="fold")
-    for bound in sorted(setup.profile.rules, key=lambda r: (r.spec.clause.section, r.id)):
+    # Ids and the short columns whole (an id broken across lines cannot be copied); the title wraps at words.
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("§", no_wrap=True)
+    table.add_column("Title", overflow="fold", ratio=1)
+    table.add_column("Runs", no_wrap=True)
+    for bound in sorted(setup.profile.rules, key=lambda r: (section_order(r.spec.clause.section), r.id)):
         if tag and tag not in bound.spec.tags:
             continue
         runs = "yes" if bound.id in setup.profile.selected else "no"

@@ -270,6 +270,20 @@ class HistoryStore:
         except KeyError as exc:
             raise HistoryError(f"history database {self.path}: a stored result has an unknown value {exc}") from exc
 
+    def status_counts(self, run: StoredRun) -> dict[Status, int]:
+        """The run's object results per status (an object judged by several rules counts once for each), every
+        status present: what the trend chart draws, so that fixing some of a rule's objects moves it."""
+        with self._reading():
+            rows = self._conn.execute(
+                "SELECT status, COUNT(*) FROM results WHERE run_seq = ? GROUP BY status", (run.seq,)
+            ).fetchall()
+        counts = dict.fromkeys(Status, 0)
+        try:
+            counts.update((_STATUS[status], count) for status, count in rows)
+        except KeyError as exc:
+            raise HistoryError(f"history database {self.path}: a stored result has an unknown value {exc}") from exc
+        return counts
+
     def failing_keys(self, run: StoredRun) -> set[tuple[str, str]]:
         """The (rule id, object id) of every object FAIL in the run, without reading the rest of its results.
 

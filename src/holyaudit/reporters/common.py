@@ -60,9 +60,13 @@ def by_clause(findings: Iterable[Finding]) -> list[tuple[tuple[str, str], list[F
     return groups
 
 
+def section_order(section: str) -> tuple[int, ...]:
+    """A policy section as numbers, so that 8 sorts before 10 and 10 before 10.1 (a part that is not a number: 0)."""
+    return tuple(int(p) if p.isdigit() else 0 for p in section.split("."))
+
+
 def _section_key(finding: Finding) -> tuple[tuple[int, ...], str]:
-    parts = tuple(int(p) if p.isdigit() else 0 for p in finding.clause.section.split("."))
-    return parts, finding.clause.heading
+    return section_order(finding.clause.section), finding.clause.heading
 
 
 def offending(finding: Finding) -> list[ObjectResult]:

@@ -14,10 +14,12 @@ import io
 from holyaudit.models import AuditResult, Finding, ObjectResult
 from holyaudit.reporters.common import compact_json
 from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.overview import overview
 from holyaudit.reporters.safe_text import printable
 
 BOM = "\ufeff"
 HEADER = (
+    "site",
     "rule_id",
     "rule_title",
     "clause_section",
@@ -30,6 +32,7 @@ HEADER = (
     "observed",
     "expected",
     "context",
+    "fix_first",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,11 +48,14 @@ class CsvReporter(Reporter):
         buffer.write(BOM)
         writer = csv.writer(buffer)  # RFC 4180: CRLF line ends, fields quoted only when they need it
         writer.writerow(HEADER)
+        # Each failing rule's place in the fix-first list, so that sorting the sheet by it puts first things first.
+        ranks = {item.rule_id: str(n) for n, item in enumerate(overview(result).fix_first, start=1)}
         for finding in result.findings:
             # A rule with no objects (its facts were not collected, or nothing was in scope) still gets a row,
             # with its message as the reason, so no rule is missing from the sheet.
             rows = [_row(finding, obj) for obj in finding.objects] or [_row(finding, None)]
-            writer.writerows([neutralise(printable(cell)) for cell in row] for row in rows)
+            rank = ranks.get(finding.rule_id, "")
+            writer.writerows([neutralise(printable(cell)) for cell in [result.site, *row, rank]] for row in rows)
         return buffer.getvalue()
 
 

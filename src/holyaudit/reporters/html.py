@@ -21,11 +21,11 @@ from holyaudit.reporters.common import (
     counts_text,
     offending,
     roll_up,
-    rules_text,
     value_text,
     verdict,
 )
 from holyaudit.reporters.interface import RenderOptions, Reporter, TrendPoint
+from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
 CONTENT_SECURITY_POLICY = (
@@ -53,6 +53,12 @@ _STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1a1a1a;
        max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; }
 h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+.subtitle { font-size: 1.1rem; margin: 0 0 .4rem; }
+table.headline { width: auto; }
+table.headline th { background: none; padding-left: 0; }
+ol.fix-first li { margin: .3rem 0; overflow-wrap: anywhere; }
+.sev-critical { background: #7f0000; } .sev-high { background: var(--fail); } .sev-medium { background: #e65100; }
+.sev-low { background: var(--na); }
 h2 { font-size: 1.3rem; border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.2rem; }
 h3 { font-size: 1.08rem; margin: .2rem 0; }
 h4 { font-size: .95rem; margin: .8rem 0 .2rem; }
@@ -85,7 +91,6 @@ ul.kv { list-style: none; margin: 0; padding: 0; }
 svg text { font: 11px system-ui, Arial, sans-serif; fill: #333; }
 svg .axis { stroke: #888; stroke-width: 1; }
 footer { margin-top: 2.5rem; border-top: 1px solid #ddd; padding-top: .5rem; font-size: .85rem; }
-@page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10pt; max-width: none; margin: 0; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -94,6 +99,12 @@ footer { margin-top: 2.5rem; border-top: 1px solid #ddd; padding-top: .5rem; fon
   tr, blockquote, svg, .verdict, .rule > h3 { break-inside: avoid; }
   thead { display: table-header-group; }
   section.clause { break-before: page; }
+  #clauses { break-after: page; }  /* the first page is the governors': the technical detail follows */
+  header, #fix-first, #clauses { font-size: 9.5pt; }
+  #fix-first li { margin: .15rem 0; }
+  th { white-space: nowrap; }
+  table.objects td { min-width: 6em; }
+  table.objects td:first-child { min-width: 9em; }
 }
 """
 
@@ -130,10 +141,12 @@ def _when(moment: dt.datetime, result: AuditResult) -> str:
 class HtmlReporter(Reporter):
     def render(self, result: AuditResult, options: RenderOptions) -> str:
         groups = by_clause(result.findings)
+        view = overview(result)
         parts = [
             _head(result),
-            _header(result),
-            _summary(result, groups),
+            _header(result, view),
+            _fix_first(view),
+            _summary(view, groups),
             _trend(options.trend, result)
             if options.trend
             else '<p class="note">No trend chart: no earlier runs were recorded for this report.</p>\n',
@@ -148,33 +161,71 @@ class HtmlReporter(Reporter):
 
 
 def _head(result: AuditResult) -> str:
-    title = f"Data security compliance: {printable(result.profile)}, {result.as_of:%Y-%m-%d}"
+    title = f"{printable(result.site)}: data security compliance, {result.as_of:%Y-%m-%d}"
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(CONTENT_SECURITY_POLICY, quote=True)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="holyaudit {_text(__version__)}">\n'
-        f"<title>{html.escape(title, quote=True)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(title, quote=True)}</title>\n<style>{_STYLE}</style>\n"
+        f"<style>{_page_style(result)}</style>\n</head>\n<body>\n"
     )
 
 
-def _header(result: AuditResult) -> str:
+def _page_style(result: AuditResult) -> str:
+    """Printed pages headed with the school and the as-of date, and numbered (CSS page margin boxes)."""
+    school, date = _css_string(printable(result.site)), _css_string(f"as of {_when(result.as_of, result)}")
+    return (
+        "\n@page { size: A4; margin: 16mm 12mm 14mm;\n"
+        f"  @top-left {{ content: {school}; font: 9pt system-ui, Arial, sans-serif; color: #555; }}\n"
+        f"  @top-right {{ content: {date}; font: 9pt system-ui, Arial, sans-serif; color: #555; }}\n"
+        '  @bottom-right { content: "page " counter(page) " of " counter(pages); font: 9pt system-ui, Arial, '
+        "sans-serif; color: #555; }\n}\n"
+    )
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: every character but letters, digits and spaces as a hex escape, so nothing
+    from the data can end the string, the rule or the style element."""
+    return '"' + "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):x} " for ch in text) + '"'
+
+
+def _header(result: AuditResult, view: Overview) -> str:
     overall = verdict(result)
     status = {"non-compliant": Status.FAIL, "incomplete": Status.ERROR}.get(overall, Status.PASS)
-    counts = counts_text(Counter(f.status for f in result.findings)) or "no rules ran"
+    counts = "".join(f"<tr><th>{label}</th><td>{_text(value)}</td></tr>\n" for label, value in count_rows(view))
     return (
-        "<header>\n<h1>Data security compliance report</h1>\n"
+        f'<header>\n<h1>{_text(result.site)}</h1>\n<p class="subtitle">Data security compliance report</p>\n'
         f'<p class="meta">Profile <strong>{_text(result.profile)}</strong> · as of '
         f"{_text(_when(result.as_of, result))} ({_text(result.timezone)}) · holyaudit {_text(__version__)}</p>\n"
-        f'<p class="verdict b-{_KEY[status]}">Overall: <strong>{overall}</strong> · '
-        f"{rules_text(len(result.findings))}: {counts}</p>\n</header>\n"
+        f'<p class="verdict b-{_KEY[status]}">Overall: <strong>{overall}</strong> · {_text(overall_text(view))}</p>\n'
+        f'<table class="headline"><tbody>\n{counts}</tbody></table>\n</header>\n'
     )
 
 
-def _summary(result: AuditResult, groups: list[tuple[tuple[str, str], list[Finding]]]) -> str:
-    counts = Counter(f.status for f in result.findings)
+def _fix_first(view: Overview) -> str:
+    if not view.fix_first:
+        return ""
+    items = "".join(
+        f'<li><span class="badge sev-{item.severity.value}">{item.severity.value}</span> {_lines(item.sentence)} '
+        f'<span class="kind">{_text(item.rule_id)}</span></li>\n'
+        for item in view.fix_first[:FIX_FIRST_SHOWN]
+    )
+    more = len(view.fix_first) - FIX_FIRST_SHOWN
+    rest = (
+        f'<p class="note">… and {more} more failing {"rule" if more == 1 else "rules"}, in the sections below.</p>\n'
+        if more > 0
+        else ""
+    )
+    return f'<section id="fix-first">\n<h2>Fix first</h2>\n<ol class="fix-first">\n{items}</ol>\n{rest}</section>\n'
+
+
+def _summary(view: Overview, groups: list[tuple[tuple[str, str], list[Finding]]]) -> str:
+    # Objects as well as rules: a rule that fails is FAIL even where some of its objects could not be checked,
+    # and those objects must not disappear behind "ERROR 0".
     rows = "".join(
-        f"<tr><td>{_badge(s)}</td><td>{counts[s]}</td><td>{STATUS_MEANING[s]}</td></tr>\n" for s in COUNT_ORDER
+        f"<tr><td>{_badge(s)}</td><td>{view.rules[s]}</td><td>{view.objects[s]}</td><td>{STATUS_MEANING[s]}</td></tr>\n"
+        for s in COUNT_ORDER
     )
     clause_rows = "".join(
         f'<tr><td><a href="#clause-{index}">§{_text(section)} {_text(heading)}</a></td>'
@@ -183,11 +234,12 @@ def _summary(result: AuditResult, groups: list[tuple[tuple[str, str], list[Findi
         for index, ((section, heading), findings) in enumerate(groups, start=1)
     )
     return (
-        '<section id="summary">\n<h2>Summary</h2>\n'
-        '<table class="counts"><thead><tr><th>Status</th><th>Rules</th><th>Meaning</th></tr></thead>\n'
-        f"<tbody>\n{rows}</tbody></table>\n"
+        '<section id="clauses">\n<h2>Policy clauses</h2>\n'
         '<table class="clauses"><thead><tr><th>Policy clause</th><th>Status</th><th>Rules</th></tr></thead>\n'
         f"<tbody>\n{clause_rows}</tbody></table>\n</section>\n"
+        '<section id="summary">\n<h2>Rules and objects by status</h2>\n'
+        '<table class="counts"><thead><tr><th>Status</th><th>Rules</th><th>Objects</th><th>Meaning</th></tr></thead>\n'
+        f"<tbody>\n{rows}</tbody></table>\n</section>\n"
     )
 
 
@@ -304,7 +356,8 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 14, 40
 
 
 def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
-    """Rules per status in each run, as stacked bars (passes at the bottom, failures on top)."""
+    """Object results per status in each run, as stacked bars (passes at the bottom, failures on top): fixing some
+    of a rule's objects moves the chart, where rules per status would not move until the last one was fixed."""
     runs = sorted(points, key=lambda p: p.run_at)
     scale = max(1, *(sum(p.counts.values()) for p in runs))
     plot_width, plot_height = _CHART_WIDTH - _LEFT - _RIGHT, _CHART_HEIGHT - _TOP - _BOTTOM
@@ -324,12 +377,12 @@ def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
                     f'<rect class="f-{_KEY[status]}" x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" '
                     f'height="{height:.1f}"/>'
                 )
-        title = f"{_when(point.run_at, result)}: {counts_text(point.counts) or 'no rules'}"
+        title = f"{_when(point.run_at, result)}: {counts_text(point.counts) or 'no objects'}"
         shapes.append(f"<g><title>{_text(title)}</title>{''.join(rects)}</g>")
         if (len(runs) - 1 - index) % label_every == 0:
             shapes.append(
                 f'<text x="{x + bar / 2:.1f}" y="{base + 16}" text-anchor="middle">'
-                f"{_local(point.run_at, result):%d %b %Y}</text>"
+                f"{_local(point.run_at, result):%d %b %Y %H:%M}</text>"
             )
     axes = (
         f'<line class="axis" x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}"/>'
@@ -343,8 +396,8 @@ def _trend(points: tuple[TrendPoint, ...], result: AuditResult) -> str:
     count = "1 run" if len(runs) == 1 else f"{len(runs)} runs"
     return (
         '<section id="trend">\n<h2>Compliance trend</h2>\n'
-        f"<p>Rules by status in {count}, {span}.</p>\n"
-        f'<svg role="img" aria-label="Rules by status per run" width="{_CHART_WIDTH}" height="{_CHART_HEIGHT}" '
+        f"<p>Objects by status in {count}, {span} (an object judged by several rules counts once for each).</p>\n"
+        f'<svg role="img" aria-label="Objects by status per run" width="{_CHART_WIDTH}" height="{_CHART_HEIGHT}" '
         f'viewBox="0 0 {_CHART_WIDTH} {_CHART_HEIGHT}">{axes}{"".join(shapes)}</svg>\n'
         f'<p class="legend">{legend}</p>\n</section>\n'
     )

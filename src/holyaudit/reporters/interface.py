@@ -25,11 +25,12 @@ class OutputFormat(StrEnum):
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """One run for the HTML report's trend chart: when it ran and how many rules ended in each status."""
+    """One run for the HTML report's trend chart: when it ran and how many object results ended in each status."""
 
     run_at: dt.datetime
     counts: Mapping[Status, int]
-    """Rules per status; a status left out counts as none."""
+    """Object results per status (an object judged by several rules counts once for each); a status left out counts
+    as none."""
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from holyaudit import __version__
-from holyaudit.models import SCHEMA_VERSION, AuditResult, Finding, ObjectResult
+from holyaudit.models import SCHEMA_VERSION, AuditResult, Finding, ObjectResult, Status
 from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.overview import overview
 
 
 def report_document(result: AuditResult) -> dict[str, Any]:
@@ -16,16 +17,35 @@ def report_document(result: AuditResult) -> dict[str, Any]:
     document = {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
+        "site": result.site,
         "as_of": result.as_of.isoformat(),
         "timezone": result.timezone,
         "profile": result.profile,
         "sources": [s.model_dump(mode="json") for s in result.sources],
         "summary": result.summary(),
+        "overview": overview_document(result),
         "findings": [_finding(f) for f in result.findings],
     }
     if result.waivers is not None:  # present only when a waivers file was used
         document["waivers"] = [notice.model_dump(mode="json") for notice in result.waivers]
     return document
+
+
+def overview_document(result: AuditResult) -> dict[str, Any]:
+    """The report's ``overview``: the counts that matter and the failing rules in the order to fix them."""
+    view = overview(result)
+    return {
+        "objects_failing": {severity.value: count for severity, count in view.failing.items()},
+        "objects_not_checked": view.objects_not_checked,
+        "objects_not_checked_by_kind": dict(sorted(view.not_checked.items())),
+        "rules_not_checked": view.rules_not_checked,
+        "rules_passing": view.rules[Status.PASS],
+        "objects": {status.value: view.objects[status] for status in Status},
+        "fix_first": [
+            {"rule_id": i.rule_id, "severity": i.severity.value, "objects": i.objects, "sentence": i.sentence}
+            for i in view.fix_first
+        ],
+    }
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

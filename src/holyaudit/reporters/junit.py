@@ -11,8 +11,9 @@ from collections import Counter
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status
-from holyaudit.reporters.common import STATUS_WORD, offending, value_text
+from holyaudit.reporters.common import STATUS_WORD, offending, value_text, verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.overview import count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
 _OUTCOME = {Status.FAIL: "failure", Status.ERROR: "error", Status.WAIVED: "skipped", Status.NOT_APPLICABLE: "skipped"}
@@ -32,14 +33,19 @@ class JunitReporter(Reporter):
             suites,
             "testsuite",
             {
-                "name": f"holyaudit {printable(result.profile)}",
+                "name": printable(result.site),
                 **totals,
                 # The common JUnit schema wants a date-time without an offset: UTC, as the properties say.
                 "timestamp": f"{result.as_of.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S}",
             },
         )
         properties = ET.SubElement(suite, "properties")
+        view = overview(result)
         for name, value in (
+            ("site", result.site),
+            ("overall", f"{verdict(result)}; {overall_text(view)}"),
+            *((label.lower().replace(" ", "_"), text) for label, text in count_rows(view)),
+            *((f"fix_first:{n}", f"{i.severity.value}: {i.sentence}") for n, i in enumerate(view.fix_first, start=1)),
             ("profile", result.profile),
             ("as_of", result.as_of.isoformat()),
             ("timezone", result.timezone),

@@ -7,7 +7,6 @@ image, HTML, emphasis or extra table cell can come from a display name.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice
@@ -15,13 +14,12 @@ from holyaudit.reporters.common import (
     SHOWN_OBJECTS,
     STATUS_WORD,
     by_clause,
-    counts_text,
     offending,
-    rules_text,
     value_text,
     verdict,
 )
 from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.overview import FIX_FIRST_SHOWN, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
 # Backslash-escaping any ASCII punctuation is literal in CommonMark; these are the characters that start
@@ -38,20 +36,33 @@ def md(value: object) -> str:
 class MarkdownReporter(Reporter):
     def render(self, result: AuditResult, options: RenderOptions) -> str:
         local = result.as_of.astimezone(result.as_of.tzinfo)
-        counts = counts_text(Counter(f.status for f in result.findings)) or "none ran"
+        view = overview(result)
         lines = [
-            f"# Data security compliance: {verdict(result)}",
+            f"# {md(result.site)}",
             "",
-            f"Profile {md(result.profile)} · as of {local:%Y-%m-%d %H:%M %Z} ({md(result.timezone)}) · "
-            f"holyaudit {__version__}",
+            f"Data security compliance: **{verdict(result)}** · profile {md(result.profile)} · as of "
+            f"{local:%Y-%m-%d %H:%M %Z} ({md(result.timezone)}) · holyaudit {__version__}",
             "",
-            f"**{rules_text(len(result.findings))}:** {counts}",
+            # One paragraph, a line each (a backslash before the line end is CommonMark's hard line break).
+            "\\\n".join(
+                f"**{label}:** {md(value)}" for label, value in [*count_rows(view), ("Overall", overall_text(view))]
+            ),
         ]
         missing = [s for s in result.sources if s.error]
         if missing:
             lines += ["", "Not collected: " + "; ".join(f"{md(s.name)} ({md(s.error)})" for s in missing)]
+        if view.fix_first:
+            lines += ["", "## Fix first", ""]
+            lines += [
+                f"{n}. **{item.severity.value}** {md(item.sentence)} ({md(item.rule_id)})"
+                for n, item in enumerate(view.fix_first[:FIX_FIRST_SHOWN], start=1)
+            ]
+            more = len(view.fix_first) - FIX_FIRST_SHOWN
+            if more > 0:
+                lines += ["", f"… and {more} more failing {'rule' if more == 1 else 'rules'}, below."]
         findings = [f for _, group in by_clause(result.findings) for f in group]
-        lines += ["", "| Status | Severity | Rule | Clause | Result |", "|---|---|---|---|---|"]
+        lines += ["", "## Rules by policy clause", "", "| Status | Severity | Rule | Clause | Result |"]
+        lines.append("|---|---|---|---|---|")
         lines += [
             f"| {STATUS_WORD[f.status]} | {f.severity.value} | {md(f.rule_id)} | "
             f"§{md(f.clause.section)} {md(f.clause.heading)} | {md(f.message)} |"

@@ -6,17 +6,21 @@ import io
 from collections import Counter
 from itertools import groupby
 
-from rich import box
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice, WaiverState
+from holyaudit.reporters.common import counts_text, verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
+from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
-SHOWN_OBJECTS = 5
+SHOWN_OBJECTS = 3
+"""Objects listed per rule unless --details asks for all: the demo's table fits four screens at 80 columns."""
 
 STATUS_STYLE = {
     Status.PASS: "bold green",
@@ -51,63 +55,94 @@ class TableReporter(Reporter):
             emoji=False,
             markup=False,
         )
+        view = overview(result)
         console.print(_header(result))
+        for line in _sources(result):
+            console.print(line, width=options.width - 2)
+        console.print()
+        console.print(_counts(result, view))
+        if view.fix_first:
+            console.print()
+            console.print(_fix_first(view))
         findings = sorted(result.findings, key=_section_key)
         for (_, heading), group in groupby(findings, key=_section_key):
             items = list(group)
             console.print()
             console.print(Text(f"§{items[0].clause.section} {heading}", style="bold underline"))
-            console.print(_section_table(items, options))
+            for finding in items:
+                console.print(_rule(finding, options))
         if result.waivers is not None:
             console.print()
             console.print(_waivers(result.waivers))
         console.print()
-        console.print(_summary(result))
-        return buffer.getvalue()
+        console.print(Text(overall_text(view), style="bold"))
+        if options.color:
+            return buffer.getvalue()
+        # rich pads wrapped lines to the width: without colours, nothing shows the padding, so drop it.
+        return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
 
 
 def _header(result: AuditResult) -> Text:
     local = result.as_of.astimezone(result.as_of.tzinfo)
-    text = Text(f"holyaudit {__version__}", style="bold")
+    text = Text(printable(result.site), style="bold")
+    text.append(f"\nholyaudit {__version__}")
     text.append(f" · profile {printable(result.profile)} · as of {local:%Y-%m-%d %H:%M %Z} ({result.timezone})")
-    for source in result.sources:
-        text.append(f"\n  {source.name}: {printable(source.source)}, collected {source.collected_at:%Y-%m-%d %H:%M %Z}")
-        if source.error:
-            text.append(f" (not collected: {printable(source.error)})", style="magenta")
     return text
 
 
-def _section_table(findings: list[Finding], options: RenderOptions) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
-    table.add_column("Status", no_wrap=True, width=6)
-    table.add_column("Severity", no_wrap=True, width=8)
-    table.add_column("Rule", min_width=min(32, max(len(f.rule_id) for f in findings)), overflow="fold")
-    table.add_column("Result", ratio=3, overflow="fold")
-    for finding in findings:
-        table.add_row(
-            Text(STATUS_WORD[finding.status], style=STATUS_STYLE[finding.status]),
-            Text(finding.severity.value),
-            Text(finding.rule_id),
-            _result_cell(finding, options),
-        )
-    return table
+def _sources(result: AuditResult) -> list[Padding]:
+    """One line per source, naming the fact sets it gave: a source and time are not repeated for each set."""
+    groups: dict[tuple[str, str, str | None], list[str]] = {}
+    for fact_set in result.sources:
+        when = f"{fact_set.collected_at:%Y-%m-%d %H:%M %Z}"
+        groups.setdefault((fact_set.source, when, fact_set.error), []).append(fact_set.name)
+    lines = []
+    for (source, when, error), names in groups.items():
+        line = Text(f"{printable(source)}, collected {when}: {printable(', '.join(names))}")
+        if error:
+            line.append(f" (not collected: {printable(error)})", style="magenta")
+        lines.append(Padding(line, (0, 0, 0, 4), expand=False))
+    return lines
 
 
-def _result_cell(finding: Finding, options: RenderOptions) -> Group:
-    lines: list[Text] = [Text(finding.title, style="bold"), Text(printable(finding.message))]
+def _rule(finding: Finding, options: RenderOptions) -> Group:
+    """One rule: its status, severity and id on a line, its title and message under it, then the objects that
+    did not pass, one line each (cut short with … unless --details; the full values are there and in JSON)."""
+    head = Text(f"{STATUS_WORD[finding.status]:<6}", style=STATUS_STYLE[finding.status])
+    head.append(f" {finding.severity.value:<8} ")
+    head.append(printable(finding.rule_id), style="bold")
+    lines: list[Text | Padding | Table] = [head, _indented(Text(printable(finding.title), style="bold"))]
+    lines.append(_indented(Text(printable(finding.message))))
     # Everything but passes: failures, what could not be checked, and every exemption, so none is silent.
     shown = [o for o in finding.objects if o.status is not Status.PASS]
-    if len(finding.objects) == 1 and finding.objects[0].reason == finding.message:
-        shown = []  # a single object (the domain) whose reason is already the message
+    if len(shown) == 1 and shown[0].reason and shown[0].reason in finding.message:
+        shown = []  # a single object (the domain) whose reason the message already gives
     limit = len(shown) if options.details else SHOWN_OBJECTS
-    lines.extend(_object_line(o) for o in shown[:limit])
+    if options.details:
+        # Whole, wrapped under the text rather than under the bullet.
+        whole = Table.grid(padding=(0, 1), pad_edge=False)
+        whole.add_column(no_wrap=True)
+        whole.add_column(overflow="fold")  # a word longer than the line is folded, never cut
+        for obj in shown:
+            whole.add_row("•", _object_line(obj, None, bullet=False))
+        if shown:
+            lines.append(Padding(whole, (0, 0, 0, 2), expand=False))
+    else:
+        lines.extend(_indented(_object_line(o, options.width - 2)) for o in shown[:limit])
     if len(shown) > limit:
-        lines.append(Text(f"… and {len(shown) - limit} more (use --details to list all)", style="italic"))
+        hidden = counts_text(Counter(o.status for o in shown[limit:]))
+        more = Text(f"… and {len(shown) - limit} more: {hidden} (use --details to list all)", style="italic")
+        lines.append(_indented(more))
     return Group(*lines)
 
 
-def _object_line(obj: ObjectResult) -> Text:
-    line = Text("  • ")
+def _indented(text: Text) -> Padding:
+    return Padding(text, (0, 0, 0, 2), expand=False)
+
+
+def _object_line(obj: ObjectResult, room: int | None, *, bullet: bool = True) -> Text:
+    """The object on one line of ``room`` cells, cut at a word with … (None: whole, wrapped)."""
+    line = Text("• " if bullet else "")
     line.append(printable(obj.id), style="bold")
     line.append(f" {STATUS_WORD[obj.status]}", style=STATUS_STYLE[obj.status])
     if obj.reason:
@@ -115,7 +150,24 @@ def _object_line(obj: ObjectResult) -> Text:
     if obj.context:
         shown = "; ".join(f"{key}: {printable(_context_value(value))}" for key, value in obj.context.items())
         line.append(f" [{shown}]", style="dim")
+    if room is not None and cell_len(line.plain) > room:
+        _cut_at_word(line, room)
     return line
+
+
+def _cut_at_word(line: Text, room: int) -> None:
+    """``line`` shortened to ``room`` cells, ending `` …`` after the last whole word that leaves room for it (mid-word
+    only when the first word alone is longer than the line)."""
+    plain = line.plain
+    end = plain.rfind(" ", 0, len(plain))
+    while end > 0 and cell_len(plain[:end]) > room - 2:
+        end = plain.rfind(" ", 0, end)
+    if end <= 0:
+        end = len(set_cell_size(plain, room - 2))
+    line.truncate(end)
+    line.rstrip()
+    line.append(" …")
+    line.no_wrap = True
 
 
 def _context_value(value: object) -> str:
@@ -141,13 +193,29 @@ def _waivers(notices: list[WaiverNotice]) -> Text:
     return text
 
 
-def _summary(result: AuditResult) -> Text:
-    counts = Counter(f.status for f in result.findings)
-    text = Text(f"{len(result.findings)} rules: ", style="bold")
-    order = (Status.FAIL, Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE, Status.PASS)
-    parts = [(status, counts[status]) for status in order if counts[status]]
-    for index, (status, count) in enumerate(parts):
-        if index:
-            text.append(", ")
-        text.append(f"{count} {STATUS_WORD[status]}", style=STATUS_STYLE[status])
+def _counts(result: AuditResult, view: Overview) -> Text:
+    text = Text("Overall: ", style="bold")
+    overall = verdict(result)
+    status = {"non-compliant": Status.FAIL, "incomplete": Status.ERROR}.get(overall, Status.PASS)
+    text.append(overall, style=STATUS_STYLE[status])
+    for label, value in count_rows(view):
+        text.append(f"\n{label}: ", style="bold")
+        text.append(value)
     return text
+
+
+def _fix_first(view: Overview) -> Group:
+    # A grid, so that each item's wrapped lines hang under its text, not under its number.
+    items = Table.grid(padding=(0, 1))
+    items.add_column(no_wrap=True)
+    items.add_column()
+    for number, item in enumerate(view.fix_first[:FIX_FIRST_SHOWN], start=1):
+        line = Text(item.severity.value, style="bold")
+        line.append(f" {item.sentence} ")
+        line.append(f"({item.rule_id})", style="dim")
+        items.add_row(f"{number}.", line)
+    parts: list[Text | Table] = [Text("Fix first", style="bold underline"), items]
+    more = len(view.fix_first) - FIX_FIRST_SHOWN
+    if more > 0:
+        parts.append(Text(f"… and {more} more failing {'rule' if more == 1 else 'rules'}, below", style="italic"))
+    return Group(*parts)

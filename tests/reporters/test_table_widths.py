@@ -1,0 +1,88 @@
+"""The table as a terminal shows it at 80, 120 and 200 columns, for the demo and for an estate with long names,
+compared with the text kept in ``table_snapshots/``. After a deliberate change to the table, write them again
+with ``HOLYAUDIT_UPDATE_SNAPSHOTS=1 python -m pytest tests/reporters/test_table_widths.py`` and read the diff."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from factories import write_profile, write_rule, write_snapshot
+
+SNAPSHOTS = Path(__file__).parent / "table_snapshots"
+WIDTHS = (80, 120, 200)
+SCREEN = 50
+LONG_SCHOOL = "The Blessed Cardinal John Henry Newman Catholic Voluntary Academy and Sixth Form Centre (Upper Site)"
+
+
+@pytest.fixture
+def long_names(tmp_path: Path) -> list[str]:
+    """Accounts and a school whose names are longer than a line, and one value a single word longer than one."""
+    rules = tmp_path / "rules"
+    write_rule(
+        rules,
+        "test-password-required-for-every-enabled-account-in-the-directory",
+        title="Every enabled account in the directory needs a password, whatever its organisational unit says",
+        facts="directory.users",
+        parameters={},
+        scope={"attr": "enabled", "op": "eq", "value": True},
+        condition={"attr": "uac", "op": "bits_clear", "value": 0x20},
+        context=["display_name"],
+    )
+    users = [
+        {
+            "id": f"user{n}",
+            "enabled": True,
+            "uac": 0x220,
+            "display_name": f"Maximilian Alexander Fitzgerald-Montgomery-Worthington the {n}th (Supply, Maths)",
+        }
+        for n in range(4, 9)
+    ]
+    users.append({"id": "x" * 150, "enabled": True, "uac": 0x220, "display_name": "One very long identifier"})
+    snapshot = write_snapshot(tmp_path / "s.json", {"directory.users": users})
+    document = json.loads(snapshot.read_text(encoding="utf-8"))
+    snapshot.write_text(json.dumps({**document, "site": LONG_SCHOOL}), encoding="utf-8")
+    profile = write_profile(tmp_path / "p.yaml")
+    return ["scan", "--rules", str(rules), "--profile", str(profile), "--snapshot", str(snapshot), "--no-history"]
+
+
+def table_at(run_cli, monkeypatch: pytest.MonkeyPatch, width: int, *args: str) -> str:
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = run_cli(*args)
+    assert result.code == 1
+    return result.out
+
+
+def matches_snapshot(text: str, name: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("HOLYAUDIT_UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"the table differs from {path}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_demo_table_at_each_width(run_cli, monkeypatch, width):
+    text = table_at(run_cli, monkeypatch, width, "scan", "--demo", "--no-history")
+    matches_snapshot(text, f"demo-{width}")
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    if width == 80:
+        assert len(lines) <= 4 * SCREEN, "the demo's table fits four screens of 50 lines at 80 columns"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_long_names_are_cut_at_a_word_on_one_line_and_whole_with_details(run_cli, monkeypatch, long_names, width):
+    text = table_at(run_cli, monkeypatch, width, *long_names)
+    matches_snapshot(text, f"long-names-{width}")
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    objects = [line for line in lines if line.startswith("  • ")]
+    assert len(objects) == 3
+    assert all(line.endswith("…") for line in objects) or width == 200
+    detailed = table_at(run_cli, monkeypatch, width, *long_names, "--details")
+    assert "x" * 150 in detailed.replace("\n", "").replace(" ", "")
+    assert "(Supply, Maths)" in detailed
