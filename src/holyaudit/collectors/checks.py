@@ -43,11 +43,7 @@ def check_sources(settings: Settings, tls: TlsPolicy, clock: Callable[[], dt.dat
     if settings.endpoints is not None:
         checks.append(_check_endpoints(settings, tls, clock, sample))
     if settings.mis is not None:
-        try:
-            leavers = mis.read_export(settings.mis)
-            checks.append(Check("mis", True, f"{settings.mis.leavers_csv}: {len(leavers)} leavers read"))
-        except mis.MisExportError as exc:
-            checks.append(Check("mis", False, str(exc)))
+        checks.append(Check("mis", *mis.check_export(settings.mis)))
     return checks
 
 

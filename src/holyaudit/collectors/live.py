@@ -160,7 +160,7 @@ def leaver_merge(
     if settings.mis is None or "directory.users" not in needs:
         return None
     try:
-        return mis.LeaverMerge(mis.read_export(settings.mis), settings.mis.match_on)
+        return mis.LeaverMerge(mis.read_export(settings.mis).leavers, settings.mis.match_on)
     except mis.MisExportError as exc:
         warn(str(exc))
         return mis.LeaverMerge([], settings.mis.match_on, unreadable=str(exc))
