@@ -32,9 +32,9 @@ SIZE_LIMIT = 128 * MIB
 
 EARLIEST = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
 """The earliest date-time a snapshot may hold: the start of Windows time stamps."""
-LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-"""Later than any date-time a snapshot may hold: the year before Python's last, so that a date-time shown in any
-time zone, and the weeks of its year, can still be counted."""
+LATEST = dt.datetime(9998, 12, 31, tzinfo=dt.UTC)
+"""Later than any date-time a snapshot may hold: a day before the end of the year before Python's last, so that a
+date-time shown in any time zone falls in a year whose weeks can still be counted."""
 _EARLIEST_NAIVE, _LATEST_NAIVE = EARLIEST.replace(tzinfo=None), LATEST.replace(tzinfo=None)  # naive ones are UTC
 INTEGER_RANGE = (-(2**63), 2**63 - 1)
 """The values a whole number in a record may take: a 64-bit integer, the most any source (an LDAP integer,
@@ -227,7 +227,7 @@ def _yaml_reader_problem(text: str, path: Path, fallback: str) -> Problem:
     """The YAML reader's own report of a problem it shares with JSON (a repeated key, deep nesting), which
     names the place; the plain ``fallback`` message when it has none."""
     try:
-        parse_yaml(text.replace("\t", " "), path)
+        parse_yaml(_YAML_REFUSES.sub(" ", text), path)
     except InvalidInputError as exc:
         (problem,) = exc.problems
         message = problem.message.replace("invalid YAML: ", "invalid JSON: ")
@@ -324,7 +324,7 @@ def _in_range(value: dt.datetime) -> bool:
 
 
 def _range_message(label: str) -> str:
-    return f"{label}: a date-time must lie between 1601-01-01 and 9998-12-31 (UTC)"
+    return f"{label}: a date-time must lie between 1601-01-01 and 9998-12-30 (UTC)"
 
 
 def _json_problem(path: Path, exc: json.JSONDecodeError) -> Problem:
@@ -337,15 +337,19 @@ def _json_problem(path: Path, exc: json.JSONDecodeError) -> Problem:
     return Problem(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")
 
 
+_YAML_REFUSES = re.compile("[\t\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
 def _positions(text: str, path: Path) -> Any:
     """The snapshot parsed again, as YAML, only to learn where each value is written (None if it cannot be).
 
-    Valid JSON is YAML except that PyYAML refuses tabs between tokens; a tab can only be whitespace in valid
-    JSON, so it becomes a space (keeping every column). Should the YAML reader still balk (for example at a
-    duplicate key, which JSON allows), problems are reported without a line rather than at a wrong one.
+    Valid JSON is YAML except that PyYAML refuses tabs between tokens and some characters JSON allows in text
+    (DEL and the C1 controls); a tab can only be whitespace in valid JSON and those characters only text, so each
+    becomes a space (keeping every column). Should the YAML reader still balk, problems are reported without a
+    line rather than at a wrong one.
     """
     try:
-        return parse_yaml(text.replace("\t", " "), path)
+        return parse_yaml(_YAML_REFUSES.sub(" ", text), path)
     except InvalidInputError:
         return None
 
