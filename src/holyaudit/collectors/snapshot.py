@@ -133,11 +133,7 @@ def load_snapshot(path: Path) -> Snapshot:
     try:
         parsed = _SnapshotFile.model_validate_json(text, strict=True)
     except ValidationError as exc:
-        if _too_deep(raw):  # only what fails validation can be deep: no field of a snapshot nests 10 levels
-            raise InvalidInputError([_depth_problem(text, path)]) from exc
-        positions = _positions(text, path)
-        unknown_sets = [problem_at(path, positions, message, where) for where, message in problems]
-        raise InvalidInputError(unknown_sets + problems_from_validation(path, positions, exc)) from exc
+        raise _refusal(text, path, raw, problems, exc) from exc
     fact_sets = {
         name: FactSet(name=name, source=data.source, collected_at=data.collected_at, error=data.error, records=records)
         for name in FACT_SETS
@@ -146,9 +142,20 @@ def load_snapshot(path: Path) -> Snapshot:
     }
     problems += _value_problems(parsed.collected_at, fact_sets)
     if problems:
-        positions = _positions(text, path)
-        raise InvalidInputError([problem_at(path, positions, message, where) for where, message in problems])
+        raise _refusal(text, path, raw, problems)
     return Snapshot(site=parsed.site, timezone=parsed.timezone, collected_at=parsed.collected_at, fact_sets=fact_sets)
+
+
+def _refusal(
+    text: str, path: Path, raw: Any, problems: list[Where], error: ValidationError | None = None
+) -> InvalidInputError:
+    """The problems found, each at its place. Only a snapshot with a problem can nest too deep (no field of a
+    valid one nests 10 levels), so the depth is looked at only then, before the places are looked for."""
+    if _too_deep(raw):
+        return InvalidInputError([_depth_problem(text, path)])
+    positions = _positions(text, path)
+    found = [problem_at(path, positions, message, where) for where, message in problems]
+    return InvalidInputError(found + (problems_from_validation(path, positions, error) if error else []))
 
 
 class _DuplicateKeyError(ValueError):
@@ -337,15 +344,15 @@ def _json_problem(path: Path, exc: json.JSONDecodeError) -> Problem:
     return Problem(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")
 
 
-_YAML_REFUSES = re.compile("[\t\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
+_YAML_REFUSES = re.compile("[\t\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
 
 
 def _positions(text: str, path: Path) -> Any:
     """The snapshot parsed again, as YAML, only to learn where each value is written (None if it cannot be).
 
     Valid JSON is YAML except that PyYAML refuses tabs between tokens and some characters JSON allows in text
-    (DEL and the C1 controls); a tab can only be whitespace in valid JSON and those characters only text, so each
-    becomes a space (keeping every column). Should the YAML reader still balk, problems are reported without a
+    (DEL and the C1 controls), and takes others (U+0085, U+2028, U+2029) as line breaks; a tab can only be
+    whitespace in valid JSON and those characters only text, so each becomes a space (keeping every column). Should the YAML reader still balk, problems are reported without a
     line rather than at a wrong one.
     """
     try:
