@@ -403,3 +403,16 @@ def test_a_named_pipe_among_the_rule_files_is_exit_3_at_once(run_cli, in_folder)
     write_profile(in_folder / "profile.yaml")
     result = run_cli("scan", "--demo", "--rules", "rules", "--profile", "profile.yaml", "--no-history")
     refused(result, "rules/waiting.yaml: this is a named pipe (FIFO), not a regular file")
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "command", "limit"),
+    [
+        ("snapshot.json", 128 * 2**20 + 1, ("scan", "--snapshot", "snapshot.json", "--no-history"), "128 MiB"),
+        ("config.yaml", 8 * 2**20 + 1, ("scan", "--config", "config.yaml", "--demo", "--no-history"), "8 MiB"),
+    ],
+)
+def test_a_file_over_its_size_limit_is_refused_before_it_is_read(run_cli, in_folder, name, size, command, limit):
+    with (in_folder / name).open("wb") as sparse:  # no disk or memory used: the size is all that is looked at
+        sparse.truncate(size)
+    refused(run_cli(*command), f"{name}: file is larger than {limit}, the most holyaudit reads for it")
