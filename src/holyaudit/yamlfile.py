@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ class _Constructing:
 
 def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     value = loader.construct_yaml_float(node)
-    if value != value or value in (float("inf"), float("-inf")):  # NaN is unequal to itself
+    if not math.isfinite(value):
         raise _BadValueError(
             problem=f"{node.value!r} is not a number holyaudit can compare; write a finite number",
             problem_mark=node.start_mark,
