@@ -111,9 +111,9 @@ class _Constructing:
 
 def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     value = loader.construct_yaml_float(node)
-    if not math.isfinite(value):
+    if math.isnan(value):  # every comparison with it is false, so under a `not` it would pass anything
         raise _BadValueError(
-            problem=f"{node.value!r} is not a number holyaudit can compare; write a finite number",
+            problem=f"{node.value!r} is not a number holyaudit can compare; write a number",
             problem_mark=node.start_mark,
         )
     return value

@@ -62,7 +62,7 @@ def refused(result: Any, *lines: str) -> None:
         ("!!seq six", "'six' cannot be read as !!seq"),
         ("!!binary aGk=", "the tag !!binary is not used in holyaudit's files; remove it"),
         ("!!python/object:os.system x", "the tag !!python/object:os.system is not used in holyaudit's files"),
-        (".nan", "'.nan' is not a number holyaudit can compare; write a finite number"),
+        (".nan", "'.nan' is not a number holyaudit can compare; write a number"),
     ],
 )
 def test_a_tag_or_value_that_cannot_be_made_is_refused_at_its_place(run_cli, in_folder, value, message):

@@ -352,8 +352,8 @@ def _positions(text: str, path: Path) -> Any:
 
     Valid JSON is YAML except that PyYAML refuses tabs between tokens and some characters JSON allows in text
     (DEL and the C1 controls), and takes others (U+0085, U+2028, U+2029) as line breaks; a tab can only be
-    whitespace in valid JSON and those characters only text, so each becomes a space (keeping every column). Should the YAML reader still balk, problems are reported without a
-    line rather than at a wrong one.
+    whitespace in valid JSON and those characters only text, so each becomes a space (keeping every column).
+    Should the YAML reader still balk, problems are reported without a line rather than at a wrong one.
     """
     try:
         return parse_yaml(_YAML_REFUSES.sub(" ", text), path)
