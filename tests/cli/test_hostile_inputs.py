@@ -361,24 +361,28 @@ def not_a_file(folder: Path, kind: str, name: str) -> tuple[str, str]:
     return name, "a folder"
 
 
-KINDS = [pytest.param("fifo", marks=needs_fifo), pytest.param("device", marks=needs_fifo), "folder"]
+KINDS = [pytest.param("fifo", marks=needs_fifo), pytest.param("device", marks=needs_fifo), pytest.param("folder")]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+COMMANDS = {
+    "config": ("scan", "--config", "{path}", "--demo", "--no-history"),
+    "snapshot": ("scan", "--snapshot", "{path}", "--no-history"),
+    "waivers": ("scan", "--demo", "--waivers", "{path}", "--no-history"),
+    "profile": ("scan", "--demo", "--profile", "{path}", "--no-history"),
+    "rule": ("validate", "{path}"),  # a folder given to validate is a folder of rules: not this case
+}
+
+
 @pytest.mark.parametrize(
-    "command",
+    ("kind", "command"),
     [
-        ("scan", "--config", "{path}", "--demo", "--no-history"),
-        ("scan", "--snapshot", "{path}", "--no-history"),
-        ("scan", "--demo", "--waivers", "{path}", "--no-history"),
-        ("scan", "--demo", "--profile", "{path}", "--no-history"),
-        ("validate", "{path}"),
+        pytest.param(kind.values[0], command, marks=kind.marks, id=f"{kind.values[0]}-{name}")
+        for kind in KINDS
+        for name, command in COMMANDS.items()
+        if not (kind.values[0] == "folder" and name == "rule")
     ],
-    ids=["config", "snapshot", "waivers", "profile", "rule"],
 )
 def test_a_path_that_is_not_a_regular_file_is_exit_3_at_once(run_cli, in_folder, kind, command):
-    if kind == "folder" and command[0] == "validate":
-        pytest.skip("a folder given to validate is a folder of rules")
     path, description = not_a_file(in_folder, kind, "input.yaml")
     result = run_cli(*(part.format(path=path) for part in command))
     refused(result, f"{path}: this is {description}, not a regular file; give the path of a file")
