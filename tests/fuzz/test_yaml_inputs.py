@@ -106,11 +106,13 @@ def test_inventories(folder: Path, data: st.DataObject) -> None:
 
 
 def _with_positions(value: Any) -> Any:
+    """The value with its positions, but for an empty value's: libyaml places ``{a: , b: 1}``'s empty value at
+    the comma, the pure-Python reader just after the colon (one column apart; found by the thorough run)."""
     if isinstance(value, PosDict):
         return (
             "map",
             value.pos,
-            [(k, value.key_pos[k], value.value_pos[k], _with_positions(v)) for k, v in value.items()],
+            [(k, value.key_pos[k], v is None or value.value_pos[k], _with_positions(v)) for k, v in value.items()],
         )
     if isinstance(value, PosList):
         return ("list", value.pos, value.item_pos, [_with_positions(v) for v in value])
