@@ -7,6 +7,8 @@ the file. Rules, profiles and the config file are all read through here (snapsho
 from __future__ import annotations
 
 import codecs
+import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from holyaudit.errors import InvalidInputError, Problem
+from holyaudit.inputfile import MIB, read_regular_file
 
 Position = tuple[int, int]
 """1-based line and column."""
@@ -45,16 +48,169 @@ def _mark(node: yaml.Node) -> Position:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+SIZE_LIMIT = 8 * MIB
+"""The largest rule, profile, config, waivers or inventory file read (checked before reading)."""
+
+MAX_DEPTH = 50
+"""The most lists and mappings nested in one another, aliases followed; deeper is refused before it is built
+(Python's own recursion limit is met around 300)."""
+
+MAX_ALIAS_VALUES = 10_000
+"""The most values aliases may add to a file, counted as if each were written out in full. A few aliases
+(a shared list, a ``<<`` merge) are well within it; a "billion laughs" of nested aliases is refused as soon as
+its first over-large alias is read, before anything is expanded."""
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
+"""The tags holyaudit's files can use (written or implied); others (!!binary, !!set, !!omap, ...) are refused."""
+
+
 class _BadKeyError(yaml.MarkedYAMLError):
-    """A mapping key that cannot be used: repeated, or itself a list or mapping."""
+    """A mapping key that cannot be used: repeated, not text, or itself a list or mapping."""
 
 
 class _BadValueError(yaml.MarkedYAMLError):
-    """A value YAML recognises but cannot make, such as the impossible date 2026-13-01."""
+    """A value YAML recognises but cannot make, such as the impossible date 2026-13-01 or ``!!int abc``."""
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader (no object construction) that keeps positions and refuses duplicate keys."""
+class _TooComplexError(yaml.MarkedYAMLError):
+    """Nesting or aliases beyond the limits above."""
+
+
+_COLLECTION: dict[type[yaml.Node], str] = {yaml.MappingNode: "mapping", yaml.SequenceNode: "list"}
+
+
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+class _Constructing:
+    """What both loaders construct: mappings and lists with positions, text keys only, no value of a tag it
+    does not fit (PyYAML's own constructors raise ValueError, KeyError or AttributeError for those)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node.tag not in _PLAIN_TAGS and node.tag.startswith("tag:yaml.org,2002:"):
+            raise _BadValueError(
+                problem=f"the tag {_short_tag(node.tag)} is not used in holyaudit's files; remove it",
+                problem_mark=node.start_mark,
+            )
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # any failure to make a value is the file's mistake, at its place
+            what = (
+                repr(node.value) if isinstance(node, yaml.ScalarNode) else f"a {_COLLECTION.get(type(node), 'value')}"
+            )
+            raise _BadValueError(
+                problem=f"{what} cannot be read as {_short_tag(node.tag)}; remove the tag or fix the value",
+                problem_mark=node.start_mark,
+            ) from exc
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    value = loader.construct_yaml_float(node)
+    if math.isnan(value):  # every comparison with it is false, so under a `not` it would pass anything
+        raise _BadValueError(
+            problem=f"{node.value!r} is not a number holyaudit can compare; write a number",
+            problem_mark=node.start_mark,
+        )
+    return value
+
+
+class _Loader(_Constructing, yaml.SafeLoader):
+    """SafeLoader (no object construction) that keeps positions, refuses duplicate and non-text keys, and limits
+    nesting and aliases while it composes, so each refusal names the place it happens."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._alias_values = 0
+        self._measure: dict[int, tuple[int, int]] = {}
+        """Per node composed (by id; the nodes live as long as the loader): its values and its height."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            target = super().compose_node(parent, index)
+            assert target is not None  # an alias names a node composed before it (or PyYAML refused it)
+            self._alias(target, event.start_mark)
+            return target
+        opens = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
+        if opens:
+            if self._depth >= MAX_DEPTH:
+                raise _TooComplexError(
+                    problem=f"lists and mappings are nested more than {MAX_DEPTH} deep here; "
+                    "holyaudit's files need far fewer levels",
+                    problem_mark=event.start_mark,
+                )
+            self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            if opens:
+                self._depth -= 1
+        if node is not None:
+            self._measure[id(node)] = _measure(node, self._measure)
+        return node
+
+    def _alias(self, node: yaml.Node, mark: Any) -> None:
+        measured = self._measure.get(id(node))
+        if measured is None:
+            raise _TooComplexError(problem="this alias is used inside the value it names", problem_mark=mark)
+        values, height = measured
+        self._alias_values += values
+        if self._alias_values > MAX_ALIAS_VALUES:
+            raise _TooComplexError(
+                problem=f"aliases here would add more than {MAX_ALIAS_VALUES} values to the file; "
+                "write the values out instead of aliasing them",
+                problem_mark=mark,
+            )
+        if self._depth + height > MAX_DEPTH:
+            raise _TooComplexError(
+                problem=f"this alias nests lists and mappings more than {MAX_DEPTH} deep", problem_mark=mark
+            )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(node: yaml.Node, known: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """A node's values (itself and everything in it, aliases counted in full) and its height (lists and mappings
+    nested in it, itself included), from its children's."""
+    if not isinstance(node, yaml.CollectionNode):
+        return 1, 0
+    parts = [known[id(child)] for child in _children(node)]
+    return 1 + sum(values for values, _ in parts), 1 + max((height for _, height in parts), default=0)
+
+
+def _within_limits(root: yaml.Node) -> bool:
+    """Whether a document libyaml composed keeps the limits ``_Loader`` enforces while composing (aliases make
+    the same node appear again, so it is a graph, walked without recursion)."""
+    known: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in known:
+            continue
+        if children_done:
+            open_nodes.discard(id(node))
+            known[id(node)] = _measure(node, known)
+            continue
+        if id(node) in open_nodes:
+            return False  # an alias inside the value it names
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in known)
+    values, height = known[id(root)]
+    return height <= MAX_DEPTH and values - len(known) <= MAX_ALIAS_VALUES
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> PosDict:
@@ -68,6 +224,11 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> PosDict:
                 problem="a key must be a single value, not a list or mapping",
                 problem_mark=key_node.start_mark,
             )
+        if not isinstance(key, str):
+            raise _BadKeyError(
+                problem=f"the key {key_node.value!r} is read as {_kind_of(key)}, not as a name; put it in quotes",
+                problem_mark=key_node.start_mark,
+            )
         if key in result:
             raise _BadKeyError(
                 problem=f"duplicate key {key!r} (first at line {result.key_pos[key][0]})",
@@ -77,6 +238,18 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> PosDict:
         result.key_pos[key] = _mark(key_node)
         result.value_pos[key] = _mark(value_node)
     return result
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null (no value)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dt.date):
+        return "a date"
+    return f"a {type(value).__name__}"
 
 
 def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> PosList:
@@ -97,25 +270,31 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
         ) from exc
 
 
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _FastLoader(_Constructing, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """``_Loader`` over libyaml's parser (written in C; PyYAML's wheels include it): the same constructors over
-    the same nodes, so the same values and positions, several times faster. A file it cannot load is loaded
-    again by ``_Loader``, whose messages (and snippets of the file) are the ones reported."""
+    the same nodes, so the same values and positions, several times faster. A file it cannot load, or whose
+    nesting or aliases go beyond the limits, is loaded again by ``_Loader``, whose messages (and snippets of the
+    file) are the ones reported."""
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        if not _within_limits(node):
+            raise _TooComplexError(problem="beyond the limits", problem_mark=node.start_mark)
+        return self.construct_document(node)
 
 
 for _loader in (_Loader, _FastLoader):
     _loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
     _loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    _loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
-def read_text(path: Path) -> str:
-    """A file's text as UTF-8 (a leading byte-order mark is allowed); any problem is an InvalidInputError."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError([Problem(path, None, None, f"cannot read file: {exc.strerror}")]) from exc
-    data = data.removeprefix(codecs.BOM_UTF8)
+def read_text(path: Path, limit: int = SIZE_LIMIT) -> str:
+    """A regular file's text as UTF-8 (a leading byte-order mark is allowed); any problem is an InvalidInputError."""
+    data = read_regular_file(path, limit).removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

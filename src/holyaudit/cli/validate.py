@@ -74,7 +74,7 @@ def _expand(paths: list[Path], problems: list[Problem]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(rule_files(path))
-        elif path.is_file():
+        elif path.exists():  # a file, or something that is not one, which loading refuses in its own words
             files.append(path)
         else:
             problems.append(Problem(path, None, None, "no such file or folder"))

@@ -121,7 +121,7 @@ def leaver_merge(
     if (export := MIS.settings(settings)) is None or "directory.users" not in needs:
         return None
     try:
-        return mis.LeaverMerge(mis.read_export(export), export.match_on)
+        return mis.LeaverMerge(mis.read_export(export).leavers, export.match_on)
     except mis.MisExportError as exc:
         warn(str(exc))
         return mis.LeaverMerge([], export.match_on, unreadable=str(exc))

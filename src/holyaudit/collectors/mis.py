@@ -14,9 +14,19 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from holyaudit.collectors.mis_source import MisSettings
+from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.facts import User
+from holyaudit.inputfile import MIB, UnreadableFileError, read_regular_file
+
+if TYPE_CHECKING:
+    import _csv
+
+
+SIZE_LIMIT = 32 * MIB
+"""The largest export read (checked before reading): some 500,000 rows."""
 
 
 @dataclass(frozen=True)
@@ -27,34 +37,112 @@ class MisLeaver:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class MisExport:
+    """The leavers in an export: each person once, with a leaving date or the reason it cannot be read."""
+
+    leavers: list[MisLeaver]
+    blank: int = 0
+    """Rows that name a person but give no leaving date: not leavers."""
+
+    @property
+    def unreadable(self) -> list[MisLeaver]:
+        return [leaver for leaver in self.leavers if leaver.problem]
+
+    def summary(self) -> str:
+        """What ``config check`` says of the export: how many leavers, and how many rows are unreadable or blank."""
+        parts = [f"{len(self.leavers) - len(self.unreadable)} leavers read"]
+        if unreadable := self.unreadable:
+            shown = ", ".join(f"line {leaver.line}" for leaver in unreadable[:3])
+            more = ", ..." if len(unreadable) > 3 else ""
+            parts.append(f"{len(unreadable)} rows whose leaving date cannot be read ({shown}{more})")
+        if self.blank:
+            parts.append(f"{self.blank} rows with no leaving date (not leavers)")
+        return "; ".join(parts)
+
+
 class MisExportError(Exception):
-    """The export cannot be read at all."""
+    """The export cannot be opened or read at all (missing, no permission): a source that failed."""
 
 
-def read_export(settings: MisSettings) -> list[MisLeaver]:
-    text = _text(settings.leavers_csv)
-    reader = csv.DictReader(io.StringIO(text))
-    columns = reader.fieldnames or []
-    for column in (settings.username_column, settings.leaving_date_column):
-        if column not in columns:
-            raise MisExportError(f"{settings.leavers_csv}: no column {column!r} (columns: {', '.join(columns)})")
-    leavers = []
+def read_export(settings: MisSettings) -> MisExport:
+    """The export's leavers. A row whose leaving date is empty is not a leaver; one whose date cannot be read in
+    any of the configured formats is a leaver with a problem (ERROR for that person). A person in several rows
+    is one leaver: with the earliest date, or the problem if any row has one.
+
+    An export that cannot be opened is a MisExportError (its source failed: every leaving date is unknown). One
+    that is not a CSV file with the configured columns (no header, a missing column, a NUL character, a field
+    larger than the CSV reader takes) is an InvalidInputError naming the file and line.
+    """
+    path = settings.leavers_csv
+    text = _text(path)
+    if (nul := text.find("\x00")) >= 0:
+        line, column = text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul)
+        message = "a NUL character: this is not a CSV text file (save the export as CSV, UTF-8 or Windows)"
+        raise InvalidInputError([Problem(path, line, column, message)])
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return _rows(settings, reader)
+    except csv.Error as exc:
+        raise InvalidInputError([Problem(path, reader.line_num, None, f"cannot be read as CSV: {exc}")]) from exc
+
+
+def _rows(settings: MisSettings, reader: _csv.Reader) -> MisExport:
+    path = settings.leavers_csv
+    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    wanted = (settings.username_column, settings.leaving_date_column)
+    if header is None:
+        message = f"the export is empty: expected a header line naming the columns {wanted[0]!r} and {wanted[1]!r}"
+        raise InvalidInputError([Problem(path, None, None, message)])
+    columns = [cell.strip() for cell in header]
+    for column in wanted:
+        if columns.count(column) != 1:
+            found = "twice" if column in columns else f"not there (columns: {', '.join(columns)})"
+            raise InvalidInputError([Problem(path, reader.line_num, None, f"the column {column!r} is {found}")])
+    key_at, date_at = (columns.index(column) for column in wanted)
+    by_key: dict[str, MisLeaver] = {}
+    blank, start = 0, reader.line_num + 1
     for row in reader:
-        key = (row.get(settings.username_column) or "").strip()
+        line, start = start, reader.line_num + 1
+        key = row[key_at].strip() if key_at < len(row) else ""
         if not key:
             continue
-        written = (row.get(settings.leaving_date_column) or "").strip()
+        written = row[date_at].strip() if date_at < len(row) else ""
+        if not written:
+            blank += 1
+            continue
         date = _date(written, settings.date_formats)
-        problem = None if date else f"MIS export line {reader.line_num}: cannot read leaving date {written!r}"
-        leavers.append(MisLeaver(key, reader.line_num, date, problem))
-    return leavers
+        problem = None if date else f"MIS export line {line}: cannot read leaving date {written!r}"
+        leaver = MisLeaver(key, line, date, problem)
+        by_key[key.casefold()] = _one_of(by_key.get(key.casefold()), leaver)
+    return MisExport(list(by_key.values()), blank)
+
+
+def _one_of(seen: MisLeaver | None, leaver: MisLeaver) -> MisLeaver:
+    """Of two rows for one person, the one with a problem (fail closed), else the earlier date."""
+    if seen is None or seen.problem:
+        return seen or leaver
+    if leaver.problem or (leaver.leaving_date and seen.leaving_date and leaver.leaving_date < seen.leaving_date):
+        return leaver
+    return seen
+
+
+def check_export(settings: MisSettings) -> tuple[bool, str]:
+    """``config check``'s line for the export: whether every leaving date in it can be read, and its summary.
+    An export that is not a CSV with the configured columns raises InvalidInputError, as a scan would."""
+    try:
+        export = read_export(settings)
+    except MisExportError as exc:
+        return False, str(exc)
+    return not export.unreadable, f"{settings.leavers_csv}: {export.summary()}"
 
 
 def _text(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MisExportError(f"cannot read the MIS leavers export {path}: {exc.strerror}") from None
+        data = read_regular_file(path, SIZE_LIMIT)
+    except UnreadableFileError as exc:
+        reason = exc.__cause__.strerror if isinstance(exc.__cause__, OSError) else exc.problems[0].message
+        raise MisExportError(f"cannot read the MIS leavers export {path}: {reason}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

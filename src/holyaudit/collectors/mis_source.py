@@ -54,16 +54,12 @@ class MisSource(Source[MisSettings]):
         return None
 
     def check(self, config: Settings, context: Context, earlier: Sequence[Source[Any]]) -> Check | None:
-        """Read and parse the export, as a scan would."""
+        """Read and parse the export, as a scan would, and count the rows whose leaving date is blank or unreadable."""
         if (settings := self.settings(config)) is None:
             return None
         from holyaudit.collectors import mis
 
-        try:
-            leavers = mis.read_export(settings)
-        except mis.MisExportError as exc:
-            return Check(self.name, False, str(exc))
-        return Check(self.name, True, f"{settings.leavers_csv}: {len(leavers)} leavers read")
+        return Check(self.name, *mis.check_export(settings))
 
 
 MIS = MisSource()

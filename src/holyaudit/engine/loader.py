@@ -156,7 +156,8 @@ class Catalogue:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    # Anything named *.yaml but a folder is loaded, so a named pipe or a broken link is refused, not skipped.
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and not p.is_dir())
 
 
 def load_catalogue(extra_dirs: Iterable[Path] = (), extra_files: Iterable[Path] = ()) -> Catalogue:

@@ -13,14 +13,17 @@ A machine named in both is visited once, with the inventory's address and the un
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.facts import Computer, FactSet
-from holyaudit.yamlfile import PosDict, load_yaml, problems_from_validation
+from holyaudit.yamlfile import PosDict, load_yaml, position_of, problem_at, problems_from_validation
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,26 @@ class Target:
     categories: tuple[str, ...] = field(default=())
 
 
+_HOST_NAME = re.compile(r"(?=.{1,253}\.?$)[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*\.?")
+
+
+def _address(value: str) -> str:
+    """An IPv4 or IPv6 address, or a DNS host name (letters, digits, hyphens, underscores, dots): what a WinRM
+    URL can hold. A name that is only digits and dots must be an IPv4 address (10.20.4.300 is not)."""
+    if ":" in value or re.fullmatch(r"[\d.]+", value):
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address") from exc
+    elif not _HOST_NAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a host name or IP address")
+    return value
+
+
 class _InventoryHost(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
     name: str = Field(min_length=1)
-    address: str | None = None
+    address: Annotated[str, AfterValidator(_address)] | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     categories: list[str] = Field(default_factory=list)
 
@@ -45,7 +64,8 @@ class _Inventory(BaseModel):
 
 
 def read_inventory(path: Path) -> list[Target]:
-    """The inventory file's machines; a broken file is an InvalidInputError naming file and line."""
+    """The inventory file's machines; a broken file, a machine listed twice (whatever the case of its name) or an
+    address that is neither a host name nor an IP address is an InvalidInputError naming file and line."""
     data = load_yaml(path)
     if not isinstance(data, PosDict):
         raise InvalidInputError([Problem(path, 1, 1, "expected a mapping with a 'hosts' list")])
@@ -53,6 +73,21 @@ def read_inventory(path: Path) -> list[Target]:
         inventory = _Inventory.model_validate(data)
     except ValidationError as exc:
         raise InvalidInputError(problems_from_validation(path, data, exc)) from exc
+    first: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, host in enumerate(inventory.hosts):
+        if host.address is None:  # the name is the address
+            try:
+                _address(host.name)
+            except ValueError as exc:
+                message = f"hosts.{index}.name: {exc}; give the machine's address too"
+                problems.append(problem_at(path, data, message, ("hosts", index, "name")))
+        if (seen := first.setdefault(host.name.casefold(), index)) != index:
+            line = position_of(data, ("hosts", seen, "name"))
+            message = f"hosts.{index}.name: {host.name!r} is already listed (line {line[0] if line else '?'})"
+            problems.append(problem_at(path, data, message, ("hosts", index, "name")))
+    if problems:
+        raise InvalidInputError(problems)
     return [Target(h.name, h.address or h.name, h.port, tuple(h.categories)) for h in inventory.hosts]
 
 
