@@ -30,7 +30,7 @@ from estate import AUDIT_PASSWORD
 from ldap_scale import bulk_searches, directory_rules, ldapsearch_commands, scan_args, wait_for_port
 from seed import write_config
 
-from holyaudit.collectors.live import LDAP_PASSWORD_ENV
+from holyaudit.collectors.ldap.source import LDAP_PASSWORD_ENV
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
