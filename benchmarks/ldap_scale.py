@@ -564,6 +564,11 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
         f"(ldap3's own paged searches); per round: median {statistics.median(paged_rounds):.2f}x, "
         f"{paged_rounds[0]:.2f}x to {paged_rounds[-1]:.2f}x"
     )
+    against_fast = sorted(p / r.seconds for p, r in zip(paged, holyaudit, strict=True))
+    print(
+        f"          paged / fast per round: median {statistics.median(against_fast):.2f}x, "
+        f"{against_fast[0]:.2f}x to {against_fast[-1]:.2f}x"
+    )
     print(f"peak RSS  holyaudit scan                {peak:8.0f} MB  (target <= {TARGET_RSS_MB} MB)")
     cores = os.cpu_count() or 1
     print(f"\nCPU seconds, best run of each (this machine: {cores} cores, shared by the DC and its client)")
