@@ -11,8 +11,8 @@ the same DN, attributes and values for every entry and the same cookie for every
 Measures, best of --runs:
 
 - baseline: ldap3's path, message by message (already split, which favours it): ``decode_message_fast`` then
-  the dictionary the collector's raw-entry strategy builds from it (``_RawEntryStrategy.decode_response_fast``
-  in connection.py, copied here so the figure does not move with that file), or ldap3's own result and control
+  the dictionary the collector's raw-entry strategy builds from it (``RawEntryStrategy.decode_response_fast``
+  in ldap3_internals.py, copied here so the figure does not move with that file), or ldap3's own result and control
   decoding for a SearchResultDone;
 - ber: ``holyaudit.collectors.ldap.ber.split_messages`` over the stream fed in 16 KB reads, as a socket gives
   them, keeping each read's incomplete remainder, then ``paged_cookie`` for each page.

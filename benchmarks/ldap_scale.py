@@ -7,8 +7,10 @@ Starts a Samba DC seeded with N users (default 10,000: a fifth staff, the rest p
   and attributes holyaudit's collector asks for (recorded from an in-process scan), over LDAPS as the audit
   account, output to /dev/null;
 - holyaudit: ``holyaudit scan`` of every directory rule through the real CLI in a subprocess, JSON to stdout
-  (/dev/null), and its own peak RSS (wait4). Not ``--output /dev/null``: holyaudit writes ``--output``
-  atomically (a temporary file renamed over the target), which as root would replace the /dev/null device.
+  (/dev/null), and its own peak RSS (wait4); the same with ``search_connections: 1``, and with
+  ``read_path: paged`` (ldap3's own paged searches instead of the fast read path). Not ``--output /dev/null``:
+  holyaudit writes ``--output`` atomically (a temporary file renamed over the target), which as root would
+  replace the /dev/null device.
 
 Then says where holyaudit's time goes: startup (``holyaudit --version``, the costliest imports), an
 in-process scan timed phase by phase, Python's heap per phase, and a profiled scan's hot spots.
@@ -495,10 +497,12 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     cli = [str(VENV_BIN / "holyaudit"), *scan_args(config, rules, built.seeded_at, None)]
     single = write_config(dc, tmp / "one-connection.yaml", search_connections=1)
     cli_single = [str(VENV_BIN / "holyaudit"), *scan_args(single, rules, built.seeded_at, None)]
+    stock = write_config(dc, tmp / "paged.yaml", read_path="paged")
+    cli_paged = [str(VENV_BIN / "holyaudit"), *scan_args(stock, rules, built.seeded_at, None)]
     version = [str(VENV_BIN / "holyaudit"), "--version"]
     python = [sys.executable, "-c", "pass"]
 
-    baseline, holyaudit, startup, bare, one_connection = [], [], [], [], []
+    baseline, holyaudit, startup, bare, one_connection, paged = [], [], [], [], [], []
     cpu: dict[str, list[tuple[float, float]]] = {"ldapsearch": [], "holyaudit": []}  # (own, Samba's) per run
     for _ in range(args.runs):  # interleaved, so a drift in the machine's speed hits both sides alike
         before = samba_cpu_seconds(dc)
@@ -514,6 +518,12 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
             raise RuntimeError(f"holyaudit scan exited {scan_run.code}, not 1:\n{scan_run.stderr[-3000:]}")
         holyaudit.append(scan_run)
         one_connection.append(run(cli_single).seconds)
+        paged_run = run(cli_paged)
+        if paged_run.code != 1:
+            raise RuntimeError(
+                f"holyaudit scan (read_path: paged) exited {paged_run.code}:\n{paged_run.stderr[-3000:]}"
+            )
+        paged.append(paged_run.seconds)
         startup.append(run(version).seconds)
         bare.append(run(python).seconds)
     # The phases and the waits for pages of one and the same scan: the fastest in-process run.
@@ -547,6 +557,17 @@ def measure(args: argparse.Namespace, built: scale_dc.Built, tmp: Path, ready: f
     print(
         f"          with search_connections: 1    {min(one_connection):8.3f} s   "
         f"{min(one_connection) / base_best:.2f}x (the users in one search, as ldapsearch reads them)"
+    )
+    paged_rounds = sorted(p / b for p, b in zip(paged, baseline, strict=True))
+    print(
+        f"          with read_path: paged         {min(paged):8.3f} s   {min(paged) / base_best:.2f}x "
+        f"(ldap3's own paged searches); per round: median {statistics.median(paged_rounds):.2f}x, "
+        f"{paged_rounds[0]:.2f}x to {paged_rounds[-1]:.2f}x"
+    )
+    against_fast = sorted(p / r.seconds for p, r in zip(paged, holyaudit, strict=True))
+    print(
+        f"          paged / fast per round: median {statistics.median(against_fast):.2f}x, "
+        f"{against_fast[0]:.2f}x to {against_fast[-1]:.2f}x"
     )
     print(f"peak RSS  holyaudit scan                {peak:8.0f} MB  (target <= {TARGET_RSS_MB} MB)")
     cores = os.cpu_count() or 1

@@ -22,14 +22,10 @@ from typing import TYPE_CHECKING, Any
 import ldap3
 from ldap3.core import exceptions as ldap_errors
 from ldap3.core.results import RESULT_CODES
-from ldap3.operation.search import search_operation
-from ldap3.protocol.rfc2696 import paged_search_control
-from ldap3.strategy.sync import SyncStrategy
-from ldap3.utils.conv import to_unicode
 
 from holyaudit.collectors.credentials import CredentialError, Secret, guarded
 from holyaudit.collectors.interface import TlsPolicy as TlsPolicy  # part of open_connection's signature
-from holyaudit.collectors.ldap import ber
+from holyaudit.collectors.ldap import ber, ldap3_internals
 from holyaudit.collectors.ldap.deadline import Deadline as Deadline
 from holyaudit.collectors.ldap.errors import DcSilent as DcSilent
 from holyaudit.collectors.ldap.errors import DirectoryError as DirectoryError
@@ -38,8 +34,6 @@ from holyaudit.collectors.ldap.source import DirectorySettings
 if TYPE_CHECKING:
     from gssapi.raw.misc import GSSError
 
-SEARCH_RESULT_ENTRY = 4
-"""LDAP protocolOp number of a SearchResultEntry (RFC 4511 section 4.5.2)."""
 Entry = tuple[str, dict[str, list[bytes]]]
 
 
@@ -102,7 +96,11 @@ def open_connection(
         raise_exceptions=False,
         **options,
     )
-    _decode_raw_entries(connection)
+    if settings.read_path == "fast":
+        ldap3_internals.require()
+        ldap3_internals.install_raw_entries(connection)
+    else:
+        _stock_reads.add(connection)
     deadline = deadline or Deadline()
     deadline.watch(connection)
     _deadlines[connection] = deadline
@@ -193,8 +191,10 @@ def _send_at_once(connection: ldap3.Connection) -> None:
     the server's delayed acknowledgement of the handshake's last message, about 40 ms on Linux, on every
     connection (measured against Samba: the first request 42-44 ms with it, 1-4 ms without; a simple bind as the
     first request 46-64 ms). A socket that refuses the option still works, only slower, so that is no error."""
+    sock = ldap3_internals.socket_of(connection)
     with contextlib.suppress(OSError):
-        connection.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _require_gssapi() -> None:
@@ -290,42 +290,18 @@ def _dropped(settings: DirectorySettings, where: str, exc: Exception) -> str:
     return f"{where}: the connection was closed by the server ({type(exc).__name__})"
 
 
-class _RawEntryStrategy(SyncStrategy):
-    """ldap3's synchronous strategy, but a search entry is decoded to its DN and raw values only, keyed by
-    lower-case attribute name. ldap3 otherwise builds two case-insensitive dictionaries per entry, one of them
-    with every value formatted; holyaudit reads only the raw bytes, and that work cost 0.6 s of a 10,000-user
-    scan. An entry with a ranged attribute (``member;range=0-1499``) is left to ldap3, which fetches the rest.
-    """
-
-    def decode_response_fast(self, ldap_message: dict[str, Any]) -> dict[str, Any]:
-        if ldap_message["protocolOp"] != SEARCH_RESULT_ENTRY or ldap_message["controls"]:
-            return super().decode_response_fast(ldap_message)  # type: ignore[no-untyped-call,no-any-return]
-        dn, attributes = ldap_message["payload"]
-        raw = {
-            to_unicode(attribute[3][0][3], from_server=True).lower(): [bytes(value[3]) for value in attribute[3][1][3]]
-            for attribute in attributes[3]
-        }
-        if any(";range=" in name for name in raw):
-            return super().decode_response_fast(ldap_message)  # type: ignore[no-untyped-call,no-any-return]
-        return {"type": "searchResEntry", "dn": to_unicode(dn[3], from_server=True), "raw_attributes": raw}
-
-
-def _decode_raw_entries(connection: ldap3.Connection) -> None:
-    """Give a new, unopened connection the lean entry decoding (ldap3 binds its strategy's methods in __init__)."""
-    strategy = _RawEntryStrategy(connection)
-    connection.strategy = strategy
-    connection.send = strategy.send
-    connection.open = strategy.open
-    connection.get_response = strategy.get_response
-    connection.post_send_single_response = strategy.post_send_single_response
-    connection.post_send_search = strategy.post_send_search
-
-
 def _raw_attributes(entry: dict[str, Any]) -> dict[str, list[bytes]]:
     raw: dict[str, list[bytes]] = entry["raw_attributes"]
     if "attributes" in entry:  # decoded by ldap3 itself (a ranged attribute): names in the server's case
         raw = {name.lower(): values for name, values in raw.items()}
     return raw
+
+
+def _stock_entry(entry: dict[str, Any]) -> Entry:
+    """A search entry as ldap3 decodes it: a ranged name's values are under its plain name too, read whole by
+    ldap3 (its auto-range), so the ranged name is dropped."""
+    raw = entry["raw_attributes"]
+    return entry["dn"], {name.lower(): list(values) for name, values in raw.items() if ";range=" not in name}
 
 
 def paged_search(
@@ -356,12 +332,16 @@ def paged_pages(
     """The entries matching the filter, one list per page the server sends; ``sent`` is called once the first
     page's request is on its way.
 
-    ldap3 encodes and sends each page's request; the answers are read straight from the socket and decoded by
-    ``ber.split_messages``, which is several times faster than ldap3's general decoder. The next page is asked
-    for as soon as a page's last message (with its cookie) has arrived, before the page's entries are handed
-    on: the server looks up the next page while holyaudit turns this one into records. An abandoned iteration
-    still reads the page it asked for, so the connection stays usable.
+    On the fast read path, ldap3 encodes and sends each page's request; the answers are read straight from the
+    socket and decoded by ``ber.split_messages``, which is several times faster than ldap3's general decoder.
+    The next page is asked for as soon as a page's last message (with its cookie) has arrived, before the page's
+    entries are handed on: the server looks up the next page while holyaudit turns this one into records. An
+    abandoned iteration still reads the page it asked for, so the connection stays usable. On the paged read
+    path (``directory.read_path: paged``) each page is one ldap3 paged search (``_stock_pages``).
     """
+    if connection in _stock_reads:
+        yield from _stock_pages(connection, base, search_filter, attributes, page_size, sent, scope)
+        return
     _check_idle(connection)
     receiver = _Receiver(connection)
     pending: int | None = _request_page(connection, base, search_filter, attributes, page_size, None, scope)
@@ -383,6 +363,73 @@ def paged_pages(
         if pending is not None:
             receiver.page(pending)
             _paging.discard(connection)
+
+
+_stock_reads: weakref.WeakSet[ldap3.Connection] = weakref.WeakSet()
+"""Connections opened for the paged read path: ldap3's own paged searches and decoding, no internals."""
+
+
+def _stock_pages(
+    connection: ldap3.Connection,
+    base: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+    sent: Callable[[], None] | None,
+    scope: str,
+) -> Iterator[list[Entry]]:
+    """The entries matching the filter, one list per page, each page read by ldap3's ``search`` with the paged
+    results control; ldap3 decodes them, and reads ranged attributes whole (its auto-range)."""
+    if sent is not None:
+        sent()  # the request goes out with the search below: there is no moment between sending and waiting
+    cookie: bytes | None = None
+    while True:
+        what = f"search of {base} for {search_filter}"
+        _stock_search(
+            connection, base, search_filter, scope, attributes, what, paged_size=page_size, paged_cookie=cookie
+        )
+        result = connection.result or {}
+        if result.get("result") not in (0, 32):  # 32: the base does not exist
+            description = RESULT_CODES.get(result.get("result"), "unknown result")
+            text = f"{description}: {str(result.get('message', '')).rstrip(chr(0))}".rstrip(": ")
+            raise DirectoryError(f"{what} failed: {text}")
+        entries = [_stock_entry(entry) for entry in connection.response or [] if entry.get("type") == "searchResEntry"]
+        control = (result.get("controls") or {}).get(ber.PAGED_RESULTS) or {}
+        cookie = (control.get("value") or {}).get("cookie") or None
+        yield entries
+        if cookie is None:
+            return
+
+
+def _stock_search(
+    connection: ldap3.Connection,
+    base: str,
+    search_filter: str,
+    scope: str,
+    attributes: list[str],
+    what: str | None = None,
+    **paging: Any,
+) -> bool:
+    """ldap3's ``search``; a broken or silent connection becomes a ``DirectoryError`` (``DcSilent`` if silent),
+    and so does a search ldap3 refuses to send (a base that is not a DN, say) if ``what`` names the search."""
+    try:
+        return bool(
+            connection.search(
+                base,
+                search_filter,
+                search_scope=scope,  # type: ignore[arg-type] # one of ldap3's BASE, LEVEL, SUBTREE
+                dereference_aliases=ldap3.DEREF_ALWAYS,
+                attributes=attributes,
+                **paging,
+            )
+        )
+    except ldap_errors.LDAPException as exc:
+        where = _where(connection)
+        if _timed_out(exc):
+            raise _failed(connection, _silent(where, connection.receive_timeout), timed_out=True) from None
+        if what is not None and not isinstance(exc, ldap_errors.LDAPCommunicationError):
+            raise DirectoryError(f"{what} failed: {type(exc).__name__}: {exc}") from None
+        raise _failed(connection, f"{where}: the connection failed: {type(exc).__name__}") from None
 
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -421,11 +468,11 @@ class _Receiver:
         except ber.BerError as exc:
             raise DirectoryError(f"{self.where}: the server's answer cannot be read: {exc}") from None
         finally:
-            self.connection.strategy._outstanding.pop(message_id, None)  # read here, not by ldap3
+            ldap3_internals.forget(self.connection, message_id)  # read here, not by ldap3
 
     def _receive(self) -> bytes:
         try:
-            data: bytes = self.connection.socket.recv(_RECEIVE_BYTES)
+            data = ldap3_internals.receive(self.connection, _RECEIVE_BYTES)
         except (TimeoutError, BlockingIOError, ssl.SSLWantReadError):  # SO_RCVTIMEO, set by ldap3, expired
             raise _failed(
                 self.connection, _silent(self.where, self.connection.receive_timeout), timed_out=True
@@ -495,35 +542,13 @@ def _request_page(
     scope: str,
 ) -> int:
     """Send one paged search request without waiting for its answer; its message id."""
-    request = search_operation(
-        base,
-        search_filter,
-        scope,
-        ldap3.DEREF_ALWAYS,
-        attributes,
-        0,
-        0,
-        False,
-        connection.auto_escape,
-        connection.auto_encode,
-        None,
-        check_names=connection.check_names,
-    )
-    message_id: int = connection.send("searchRequest", request, [paged_search_control(False, page_size, cookie)])
-    return message_id
+    return ldap3_internals.send_paged_search(connection, base, search_filter, scope, attributes, page_size, cookie)
 
 
 def read_base(connection: ldap3.Connection, dn: str, attributes: list[str]) -> dict[str, list[bytes]]:
     """One object's raw attributes (an empty DN reads the rootDSE)."""
     _check_idle(connection)
-    try:
-        found = connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=attributes)
-    except ldap_errors.LDAPException as exc:
-        where = _where(connection)
-        if _timed_out(exc):
-            raise _failed(connection, _silent(where, connection.receive_timeout), timed_out=True) from None
-        raise _failed(connection, f"{where}: the connection failed: {type(exc).__name__}") from None
-    if not found:
+    if not _stock_search(connection, dn, "(objectClass=*)", ldap3.BASE, attributes):
         raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: {_result(connection)}")
     for entry in connection.response or []:
         if entry.get("type") == "searchResEntry":

@@ -18,6 +18,7 @@ import weakref
 
 import ldap3
 
+from holyaudit.collectors.ldap import ldap3_internals
 from holyaudit.collectors.ldap.errors import DcSilent
 
 
@@ -50,7 +51,7 @@ class Deadline:
                 self.reason, self.passed_at = reason, time.monotonic()
             connections = list(self._open)
         for connection in connections:
-            _shut_down(connection.socket)
+            _shut_down(ldap3_internals.socket_of(connection))
 
 
 def _shut_down(sock: socket.socket | None) -> None:

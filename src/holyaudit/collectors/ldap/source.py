@@ -86,6 +86,10 @@ class DirectorySettings(Section):
         le=8,
         description="Connections reading the users at once, a part each (1: one search); one more reads the rest.",
     )
+    read_path: Literal["fast", "paged"] = Field(
+        default="fast",
+        description="fast: holyaudit's own reader; paged: ldap3's stock paged searches, slower (docs/directory.md).",
+    )
     allow_insecure_plaintext: bool = Field(
         default=False, description="Allow a password over unencrypted LDAP (transport: plain). Never on a real network."
     )
@@ -167,6 +171,7 @@ directory:
   auth: simple                   # simple | ntlm (Windows DCs only) | kerberos (holyaudit[kerberos], kinit first)
   bind_user: svc-holyaudit@example.local   # a plain domain user is enough: holyaudit only reads
   # password_file: ldap-password           # mode 0600; otherwise HOLYAUDIT_LDAP_PASSWORD, keyring or prompt
+  # read_path: paged             # fast (default) | paged: ldap3's own paged searches, if the fast reader fails your DC
   leaving_date:
     attribute: msDS-cloudExtensionAttribute1   # where the school records leaving dates (dd/mm/yyyy)
   categories:                    # site roles the rules are scoped on: by OU (and below), group, or name
