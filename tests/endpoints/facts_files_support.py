@@ -15,7 +15,10 @@ WINDOWS_OUTPUT = Path(__file__).parent.parent / "collectors" / "winrm" / "window
 
 # Get-BitLockerVolume on a fully encrypted, protected system volume (MountPoint, VolumeType, ProtectionStatus,
 # VolumeStatus, EncryptionPercentage): https://learn.microsoft.com/en-us/powershell/module/bitlocker/get-bitlockervolume
-ENCRYPTED = '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted","percent":100}],"errors":[]}'
+ENCRYPTED = (
+    '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted","percent":100}],'
+    '"errors":[]}'
+)
 # Run as SYSTEM, the screensaver probe's own account is LocalSystem, S-1-5-18 (well-known SIDs:
 # https://learn.microsoft.com/en-us/windows-server/identity/ad-ds/manage/understand-security-identifiers), whose
 # hive is not a person's; the signed-in user's hive carries the values Group Policy sets.

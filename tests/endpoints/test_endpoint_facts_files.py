@@ -99,3 +99,102 @@ def test_each_kind_of_file_gives_its_own_status_and_only_its_machine_errs(run_cl
     }
     [source] = json.loads(result.out)["sources"]
     assert source["source"] == f"facts files in {facts}: 1 of 7 facts files read"
+
+
+def test_the_config_names_the_folder_and_the_age_limit(run_cli, tmp_path: Path) -> None:
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    nine_days_old, _ = written(dt.timedelta(days=9, hours=6))
+    write_facts(facts, "HW-LT-02", computer="HW-LT-02", produced_at=nine_days_old)
+    # Known by its DNS name, as the directory gives a computer: the file must say it was written there.
+    write_facts(facts, "HW-LT-08", computer="HW-LT-08", dns_name="HW-LT-08.elsewhere.local", produced_at=FRESH)
+    write_facts(facts, "HW-LT-09", computer="HW-LT-09", dns_name="hw-lt-09.holywell.local", produced_at=FRESH)
+    names = ["HW-LT-02", "hw-lt-08.holywell.local", "hw-lt-09.holywell.local"]
+    config = files_only_config(tmp_path, names, facts_dir="facts", facts_max_age_days=10)
+
+    result = run_cli("scan", "--config", str(config), "--as-of", AS_OF, "--format", "json", *ONLY)
+
+    assert result.code == 4, result.err
+    assert statuses(result.out) == (
+        every_rule("HW-LT-02", "PASS")
+        | every_rule("hw-lt-08.holywell.local", "ERROR")
+        | every_rule("hw-lt-09.holywell.local", "PASS")
+    )
+    assert reasons(result.out) == {
+        "hw-lt-08.holywell.local": f"could not be read: {facts}/HW-LT-08.json: produced on "
+        "'HW-LT-08.elsewhere.local', not the audited computer 'hw-lt-08.holywell.local': refused"
+    }
+
+
+def test_a_facts_folder_that_does_not_exist_is_refused_before_anything_is_read(run_cli, tmp_path: Path) -> None:
+    config = files_only_config(tmp_path, ["HW-LT-01"], facts_dir="facts")
+    result = run_cli("scan", "--config", str(config), "--format", "json")
+    assert result.code == 3
+    assert f"{config}:" in result.err
+    assert f"endpoints.facts_dir: folder '{tmp_path / 'facts'}' does not exist" in result.err
+    assert result.out == ""
+
+    config = files_only_config(tmp_path, ["HW-LT-01"])
+    result = run_cli("scan", "--config", str(config), "--endpoint-facts", str(tmp_path / "missing"))
+    assert result.code == 2
+    assert f"--endpoint-facts: folder '{tmp_path / 'missing'}' does not exist" in result.err
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: a machine whose WinRM is not enabled."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_machines_reached_over_winrm_and_machines_with_files_make_one_fact_set(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    stale, _ = written(dt.timedelta(days=30))
+    # WinRM's answer wins over a file: HW-LT-01's stale file is not read.
+    write_facts(facts, "HW-LT-01", computer="HW-LT-01", produced_at=stale)
+    write_facts(facts, "HW-PUPIL-01", computer="HW-PUPIL-01", produced_at=FRESH)
+    sim = [SimHost(address="127.0.0.2", name="HW-LT-01", machine=machine(protection="Off"))]
+    with Fleet(sim, credentials=[ACCOUNT], auth="ntlm") as fleet:
+        config = write_config(tmp_path, fleet, transport="http", auth="ntlm", deadline=10, extra={"facts_dir": "facts"})
+        inventory = tmp_path / "machines.yaml"
+        hosts = yaml.safe_load(inventory.read_text(encoding="utf-8"))["hosts"]
+        no_winrm = [
+            {"name": "HW-PUPIL-01", "address": "127.0.0.1", "port": closed_port()},
+            {"name": "HW-PUPIL-02", "address": "127.0.0.1", "port": closed_port()},
+        ]
+        inventory.write_text(yaml.safe_dump({"hosts": hosts + no_winrm}), encoding="utf-8")
+        result = run_cli("scan", "--config", str(config), "--as-of", AS_OF, "--format", "json", *ONLY)
+        snapshot = tmp_path / "snapshot.json"
+        collected = run_cli("collect", "--config", str(config), "--output", str(snapshot))
+
+    assert result.code == 1, result.err
+    assert statuses(result.out) == (
+        every_rule("HW-LT-01", "PASS")
+        | {("laptop-encryption", "HW-LT-01"): "FAIL"}
+        | every_rule("HW-PUPIL-01", "PASS")
+        | every_rule("HW-PUPIL-02", "ERROR")
+    )
+    [reason] = {reasons(result.out)["HW-PUPIL-02"]}
+    assert reason.startswith("could not be read: unreachable: ")
+    assert reason.endswith(f"; no facts: no HW-PUPIL-02.json in {facts}")
+    [source] = json.loads(result.out)["sources"]
+    assert source["source"] == (
+        f"WinRM over http, port 5985 and facts files in {facts}: "
+        "1 of 3 machines reached (2 unreachable); 1 of 2 facts files read"
+    )
+
+    assert collected.code == 0, collected.err
+    hosts = json.loads(snapshot.read_text(encoding="utf-8"))["fact_sets"]["endpoints.hosts"]
+    records = {record["id"]: record for record in hosts["records"]}
+    assert {host: (r["source"], r["connection"], r.get("facts_file")) for host, r in records.items()} == {
+        "HW-LT-01": ("winrm", "reached", None),
+        "HW-PUPIL-01": ("file", "unreachable", str(facts / "HW-PUPIL-01.json")),
+        "HW-PUPIL-02": ("file", "unreachable", None),
+    }
+    assert records["HW-PUPIL-01"]["chassis_types"] == [10]
+    again = run_cli("scan", "--snapshot", str(snapshot), "--as-of", AS_OF, "--format", "json", *ONLY)
+    assert statuses(again.out) == statuses(result.out)
