@@ -139,6 +139,10 @@ def test_a_facts_folder_that_does_not_exist_is_refused_before_anything_is_read(r
     assert result.code == 2
     assert f"--endpoint-facts: folder '{tmp_path / 'missing'}' does not exist" in result.err
 
+    result = run_cli("scan", "--demo", "--endpoint-facts", str(tmp_path))
+    assert result.code == 2
+    assert "--endpoint-facts reads the machines' facts files: it cannot be used with a snapshot" in result.err
+
 
 def closed_port() -> int:
     """A loopback port nothing listens on: a machine whose WinRM is not enabled."""
@@ -198,3 +202,13 @@ def test_machines_reached_over_winrm_and_machines_with_files_make_one_fact_set(
     assert records["HW-PUPIL-01"]["chassis_types"] == [10]
     again = run_cli("scan", "--snapshot", str(snapshot), "--as-of", AS_OF, "--format", "json", *ONLY)
     assert statuses(again.out) == statuses(result.out)
+
+
+def test_config_check_counts_the_machines_and_the_files_without_reading_them(run_cli, tmp_path: Path) -> None:
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    write_facts(facts, "HW-LT-01", computer="HW-LT-01", produced_at=FRESH)
+    config = files_only_config(tmp_path, ["HW-LT-01", "HW-LT-02"], facts_dir="facts")
+    result = run_cli("config", "check", "--config", str(config))
+    assert result.code == 0, result.err
+    assert f"ok     endpoints: 2 machines; 1 facts files in {facts}\n" in result.out
