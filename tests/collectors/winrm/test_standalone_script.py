@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from test_probes import syntax_errors
+from test_probes import PARSER, READ_ONLY_COMMANDS, READ_ONLY_METHODS, nodes, syntax_errors
 
 from holyaudit import __version__
 from holyaudit.collectors.winrm.probes import PROBES
 from holyaudit.collectors.winrm.standalone import probe_block, standalone_script
+
+ENVELOPE_COMMANDS = {"Join-Path", "New-Object"}
+"""Besides the probes' own: what the script around them calls to name and write its file."""
 
 
 def test_the_script_parses_as_powershell() -> None:
@@ -54,3 +57,20 @@ def test_endpoints_script_writes_the_script(run_cli, tmp_path: Path) -> None:
     printed = run_cli("endpoints", "script")
     assert printed.code == 0
     assert printed.out == standalone_script().replace("\r\n", "\n")
+
+
+def test_around_the_probes_the_script_writes_only_its_one_file() -> None:
+    root = PARSER.parse(standalone_script().encode("utf-8")).root_node
+    commands = {n.text.decode() for n in nodes(root, "command_name")}
+    defined = {n.text.decode() for n in nodes(root, "function_name")}
+    others = {c for c in commands - defined - READ_ONLY_COMMANDS - ENVELOPE_COMMANDS if not c.startswith("Get-")}
+    assert others == set()
+    methods = {
+        member.text.decode()
+        for call in nodes(root, "invokation_expression")
+        if any(child.type == "argument_list" for child in call.children)
+        for member in call.children
+        if member.type == "member_name"
+    }
+    assert methods - READ_ONLY_METHODS == {"WriteAllText"}
+    assert standalone_script().count("WriteAllText(") == 1

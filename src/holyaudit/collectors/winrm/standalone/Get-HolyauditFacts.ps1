@@ -25,9 +25,15 @@ foreach ($name in $probes.Keys) {
         $outputs[$name] = [ordered]@{ error = $_.Exception.Message }
     }
 }
-$computer = Get-CimInstance -ClassName Win32_ComputerSystem
-$dnsName = $computer.DNSHostName
-if ($computer.PartOfDomain) { $dnsName = "$($computer.DNSHostName).$($computer.Domain)" }
+# The machine's DNS name, which holyaudit compares with the audited computer's; null if it cannot be read.
+$dnsName = $null
+try {
+    $computer = Get-CimInstance -ClassName Win32_ComputerSystem
+    $dnsName = $computer.DNSHostName
+    if ($computer.PartOfDomain) { $dnsName = "$($computer.DNSHostName).$($computer.Domain)" }
+} catch {
+    $dnsName = $null
+}
 $facts = [ordered]@{
     format = 'holyaudit-endpoint-facts'
     formatVersion = 1
