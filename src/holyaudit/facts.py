@@ -8,7 +8,7 @@ named in ``unreadable`` with the reason, and a record that could not be read at 
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -177,6 +177,15 @@ class Host(FactRecord):
     address: str | None = Field(default=None, description="The name or address holyaudit connected to.")
     connection: str | None = Field(
         default=None, description="How the last attempt to reach it ended: reached, unreachable, auth failed, ..."
+    )
+    source: Literal["winrm", "file"] | None = Field(
+        default=None,
+        description="Where its facts came from: winrm (asked over WinRM) or file (the facts file the machine wrote, "
+        "endpoints.facts_dir). None in snapshots made before holyaudit recorded it.",
+    )
+    facts_file: str | None = Field(default=None, description="The facts file read (source file).")
+    facts_produced_at: dt.datetime | None = Field(
+        default=None, description="When the machine wrote its facts file (source file)."
     )
     os: str | None = None
     os_build: str | None = None

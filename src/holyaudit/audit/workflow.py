@@ -15,7 +15,7 @@ import errno
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from holyaudit.audit.sources import Listener, LiveSources, live_sources, now
 from holyaudit.audit.unattended import default_lock_path, run_lock
 from holyaudit.collectors.live import all_fields
 from holyaudit.collectors.snapshot import Snapshot, dump_snapshot, load_snapshot
-from holyaudit.config import DEFAULT_TIMEZONE, load_settings, zone
+from holyaudit.config import DEFAULT_TIMEZONE, Settings, load_settings, zone
 from holyaudit.engine.evaluate import Evaluation
 from holyaudit.engine.loader import Profile
 from holyaudit.engine.schema import BoundRule
@@ -65,6 +65,8 @@ class AuditRequest:
     reports: tuple[Path, ...] = ()
     """Files the delivery will write: one that plainly cannot be written is refused with the inputs."""
     insecure_skip_tls_verify: bool = False
+    endpoint_facts: Path | None = None
+    """A folder of endpoint facts files (``endpoints.facts_dir``) to read, overriding the config's."""
     run_id: str = field(default_factory=lambda: new_run_id())
 
 
@@ -167,6 +169,8 @@ def _checked_inputs(request: AuditRequest, listener: Listener) -> _Inputs:
     if request.fail_on_new and request.history is None:
         raise UsageError("--fail-on-new compares with the previous stored run, so it needs the history")
     setup = load_setup(request.config, request.profile, list(request.rules))
+    if request.endpoint_facts is not None:
+        setup = replace(setup, settings=_with_endpoint_facts(setup, request))
     selected = select_rules(setup.profile, list(request.only), list(request.tags))
     waivers_path = request.waivers or setup.settings.waivers
     loaded_waivers = load_waivers(waivers_path, setup.catalogue.rules) if waivers_path else None
@@ -181,6 +185,17 @@ def _checked_inputs(request: AuditRequest, listener: Listener) -> _Inputs:
         _refuse_unwritable(report)
     source = snapshot or live_sources(setup.settings, rule_needs(selected), request.insecure_skip_tls_verify, listener)
     return _Inputs(setup, selected, loaded_waivers, source, site, tz, as_of, lock)
+
+
+def _with_endpoint_facts(setup: Setup, request: AuditRequest) -> Settings:
+    from holyaudit.collectors.winrm.source import with_endpoint_facts
+
+    assert request.endpoint_facts is not None
+    if request.snapshot is not None:
+        raise UsageError("--endpoint-facts reads the machines' facts files: it cannot be used with a snapshot")
+    if not request.endpoint_facts.is_dir():
+        raise UsageError(f"--endpoint-facts: folder '{request.endpoint_facts}' does not exist")
+    return with_endpoint_facts(setup.settings, request.endpoint_facts)
 
 
 def _refuse_unwritable(path: Path) -> None:

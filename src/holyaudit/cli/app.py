@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from holyaudit import __version__
-from holyaudit.cli import collect, configure, history, profiles, prune, rules, scan, validate
+from holyaudit.cli import collect, configure, endpoints, history, profiles, prune, rules, scan, validate
 
 app = typer.Typer(
     name="holyaudit",
@@ -47,3 +47,4 @@ app.command("init")(configure.init)
 app.add_typer(configure.app, name="config")
 app.add_typer(rules.app, name="rules")
 app.add_typer(profiles.app, name="profiles")
+app.add_typer(endpoints.app, name="endpoints")

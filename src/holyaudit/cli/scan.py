@@ -54,6 +54,13 @@ def scan(
         Path | None, typer.Option("--snapshot", help="Audit a snapshot file offline instead of live sources.")
     ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Audit the built-in demo school estate.")] = False,
+    endpoint_facts: Annotated[
+        Path | None,
+        typer.Option(
+            "--endpoint-facts",
+            help="Folder of <COMPUTERNAME>.json files the endpoint script wrote (endpoints.facts_dir).",
+        ),
+    ] = None,
     config: ConfigOption = None,
     waivers: Annotated[
         Path | None,
@@ -112,6 +119,7 @@ def scan(
             lock=lock_file,
             reports=(output,) if output is not None else (),
             insecure_skip_tls_verify=insecure_skip_tls_verify,
+            endpoint_facts=endpoint_facts,
             run_id=run_id,
         )
 

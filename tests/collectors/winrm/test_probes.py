@@ -78,6 +78,7 @@ def test_each_probe_names_itself_on_its_first_line(probe: Probe) -> None:
 
 def test_every_host_fact_comes_from_exactly_one_probe() -> None:
     from_collector = {"id", "unreadable", "error", "address", "connection", "categories"} | DRIFT_FIELDS
+    from_collector |= {"source", "facts_file", "facts_produced_at"}
     probed = [field for probe in PROBES for field in probe.fields]
     assert sorted(probed) == sorted(set(probed))
     assert set(probed) == set(Host.model_fields) - from_collector

@@ -1,9 +1,12 @@
-"""The endpoint collector: what each Windows machine says about itself, over WinRM.
+"""The endpoint collector: what each Windows machine says about itself, over WinRM or in the facts file it wrote.
 
 Machines are visited concurrently (``endpoints.concurrency``, default 32), each within its own deadline
 (``endpoints.deadline_seconds``). Every machine ends as reached, unreachable, auth failed, timed out or error;
 one that was not reached is kept as a host record with the reason, so each rule reports ERROR for it, and the
 fact set's source says how many were reached ("212 of 240 machines reached").
+
+With ``endpoints.facts_dir``, a machine WinRM did not reach (or every machine, with ``winrm: false``) is read from
+its facts file instead (``facts_files.py``), through the same interpretation; each host records its ``source``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from holyaudit.collectors.credentials import CredentialError, Secret
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink
 from holyaudit.collectors.winrm.drift import DRIFT_FIELDS, PROBED, Intent, drift
 from holyaudit.collectors.winrm.drift import INPUTS as DRIFT_INPUTS
+from holyaudit.collectors.winrm.facts_files import FactsFileError, FactsFolder
 from holyaudit.collectors.winrm.interpret import host_fields
 from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
 from holyaudit.collectors.winrm.probes import probes_for
@@ -98,10 +102,20 @@ class EndpointCollector(Collector):
             return Check(self.name, False, str(exc))
         if not targets:
             return Check(self.name, False, "no machines to audit: no enabled computer accounts and no inventory")
+        files = ""
+        if self.settings.facts_dir is not None:
+            try:
+                files = f"; {FactsFolder(self.settings.facts_dir).count()} facts files in {self.settings.facts_dir}"
+            except FactsFileError as exc:
+                return Check(self.name, False, str(exc))
+        if not self.settings.winrm:
+            return Check(self.name, True, f"{len(targets)} machines{files}")
         hosts = self.visit(targets[: self.sample], frozenset())  # no probe: open a shell and delete it
         reached = [host for host in hosts if host.connection == Reach.REACHED.value]
         tried = "; ".join(host.id if host in reached else f"{host.id}: {host.error}" for host in hosts)
-        detail = f"{self.source()}: {len(targets)} machines; {len(reached)} of {len(hosts)} tried reached ({tried})"
+        detail = (
+            f"{self.source()}: {len(targets)} machines; {len(reached)} of {len(hosts)} tried reached ({tried}){files}"
+        )
         return Check(self.name, len(reached) == len(hosts), detail)
 
     def check_prerequisites(self) -> None:
@@ -113,7 +127,10 @@ class EndpointCollector(Collector):
             )
 
     def source(self) -> str:
-        return f"WinRM over {self.settings.transport}, port {self._port()}"
+        parts = [f"WinRM over {self.settings.transport}, port {self._port()}"] if self.settings.winrm else []
+        if self.settings.facts_dir is not None:
+            parts.append(f"facts files in {self.settings.facts_dir}")
+        return " and ".join(parts)
 
     def collect(
         self,
@@ -126,27 +143,83 @@ class EndpointCollector(Collector):
             return []
         inputs = inputs or {}
         fields = needs["endpoints.hosts"]
+        if not self.settings.winrm and self.settings.facts_dir is None:
+            raise EndpointError("endpoints.winrm is false and no facts folder is named (endpoints.facts_dir)")
         targets = self.targets(inputs)
         if not targets:  # an audit of no machines has checked nothing: never "compliant"
             raise EndpointError(f"no machines to audit: none in {self._where_machines_come_from()}")
         started = self.clock()
+        probed = fields | PROBED if DRIFT_FIELDS & fields else fields
+        visited: list[Host | None] = [None] * len(targets)
+        if self.settings.winrm:
+            visited = list(self.visit(targets, probed, progress))
+        if self.settings.facts_dir is not None:
+            hosts = self.from_files(targets, visited, probed, started)
+        else:
+            hosts = [host for host in visited if host is not None]
         if DRIFT_FIELDS & fields:
-            hosts = self.visit(targets, fields | PROBED, progress)
             intent = Intent.from_facts(
                 inputs.get("gpo.ous"), inputs.get("directory.computers"), inputs.get("directory.users")
             )
             hosts = [with_drift(host, intent) for host in hosts]
-        else:
-            hosts = self.visit(targets, fields, progress)
-        reached = Counter(host.connection for host in hosts)
-        summary = f"{reached[Reach.REACHED.value]} of {len(hosts)} machines reached"
-        if others := [f"{count} {reach}" for reach, count in sorted(reached.items()) if reach != Reach.REACHED.value]:
-            summary += f" ({', '.join(others)})"
+        summary = self._summary(hosts)
         return [
             FactSet(
                 name="endpoints.hosts", source=f"{self.source()}: {summary}", collected_at=started, records=tuple(hosts)
             )
         ]
+
+    def from_files(
+        self, targets: list[Target], visited: list[Host | None], fields: frozenset[str], now: dt.datetime
+    ) -> list[Host]:
+        """Each target's host: the one WinRM reached, else the one its facts file gives, else the reasons."""
+        assert self.settings.facts_dir is not None
+        probes = probes_for(fields)
+        try:
+            folder: FactsFolder | FactsFileError = FactsFolder(self.settings.facts_dir)
+        except FactsFileError as exc:
+            folder = exc
+        hosts = []
+        for target, host in zip(targets, visited, strict=True):
+            if host is not None and host.connection == Reach.REACHED.value:
+                hosts.append(host)
+                continue
+            base: dict[str, object] = {
+                "id": target.name,
+                "address": target.address,
+                "categories": list(target.categories),
+            }
+            if host is not None:
+                base["connection"] = host.connection
+            try:
+                if isinstance(folder, FactsFileError):
+                    raise folder
+                facts = folder.read(target, now, self.settings.facts_max_age_days, probes)
+            except FactsFileError as exc:
+                reasons = [host.error, str(exc)] if host is not None and host.error else [str(exc)]
+                hosts.append(Host.model_validate({**base, "source": "file", "error": "; ".join(reasons)}))
+                continue
+            found, unreadable = host_fields(facts.outputs, self.zone)
+            file = {"facts_file": str(facts.path), "facts_produced_at": facts.produced_at}
+            hosts.append(Host.model_validate({**base, **found, **file, "source": "file", "unreadable": unreadable}))
+        return hosts
+
+    def _summary(self, hosts: list[Host]) -> str:
+        """How many machines were reached, or read from files, and why the others were not."""
+        parts = []
+        if self.settings.winrm:
+            reached = Counter(host.connection for host in hosts)
+            parts.append(f"{reached[Reach.REACHED.value]} of {len(hosts)} machines reached")
+            others = [
+                f"{n} {reach}" for reach, n in sorted(reached.items()) if reach not in (Reach.REACHED.value, None)
+            ]
+            if others:
+                parts[-1] += f" ({', '.join(others)})"
+        if self.settings.facts_dir is not None:
+            from_files = [host for host in hosts if host.source == "file"]
+            read = sum(1 for host in from_files if host.error is None)
+            parts.append(f"{read} of {len(from_files)} facts files read")
+        return "; ".join(parts)
 
     def targets(self, inputs: Mapping[str, FactSet]) -> list[Target]:
         groups: list[list[Target]] = []
@@ -222,6 +295,7 @@ class EndpointCollector(Collector):
             "address": target.address,
             "categories": list(target.categories),
             "connection": outcome.reach.value,
+            "source": "winrm",
         }
         if outcome.reach is not Reach.REACHED:
             return Host.model_validate({**base, "error": f"{outcome.reach.value}: {outcome.reason}"})

@@ -18,7 +18,18 @@ WINRM_PASSWORD_ENV = "HOLYAUDIT_WINRM_PASSWORD"  # noqa: S105 - the variable's n
 
 
 class EndpointSettings(Section):
-    """How to reach Windows machines over WinRM, and which ones. The password never lives here."""
+    """Which Windows machines to audit, and how to learn about them: over WinRM, from the facts files they write
+    (``facts_dir``), or both. The password never lives here."""
+
+    winrm: bool = Field(default=True, description="Ask the machines over WinRM; false: read only facts_dir.")
+    facts_dir: Path | None = Field(
+        default=None,
+        description="Folder of <COMPUTERNAME>.json files the endpoint script writes (docs/endpoints.md); used for "
+        "every machine WinRM does not reach.",
+    )
+    facts_max_age_days: int = Field(
+        default=7, ge=1, le=366, description="A facts file older than this many days is an error for its machine."
+    )
 
     transport: Literal["https", "http"] = Field(
         default="https",
@@ -46,6 +57,8 @@ class EndpointSettings(Section):
 
     @model_validator(mode="after")
     def _no_basic_in_clear(self) -> EndpointSettings:
+        if not self.winrm:  # only facts files: from facts_dir, or scan --endpoint-facts
+            return self
         if self.auth == "basic" and self.transport == "http":
             raise ValueError("auth: basic sends the password readably over http; use transport: https, or ntlm")
         if self.auth != "kerberos" and not self.user:
@@ -58,13 +71,20 @@ class EndpointSettings(Section):
                 "ca_file": anchored(base, self.ca_file),
                 "password_file": anchored(base, self.password_file),
                 "inventory": anchored(base, self.inventory),
+                "facts_dir": anchored(base, self.facts_dir),
             }
         )
 
     def problems(self) -> list[tuple[str, Loc]]:
+        problems: list[tuple[str, Loc]] = []
         if self.ca_file is not None and (problem := ca_file_problem(self.ca_file)):
-            return [(f"endpoints.ca_file: {problem}", ("ca_file",))]
-        return []
+            problems.append((f"endpoints.ca_file: {problem}", ("ca_file",)))
+        if self.facts_dir is not None and not self.facts_dir.is_dir():
+            problems.append((f"endpoints.facts_dir: folder '{self.facts_dir}' does not exist", ("facts_dir",)))
+        return problems
+
+    def with_facts_dir(self, folder: Path) -> EndpointSettings:
+        return self.model_copy(update={"facts_dir": folder})
 
 
 TEMPLATE = """\
@@ -78,6 +98,9 @@ TEMPLATE = """\
 #   categories: []               # only these directory categories, e.g. [laptop]; [] = every computer
 #   concurrency: 32
 #   deadline_seconds: 60
+#   # facts_dir: //server/holyaudit-facts   # files the endpoint script writes, for machines WinRM cannot reach
+#   # facts_max_age_days: 7
+#   # winrm: false               # read only facts_dir (no user or password needed)
 """
 
 
@@ -139,14 +162,25 @@ class EndpointSource(Source[EndpointSettings]):
         # Imported only when configured: pywinrm brings requests, cryptography and pyspnego, a large share of start-up.
         from holyaudit.collectors.winrm.collector import EndpointCollector
 
-        password = context.password(
-            settings.auth, "the WinRM user", settings.user, WINRM_PASSWORD_ENV, settings.password_file
-        )
+        password = None
+        if settings.winrm:
+            password = context.password(
+                settings.auth, "the WinRM user", settings.user, WINRM_PASSWORD_ENV, settings.password_file
+            )
         collector = EndpointCollector(
             settings, password, context.timezone, context.clock, verify_tls=context.tls.verify, sample=context.sample
         )
-        collector.check_prerequisites()
+        if settings.winrm:
+            collector.check_prerequisites()
         return collector
+
+
+def with_endpoint_facts(config: Settings, folder: Path) -> Settings:
+    """The settings with ``scan --endpoint-facts``: the endpoints section reads this folder of facts files; with no
+    endpoints section, one that reads only the files, for the directory's enabled computers."""
+    current = ENDPOINTS.settings(config)
+    section = current.with_facts_dir(folder) if current is not None else EndpointSettings(winrm=False, facts_dir=folder)
+    return config.model_copy(update={ENDPOINTS.section: section})
 
 
 ENDPOINTS = EndpointSource()
