@@ -13,7 +13,10 @@ The layout (``samba-tool gpo setlink`` adds each new link at the lowest preceden
 - OU=Holywell: Device Lock, enforced, so it reaches the OUs below that block inheritance and beats Desktop Idle
 - OU=Pupils: Pupil Relaxed, and a disabled link to Old Kiosk
 - OU=Supply,OU=Staff: blocks inheritance, nothing linked: no screensaver policy reaches the supply teachers
-- OU=Laptops: Laptop BitLocker; OU=Loan below it blocks inheritance, so loan laptops do not get it
+- OU=Laptops: Laptop BitLocker (MBAM's ShouldEncryptOSDrive, which requires encryption); OU=Loan below it blocks
+  inheritance, so loan laptops do not get it: they get Loan BitLocker Settings, the standard FVE settings only
+  (XTS-AES 256, full encryption, TPM required, recovery information in AD DS before BitLocker is turned on), which
+  configure BitLocker but turn nothing on
 - OU=Desktops: Desktop Idle (300 s), overridden by the enforced Device Lock (900 s)
 
 Deletion and soft markers, applied as Windows does (lowest precedence first, [MS-GPREG] 2.2.1.2):
@@ -87,7 +90,7 @@ BASELINE, DEVICE_LOCK, PUPIL_RELAXED = "Holywell Baseline", "Device Lock", "Pupi
 OLD_KIOSK, LAPTOP_BITLOCKER, DESKTOP_IDLE = "Old Kiosk", "Laptop BitLocker", "Desktop Idle"
 DEFAULT_DOMAIN, DEFAULT_DCS = "Default Domain Policy", "Default Domain Controllers Policy"
 LEGACY_CLEANUP, STAFF_WIPE, PUPIL_SOFT, SUPPLY_LOCK = "Legacy Cleanup", "Staff Screen Wipe", "Pupil Soft", "Supply Lock"
-PUPIL_DRAFT = "Pupil Lock Draft"
+PUPIL_DRAFT, LOAN_SETTINGS = "Pupil Lock Draft", "Loan BitLocker Settings"
 REGISTRY_CSE, REGISTRY_TOOL = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}", "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"
 SECURITY_CSE, SECURITY_TOOL = "{827D319E-6EAC-11D2-A4EA-00C04F79F83A}", "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}"
 CONTROL_PANEL = SCREENSAVER.rsplit("\\", 1)[0]
@@ -122,6 +125,18 @@ GPOS = (
             _dword(FVE, "EncryptionMethodWithXtsOs", 7),
             _dword(FVE, "OSRecovery", 1),
             _dword(f"{FVE}\\MDOPBitLockerManagement", "ShouldEncryptOSDrive", 1),
+        ),
+    ),
+    GpoSpec(
+        LOAN_SETTINGS,
+        machine=(
+            _dword(FVE, "EncryptionMethodWithXtsOs", 7),
+            _dword(FVE, "OSEncryptionType", 1),
+            _dword(FVE, "UseAdvancedStartup", 1),
+            _dword(FVE, "UseTPM", 1),
+            _dword(FVE, "OSRecovery", 1),
+            _dword(FVE, "OSActiveDirectoryBackup", 1),
+            _dword(FVE, "OSRequireActiveDirectoryBackup", 1),
         ),
     ),
     GpoSpec(DESKTOP_IDLE, machine=(_dword(SYSTEM, "InactivityTimeoutSecs", 300),)),
@@ -168,6 +183,7 @@ LINKS = (
     Link(PUPILS_OU, OLD_KIOSK, disabled=True),
     Link(LAPTOPS_OU, LAPTOP_BITLOCKER),
     Link(DESKTOPS_OU, DESKTOP_IDLE),
+    Link(LOAN_OU, LOAN_SETTINGS),
 )
 BLOCKED = (SUPPLY_OU, LOAN_OU)
 
@@ -308,7 +324,7 @@ EXPECTED_APPLIED: dict[str, list[str]] = {
     "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
-    LOAN_OU: [DEVICE_LOCK],
+    LOAN_OU: [DEVICE_LOCK, LOAN_SETTINGS],
     DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
 }
 """Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""

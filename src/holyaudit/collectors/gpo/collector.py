@@ -20,6 +20,7 @@ from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent_key
 from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol
+from holyaudit.collectors.gpo.bitlocker import bitlocker_policy
 from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
 from holyaudit.collectors.gpo.source import GpoSettings
@@ -176,7 +177,8 @@ class GpoCollector(Collector):
                 key: self._content(sysvol, gpos[key])
                 for key in tally.each("read from SYSVOL", sorted(wanted & gpos.keys()))
             }
-        records = _Builder(base, resolved, broken, blocks, contents, inputs or {}).records()
+        builder = _Builder(base, resolved, broken, blocks, contents, inputs or {}, self.settings.bitlocker_started_by)
+        records = builder.records()
         return [FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))]
 
     def _sysvol(self) -> Sysvol:
@@ -338,8 +340,10 @@ class _Builder:
         blocks: dict[str, bool],
         contents: dict[str, GpoContent],
         inputs: Mapping[str, FactSet],
+        bitlocker_started_by: str | None = None,
     ) -> None:
         self.base_key = dn_key(base)
+        self.bitlocker_started_by = bitlocker_started_by
         self.resolved = resolved
         self.broken = broken
         self.blocks = blocks
@@ -364,6 +368,7 @@ class _Builder:
             record.update(effective.values)
             record.update({SOURCE_SUFFIX[name]: gpo for name, gpo in effective.set_by.items()})
             unreadable.update(effective.unreadable)
+            record.update(self._bitlocker(inheritance, effective.values, unreadable))
             if count_problem is None:
                 record.update(counts.get(key, dict.fromkeys(("staff_users", "pupil_users", "computers", "laptops"), 0)))
             else:
@@ -385,6 +390,27 @@ class _Builder:
                 else:
                     record["all_computers_lock_within_secs"] = lock
         return [GpoContainer.model_validate(record) for record in data]
+
+    def _bitlocker(
+        self, inheritance: Inheritance, values: dict[str, object], unreadable: dict[str, str]
+    ) -> dict[str, object]:
+        """Whether policy enforces OS-drive encryption or only configures BitLocker, and the site's declaration."""
+        found = bitlocker_policy(
+            inheritance.applied,
+            self.contents,
+            values.get("bitlocker_os_drive_required"),
+            unreadable.get("bitlocker_os_drive_required"),
+        )
+        if found.unreadable:
+            unreadable["bitlocker_os_drive_policy"] = found.unreadable
+        fields: dict[str, object] = {
+            "bitlocker_os_drive_policy": found.policy,
+            "bitlocker_settings": found.settings,
+            "bitlocker_settings_from": found.settings_from,
+        }
+        if self.bitlocker_started_by:
+            fields["bitlocker_started_by"] = self.bitlocker_started_by
+        return fields
 
     def _client_side(self, inheritance: Inheritance) -> dict[str, object]:
         """The applied GPOs' warnings (files clients skip, SYSVOL behind the directory) and their versions."""
