@@ -508,8 +508,8 @@ def host(machine: Machine, index: int) -> Host:
 
 
 GPO_NOTE = (
-    "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
-    "site-linked GPOs and the local GPO"
+    "not modelled: security filtering (who may read and apply a GPO), loopback processing, site-linked GPOs and "
+    "the local GPO"
 )
 BASELINE_SCREENSAVER: dict[str, Any] = {
     "screensaver_active": True,

@@ -279,6 +279,10 @@ class GpoContainer(FactRecord):
     bitlocker_settings_from: dict[str, str] = Field(
         default_factory=dict, description="The GPO that set each of bitlocker_settings."
     )
+    wmi_filters: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each applied GPO with a WMI filter: the filter's name and queries (evaluated by each client).",
+    )
     bitlocker_started_by: str | None = Field(
         default=None,
         description="What the site declares turns encryption on outside Group Policy (gpo.bitlocker_started_by).",

@@ -16,17 +16,21 @@ from pathlib import Path
 import pytest
 import smbclient
 import yaml
-from estate import AUDIT_PASSWORD, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
+from estate import AUDIT_PASSWORD, GENERIC_OU, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
 from gpo_estate import (
     BASELINE,
     EXPECTED_APPLIED,
+    KIOSK_TABLETS,
     LAPTOP_BITLOCKER,
+    LOAN_PILOT,
     LOAN_SETTINGS,
+    NO_TPM_QUERY,
     PUPIL_DRAFT,
     PUPIL_RELAXED,
     SCREENSAVER,
     STAFF_WIPE,
     SUPPLY_LOCK,
+    TABLETS_QUERY,
     SeededGpos,
 )
 from seed import write_config
@@ -218,6 +222,40 @@ def test_bitlocker_policy_is_enforced_only_by_mbam_and_standard_settings_only_co
             "expected bitlocker_os_drive_policy = 'encryption enforced by policy'",
         ),
     }
+
+
+def test_a_wmi_filtered_gpo_makes_only_the_settings_it_could_change_unknown_and_names_its_query(
+    samba_dc, run_cli, config, audit_env, tmp_path
+):
+    ous = collected_ous(run_cli, config, tmp_path)
+    tablets = f"WMI filter 'Tablets' (root\\CIMv2: {TABLETS_QUERY})"
+    no_tpm = f"WMI filter 'No TPM' (root\\CIMv2: {NO_TPM_QUERY})"
+    assert {ou: record["wmi_filters"] for ou, record in ous.items() if record.get("wmi_filters")} == {
+        dn(samba_dc, GENERIC_OU): {KIOSK_TABLETS: tablets},
+        dn(samba_dc, LOAN_OU): {LOAN_PILOT: no_tpm},
+    }
+    generic, loan = ous[dn(samba_dc, GENERIC_OU)], ous[dn(samba_dc, LOAN_OU)]
+    # Kiosk Tablets turns ScreenSaverIsSecure off over Baseline's 1 only where its filter is true.
+    assert generic.get("screensaver_secure") is None
+    assert generic["unreadable"] == {
+        "screensaver_secure": (
+            f"GPO '{KIOSK_TABLETS}' has {tablets}: each client evaluates it, so whether ScreenSaverIsSecure applies "
+            "here is not known"
+        )
+    }
+    # What it does not touch stays known: Baseline's ScreenSaveActive and timeout.
+    assert screensaver(generic)[0::2] == [(True, BASELINE), (600, BASELINE)]
+    # The loan pilot's EnableBDEWithNoTPM may or may not apply: it is left out, and Loan BitLocker Settings still
+    # configure BitLocker either way.
+    assert "EnableBDEWithNoTPM" not in loan["bitlocker_settings"]
+    assert loan["bitlocker_os_drive_policy"] == "BitLocker configured, encryption not enforced by policy"
+    assert "bitlocker_os_drive_policy" not in loan.get("unreadable", {})
+    assert not any(
+        "WMI" in reason
+        for ou, record in ous.items()
+        if ou != dn(samba_dc, GENERIC_OU)
+        for reason in record.get("unreadable", {}).values()
+    )
 
 
 def test_a_declared_encryption_mechanism_leaves_standard_settings_to_the_endpoints(

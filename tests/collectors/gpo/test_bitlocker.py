@@ -77,3 +77,14 @@ def test_an_unreadable_machine_file_makes_the_policy_unknown_unless_mbam_require
     broken = GpoContent("broken", errors={GpoFile.MACHINE_POL: "Machine\\Registry.pol is corrupt: truncated"})
     assert policy_of(broken) == (None, {}, "GPO 'broken': Machine\\Registry.pol is corrupt: truncated")
     assert policy_of(machine("mbam", (MBAM, "ShouldEncryptOSDrive", 1)), broken)[0] == ENFORCED
+
+
+def test_mbam_filtered_by_wmi_leaves_the_policy_unknown_whatever_the_standard_settings():
+    mbam = GpoContent(
+        "mbam",
+        machine=(RegistryEntry.of(MBAM, "ShouldEncryptOSDrive", RegType.DWORD, 1),),
+        wmi_filter="WMI filter 'Laptops' (root\\CIMv2: SELECT * FROM Win32_Battery)",
+    )
+    policy, settings, reason = policy_of(mbam, machine("strict", (FVE, "UseTPM", 1)))
+    assert (policy, settings) == (None, {"UseTPM": 1})
+    assert str(reason).startswith("GPO 'mbam' has WMI filter 'Laptops'")

@@ -61,9 +61,13 @@ def bitlocker_policy(
     settings_from = {name: standard.set_by[name] for name in settings}
     if required is True:
         return BitLockerPolicy(ENFORCED, settings, settings_from)
-    reasons = sorted(set(standard.unreadable.values()) | ({required_unreadable} if required_unreadable else set()))
+    if required_unreadable:
+        return BitLockerPolicy(None, settings, settings_from, required_unreadable)
+    if settings or required is False:
+        # MBAM's value set to 0 is configuration too: "Operating system drive encryption settings" without
+        # requiring it. A known standard value is enough; others that may or may not apply do not change that.
+        return BitLockerPolicy(CONFIGURED, settings, settings_from)
+    reasons = sorted(set(standard.unreadable.values()))
     if reasons:
         return BitLockerPolicy(None, settings, settings_from, "; ".join(reasons))
-    # MBAM's value set to 0 is configuration too: "Operating system drive encryption settings" without requiring it.
-    configured = bool(settings) or required is False
-    return BitLockerPolicy(CONFIGURED if configured else NOTHING, settings, settings_from)
+    return BitLockerPolicy(NOTHING, settings, settings_from)
