@@ -104,3 +104,16 @@ def test_mbam_filtered_to_some_laptops_is_unknown_but_settings_it_does_not_touch
     result = result_of(mbam, timeout("base", "600"))
     assert set(result.unreadable) == {"bitlocker_os_drive_required"}
     assert result.values == {"screensaver_timeout_secs": 600}
+
+
+def test_a_filter_that_could_not_be_read_leaves_the_setting_unknown_without_blaming_the_client():
+    missing = "WMI filter {8C2F6C84-6F0B-4D4B-9C8E-6A0F5B1E2A09}, which is not in the directory"
+    gpo = GpoContent(
+        "lost",
+        user=(RegistryEntry.of(DESKTOP, "ScreenSaveTimeOut", RegType.SZ, "300"),),
+        wmi_filter=missing,
+        wmi_filter_readable=False,
+    )
+    assert result_of(gpo).unreadable == {
+        "screensaver_timeout_secs": f"GPO 'lost' has {missing}: whether ScreenSaveTimeOut applies here is not known"
+    }

@@ -21,7 +21,13 @@ from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent_key
 from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol, wmi
 from holyaudit.collectors.gpo.bitlocker import bitlocker_policy
-from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
+from holyaudit.collectors.gpo.effective import (
+    CLIENT_DECIDES,
+    SOURCE_SUFFIX,
+    GpoContent,
+    GpoFile,
+    effective_settings,
+)
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
 from holyaudit.collectors.gpo.source import GpoSettings
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
@@ -100,6 +106,7 @@ class _GpoEntry:
     version: int | None = None
     wmi_filter: str | None = None
     """The WMI filter that decides on each client whether the GPO applies, described with its queries."""
+    wmi_filter_readable: bool = True
 
 
 class GpoCollector(Collector):
@@ -147,7 +154,12 @@ class GpoCollector(Collector):
         applied = {name for record in containers for name in record.applied_gpos}
         problems = sorted(
             {record.error for record in containers if record.error}
-            | {reason for record in containers for field, reason in record.unreadable.items() if field in SOURCE_SUFFIX}
+            | {
+                reason
+                for record in containers
+                for field, reason in record.unreadable.items()
+                if field in SOURCE_SUFFIX and CLIENT_DECIDES not in reason  # a WMI filter: known only to clients
+            }
         )
         if problems:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -229,7 +241,8 @@ class GpoCollector(Collector):
             filters = _wmi_filters(connection, base, page)
             for key, link in wql_filters:
                 if link:
-                    gpos[key] = replace(gpos[key], wmi_filter=_wmi_filter(link, filters))
+                    described, readable = _wmi_filter(link, filters)
+                    gpos[key] = replace(gpos[key], wmi_filter=described, wmi_filter_readable=readable)
         containers = []
         for dn, raw in paged_search(
             connection,
@@ -250,7 +263,10 @@ class GpoCollector(Collector):
         name = entry.gpo.display_name
         if not entry.file_sys_path:
             return GpoContent(
-                name, errors=dict.fromkeys(GpoFile, "the GPO has no gPCFileSysPath"), wmi_filter=entry.wmi_filter
+                name,
+                errors=dict.fromkeys(GpoFile, "the GPO has no gPCFileSysPath"),
+                wmi_filter=entry.wmi_filter,
+                wmi_filter_readable=entry.wmi_filter_readable,
             )
         try:
             gpt_ini = sysvol.read(unc_path(entry.file_sys_path, sysvol.server, "GPT.INI"))
@@ -292,6 +308,7 @@ class GpoCollector(Collector):
             warnings,
             {"directory": entry.version, "gpt_ini": gpt_version},
             entry.wmi_filter,
+            entry.wmi_filter_readable,
         )
 
 
@@ -312,16 +329,17 @@ def _wmi_filters(connection: ldap3.Connection, base: str, page: int) -> dict[str
     return found
 
 
-def _wmi_filter(link: str, filters: dict[str, wmi.WmiFilter | str]) -> str:
-    """A GPO's WMI filter described for a finding: its name and queries, or why they are not known."""
+def _wmi_filter(link: str, filters: dict[str, wmi.WmiFilter | str]) -> tuple[str, bool]:
+    """A GPO's WMI filter described for a finding (its name and queries, or why they are not known), and whether
+    it was read."""
     try:
         guid = wmi.filter_guid(link)
     except wmi.WmiFilterError as exc:
-        return f"a WMI filter that cannot be read ({exc})"
+        return f"a WMI filter that cannot be read ({exc})", False
     found = filters.get(guid)
     if found is None:
-        return f"WMI filter {guid}, which is not in the directory (or the audit account cannot read it)"
-    return found if isinstance(found, str) else found.describe()
+        return f"WMI filter {guid}, which is not in the directory (or the audit account cannot read it)", False
+    return (found, False) if isinstance(found, str) else (found.describe(), True)
 
 
 def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:

@@ -52,6 +52,7 @@ class GpoContent:
     versions: dict[str, int | None] = field(default_factory=dict)
     wmi_filter: str | None = None
     """The WMI filter it is linked to, described with its queries (or why it could not be read)."""
+    wmi_filter_readable: bool = True
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,8 @@ def effective_settings(
     return Effective(values, set_by, unreadable, deleted)
 
 
+CLIENT_DECIDES = "each client evaluates it"
+"""Said of a readable WMI filter: a setting it leaves unknown is not a failure to read anything."""
 _MOST_FILTERED = 8
 """More WMI-filtered GPOs than this touching one setting in one container are not combined: the setting is unknown."""
 
@@ -303,7 +306,9 @@ def _filtered_state(spec: SettingSpec, applied: Sequence[AppliedGpo], contents: 
     if len(outcomes) == 1 and len(filtered) <= _MOST_FILTERED:
         return state
     named = "; ".join(f"GPO '{content.name}' has {content.wmi_filter}" for _, content in filtered)
-    return _Unknown(f"{named}: each client evaluates it, so whether {spec.label} applies here is not known")
+    if all(content.wmi_filter_readable for _, content in filtered):
+        return _Unknown(f"{named}: {CLIENT_DECIDES}, so whether {spec.label} applies here is not known")
+    return _Unknown(f"{named}: whether {spec.label} applies here is not known")
 
 
 def _outcome(state: _State) -> tuple[object, ...]:
