@@ -508,8 +508,8 @@ def host(machine: Machine, index: int) -> Host:
 
 
 GPO_NOTE = (
-    "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
-    "site-linked GPOs and the local GPO"
+    "not modelled: security filtering (who may read and apply a GPO), loopback processing, site-linked GPOs and "
+    "the local GPO"
 )
 BASELINE_SCREENSAVER: dict[str, Any] = {
     "screensaver_active": True,
@@ -576,6 +576,9 @@ def gpo_ous() -> list[GpoContainer]:
             laptops=12,
             bitlocker_os_drive_required=True,
             bitlocker_os_drive_from="Laptop BitLocker",
+            bitlocker_os_drive_policy="encryption enforced by policy",
+            bitlocker_settings={"EncryptionMethodWithXtsOs": 7, "OSRecovery": 1},
+            bitlocker_settings_from={"EncryptionMethodWithXtsOs": "Laptop BitLocker", "OSRecovery": "Laptop BitLocker"},
             **BASELINE_SCREENSAVER,
         ),
         *(
@@ -593,6 +596,7 @@ def gpo_ous() -> list[GpoContainer]:
             f"OU=Loan,{laptops}",
             [],
             blocks_inheritance=True,
+            bitlocker_os_drive_policy="no BitLocker policy",
             computers=4,
             laptops=4,
             skipped_links=[f"'Laptop BitLocker' linked at {laptops}: inheritance blocked at OU=Loan,{laptops}"],

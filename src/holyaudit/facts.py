@@ -276,6 +276,26 @@ class GpoContainer(FactRecord):
         default=None, description="Machine policy FVE\\MDOPBitLockerManagement ShouldEncryptOSDrive (docs/gpo.md)."
     )
     bitlocker_os_drive_from: str | None = None
+    bitlocker_os_drive_policy: str | None = Field(
+        default=None,
+        description="'encryption enforced by policy' (ShouldEncryptOSDrive 1), 'BitLocker configured, encryption "
+        "not enforced by policy' (only standard FVE values, or ShouldEncryptOSDrive 0) or 'no BitLocker policy' "
+        "(docs/gpo.md).",
+    )
+    bitlocker_settings: dict[str, int] = Field(
+        default_factory=dict, description="The standard FVE values in force for the OS drive, by value name."
+    )
+    bitlocker_settings_from: dict[str, str] = Field(
+        default_factory=dict, description="The GPO that set each of bitlocker_settings."
+    )
+    wmi_filters: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each applied GPO with a WMI filter: the filter's name and queries (evaluated by each client).",
+    )
+    bitlocker_started_by: str | None = Field(
+        default=None,
+        description="What the site declares turns encryption on outside Group Policy (gpo.bitlocker_started_by).",
+    )
     domain_min_pwd_length: int | None = Field(
         default=None, description="The domain record only: the domain object's minPwdLength (directory.domain)."
     )

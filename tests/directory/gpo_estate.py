@@ -13,7 +13,10 @@ The layout (``samba-tool gpo setlink`` adds each new link at the lowest preceden
 - OU=Holywell: Device Lock, enforced, so it reaches the OUs below that block inheritance and beats Desktop Idle
 - OU=Pupils: Pupil Relaxed, and a disabled link to Old Kiosk
 - OU=Supply,OU=Staff: blocks inheritance, nothing linked: no screensaver policy reaches the supply teachers
-- OU=Laptops: Laptop BitLocker; OU=Loan below it blocks inheritance, so loan laptops do not get it
+- OU=Laptops: Laptop BitLocker (MBAM's ShouldEncryptOSDrive, which requires encryption); OU=Loan below it blocks
+  inheritance, so loan laptops do not get it: they get Loan BitLocker Settings, the standard FVE settings only
+  (XTS-AES 256, full encryption, TPM required, recovery information in AD DS before BitLocker is turned on), which
+  configure BitLocker but turn nothing on
 - OU=Desktops: Desktop Idle (300 s), overridden by the enforced Device Lock (900 s)
 
 Deletion and soft markers, applied as Windows does (lowest precedence first, [MS-GPREG] 2.2.1.2):
@@ -30,6 +33,11 @@ Client-side extensions and versions: every GPO with files lists their extensions
 Lock Draft (OU=Pupils, above the others there), whose user Registry.pol sets a compliant screensaver that no
 client applies because gPCUserExtensionNames does not list the Registry extension. Supply Lock's GPT.INI is one
 version behind its versionNumber (SYSVOL not replicated).
+
+WMI filters ('Tablets', 'No TPM', added under CN=SOM,CN=WMIPolicy,CN=System as GPMC stores them): Kiosk Tablets,
+at OU=Generic, sets ScreenSaverIsSecure 0 over Baseline's 1 only where its filter is true, so the generic
+accounts' value is unknown; Loan No-TPM Pilot sets EnableBDEWithNoTPM, which leaves the loan laptops' BitLocker
+"configured" whichever way its filter goes.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from dataclasses import dataclass, field
 
 import ldap3
 import smbclient
-from estate import DESKTOPS_OU, HOLYWELL, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
+from estate import DESKTOPS_OU, GENERIC_OU, HOLYWELL, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
 from samba_dc import SambaDC, samba_program
 
 from holyaudit.collectors.gpo import registry_pol
@@ -64,6 +72,8 @@ class GpoSpec:
     """List the Security and Registry extensions of the files written, as GPMC does (False: lists none)."""
     sysvol_behind: bool = False
     """GPT.INI one version behind the directory's versionNumber, as while SYSVOL has not replicated."""
+    wmi_filter: str | None = None
+    """The name of the WMI filter (WMI_FILTERS) the GPO is linked to."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,15 @@ BASELINE, DEVICE_LOCK, PUPIL_RELAXED = "Holywell Baseline", "Device Lock", "Pupi
 OLD_KIOSK, LAPTOP_BITLOCKER, DESKTOP_IDLE = "Old Kiosk", "Laptop BitLocker", "Desktop Idle"
 DEFAULT_DOMAIN, DEFAULT_DCS = "Default Domain Policy", "Default Domain Controllers Policy"
 LEGACY_CLEANUP, STAFF_WIPE, PUPIL_SOFT, SUPPLY_LOCK = "Legacy Cleanup", "Staff Screen Wipe", "Pupil Soft", "Supply Lock"
-PUPIL_DRAFT = "Pupil Lock Draft"
+PUPIL_DRAFT, LOAN_SETTINGS = "Pupil Lock Draft", "Loan BitLocker Settings"
+KIOSK_TABLETS, LOAN_PILOT = "Kiosk Tablets", "Loan No-TPM Pilot"
+TABLETS_FILTER, TABLETS_QUERY = "Tablets", "SELECT * FROM Win32_SystemEnclosure WHERE ChassisTypes = 30"
+NO_TPM_FILTER, NO_TPM_QUERY = "No TPM", "SELECT * FROM Win32_Tpm WHERE IsEnabled_InitialValue = FALSE"
+WMI_FILTERS = {
+    TABLETS_FILTER: ("{8C2F6C84-6F0B-4D4B-9C8E-6A0F5B1E2A01}", TABLETS_QUERY),
+    NO_TPM_FILTER: ("{8C2F6C84-6F0B-4D4B-9C8E-6A0F5B1E2A02}", NO_TPM_QUERY),
+}
+"""WMI filters (msWMI-Som objects under CN=SOM,CN=WMIPolicy,CN=System) by name: GUID and WQL query."""
 REGISTRY_CSE, REGISTRY_TOOL = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}", "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"
 SECURITY_CSE, SECURITY_TOOL = "{827D319E-6EAC-11D2-A4EA-00C04F79F83A}", "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}"
 CONTROL_PANEL = SCREENSAVER.rsplit("\\", 1)[0]
@@ -124,6 +142,20 @@ GPOS = (
             _dword(f"{FVE}\\MDOPBitLockerManagement", "ShouldEncryptOSDrive", 1),
         ),
     ),
+    GpoSpec(
+        LOAN_SETTINGS,
+        machine=(
+            _dword(FVE, "EncryptionMethodWithXtsOs", 7),
+            _dword(FVE, "OSEncryptionType", 1),
+            _dword(FVE, "UseAdvancedStartup", 1),
+            _dword(FVE, "UseTPM", 1),
+            _dword(FVE, "OSRecovery", 1),
+            _dword(FVE, "OSActiveDirectoryBackup", 1),
+            _dword(FVE, "OSRequireActiveDirectoryBackup", 1),
+        ),
+    ),
+    GpoSpec(KIOSK_TABLETS, user=(_sz(SCREENSAVER, "ScreenSaverIsSecure", "0"),), wmi_filter=TABLETS_FILTER),
+    GpoSpec(LOAN_PILOT, machine=(_dword(FVE, "EnableBDEWithNoTPM", 1),), wmi_filter=NO_TPM_FILTER),
     GpoSpec(DESKTOP_IDLE, machine=(_dword(SYSTEM, "InactivityTimeoutSecs", 300),)),
     GpoSpec(
         LEGACY_CLEANUP,
@@ -166,8 +198,11 @@ LINKS = (
     Link(PUPILS_OU, PUPIL_SOFT),
     Link(PUPILS_OU, PUPIL_RELAXED),
     Link(PUPILS_OU, OLD_KIOSK, disabled=True),
+    Link(GENERIC_OU, KIOSK_TABLETS),
     Link(LAPTOPS_OU, LAPTOP_BITLOCKER),
     Link(DESKTOPS_OU, DESKTOP_IDLE),
+    Link(LOAN_OU, LOAN_SETTINGS),
+    Link(LOAN_OU, LOAN_PILOT),
 )
 BLOCKED = (SUPPLY_OU, LOAN_OU)
 
@@ -235,12 +270,25 @@ def seed_gpos(dc: SambaDC) -> SeededGpos:
     )
     try:
         with dc.admin_connection() as conn:
+            _add_wmi_filters(dc, conn)
             for spec in GPOS:
                 _write_files(dc, seeded, spec, cache, conn)
     finally:
         smbclient.reset_connection_cache(connection_cache=cache)
     seeded.seconds = time.monotonic() - started
     return seeded
+
+
+def _add_wmi_filters(dc: SambaDC, conn: ldap3.Connection) -> None:
+    """The WMI filters as GPMC stores them: msWMI-Parm2 is the query count, then each query's language, namespace
+    and text lengths, then the three strings, each ending in ';'."""
+    for name, (guid, query) in WMI_FILTERS.items():
+        namespace = "root\\CIMv2"
+        parm2 = f"1;3;{len(namespace)};{len(query)};WQL;{namespace};{query};"
+        attributes = {"msWMI-ID": guid, "msWMI-Name": name, "msWMI-Parm2": parm2, "msWMI-Author": "Administrator"}
+        dn = f"CN={guid},CN=SOM,CN=WMIPolicy,CN=System,{dc.base_dn}"
+        if not conn.add(dn, ["msWMI-Som"], attributes):
+            raise RuntimeError(f"adding WMI filter {name}: {conn.result}")
 
 
 def _sysvolreset(dc: SambaDC) -> None:
@@ -276,6 +324,9 @@ def _write_files(
     _write(f"{folder}\\GPT.INI", f"[General]\r\nVersion={on_disk}\r\n".encode("ascii"), cache)
     dn = f"CN={seeded.guids[spec.name]},CN=Policies,CN=System,{dc.base_dn}"
     changes = {"versionNumber": [(ldap3.MODIFY_REPLACE, [version])]}
+    if spec.wmi_filter:
+        link = f"[{dc.dns_domain};{WMI_FILTERS[spec.wmi_filter][0]};0]"
+        changes["gPCWQLFilter"] = [(ldap3.MODIFY_REPLACE, [link])]
     if spec.extensions:
         machine = [
             *([f"[{REGISTRY_CSE}{REGISTRY_TOOL}]"] if spec.machine else []),
@@ -302,13 +353,13 @@ EXPECTED_APPLIED: dict[str, list[str]] = {
     STAFF_OU: [DEVICE_LOCK, STAFF_WIPE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     SUPPLY_OU: [DEVICE_LOCK, SUPPLY_LOCK],
     PUPILS_OU: [DEVICE_LOCK, PUPIL_DRAFT, PUPIL_SOFT, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
-    "OU=Generic,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    GENERIC_OU: [DEVICE_LOCK, KIOSK_TABLETS, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Service Accounts,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
-    LOAN_OU: [DEVICE_LOCK],
+    LOAN_OU: [DEVICE_LOCK, LOAN_SETTINGS, LOAN_PILOT],
     DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
 }
 """Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""

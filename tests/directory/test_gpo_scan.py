@@ -16,15 +16,21 @@ from pathlib import Path
 import pytest
 import smbclient
 import yaml
-from estate import AUDIT_PASSWORD, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
+from estate import AUDIT_PASSWORD, GENERIC_OU, LAPTOPS_OU, LOAN_OU, PUPILS_OU, STAFF_OU, SUPPLY_OU
 from gpo_estate import (
     BASELINE,
     EXPECTED_APPLIED,
+    KIOSK_TABLETS,
+    LAPTOP_BITLOCKER,
+    LOAN_PILOT,
+    LOAN_SETTINGS,
+    NO_TPM_QUERY,
     PUPIL_DRAFT,
     PUPIL_RELAXED,
     SCREENSAVER,
     STAFF_WIPE,
     SUPPLY_LOCK,
+    TABLETS_QUERY,
     SeededGpos,
 )
 from seed import write_config
@@ -34,6 +40,7 @@ from holyaudit.collectors.gpo.sysvol import READ_ONLY_ACCESS
 from holyaudit.models import Status
 
 PASS, FAIL, ERROR = Status.PASS.value, Status.FAIL.value, Status.ERROR.value
+NOT_APPLICABLE = Status.NOT_APPLICABLE.value
 GPO_RULES = ("gpo-screensaver-locking", "gpo-force-logoff", "gpo-password-settings-agree", "gpo-bitlocker-laptops")
 
 
@@ -174,6 +181,97 @@ def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, conf
         agree["objects"][0]["observed"]["min_password_length"],
         agree["objects"][0]["observed"]["domain_min_pwd_length"],
     ) == (6, 8)
+
+
+def bitlocker_objects(report: dict) -> dict[str, tuple[str, str]]:
+    finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-bitlocker-laptops")
+    return {o["id"]: (o["status"], o.get("reason")) for o in finding["objects"]}
+
+
+def test_bitlocker_policy_is_enforced_only_by_mbam_and_standard_settings_only_configure_it(
+    samba_dc, run_cli, config, audit_env, tmp_path
+):
+    ous = collected_ous(run_cli, config, tmp_path)
+    laptops, loan = ous[dn(samba_dc, LAPTOPS_OU)], ous[dn(samba_dc, LOAN_OU)]
+    assert {ou: record["bitlocker_os_drive_policy"] for ou, record in ous.items()} == dict.fromkeys(
+        ous, "no BitLocker policy"
+    ) | {
+        dn(samba_dc, LAPTOPS_OU): "encryption enforced by policy",
+        dn(samba_dc, LOAN_OU): "BitLocker configured, encryption not enforced by policy",
+    }
+    assert (laptops["bitlocker_os_drive_required"], laptops["bitlocker_os_drive_from"]) == (True, LAPTOP_BITLOCKER)
+    assert laptops["bitlocker_settings"] == {"EncryptionMethodWithXtsOs": 7, "OSRecovery": 1}
+    assert loan.get("bitlocker_os_drive_required") is None
+    assert loan["bitlocker_settings"] == {
+        "EncryptionMethodWithXtsOs": 7,
+        "OSEncryptionType": 1,
+        "UseAdvancedStartup": 1,
+        "UseTPM": 1,
+        "OSRecovery": 1,
+        "OSRequireActiveDirectoryBackup": 1,
+        "OSActiveDirectoryBackup": 1,
+    }
+    assert set(loan["bitlocker_settings_from"].values()) == {LOAN_SETTINGS}
+    result, report = scan_gpo(run_cli, config)
+    assert result.code == 1, result.err
+    assert bitlocker_objects(report) == {
+        dn(samba_dc, LAPTOPS_OU): (PASS, None),
+        dn(samba_dc, LOAN_OU): (
+            FAIL,
+            "bitlocker_os_drive_policy is 'BitLocker configured, encryption not enforced by policy'; "
+            "expected bitlocker_os_drive_policy = 'encryption enforced by policy'",
+        ),
+    }
+
+
+def test_a_wmi_filtered_gpo_makes_only_the_settings_it_could_change_unknown_and_names_its_query(
+    samba_dc, run_cli, config, audit_env, tmp_path
+):
+    ous = collected_ous(run_cli, config, tmp_path)
+    tablets = f"WMI filter 'Tablets' (root\\CIMv2: {TABLETS_QUERY})"
+    no_tpm = f"WMI filter 'No TPM' (root\\CIMv2: {NO_TPM_QUERY})"
+    assert {ou: record["wmi_filters"] for ou, record in ous.items() if record.get("wmi_filters")} == {
+        dn(samba_dc, GENERIC_OU): {KIOSK_TABLETS: tablets},
+        dn(samba_dc, LOAN_OU): {LOAN_PILOT: no_tpm},
+    }
+    generic, loan = ous[dn(samba_dc, GENERIC_OU)], ous[dn(samba_dc, LOAN_OU)]
+    # Kiosk Tablets turns ScreenSaverIsSecure off over Baseline's 1 only where its filter is true.
+    assert generic.get("screensaver_secure") is None
+    assert generic["unreadable"] == {
+        "screensaver_secure": (
+            f"GPO '{KIOSK_TABLETS}' has {tablets}: each client evaluates it, so whether ScreenSaverIsSecure applies "
+            "here is not known"
+        )
+    }
+    # What it does not touch stays known: Baseline's ScreenSaveActive and timeout.
+    assert screensaver(generic)[0::2] == [(True, BASELINE), (600, BASELINE)]
+    # The loan pilot's EnableBDEWithNoTPM may or may not apply: it is left out, and Loan BitLocker Settings still
+    # configure BitLocker either way.
+    assert "EnableBDEWithNoTPM" not in loan["bitlocker_settings"]
+    assert loan["bitlocker_os_drive_policy"] == "BitLocker configured, encryption not enforced by policy"
+    assert "bitlocker_os_drive_policy" not in loan.get("unreadable", {})
+    assert not any(
+        "WMI" in reason
+        for ou, record in ous.items()
+        if ou != dn(samba_dc, GENERIC_OU)
+        for reason in record.get("unreadable", {}).values()
+    )
+
+
+def test_a_declared_encryption_mechanism_leaves_standard_settings_to_the_endpoints(
+    samba_dc, run_cli, audit_env, tmp_path
+):
+    config = write_config(samba_dc, tmp_path / "site.yaml")
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    config.write_text(yaml.safe_dump({**settings, "gpo": {"bitlocker_started_by": "intune"}}), encoding="utf-8")
+    result, report = scan_gpo(run_cli, config)
+    assert result.code == 1, result.err
+    objects = bitlocker_objects(report)
+    assert {ou: status for ou, (status, _) in objects.items()} == {
+        dn(samba_dc, LAPTOPS_OU): PASS,
+        dn(samba_dc, LOAN_OU): NOT_APPLICABLE,
+    }
+    assert "laptop-encryption decides from the laptops themselves" in objects[dn(samba_dc, LOAN_OU)][1]
 
 
 def test_files_whose_extension_is_not_listed_are_not_applied_and_stale_sysvol_is_a_warning(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import ldap3
@@ -19,8 +19,15 @@ import ldap3
 from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent_key
-from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol
-from holyaudit.collectors.gpo.effective import SOURCE_SUFFIX, GpoContent, GpoFile, effective_settings
+from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol, wmi
+from holyaudit.collectors.gpo.bitlocker import bitlocker_policy
+from holyaudit.collectors.gpo.effective import (
+    CLIENT_DECIDES,
+    SOURCE_SUFFIX,
+    GpoContent,
+    GpoFile,
+    effective_settings,
+)
 from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
 from holyaudit.collectors.gpo.source import GpoSettings
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
@@ -49,8 +56,8 @@ INPUTS: Mapping[str, frozenset[str]] = {
     ),
 }
 NOT_MODELLED = (
-    "not modelled: WMI filters, security filtering (who may read and apply a GPO), loopback processing, "
-    "site-linked GPOs and the local GPO"
+    "not modelled: security filtering (who may read and apply a GPO), loopback processing, site-linked GPOs and "
+    "the local GPO"
 )
 _GPO_ATTRS = [
     "cn",
@@ -60,7 +67,9 @@ _GPO_ATTRS = [
     "versionNumber",
     "gPCMachineExtensionNames",
     "gPCUserExtensionNames",
+    "gPCWQLFilter",
 ]
+_WMI_ATTRS = ["msWMI-ID", "msWMI-Name", "msWMI-Parm2"]
 _COMPLEXITY = 0x1
 _STORE_CLEARTEXT = 0x10  # DOMAIN_PASSWORD_STORE_CLEARTEXT ([MS-SAMR] 2.2.3.8 pwdProperties)
 _DOMAIN_COPIES = (
@@ -95,6 +104,9 @@ class _GpoEntry:
     machine_extensions: str | None = None
     user_extensions: str | None = None
     version: int | None = None
+    wmi_filter: str | None = None
+    """The WMI filter that decides on each client whether the GPO applies, described with its queries."""
+    wmi_filter_readable: bool = True
 
 
 class GpoCollector(Collector):
@@ -142,7 +154,12 @@ class GpoCollector(Collector):
         applied = {name for record in containers for name in record.applied_gpos}
         problems = sorted(
             {record.error for record in containers if record.error}
-            | {reason for record in containers for field, reason in record.unreadable.items() if field in SOURCE_SUFFIX}
+            | {
+                reason
+                for record in containers
+                for field, reason in record.unreadable.items()
+                if field in SOURCE_SUFFIX and CLIENT_DECIDES not in reason  # a WMI filter: known only to clients
+            }
         )
         if problems:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -176,7 +193,8 @@ class GpoCollector(Collector):
                 key: self._content(sysvol, gpos[key])
                 for key in tally.each("read from SYSVOL", sorted(wanted & gpos.keys()))
             }
-        records = _Builder(base, resolved, broken, blocks, contents, inputs or {}).records()
+        builder = _Builder(base, resolved, broken, blocks, contents, inputs or {}, self.settings.bitlocker_started_by)
+        records = builder.records()
         return [FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))]
 
     def _sysvol(self) -> Sysvol:
@@ -200,6 +218,7 @@ class GpoCollector(Collector):
         base = self.directory.base_dn or values.text(found[0])
         page = self.directory.page_size
         gpos: dict[str, _GpoEntry] = {}
+        wql_filters: list[tuple[str, str | None]] = []
         policies = paged_search(
             connection, f"CN=Policies,CN=System,{base}", "(objectClass=groupPolicyContainer)", _GPO_ATTRS, page
         )
@@ -209,6 +228,8 @@ class GpoCollector(Collector):
             path = _first(raw, "gPCFileSysPath")
             machine, user = _first(raw, "gPCMachineExtensionNames"), _first(raw, "gPCUserExtensionNames")
             version = _first(raw, "versionNumber")
+            wql = _first(raw, "gPCWQLFilter")
+            wql_filters.append((dn_key(dn), values.text(wql) if wql else None))
             gpos[dn_key(dn)] = _GpoEntry(
                 Gpo(dn, name, int(flags) if flags is not None else 0),
                 values.text(path) if path else None,
@@ -216,6 +237,12 @@ class GpoCollector(Collector):
                 values.text(user) if user else None,
                 int(version) if version is not None and version.lstrip(b"-").isdigit() else None,
             )
+        if any(link for _, link in wql_filters):
+            filters = _wmi_filters(connection, base, page)
+            for key, link in wql_filters:
+                if link:
+                    described, readable = _wmi_filter(link, filters)
+                    gpos[key] = replace(gpos[key], wmi_filter=described, wmi_filter_readable=readable)
         containers = []
         for dn, raw in paged_search(
             connection,
@@ -235,7 +262,12 @@ class GpoCollector(Collector):
     def _content(self, sysvol: Sysvol, entry: _GpoEntry) -> GpoContent:
         name = entry.gpo.display_name
         if not entry.file_sys_path:
-            return GpoContent(name, errors=dict.fromkeys(GpoFile, "the GPO has no gPCFileSysPath"))
+            return GpoContent(
+                name,
+                errors=dict.fromkeys(GpoFile, "the GPO has no gPCFileSysPath"),
+                wmi_filter=entry.wmi_filter,
+                wmi_filter_readable=entry.wmi_filter_readable,
+            )
         try:
             gpt_ini = sysvol.read(unc_path(entry.file_sys_path, sysvol.server, "GPT.INI"))
             if gpt_ini is None:
@@ -275,7 +307,39 @@ class GpoCollector(Collector):
             errors,
             warnings,
             {"directory": entry.version, "gpt_ini": gpt_version},
+            entry.wmi_filter,
+            entry.wmi_filter_readable,
         )
+
+
+def _wmi_filters(connection: ldap3.Connection, base: str, page: int) -> dict[str, wmi.WmiFilter | str]:
+    """Every WMI filter by its GUID (upper case): the filter, or why its queries could not be read."""
+    found: dict[str, wmi.WmiFilter | str] = {}
+    for dn, raw in paged_search(
+        connection, f"CN=SOM,CN=WMIPolicy,CN=System,{base}", "(objectClass=msWMI-Som)", _WMI_ATTRS, page
+    ):
+        guid, name, parm2 = (_first(raw, attribute) for attribute in _WMI_ATTRS)
+        if guid is None:
+            continue
+        label = values.text(name) if name else dn
+        try:
+            found[values.text(guid).upper()] = wmi.WmiFilter(label, wmi.parse_queries(values.text(parm2 or b"")))
+        except wmi.WmiFilterError as exc:
+            found[values.text(guid).upper()] = f"WMI filter '{label}' whose queries cannot be read ({exc})"
+    return found
+
+
+def _wmi_filter(link: str, filters: dict[str, wmi.WmiFilter | str]) -> tuple[str, bool]:
+    """A GPO's WMI filter described for a finding (its name and queries, or why they are not known), and whether
+    it was read."""
+    try:
+        guid = wmi.filter_guid(link)
+    except wmi.WmiFilterError as exc:
+        return f"a WMI filter that cannot be read ({exc})", False
+    found = filters.get(guid)
+    if found is None:
+        return f"WMI filter {guid}, which is not in the directory (or the audit account cannot read it)", False
+    return (found, False) if isinstance(found, str) else (found.describe(), True)
 
 
 def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:
@@ -338,8 +402,10 @@ class _Builder:
         blocks: dict[str, bool],
         contents: dict[str, GpoContent],
         inputs: Mapping[str, FactSet],
+        bitlocker_started_by: str | None = None,
     ) -> None:
         self.base_key = dn_key(base)
+        self.bitlocker_started_by = bitlocker_started_by
         self.resolved = resolved
         self.broken = broken
         self.blocks = blocks
@@ -364,6 +430,7 @@ class _Builder:
             record.update(effective.values)
             record.update({SOURCE_SUFFIX[name]: gpo for name, gpo in effective.set_by.items()})
             unreadable.update(effective.unreadable)
+            record.update(self._bitlocker(inheritance, effective.values, unreadable))
             if count_problem is None:
                 record.update(counts.get(key, dict.fromkeys(("staff_users", "pupil_users", "computers", "laptops"), 0)))
             else:
@@ -386,8 +453,30 @@ class _Builder:
                     record["all_computers_lock_within_secs"] = lock
         return [GpoContainer.model_validate(record) for record in data]
 
+    def _bitlocker(
+        self, inheritance: Inheritance, values: dict[str, object], unreadable: dict[str, str]
+    ) -> dict[str, object]:
+        """Whether policy enforces OS-drive encryption or only configures BitLocker, and the site's declaration."""
+        found = bitlocker_policy(
+            inheritance.applied,
+            self.contents,
+            values.get("bitlocker_os_drive_required"),
+            unreadable.get("bitlocker_os_drive_required"),
+        )
+        if found.unreadable:
+            unreadable["bitlocker_os_drive_policy"] = found.unreadable
+        fields: dict[str, object] = {
+            "bitlocker_os_drive_policy": found.policy,
+            "bitlocker_settings": found.settings,
+            "bitlocker_settings_from": found.settings_from,
+        }
+        if self.bitlocker_started_by:
+            fields["bitlocker_started_by"] = self.bitlocker_started_by
+        return fields
+
     def _client_side(self, inheritance: Inheritance) -> dict[str, object]:
-        """The applied GPOs' warnings (files clients skip, SYSVOL behind the directory) and their versions."""
+        """The applied GPOs' warnings (files clients skip, SYSVOL behind the directory), their versions and their
+        WMI filters."""
         warnings: list[str] = []
         versions: dict[str, dict[str, int | None]] = {}
         for applied in inheritance.applied:
@@ -396,7 +485,12 @@ class _Builder:
                 warnings += content.warnings
                 if content.versions:
                     versions[applied.display_name] = content.versions
-        return {"warnings": warnings, "gpo_versions": versions}
+        filters = {
+            applied.display_name: content.wmi_filter
+            for applied in inheritance.applied
+            if (content := self.contents.get(dn_key(applied.gpo_dn))) is not None and content.wmi_filter
+        }
+        return {"warnings": warnings, "gpo_versions": versions, "wmi_filters": filters}
 
     def _secured(self, inheritance: Inheritance) -> list[str]:
         """**SecureKey entries of the applied GPOs: recorded, as they change a key's ACL and no value."""

@@ -8,6 +8,10 @@ a higher GPO that sets the value. Each setting has its sources inside one GPO (a
 value); the first source listed is applied last, so it wins inside its GPO. A GPO whose file for a setting could
 not be read leaves the setting *unknown* (it may be whatever that file says) until a higher GPO sets or deletes
 it. GPOs whose user half (or computer half) is disabled are passed over for user (or computer) settings.
+
+A GPO with a WMI filter applies only where the client's query says so, which the server cannot know: a setting
+is worked out with and without each filtered GPO that touches it, and is *unknown* (naming the filter and its
+query) unless every combination leaves the same value.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ class GpoContent:
     """What one GPO's files hold: a file absent from SYSVOL, or one its clients do not apply, is ``None`` (it sets
     nothing); ``errors`` holds, for each file that exists but could not be read or parsed, a sentence naming the
     file and the reason. ``warnings`` say which files clients do not apply and whether SYSVOL lags the directory;
-    ``versions`` holds the directory's ``versionNumber`` and GPT.INI's ``Version`` (None when unreadable)."""
+    ``versions`` holds the directory's ``versionNumber`` and GPT.INI's ``Version`` (None when unreadable);
+    ``wmi_filter`` describes the WMI filter that decides on each client whether the GPO applies."""
 
     name: str
     template: GptTmpl | None = None
@@ -45,6 +50,9 @@ class GpoContent:
     errors: dict[GpoFile, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     versions: dict[str, int | None] = field(default_factory=dict)
+    wmi_filter: str | None = None
+    """The WMI filter it is linked to, described with its queries (or why it could not be read)."""
+    wmi_filter_readable: bool = True
 
 
 @dataclass(frozen=True)
@@ -262,16 +270,7 @@ def effective_settings(
     unreadable: dict[str, str] = {}
     deleted: dict[str, str] = {}
     for spec in specs:
-        state: _State = None
-        for gpo in reversed(applied):
-            enabled = gpo.user_settings_enabled if spec.half == "user" else gpo.computer_settings_enabled
-            if not enabled:
-                continue
-            content = contents.get(dn_key(gpo.gpo_dn))
-            if content is None:
-                state = _Unknown(f"the files of GPO '{gpo.display_name}' were not read")
-                continue
-            state = _apply_gpo(spec, content, state)
+        state = _filtered_state(spec, applied, contents)
         if isinstance(state, _Known):
             values[spec.field] = state.value
             set_by[spec.field] = state.gpo
@@ -281,6 +280,61 @@ def effective_settings(
         elif isinstance(state, _Unknown):
             unreadable[spec.field] = state.reason
     return Effective(values, set_by, unreadable, deleted)
+
+
+CLIENT_DECIDES = "each client evaluates it"
+"""Said of a readable WMI filter: a setting it leaves unknown is not a failure to read anything."""
+_MOST_FILTERED = 8
+"""More WMI-filtered GPOs than this touching one setting in one container are not combined: the setting is unknown."""
+
+
+def _filtered_state(spec: SettingSpec, applied: Sequence[AppliedGpo], contents: dict[str, GpoContent]) -> _State:
+    """The setting with every applied GPO, unless a WMI-filtered GPO that touches it could change it."""
+    state = _state(spec, applied, contents, frozenset())
+    filtered = []
+    for gpo in applied:
+        content = contents.get(dn_key(gpo.gpo_dn))
+        if content is not None and content.wmi_filter and _apply_gpo(spec, content, None) is not None:
+            filtered.append((gpo, content))
+    if not filtered:
+        return state
+    outcomes = {_outcome(state)}
+    if len(filtered) <= _MOST_FILTERED:
+        for mask in range(1, 2 ** len(filtered)):
+            skipped = frozenset(dn_key(gpo.gpo_dn) for bit, (gpo, _) in enumerate(filtered) if mask >> bit & 1)
+            outcomes.add(_outcome(_state(spec, applied, contents, skipped)))
+    if len(outcomes) == 1 and len(filtered) <= _MOST_FILTERED:
+        return state
+    named = "; ".join(f"GPO '{content.name}' has {content.wmi_filter}" for _, content in filtered)
+    if all(content.wmi_filter_readable for _, content in filtered):
+        return _Unknown(f"{named}: {CLIENT_DECIDES}, so whether {spec.label} applies here is not known")
+    return _Unknown(f"{named}: whether {spec.label} applies here is not known")
+
+
+def _outcome(state: _State) -> tuple[object, ...]:
+    """What a state means for the setting's value, whichever GPO produced it."""
+    if isinstance(state, _Known):
+        return ("set", type(state.value).__name__, state.value)
+    if isinstance(state, _Unknown):
+        return ("unknown", state.reason)
+    return ("absent",)
+
+
+def _state(
+    spec: SettingSpec, applied: Sequence[AppliedGpo], contents: dict[str, GpoContent], skipped: frozenset[str]
+) -> _State:
+    """The setting after the applied GPOs, lowest precedence first, except those in ``skipped`` (DN keys)."""
+    state: _State = None
+    for gpo in reversed(applied):
+        enabled = gpo.user_settings_enabled if spec.half == "user" else gpo.computer_settings_enabled
+        if not enabled or dn_key(gpo.gpo_dn) in skipped:
+            continue
+        content = contents.get(dn_key(gpo.gpo_dn))
+        if content is None:
+            state = _Unknown(f"the files of GPO '{gpo.display_name}' were not read")
+            continue
+        state = _apply_gpo(spec, content, state)
+    return state
 
 
 def _apply_gpo(spec: SettingSpec, content: GpoContent, state: _State) -> _State:

@@ -3,7 +3,7 @@ it fills, and its check."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -23,6 +23,11 @@ class GpoSettings(Section):
         default=30, gt=0, le=600, description="Most seconds to wait for SYSVOL to connect or to answer (at most 600)."
     )
     port: Port = Field(default=445, description="The SMB port of the DC's SYSVOL share.")
+    bitlocker_started_by: Literal["intune", "configmgr", "script"] | None = Field(
+        default=None,
+        description="What turns BitLocker on for laptops when Group Policy only configures it (docs/gpo.md); "
+        "gpo-bitlocker-laptops then leaves the judgement to laptop-encryption.",
+    )
 
 
 class GpoSource(Source[GpoSettings]):
