@@ -188,9 +188,8 @@ def _send_at_once(connection: ldap3.Connection) -> None:
     """Turn Nagle's algorithm off on the connection's socket (TCP_NODELAY), as OpenLDAP's client library does.
 
     LDAP is request and answer: with Nagle on, the first request after the TLS handshake (the bind) waited for
-    the server's delayed acknowledgement of the handshake's last message, about 40 ms on Linux, on every
-    connection (measured against Samba: the first request 42-44 ms with it, 1-4 ms without; a simple bind as the
-    first request 46-64 ms). A socket that refuses the option still works, only slower, so that is no error."""
+    the server's delayed acknowledgement of the handshake's last message on every connection (CHANGELOG.md has
+    the figures). A socket that refuses the option still works, only slower, so that is no error."""
     sock = ldap3_internals.socket_of(connection)
     with contextlib.suppress(OSError):
         if sock is not None:

@@ -66,9 +66,9 @@ class PartitionedSearch:
     connection made then goes to a server process that is free. Samba's LDAP server is a few single-threaded
     processes (prefork, 4 by default), and one working out a part's result does not take new connections; two
     parts connected at the same moment often landed on one process, which then answered them a page at a time
-    in turn (pages of the two parts alternating every 0.2 s, measured), on one core. A part that fails before
+    in turn, on one core. A part that fails before
     sending lets the next one connect all the same. On Windows, whose LDAP server is one process of many
-    threads, it costs each part one connection's set-up (10-20 ms here).
+    threads, it costs each part one connection's set-up.
 
     Pages come as they arrive, tagged with their part, so the caller can keep each part's entries in server
     order. The first error from any reader (a connection that cannot be opened, a failed search) is raised by the
