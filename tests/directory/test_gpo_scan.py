@@ -7,10 +7,12 @@ end as ERROR findings with a reason, never PASS.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -402,11 +404,9 @@ def test_an_ordinary_account_reads_group_policy(run_cli, samba_dc, tmp_path, mon
     assert statuses(report, "gpo-force-logoff") == {samba_dc.base_dn: PASS}
 
 
-def test_a_corrupt_file_no_client_applies_is_not_an_error(
-    samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
-):
-    """Pupil Lock Draft does not list the Registry extension: clients never read its Registry.pol, corrupt or not."""
-    path = f"{seeded_gpos.folder(samba_dc, PUPIL_DRAFT)}\\User\\Registry.pol"
+@contextlib.contextmanager
+def truncated_on_sysvol(samba_dc, path: str) -> Iterator[None]:
+    """``path`` on SYSVOL with its last three bytes cut off (a corrupt file) while the block runs, then restored."""
     cache: dict[str, object] = {}
     smbclient.register_session(
         samba_dc.host, username=f"Administrator@{samba_dc.dns_domain}", password=samba_dc.admin_password,
@@ -417,11 +417,20 @@ def test_a_corrupt_file_no_client_applies_is_not_an_error(
             original = good.read()
         with smbclient.open_file(path, mode="wb", connection_cache=cache) as bad:
             bad.write(original[:-3])
-        result, report = scan_gpo(run_cli, config)
+        yield
     finally:
         with smbclient.open_file(path, mode="wb", connection_cache=cache) as restore:
             restore.write(original)
         smbclient.reset_connection_cache(connection_cache=cache)
+
+
+def test_a_corrupt_file_no_client_applies_is_not_an_error(
+    samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
+):
+    """Pupil Lock Draft does not list the Registry extension: clients never read its Registry.pol, corrupt or not."""
+    path = f"{seeded_gpos.folder(samba_dc, PUPIL_DRAFT)}\\User\\Registry.pol"
+    with truncated_on_sysvol(samba_dc, path):
+        result, report = scan_gpo(run_cli, config)
     assert result.code == 1
     finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
     pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
@@ -433,21 +442,8 @@ def test_a_corrupt_registry_pol_is_an_error_for_the_ous_it_reaches(
     samba_dc, seeded_gpos: SeededGpos, run_cli, config, audit_env
 ):
     path = f"{seeded_gpos.folder(samba_dc, PUPIL_RELAXED)}\\User\\Registry.pol"
-    cache: dict[str, object] = {}
-    smbclient.register_session(
-        samba_dc.host, username=f"Administrator@{samba_dc.dns_domain}", password=samba_dc.admin_password,
-        connection_cache=cache,
-    )  # fmt: skip
-    try:
-        with smbclient.open_file(path, mode="rb", connection_cache=cache) as good:
-            original = good.read()
-        with smbclient.open_file(path, mode="wb", connection_cache=cache) as bad:
-            bad.write(original[:-3])
+    with truncated_on_sysvol(samba_dc, path):
         result, report = scan_gpo(run_cli, config)
-    finally:
-        with smbclient.open_file(path, mode="wb", connection_cache=cache) as restore:
-            restore.write(original)
-        smbclient.reset_connection_cache(connection_cache=cache)
     assert result.code == 1  # Staff still fails
     finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
     pupils = next(o for o in finding["objects"] if o["id"] == dn(samba_dc, PUPILS_OU))
