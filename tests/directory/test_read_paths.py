@@ -4,9 +4,6 @@ snapshot of it come out exactly as on the default fast path (the times its fact 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import time
 from typing import Any
 
 import pytest
@@ -113,30 +110,3 @@ def test_a_failed_search_fails_alike_on_both_paths(connections) -> None:
         "basedn '(null)'",
         "paged": "search of not a DN for (objectClass=*) failed: LDAPInvalidDnError: attribute type not present",
     }
-
-
-def test_a_dc_that_stops_answering_on_the_paged_path_is_an_error_within_the_timeout(samba_dc) -> None:
-    """The DC's processes are stopped (SIGSTOP) between two pages, as for the fast path's test."""
-    settings = DirectorySettings(
-        server=samba_dc.host,
-        port=samba_dc.port,
-        ca_file=samba_dc.ca_file,
-        bind_user=f"{AUDIT_USER}@{samba_dc.dns_domain}",
-        read_path="paged",
-        timeout_seconds=1,
-    )
-    connection = open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy())
-    pages = paged_pages(connection, samba_dc.base_dn, USERS, ["sAMAccountName"], 2)
-    next(pages)
-    os.killpg(samba_dc.pid, signal.SIGSTOP)
-    try:
-        started = time.monotonic()
-        with pytest.raises(
-            DirectoryError, match=r"^ldaps://127\.0\.0\.1:\d+: no answer within 1 s \(directory\.timeout_seconds\)$"
-        ):
-            for _ in pages:
-                pass
-        assert time.monotonic() - started < 4
-    finally:
-        os.killpg(samba_dc.pid, signal.SIGCONT)
-        close(connection)
