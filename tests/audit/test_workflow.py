@@ -25,7 +25,7 @@ def stored_runs(history: Path) -> list[tuple[str, int]]:
 def test_the_outcome_is_the_cli_report_and_the_run_is_recorded_with_its_code(run_cli, tmp_path):
     history = tmp_path / "history.sqlite3"
     said: list[str] = []
-    request = AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history)
+    request = AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history, trend=True)
     outcome = audit(request, Listener(log=said.append))
     cli = run_cli("scan", "--demo", "--as-of", AS_OF, "--format", "json", "--no-history")
     assert reporter_for(OutputFormat.JSON).render(outcome.result, RenderOptions()) == cli.out
@@ -69,3 +69,12 @@ def test_fail_on_new_needs_a_history_and_nothing_is_created(tmp_path):
     with pytest.raises(UsageError, match="--fail-on-new compares with the previous stored run"):
         audit(AuditRequest(snapshot=demo_path(), fail_on_new=True, lock=tmp_path / "run.lock"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_trend_is_counted_only_for_a_report_that_draws_it(tmp_path):
+    history = tmp_path / "history.sqlite3"
+    plain = audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history))
+    drawn = audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history, trend=True))
+    assert plain.trend == ()
+    # The run before (the plain one, stored) and this one, each counting the demo's object results.
+    assert [sum(point.counts.values()) for point in drawn.trend] == [368, 368]

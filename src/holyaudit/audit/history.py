@@ -89,9 +89,11 @@ def history_step(
     started: dt.datetime,
     fail_on: Severity,
     fail_on_new: bool,
+    trend: bool = False,
 ) -> HistoryStep:
     """The scan's history work: compare the result with the previous run, note when each object that could not be
-    checked was last compliant, and prepare the recording (nothing is written until it is entered)."""
+    checked was last compliant, the trend of earlier runs when ``trend`` asks for it, and prepare the recording
+    (nothing is written until it is entered)."""
     code = findings_code(result, fail_on)
     if store is None:
         return HistoryStep(code, "", [], nullcontext(()))
@@ -100,7 +102,8 @@ def history_step(
     if fail_on_new:
         code, verdict = _only_new(store, result, stored, site, fail_on, code)
     notes = [str(note) for note in notes_for(store, site, result.as_of, stored)]
-    trend = trend_for(store, result.profile, site, result)  # asked first: the recording has the store to itself
+    # Asked first: the recording has the store to itself.
+    points = trend_for(store, result.profile, site, result) if trend else ()
     recording = store.recording(
         result,
         run_id=run_id,
@@ -111,7 +114,7 @@ def history_step(
         tool_version=__version__,
         results=stored,
     )
-    return HistoryStep(code, verdict, notes, _with_trend(recording, trend))
+    return HistoryStep(code, verdict, notes, _with_trend(recording, points))
 
 
 @contextmanager

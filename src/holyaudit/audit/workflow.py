@@ -67,6 +67,9 @@ class AuditRequest:
     insecure_skip_tls_verify: bool = False
     endpoint_facts: Path | None = None
     """A folder of endpoint facts files (``endpoints.facts_dir``) to read, overriding the config's."""
+    trend: bool = False
+    """Whether the report draws the trend of earlier runs (the HTML report does): counting them reads every
+    result of up to ``TREND_RUNS`` stored runs, which no other report needs."""
     run_id: str = field(default_factory=lambda: new_run_id())
 
 
@@ -131,6 +134,7 @@ def audit(
             started=started,
             fail_on=request.fail_on,
             fail_on_new=request.fail_on_new,
+            trend=request.trend,
         )
         listener.log("findings: " + ", ".join(f"{status} {n}" for status, n in result.summary().items()))
         with step.recording as trend:

@@ -121,6 +121,7 @@ def scan(
             insecure_skip_tls_verify=insecure_skip_tls_verify,
             endpoint_facts=endpoint_facts,
             run_id=run_id,
+            trend=fmt is OutputFormat.HTML,
         )
 
         def deliver(outcome: AuditOutcome) -> None:
