@@ -85,9 +85,7 @@ def test_an_empty_password_withholds_nothing():
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
-def test_password_file_that_is_a_named_pipe_is_exit_3_at_once_naming_key_and_path(
-    run_cli, monkeypatch, tmp_path: Path
-):
+def test_password_file_that_is_a_named_pipe_is_exit_3_at_once_naming_key_and_path(run_cli, monkeypatch, tmp_path: Path):
     monkeypatch.delenv("HOLYAUDIT_LDAP_PASSWORD", raising=False)
     pipe = tmp_path / "ldap-password"
     os.mkfifo(pipe, 0o600)  # nothing ever writes to it: reading it the ordinary way would wait for ever

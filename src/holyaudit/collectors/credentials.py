@@ -69,7 +69,7 @@ class SecretSource:
     """What it is for, in words: 'the directory bind password'."""
     env_var: str
     password_file: Path | None = None
-    password_key: str = "password_file"
+    file_key: str = "password_file"
     """The config key that named ``password_file``, for messages: 'directory.password_file'."""
     keyring_service: str = "holyaudit"
     keyring_user: str | None = None
@@ -79,7 +79,7 @@ def find_secret(source: SecretSource, *, interactive: bool | None = None) -> Sec
     if value := os.environ.get(source.env_var):
         return Secret(value)
     if source.password_file is not None:
-        return Secret(_read_password_file(source.password_file, source.purpose, source.password_key))
+        return Secret(_read_password_file(source.password_file, source.purpose, source.file_key))
     if source.keyring_user and (value := _from_keyring(source.keyring_service, source.keyring_user)):
         return Secret(value)
     if interactive if interactive is not None else sys.stdin.isatty():

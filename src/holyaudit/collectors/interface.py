@@ -108,10 +108,10 @@ class Context:
         user: str | None,
         env_var: str,
         password_file: Path | None,
-        password_key: str = "password_file",
+        file_key: str = "password_file",
     ) -> Secret | None:
         """The password for a source's account, or None with Kerberos (the current ticket is used instead);
-        ``password_key`` is the config key that named ``password_file``."""
+        ``file_key`` is the config key that named ``password_file``."""
         if auth == "kerberos":
             return None
         key = (purpose, user, env_var, password_file)
@@ -119,7 +119,7 @@ class Context:
             try:
                 self._secrets[key] = find_secret(
                     SecretSource(
-                        f"{purpose} {user or ''}".rstrip(), env_var, password_file, password_key, keyring_user=user
+                        f"{purpose} {user or ''}".rstrip(), env_var, password_file, file_key, keyring_user=user
                     )
                 )
             except HolyauditError as exc:
