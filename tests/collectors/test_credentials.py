@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,21 @@ def test_library_text_holding_the_password_is_withheld_whole_never_masked_letter
 
 def test_an_empty_password_withholds_nothing():
     assert guarded("connection reset", Secret("")) == "connection reset"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_password_file_that_is_a_named_pipe_is_exit_3_at_once_naming_key_and_path(run_cli, monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("HOLYAUDIT_LDAP_PASSWORD", raising=False)
+    pipe = tmp_path / "ldap-password"
+    os.mkfifo(pipe, 0o600)  # nothing ever writes to it: reading it the ordinary way would wait for ever
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text(
+        "directory:\n  server: 127.0.0.1\n  port: 1\n  base_dn: DC=school,DC=test\n"
+        "  bind_user: svc-audit@school.test\n  password_file: ldap-password\n"
+    )
+    result = run_cli("scan", "--config", str(config), "--no-history")
+    assert result.code == 3
+    assert (
+        f"error: directory.password_file: password file {pipe} for the directory bind user svc-audit@school.test: "
+        "this is a named pipe (FIFO), not a regular file; give the path of a file"
+    ) in " ".join(result.err.split())

@@ -152,3 +152,34 @@ def test_leavers_judged_as_they_arrive_give_the_findings_of_merging_and_judging_
         ("ghost.x", "NOT_APPLICABLE"),
         ("carter.d", "PASS"),
     ]
+
+
+def test_an_mis_only_leaver_matched_on_employee_id_never_takes_a_users_id() -> None:
+    """An employee ID can be any text, another user's sAMAccountName included: the MIS-only record is then
+    ``mis:<key>``, which no sAMAccountName can be, so the users' fact set never holds one id twice."""
+    staff = (
+        User(id="still.here", enabled=True, employee_id="E100"),
+        User(id="E200", enabled=True, employee_id="E300"),
+    )
+    leavers = (
+        MisLeaver("E100", line=2, leaving_date=dt.date(2026, 11, 10)),
+        MisLeaver("still.here", line=3, leaving_date=dt.date(2026, 11, 1)),
+        MisLeaver("e200", line=4, leaving_date=dt.date(2026, 11, 2)),
+    )
+    merge = LeaverMerge(leavers, "employeeID")
+
+    merged = merge.users(staff) + merge.absent()
+
+    assert [(u.id, u.in_directory, u.leaving_date) for u in merged] == [
+        ("still.here", True, dt.date(2026, 11, 10)),
+        ("E200", True, None),
+        ("mis:still.here", False, dt.date(2026, 11, 1)),
+        ("mis:e200", False, dt.date(2026, 11, 2)),
+    ]
+    assert len({u.id.casefold() for u in merged}) == len(merged)
+
+
+def test_mis_only_leavers_matched_on_sam_account_name_or_upn_keep_their_key_as_id() -> None:
+    leaver = MisLeaver("ghost.x@school.test", line=2, leaving_date=dt.date(2026, 11, 1))
+    assert [u.id for u in LeaverMerge([leaver], "userPrincipalName").absent()] == ["ghost.x@school.test"]
+    assert [u.id for u in LeaverMerge(LEAVERS, "sAMAccountName").absent()] == ["AHMED.N", "ghost.x", "bennett.c"]

@@ -14,7 +14,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from holyaudit.errors import ExitCode, HolyauditError
+from holyaudit.errors import ExitCode, HolyauditError, InvalidInputError
+from holyaudit.inputfile import read_regular_file
+
+PASSWORD_FILE_LIMIT = 64 * 1024
+"""The most read from a password file: far more than any password, far less than a mistaken path could fill."""
 
 
 class CredentialError(HolyauditError):
@@ -65,6 +69,8 @@ class SecretSource:
     """What it is for, in words: 'the directory bind password'."""
     env_var: str
     password_file: Path | None = None
+    file_key: str = "password_file"
+    """The config key that named ``password_file``, for messages: 'directory.password_file'."""
     keyring_service: str = "holyaudit"
     keyring_user: str | None = None
 
@@ -73,7 +79,7 @@ def find_secret(source: SecretSource, *, interactive: bool | None = None) -> Sec
     if value := os.environ.get(source.env_var):
         return Secret(value)
     if source.password_file is not None:
-        return Secret(_read_password_file(source.password_file, source.purpose))
+        return Secret(_read_password_file(source.password_file, source.purpose, source.file_key))
     if source.keyring_user and (value := _from_keyring(source.keyring_service, source.keyring_user)):
         return Secret(value)
     if interactive if interactive is not None else sys.stdin.isatty():
@@ -86,7 +92,7 @@ def find_secret(source: SecretSource, *, interactive: bool | None = None) -> Sec
     )
 
 
-def _read_password_file(path: Path, purpose: str) -> str:
+def _read_password_file(path: Path, purpose: str, key: str) -> str:
     try:
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -94,7 +100,11 @@ def _read_password_file(path: Path, purpose: str) -> str:
                 f"password file {path} for {purpose} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
                 f"run: chmod 600 {path}"
             )
-        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+        # Through the one regular-file reader: a named pipe would wait for a writer for ever, a device never end.
+        value = read_regular_file(path, PASSWORD_FILE_LIMIT).decode("utf-8").rstrip("\r\n")
+    except InvalidInputError as exc:  # its messages name the file and what it is, never what it holds
+        reasons = "; ".join(problem.message for problem in exc.problems)
+        raise CredentialError(f"{key}: password file {path} for {purpose}: {reasons}") from None
     except OSError as exc:
         raise CredentialError(f"cannot read password file {path} for {purpose}: {exc.strerror}") from None
     except UnicodeDecodeError:  # its message quotes the bytes it stopped at: part of the password

@@ -102,16 +102,25 @@ class Context:
         return cast("_Shared", self._shared[key])
 
     def password(
-        self, auth: str, purpose: str, user: str | None, env_var: str, password_file: Path | None
+        self,
+        auth: str,
+        purpose: str,
+        user: str | None,
+        env_var: str,
+        password_file: Path | None,
+        file_key: str = "password_file",
     ) -> Secret | None:
-        """The password for a source's account, or None with Kerberos (the current ticket is used instead)."""
+        """The password for a source's account, or None with Kerberos (the current ticket is used instead);
+        ``file_key`` is the config key that named ``password_file``."""
         if auth == "kerberos":
             return None
         key = (purpose, user, env_var, password_file)
         if key not in self._secrets:
             try:
                 self._secrets[key] = find_secret(
-                    SecretSource(f"{purpose} {user or ''}".rstrip(), env_var, password_file, keyring_user=user)
+                    SecretSource(
+                        f"{purpose} {user or ''}".rstrip(), env_var, password_file, file_key, keyring_user=user
+                    )
                 )
             except HolyauditError as exc:
                 self._secrets[key] = exc

@@ -2,8 +2,9 @@
 
 The export is matched to directory users by sAMAccountName, userPrincipalName or employeeID (config). A
 leaver found in the MIS but not in the directory is kept as a record of its own (``in_directory: false``),
-never dropped, so the report shows it. Where both sources give a date, the earlier one counts: it is the
-one that makes the account due for removal sooner.
+never dropped, so the report shows it; its id is its MIS key, or ``mis:<key>`` when matching on employeeID
+(see ``absent_id``). Where both sources give a date, the earlier one counts: it is the one that makes the
+account due for removal sooner.
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ class LeaverMerge:
                 unreadable = {"leaving_date": leaver.problem} if leaver.problem else {}
                 absent.append(
                     User(
-                        id=leaver.key,
+                        id=absent_id(leaver.key, self.match_on),
                         in_directory=False,
                         enabled=False,  # no account, so nobody can log on with it
                         leaving_date=leaver.leaving_date,
@@ -223,6 +224,20 @@ class LeaverMerge:
                     )
                 )
         return absent
+
+
+MIS_ONLY_PREFIX = "mis:"
+
+
+def absent_id(key: str, match_on: str) -> str:
+    """The id of an MIS leaver with no directory account: never the id of a directory user.
+
+    User ids are sAMAccountNames. An unmatched sAMAccountName key is no user's (it would have matched), and a
+    userPrincipalName holds "@", which no sAMAccountName can, so both are kept as they are. An employeeID may be
+    any text, another user's sAMAccountName included, so it is written ``mis:<employeeID>``: ":" is one of the
+    characters a sAMAccountName cannot hold.
+    """
+    return f"{MIS_ONLY_PREFIX}{key}" if match_on == "employeeID" else key
 
 
 def _with_mis_date(user: User, leaver: MisLeaver) -> User:

@@ -46,7 +46,12 @@ class GpoSource(Source[GpoSettings]):
         from holyaudit.collectors.gpo.collector import GpoCollector
 
         password = context.password(
-            directory.auth, "the directory bind user", directory.bind_user, LDAP_PASSWORD_ENV, directory.password_file
+            directory.auth,
+            "the directory bind user",
+            directory.bind_user,
+            LDAP_PASSWORD_ENV,
+            directory.password_file,
+            "directory.password_file",
         )
         return GpoCollector(directory, settings, password, context.tls, context.clock, dc_deadline(context))
 

@@ -21,6 +21,7 @@ from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent as parent_dn
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
 from holyaudit.collectors.ldap import values
+from holyaudit.collectors.ldap.computer_ids import Account, computer_ids
 from holyaudit.collectors.ldap.connection import (
     Deadline,
     DirectoryError,
@@ -117,6 +118,11 @@ def naming_context(connection: ldap3.Connection) -> str:
 def _first(raw: dict[str, list[bytes]], name: str) -> bytes | None:
     found = raw.get(name.lower())
     return found[0] if found else None
+
+
+def _account(dn: str, raw: dict[str, list[bytes]]) -> Account:
+    sam = _first(raw, "sAMAccountName")
+    return Account(dn, values.text(_first(raw, "cn") or dn.encode()), values.text(sam) if sam else None)
 
 
 def _all(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
@@ -525,9 +531,10 @@ class _Reader:
             found = self._search("(objectClass=msFVE-RecoveryInformation)", ["1.1"])
             escrowed = {parent_key(dn_key(dn)) for dn, _ in found}
         computers = []
-        found = self._search("(objectClass=computer)", attributes_for(fields, _COMPUTER_FIELDS, "cn"))
-        for dn, raw in self.tally.each("computers", found):
-            name = values.text(_first(raw, "cn") or dn.encode())
+        attributes = [*attributes_for(fields, _COMPUTER_FIELDS, "cn"), "sAMAccountName"]
+        entries = list(self.tally.each("computers", self._search("(objectClass=computer)", attributes)))
+        ids = computer_ids([_account(dn, raw) for dn, raw in entries])
+        for (dn, raw), name in zip(entries, ids, strict=True):
             uac = _first(raw, "userAccountControl")
             member_of = groups.of(_all(raw, "memberOf"))
             try:

@@ -196,7 +196,12 @@ class DirectorySource(Source[DirectorySettings]):
         from holyaudit.collectors.ldap.collector import DirectoryCollector
 
         password = context.password(
-            settings.auth, "the directory bind user", settings.bind_user, LDAP_PASSWORD_ENV, settings.password_file
+            settings.auth,
+            "the directory bind user",
+            settings.bind_user,
+            LDAP_PASSWORD_ENV,
+            settings.password_file,
+            "directory.password_file",
         )
         return DirectoryCollector(settings, password, context.tls, context.clock, dc_deadline(context))
 

@@ -165,7 +165,12 @@ class EndpointSource(Source[EndpointSettings]):
         password = None
         if settings.winrm:
             password = context.password(
-                settings.auth, "the WinRM user", settings.user, WINRM_PASSWORD_ENV, settings.password_file
+                settings.auth,
+                "the WinRM user",
+                settings.user,
+                WINRM_PASSWORD_ENV,
+                settings.password_file,
+                "endpoints.password_file",
             )
         collector = EndpointCollector(
             settings, password, context.timezone, context.clock, verify_tls=context.tls.verify, sample=context.sample
