@@ -439,6 +439,24 @@ CASES = [
         "23:11",
         "not_applicable.reason: unknown parameter {limit}",
     ),
+    rule_case(
+        "title-names-unknown-parameter",
+        edit(RULE, "title: Minimum password length is long enough", "title: Passwords have {limit} characters"),
+        "2:8",
+        "title: unknown parameter {limit}",
+    ),
+    rule_case(
+        "rationale-has-unbalanced-brace",
+        edit(RULE, "Short passwords are guessed.", "Short passwords {are guessed."),
+        "19:12",
+        "rationale: unbalanced brace: write a parameter as {name} and a literal brace as {{ or }}",
+    ),
+    rule_case(
+        "remediation-formats-a-parameter",
+        edit(RULE, "-MinPasswordLength 6", "-MinPasswordLength {min_length:>3}"),
+        "20:14",
+        "remediation: {min_length:>3}: a parameter is shown as it is, without a format; write it as {min_length}",
+    ),
     Case(
         "duplicate-rule-id-across-files",
         {"first.yaml": RULE, "second.yaml": edit(RULE, "title: Minimum", "title: Another minimum")},

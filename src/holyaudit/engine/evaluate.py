@@ -240,12 +240,12 @@ def _finding(rule: BoundRule, status: Status, message: str, objects: list[Object
     spec = rule.spec
     return Finding(
         rule_id=spec.id,
-        title=spec.title,
+        title=rule.title,
         status=status,
         severity=rule.severity,
         clause=spec.clause,
         tags=spec.tags,
         message=message,
-        remediation=spec.remediation,
+        remediation=rule.remediation,
         objects=objects,
     )

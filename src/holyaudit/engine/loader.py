@@ -97,6 +97,8 @@ def load_rule(path: Path) -> Rule:
         for name in names:
             if name not in spec.parameters:
                 state.problem(na.value_pos["reason"], f"{label}.reason: unknown parameter {{{name}}}")
+    for key in ("title", "rationale", "remediation"):
+        _check_text(state, spec, key, getattr(spec, key), data.value_pos[key])
     if not state.problems:
         for site in state.leaves:
             try:
@@ -113,6 +115,18 @@ def load_rule(path: Path) -> Rule:
     if state.problems or condition is None:
         raise InvalidInputError(state.problems)
     return Rule(spec, path, record_type, condition, scope, tuple(exemptions), tuple(state.leaves), param_positions)
+
+
+def _check_text(state: ParseState, spec: RuleSpec, key: str, text: str, pos: Position) -> None:
+    """A title, rationale or remediation may name parameters as ``{name}``, as a reason may."""
+    try:
+        names = _placeholders(text)
+    except ValueError as exc:
+        state.problem(pos, f"{key}: {exc}")
+        return
+    for name in names:
+        if name not in spec.parameters:
+            state.problem(pos, f"{key}: unknown parameter {{{name}}}")
 
 
 def _condition_problems(path: Path, data: PosDict) -> list[Problem]:

@@ -182,6 +182,19 @@ class BoundRule:
     def spec(self) -> RuleSpec:
         return self.rule.spec
 
+    @property
+    def title(self) -> str:
+        """The rule's title with this profile's parameter values in its ``{name}`` placeholders."""
+        return self.spec.title.format_map(self.params)
+
+    @property
+    def rationale(self) -> str:
+        return self.spec.rationale.format_map(self.params)
+
+    @property
+    def remediation(self) -> str:
+        return self.spec.remediation.format_map(self.params)
+
     def fields(self) -> frozenset[str]:
         """Every top-level field of the fact record this rule reads, scope and exemptions included."""
         parts = [self.condition, *([self.scope] if self.scope else []), *(e.when for e in self.exemptions)]
