@@ -17,6 +17,12 @@ PLAIN = {
     ("dormant-accounts", "reid.t"): "last signed in 61 days ago (limit 60)",
     ("password-not-required", "markup.m"): "may have an empty password (PASSWD_NOTREQD is set)",
     ("password-not-required", "office-shared"): "may have an empty password (PASSWD_NOTREQD is set)",
+    ("generic-password-age", "exam-kiosk"): (
+        "password set never to expire (DONT_EXPIRE_PASSWORD), last changed 210 days ago"
+    ),
+    ("generic-password-age", "library-kiosk"): "password last changed 43 days ago (limit 42)",
+    ("temporary-password-changed", "williams.z"): "temporary password still not changed after 30 days (limit 7)",
+    ("temporary-password-changed", "young.b"): "temporary password still not changed after 8 days (limit 7)",
 }
 RAW = "uac is 0x220; expected uac has all bits clear of 0x20"
 
