@@ -23,6 +23,10 @@ PLAIN = {
     ("generic-password-age", "library-kiosk"): "password last changed 43 days ago (limit 42)",
     ("temporary-password-changed", "williams.z"): "temporary password still not changed after 30 days (limit 7)",
     ("temporary-password-changed", "young.b"): "temporary password still not changed after 8 days (limit 7)",
+    ("antivirus-up-to-date", "HW-CL-05"): "signatures last updated 4 days ago (limit 3)",
+    ("antivirus-up-to-date", "HW-HALL-01"): "anti-virus is on but not scanning in real time",
+    ("antivirus-up-to-date", "HW-ICT-04"): "signatures last updated 12 days ago (limit 3)",
+    ("antivirus-up-to-date", "HW-ICT-05"): "anti-virus is switched off",
 }
 RAW = "uac is 0x220; expected uac has all bits clear of 0x20"
 
