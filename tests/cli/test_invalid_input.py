@@ -464,6 +464,13 @@ CASES = [
         "messages.text: unknown parameter or attribute {min_pwd_length_days_ago}",
     ),
     rule_case(
+        "message-names-a-parameter-that-is-also-an-attribute",
+        edit(RULE, "  min_length:\n", "  min_pwd_length:\n").replace("{param: min_length}", "{param: min_pwd_length}")
+        + "messages:\n  text: only {min_pwd_length}\n",
+        "22:9",
+        "messages.text: {min_pwd_length} names both a parameter and an attribute",
+    ),
+    rule_case(
         "message-formats-an-attribute",
         RULE + "messages:\n  - when: {attr: min_pwd_length, op: lt, value: 4}\n    text: only {min_pwd_length!r}\n",
         "23:11",

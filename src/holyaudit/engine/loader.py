@@ -120,6 +120,11 @@ def load_rule(path: Path) -> Rule:
         for name in names:
             if name not in allowed:
                 state.problem(raw.value_pos["text"], f"{label}.text: unknown parameter or attribute {{{name}}}")
+            elif name in spec.parameters and name in record_type.model_fields:
+                # Which value it would show is not obvious to the reader of the rule, so neither is chosen.
+                state.problem(
+                    raw.value_pos["text"], f"{label}.text: {{{name}}} names both a parameter and an attribute"
+                )
     if not state.problems:
         for site in state.leaves:
             try:
