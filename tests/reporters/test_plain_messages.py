@@ -80,3 +80,19 @@ def test_the_profiles_number_is_in_the_message(run_cli, tmp_path: Path):
         ("hyde.l", "last signed in 95 days ago (limit 90)"),
         ("moss.g", "never signed in, created 120 days ago (limit 90)"),
     ]
+
+
+def test_a_waived_object_shows_its_waiver_not_the_failure_message(run_cli, tmp_path: Path):
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "- rule: password-not-required\n  objects: [markup.m]\n  justification: Being fixed by the support company.\n"
+        "  approved_by: Head teacher\n  expires: 2026-12-31\n",
+        encoding="utf-8",
+    )
+    report = json.loads(demo(run_cli, "--waivers", str(waivers), "--format", "json"))
+    pnr = next(f for f in report["findings"] if f["rule_id"] == "password-not-required")
+    assert [(o["id"], o["status"], o["message"]) for o in pnr["objects"] if o["status"] in ("FAIL", "WAIVED")] == [
+        ("office-shared", "FAIL", "may have an empty password (PASSWD_NOTREQD is set)"),
+        ("markup.m", "WAIVED", None),
+    ]
+    assert "markup.m WAIVED: waived until 2026-12-31 by Head teacher" in demo(run_cli, "--waivers", str(waivers))
