@@ -36,6 +36,9 @@ class ObjectResult(BaseModel):
     expected: str
     reason: str | None = None
     context: dict[str, Any] = Field(default_factory=dict, description="Values that identify the object; not judged.")
+    message: str | None = Field(
+        default=None, description="A failing object's message in plain English, if the rule gives one."
+    )
 
     @classmethod
     def made(
@@ -47,6 +50,7 @@ class ObjectResult(BaseModel):
         expected: str,
         reason: str | None,
         context: dict[str, Any],
+        message: str | None = None,
     ) -> ObjectResult:
         """A result from values the engine made itself, so not validated again: what ``model_construct`` gives
         with every field set, without its lookups of each field's aliases and defaults for every one of the tens
@@ -54,7 +58,7 @@ class ObjectResult(BaseModel):
         result = _new(cls)
         _set(result, "__dict__", {
             "id": id, "kind": kind, "status": status, "observed": observed, "expected": expected, "reason": reason,
-            "context": context,
+            "context": context, "message": message,
         })  # fmt: skip
         _set(result, "__pydantic_fields_set__", _OBJECT_RESULT_FIELDS)
         _set(result, "__pydantic_extra__", None)

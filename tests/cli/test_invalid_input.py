@@ -439,6 +439,50 @@ CASES = [
         "23:11",
         "not_applicable.reason: unknown parameter {limit}",
     ),
+    rule_case(
+        "title-names-unknown-parameter",
+        edit(RULE, "title: Minimum password length is long enough", "title: Passwords have {limit} characters"),
+        "2:8",
+        "title: unknown parameter {limit}",
+    ),
+    rule_case(
+        "rationale-has-unbalanced-brace",
+        edit(RULE, "Short passwords are guessed.", "Short passwords {are guessed."),
+        "19:12",
+        "rationale: unbalanced brace: write a parameter as {name} and a literal brace as {{ or }}",
+    ),
+    rule_case(
+        "remediation-formats-a-parameter",
+        edit(RULE, "-MinPasswordLength 6", "-MinPasswordLength {min_length:>3}"),
+        "20:14",
+        "remediation: {min_length:>3}: a parameter is shown as it is, without a format; write it as {min_length}",
+    ),
+    rule_case(
+        "message-names-days-ago-of-a-number",
+        RULE + "messages:\n  text: set {min_pwd_length_days_ago} days ago\n",
+        "22:9",
+        "messages.text: unknown parameter or attribute {min_pwd_length_days_ago}",
+    ),
+    rule_case(
+        "message-names-a-parameter-that-is-also-an-attribute",
+        edit(RULE, "  min_length:\n", "  min_pwd_length:\n").replace("{param: min_length}", "{param: min_pwd_length}")
+        + "messages:\n  text: only {min_pwd_length}\n",
+        "22:9",
+        "messages.text: {min_pwd_length} names both a parameter and an attribute",
+    ),
+    rule_case(
+        "message-formats-an-attribute",
+        RULE + "messages:\n  - when: {attr: min_pwd_length, op: lt, value: 4}\n    text: only {min_pwd_length!r}\n",
+        "23:11",
+        "messages[0].text: {min_pwd_length!r}: a parameter is shown as it is, without a format; "
+        "write it as {min_pwd_length}",
+    ),
+    rule_case(
+        "message-when-names-unknown-attribute",
+        RULE + "messages:\n  when: {attr: min_pwd_lenght, op: lt, value: 4}\n  text: short\n",
+        "22:16",
+        "messages.when: domain facts have no attribute 'min_pwd_lenght'",
+    ),
     Case(
         "duplicate-rule-id-across-files",
         {"first.yaml": RULE, "second.yaml": edit(RULE, "title: Minimum", "title: Another minimum")},

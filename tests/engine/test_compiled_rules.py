@@ -70,6 +70,7 @@ def test_a_failed_branch_is_worded_with_the_site_time_and_day_count() -> None:
             expected=DORMANT_EXPECTED,
             reason="last_logon is 2024-05-02 00:30 (74 days ago); expected last_logon is no more days ago than 60",
             context={"display_name": None},
+            message="last signed in 74 days ago (limit 60)",
         )
     ]
 

@@ -128,6 +128,7 @@ def test_a_made_result_is_the_model_validated_from_the_same_values() -> None:
         "expected": "uac has all bits clear of 0x20",
         "reason": "uac is 0x220",
         "context": {"display_name": "A"},
+        "message": "may have an empty password",
     }
     made, validated = ObjectResult.made(**values), ObjectResult.model_validate(values)
 

@@ -109,6 +109,7 @@ def test_json_lists_exact_objects_with_status_observed_and_expected(run_cli, est
         "expected": "uac has all bits clear of 0x20",
         "reason": None,
         "context": {},
+        "message": None,
     }
 
 

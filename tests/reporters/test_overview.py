@@ -211,7 +211,7 @@ def test_demo_table_opens_with_the_school_and_the_counts_at_every_width(run_cli,
         "",
     ]
     assert lines[start + 5] == "Fix first"
-    assert lines[start + 6].startswith("1. critical Leavers' accounts are disabled within one week of leaving: 3")
+    assert lines[start + 6].startswith("1. critical Leavers' accounts are disabled within 7 days of leaving: 3")
     assert lines[-2:] == [
         "21 rules: 20 FAIL, 1 PASS; objects: 39 FAIL, 5 ERROR, 4 N/A, 99 PASS",
         "exit 1: non-compliant",

@@ -37,7 +37,7 @@ def list_rules(
         if tag and tag not in bound.spec.tags:
             continue
         runs = "yes" if bound.id in setup.profile.selected else "no"
-        table.add_row(bound.id, bound.severity.value, bound.spec.clause.section, bound.spec.title, runs)
+        table.add_row(bound.id, bound.severity.value, bound.spec.clause.section, bound.title, runs)
     stdout_console().print(table)
     return 0
 
@@ -63,7 +63,7 @@ def show_rule(
 
     text = Text()
     text.append(f"{spec.id}", style="bold")
-    text.append(f" — {spec.title}\n")
+    text.append(f" — {bound.title}\n")
     text.append(f"Severity: {bound.severity.value}   Tags: {', '.join(spec.tags) or '-'}   Facts: {spec.facts}\n")
     text.append(
         f"Profile {setup.profile.name}: {'runs' if bound.id in setup.profile.selected else 'does not run'} this rule\n"
@@ -85,8 +85,8 @@ def show_rule(
             text.append(f"  {name} = {show(value)}{marker}: {param.description}\n")
         text.append("\n")
     text.append("Rationale\n", style="bold")
-    text.append(f"  {spec.rationale.strip()}\n\n")
+    text.append(f"  {bound.rationale.strip()}\n\n")
     text.append("Remediation\n", style="bold")
-    text.append(f"  {spec.remediation.strip()}\n")
+    text.append(f"  {bound.remediation.strip()}\n")
     stdout_console().print(text)
     return 0

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from holyaudit.engine.conditions import Unreadable, note, path_reader
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.generated import generated_evaluator
+from holyaudit.engine.messages import message_maker
 from holyaudit.engine.operators import Note
 from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import Waiver, notices, waive
@@ -180,11 +181,14 @@ def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord]
     function per rule (``engine/generated.py``).
     """
     exemptions = [(exemption.when, exemption.reason) for exemption in rule.exemptions]
-    return generated_evaluator(rule.id, rule.scope, exemptions, rule.condition, ctx, _result_maker(rule), _said)
+    return generated_evaluator(rule.id, rule.scope, exemptions, rule.condition, ctx, _result_maker(rule, ctx), _said)
 
 
-def _result_maker(rule: BoundRule) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
+def _result_maker(
+    rule: BoundRule, ctx: EvalContext
+) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
     expected = rule.condition.describe()
+    message = message_maker(rule, ctx)
     context = tuple((path, path_reader(path)) for path in rule.spec.context)
     made = ObjectResult.made
 
@@ -198,7 +202,8 @@ def _result_maker(rule: BoundRule) -> Callable[[FactRecord, Status, str | None, 
         return shown
 
     def make(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> ObjectResult:
-        return made(record.id, record.kind, status, seen, expected, reason, identify(record))
+        said = message(record) if message is not None and status is Status.FAIL else None
+        return made(record.id, record.kind, status, seen, expected, reason, identify(record), said)
 
     return make
 
@@ -240,12 +245,12 @@ def _finding(rule: BoundRule, status: Status, message: str, objects: list[Object
     spec = rule.spec
     return Finding(
         rule_id=spec.id,
-        title=spec.title,
+        title=rule.title,
         status=status,
         severity=rule.severity,
         clause=spec.clause,
         tags=spec.tags,
         message=message,
-        remediation=spec.remediation,
+        remediation=rule.remediation,
         objects=objects,
     )

@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from holyaudit.engine.messages import message_names
 from holyaudit.engine.parse import ParseState, attr_exists, parse_condition
-from holyaudit.engine.schema import BoundRule, Exemption, ProfileSpec, Rule, RuleSpec, check_param
+from holyaudit.engine.schema import BoundRule, Exemption, Message, ProfileSpec, Rule, RuleSpec, check_param
 from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.facts import FACT_SETS
 from holyaudit.models import Severity
@@ -97,6 +98,33 @@ def load_rule(path: Path) -> Rule:
         for name in names:
             if name not in spec.parameters:
                 state.problem(na.value_pos["reason"], f"{label}.reason: unknown parameter {{{name}}}")
+    for key in ("title", "rationale", "remediation"):
+        _check_text(state, spec, key, getattr(spec, key), data.value_pos[key])
+    messages = []
+    raw_messages = data.get("messages")
+    for index, message in enumerate(spec.messages):
+        raw = raw_messages if isinstance(raw_messages, PosDict) else raw_messages[index]  # type: ignore[index]
+        label = "messages" if isinstance(raw_messages, PosDict) else f"messages[{index}]"
+        when = (
+            parse_condition(raw["when"], record_type, state, f"{label}.when", raw.value_pos["when"])
+            if message.when is not None
+            else None
+        )
+        messages.append(Message(when, message.text))
+        allowed = message_names(record_type, set(spec.parameters))
+        try:
+            names = _placeholders(message.text)
+        except ValueError as exc:
+            state.problem(raw.value_pos["text"], f"{label}.text: {exc}")
+            names = []
+        for name in names:
+            if name not in allowed:
+                state.problem(raw.value_pos["text"], f"{label}.text: unknown parameter or attribute {{{name}}}")
+            elif name in spec.parameters and name in record_type.model_fields:
+                # Which value it would show is not obvious to the reader of the rule, so neither is chosen.
+                state.problem(
+                    raw.value_pos["text"], f"{label}.text: {{{name}}} names both a parameter and an attribute"
+                )
     if not state.problems:
         for site in state.leaves:
             try:
@@ -112,7 +140,29 @@ def load_rule(path: Path) -> Rule:
                 state.problem(where, f"{label}: {exc}")
     if state.problems or condition is None:
         raise InvalidInputError(state.problems)
-    return Rule(spec, path, record_type, condition, scope, tuple(exemptions), tuple(state.leaves), param_positions)
+    return Rule(
+        spec,
+        path,
+        record_type,
+        condition,
+        scope,
+        tuple(exemptions),
+        tuple(state.leaves),
+        param_positions,
+        tuple(messages),
+    )
+
+
+def _check_text(state: ParseState, spec: RuleSpec, key: str, text: str, pos: Position) -> None:
+    """A title, rationale or remediation may name parameters as ``{name}``, as a reason may."""
+    try:
+        names = _placeholders(text)
+    except ValueError as exc:
+        state.problem(pos, f"{key}: {exc}")
+        return
+    for name in names:
+        if name not in spec.parameters:
+            state.problem(pos, f"{key}: unknown parameter {{{name}}}")
 
 
 def _condition_problems(path: Path, data: PosDict) -> list[Problem]:
@@ -303,4 +353,5 @@ def bind_rule(
         condition=rule.condition.bind(params),
         scope=rule.scope.bind(params) if rule.scope else None,
         exemptions=tuple(e.bind(params) for e in rule.exemptions),
+        messages=tuple(m.bind(params) for m in rule.messages),
     )

@@ -69,6 +69,14 @@ class NotApplicableSpec(_Strict):
     reason: str = Field(min_length=1, description="Shown for each object; may name parameters as {name}.")
 
 
+class MessageSpec(_Strict):
+    when: Any = None
+    text: str = Field(
+        min_length=1,
+        description="A failing object's plain-English message; may name parameters, attributes and {attr_days_ago}.",
+    )
+
+
 class RuleSpec(_Strict):
     id: str = Field(description="Stable, lower-case, hyphenated, e.g. password-minimum-length.")
     title: str = Field(min_length=1)
@@ -88,8 +96,12 @@ class RuleSpec(_Strict):
     )
     rationale: str = Field(min_length=1)
     remediation: str = Field(min_length=1)
+    messages: list[MessageSpec] = Field(
+        default_factory=list,
+        description="A failing object's plain message: the first whose `when` holds (or that has none) is used.",
+    )
 
-    @field_validator("not_applicable", mode="before")
+    @field_validator("not_applicable", "messages", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
@@ -146,6 +158,17 @@ class Exemption:
 
 
 @dataclass(frozen=True)
+class Message:
+    """A failing object's plain-English message, used when ``when`` holds (always, if None)."""
+
+    when: Condition | None
+    text: str
+
+    def bind(self, params: dict[str, Any]) -> Message:
+        return Message(self.when.bind(params) if self.when else None, self.text)
+
+
+@dataclass(frozen=True)
 class Rule:
     """A loaded, checked rule with its parameters not yet filled in."""
 
@@ -157,6 +180,7 @@ class Rule:
     exemptions: tuple[Exemption, ...]
     leaves: tuple[LeafSite, ...]
     param_positions: dict[str, Position]
+    messages: tuple[Message, ...] = ()
 
     @property
     def id(self) -> str:
@@ -173,6 +197,7 @@ class BoundRule:
     condition: Condition
     scope: Condition | None
     exemptions: tuple[Exemption, ...]
+    messages: tuple[Message, ...] = ()
 
     @property
     def id(self) -> str:
@@ -181,6 +206,19 @@ class BoundRule:
     @property
     def spec(self) -> RuleSpec:
         return self.rule.spec
+
+    @property
+    def title(self) -> str:
+        """The rule's title with this profile's parameter values in its ``{name}`` placeholders."""
+        return self.spec.title.format_map(self.params)
+
+    @property
+    def rationale(self) -> str:
+        return self.spec.rationale.format_map(self.params)
+
+    @property
+    def remediation(self) -> str:
+        return self.spec.remediation.format_map(self.params)
 
     def fields(self) -> frozenset[str]:
         """Every top-level field of the fact record this rule reads, scope and exemptions included."""

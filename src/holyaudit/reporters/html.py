@@ -283,6 +283,13 @@ def _rule(finding: Finding) -> str:
     return "".join(parts)
 
 
+def _reason(obj: ObjectResult) -> str:
+    """The rule's plain words first, when it gives them, with the raw reason under them for the technician."""
+    if not obj.message:
+        return _text(obj.reason or "")
+    return f'{_text(obj.message)}<div class="kind">{_text(obj.reason or "")}</div>'
+
+
 def _object_row(obj: ObjectResult) -> str:
     context = "".join(f"<li>{_text(key)}: {_text(value_text(value))}</li>" for key, value in obj.context.items())
     context_list = f'<ul class="kv">{context}</ul>' if context else ""
@@ -294,7 +301,7 @@ def _object_row(obj: ObjectResult) -> str:
         f'<tr><td><strong>{_text(obj.id)}</strong> <span class="kind">{_text(obj.kind)}</span>'
         f"{context_list}</td>"
         f"<td>{_badge(obj.status)}</td>"
-        f'<td class="reason">{_text(obj.reason or "")}</td>'
+        f'<td class="reason">{_reason(obj)}</td>'
         f'<td><ul class="kv">{observed}</ul></td>'
         f'<td class="value">{_text(obj.expected)}</td></tr>\n'
     )

@@ -99,8 +99,8 @@ def _offenders(finding: Finding, details: bool) -> list[str]:
 
 def _object_line(obj: ObjectResult) -> str:
     line = f"- **{md(obj.id)}** {STATUS_WORD[obj.status]}"
-    if obj.reason:
-        line += f": {md(obj.reason)}"
+    if obj.message or obj.reason:  # the rule's plain words when it gives them; the raw reason is in JSON and CSV
+        line += f": {md(obj.message or obj.reason or '')}"
     if obj.context:
         line += " (" + "; ".join(f"{md(key)}: {md(value_text(value))}" for key, value in obj.context.items()) + ")"
     return line

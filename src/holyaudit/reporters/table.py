@@ -145,7 +145,11 @@ def _object_line(obj: ObjectResult, room: int | None, *, bullet: bool = True) ->
     line = Text("• " if bullet else "")
     line.append(printable(obj.id), style="bold")
     line.append(f" {STATUS_WORD[obj.status]}", style=STATUS_STYLE[obj.status])
-    if obj.reason:
+    if obj.message:  # the rule's plain words first; the raw reason only in the whole (--details) line
+        line.append(f": {printable(obj.message)}")
+        if room is None and obj.reason:
+            line.append(f" ({printable(obj.reason)})", style="dim")
+    elif obj.reason:
         line.append(f": {printable(obj.reason)}")
     if obj.context:
         shown = "; ".join(f"{key}: {printable(_context_value(value))}" for key, value in obj.context.items())

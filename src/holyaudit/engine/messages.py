@@ -1,0 +1,77 @@
+"""A failing object's plain-English message, filled from the rule's ``messages`` templates (docs/rule-language.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from holyaudit.engine.context import EvalContext
+from holyaudit.engine.generated import generated_evaluator
+from holyaudit.engine.schema import BoundRule
+from holyaudit.facts import FactRecord
+from holyaudit.models import Status
+
+DAYS_AGO = "_days_ago"
+
+
+def _is_date(annotation: Any) -> bool:
+    kinds = typing.get_args(annotation) or (annotation,)
+    return any(isinstance(kind, type) and issubclass(kind, dt.date) for kind in kinds)
+
+
+def message_names(record_type: type[FactRecord], params: set[str]) -> set[str]:
+    """What a message may name: a parameter, a top-level attribute, or ``{attr_days_ago}`` for a date attribute."""
+    fields = record_type.model_fields
+    dated = {f"{name}{DAYS_AGO}" for name, field in fields.items() if _is_date(field.annotation)}
+    return params | set(fields) | dated
+
+
+def plain(value: Any, ctx: EvalContext) -> str:
+    """A value as a person reads it: dates as ``3 Nov 2026`` (site time zone), yes/no, lists joined."""
+    if isinstance(value, dt.date):
+        day = ctx.local_date(value)
+        return f"{day.day} {day:%b %Y}"
+    if value is None:
+        return "not recorded"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v, ctx) for v in value)
+    return str(value)
+
+
+def _days_ago(value: Any, ctx: EvalContext) -> str:
+    return str(ctx.days_since(value)) if isinstance(value, dt.date) else "an unknown number of"
+
+
+def message_maker(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], str | None] | None:
+    """The rule's plain message for a failing record, or None when the rule gives no message that holds for it."""
+    if not rule.messages:
+        return None
+
+    def holds(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> Any:
+        return status  # only whether the message's `when` holds is wanted, not a result
+
+    choices = [
+        (generated_evaluator(rule.id, None, (), m.when, ctx, holds, str) if m.when else None, m.text)
+        for m in rule.messages
+    ]
+    params = rule.params
+
+    def fill(text: str, record: FactRecord) -> str:
+        values: dict[str, str] = {name: plain(value, ctx) for name, value in params.items()}
+        for name in record.__class__.model_fields:
+            value = getattr(record, name)
+            values[name] = plain(value, ctx)
+            values[f"{name}{DAYS_AGO}"] = _days_ago(value, ctx)
+        return text.format_map(values)
+
+    def message(record: FactRecord) -> str | None:
+        for judge, text in choices:
+            if judge is None or typing.cast(Any, judge(record)) is Status.PASS:
+                return fill(text, record)
+        return None
+
+    return message

@@ -1,0 +1,98 @@
+"""A failing object's plain-English message from its rule's ``messages``: led with in the table, HTML and Markdown,
+added to JSON beside the raw reason, which --details, JSON and CSV keep."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+PLAIN = {
+    ("leaver-accounts-disabled", "costley.j"): "left on 23 Oct 2026, still enabled 28 days later (limit 7)",
+    ("leaver-accounts-disabled", "evans.m"): "left on 22 Jul 2026, disabled late on 2 Sep 2026 (limit 7 days)",
+    ("leaver-accounts-disabled", "o'brien.k"): "left on 5 Nov 2026, disabled late on 13 Nov 2026 (limit 7 days)",
+    ("dormant-accounts", "hyde.l"): "last signed in 95 days ago (limit 60)",
+    ("dormant-accounts", "moss.g"): "never signed in, created 120 days ago (limit 60)",
+    ("dormant-accounts", "reid.t"): "last signed in 61 days ago (limit 60)",
+    ("password-not-required", "markup.m"): "may have an empty password (PASSWD_NOTREQD is set)",
+    ("password-not-required", "office-shared"): "may have an empty password (PASSWD_NOTREQD is set)",
+    ("generic-password-age", "exam-kiosk"): (
+        "password set never to expire (DONT_EXPIRE_PASSWORD), last changed 210 days ago"
+    ),
+    ("generic-password-age", "library-kiosk"): "password last changed 43 days ago (limit 42)",
+    ("temporary-password-changed", "williams.z"): "temporary password still not changed after 30 days (limit 7)",
+    ("temporary-password-changed", "young.b"): "temporary password still not changed after 8 days (limit 7)",
+    ("antivirus-up-to-date", "HW-CL-05"): "signatures last updated 4 days ago (limit 3)",
+    ("antivirus-up-to-date", "HW-HALL-01"): "anti-virus is on but not scanning in real time",
+    ("antivirus-up-to-date", "HW-ICT-04"): "signatures last updated 12 days ago (limit 3)",
+    ("antivirus-up-to-date", "HW-ICT-05"): "anti-virus is switched off",
+}
+RAW = "uac is 0x220; expected uac has all bits clear of 0x20"
+
+
+def demo(run_cli, *args: str) -> str:
+    result = run_cli("scan", "--demo", *args)
+    assert result.code == 1
+    return result.out
+
+
+def test_json_adds_the_plain_message_and_keeps_the_raw_reason(run_cli):
+    report = json.loads(demo(run_cli, "--format", "json"))
+    messages = {(f["rule_id"], o["id"]): o["message"] for f in report["findings"] for o in f["objects"] if o["message"]}
+    assert messages == PLAIN
+    pnr = next(f for f in report["findings"] if f["rule_id"] == "password-not-required")
+    assert [o["reason"] for o in pnr["objects"] if o["status"] == "FAIL"] == [RAW, RAW]
+    assert {o["message"] for o in pnr["objects"] if o["status"] != "FAIL"} == {None}
+
+
+def test_the_table_leads_with_the_plain_message_and_details_adds_the_raw_reason(run_cli):
+    table = demo(run_cli)
+    assert "  • markup.m FAIL: may have an empty password (PASSWD_NOTREQD is set) [display_name:" in table
+    assert "0x220" not in table
+    detailed = " ".join(demo(run_cli, "--details").split())
+    assert f"markup.m FAIL: may have an empty password (PASSWD_NOTREQD is set) ({RAW})" in detailed
+
+
+def test_markdown_and_html_lead_with_the_plain_message(run_cli):
+    markdown = demo(run_cli, "--format", "markdown").splitlines()
+    hostile_name = r'display\_name: =HYPERLINK("http://evil.example","click")'  # the demo's own hostile value
+    assert f"- **hyde.l** FAIL: last signed in 95 days ago (limit 60) ({hostile_name})" in markdown
+    page = demo(run_cli, "--format", "html")
+    assert (
+        '<td class="reason">may have an empty password (PASSWD_NOTREQD is set)'
+        f'<div class="kind">{RAW}</div></td>' in page
+    )
+
+
+def test_csv_keeps_the_raw_reason(run_cli):
+    rows = csv.DictReader(io.StringIO(demo(run_cli, "--format", "csv").lstrip("\ufeff")))
+    pnr = [row for row in rows if row["rule_id"] == "password-not-required" and row["object_status"] == "FAIL"]
+    assert [row["reason"] for row in pnr] == [RAW, RAW]
+
+
+def test_the_profiles_number_is_in_the_message(run_cli, tmp_path: Path):
+    profile = tmp_path / "p.yaml"
+    profile.write_text("name: p\ntitle: P\nrules:\n  dormant-accounts:\n    parameters: {max_idle_days: 90}\n")
+    report = json.loads(demo(run_cli, "--profile", str(profile), "--format", "json"))
+    (dormant,) = report["findings"]
+    assert [(o["id"], o["message"]) for o in dormant["objects"] if o["status"] == "FAIL"] == [
+        ("hyde.l", "last signed in 95 days ago (limit 90)"),
+        ("moss.g", "never signed in, created 120 days ago (limit 90)"),
+    ]
+
+
+def test_a_waived_object_shows_its_waiver_not_the_failure_message(run_cli, tmp_path: Path):
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "- rule: password-not-required\n  objects: [markup.m]\n  justification: Being fixed by the support company.\n"
+        "  approved_by: Head teacher\n  expires: 2026-12-31\n",
+        encoding="utf-8",
+    )
+    report = json.loads(demo(run_cli, "--waivers", str(waivers), "--format", "json"))
+    pnr = next(f for f in report["findings"] if f["rule_id"] == "password-not-required")
+    assert [(o["id"], o["status"], o["message"]) for o in pnr["objects"] if o["status"] in ("FAIL", "WAIVED")] == [
+        ("office-shared", "FAIL", "may have an empty password (PASSWD_NOTREQD is set)"),
+        ("markup.m", "WAIVED", None),
+    ]
+    assert "markup.m WAIVED: waived until 2026-12-31 by Head teacher" in demo(run_cli, "--waivers", str(waivers))
