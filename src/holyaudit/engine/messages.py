@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import string
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +47,11 @@ def _days_ago(value: Any, ctx: EvalContext) -> str:
     return str(ctx.days_since(value)) if isinstance(value, dt.date) else "an unknown number of"
 
 
+def _named(text: str) -> frozenset[str]:
+    """The names a message template fills (checked against ``message_names`` when the rule loads)."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
 def message_maker(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], str | None] | None:
     """The rule's plain message for a failing record, or None when the rule gives no message that holds for it."""
     if not rule.messages:
@@ -55,23 +61,25 @@ def message_maker(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], s
         return status  # only whether the message's `when` holds is wanted, not a result
 
     choices = [
-        (generated_evaluator(rule.id, None, (), m.when, ctx, holds, str) if m.when else None, m.text)
+        (generated_evaluator(rule.id, None, (), m.when, ctx, holds, str) if m.when else None, m.text, _named(m.text))
         for m in rule.messages
     ]
-    params = rule.params
+    # The parameters' words once for the rule; each record's only for the attributes its message names.
+    params = {name: plain(value, ctx) for name, value in rule.params.items()}
 
-    def fill(text: str, record: FactRecord) -> str:
-        values: dict[str, str] = {name: plain(value, ctx) for name, value in params.items()}
-        for name in record.__class__.model_fields:
-            value = getattr(record, name)
-            values[name] = plain(value, ctx)
-            values[f"{name}{DAYS_AGO}"] = _days_ago(value, ctx)
+    def fill(text: str, names: frozenset[str], record: FactRecord) -> str:
+        values = dict(params)
+        for name in names - params.keys():
+            if name.endswith(DAYS_AGO) and not hasattr(record, name):
+                values[name] = _days_ago(getattr(record, name.removesuffix(DAYS_AGO)), ctx)
+            else:
+                values[name] = plain(getattr(record, name), ctx)
         return text.format_map(values)
 
     def message(record: FactRecord) -> str | None:
-        for judge, text in choices:
+        for judge, text, names in choices:
             if judge is None or typing.cast(Any, judge(record)) is Status.PASS:
-                return fill(text, record)
+                return fill(text, names, record)
         return None
 
     return message
