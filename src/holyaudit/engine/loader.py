@@ -90,14 +90,7 @@ def load_rule(path: Path) -> Rule:
         when = parse_condition(na["when"], record_type, state, f"{label}.when", na.value_pos["when"])
         if when is not None:
             exemptions.append(Exemption(when, exemption.reason))
-        try:
-            names = _placeholders(exemption.reason)
-        except ValueError as exc:
-            state.problem(na.value_pos["reason"], f"{label}.reason: {exc}")
-            names = []
-        for name in names:
-            if name not in spec.parameters:
-                state.problem(na.value_pos["reason"], f"{label}.reason: unknown parameter {{{name}}}")
+        _check_text(state, spec, f"{label}.reason", exemption.reason, na.value_pos["reason"])
     for key in ("title", "rationale", "remediation"):
         _check_text(state, spec, key, getattr(spec, key), data.value_pos[key])
     messages = []
@@ -154,7 +147,7 @@ def load_rule(path: Path) -> Rule:
 
 
 def _check_text(state: ParseState, spec: RuleSpec, key: str, text: str, pos: Position) -> None:
-    """A title, rationale or remediation may name parameters as ``{name}``, as a reason may."""
+    """A reason, title, rationale or remediation may name the rule's parameters as ``{name}``, and nothing else."""
     try:
         names = _placeholders(text)
     except ValueError as exc:
