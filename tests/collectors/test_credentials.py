@@ -57,11 +57,7 @@ def test_password_file_that_is_not_utf8_is_exit_3_without_echoing_it(run_cli, mo
     secret = tmp_path / "ldap-password"
     secret.write_bytes("caf\u00e9-s3cret\n".encode("latin-1"))
     secret.chmod(0o600)
-    config = tmp_path / "holyaudit.yaml"
-    config.write_text(
-        "directory:\n  server: 127.0.0.1\n  port: 1\n  base_dn: DC=school,DC=test\n"
-        "  bind_user: svc-audit@school.test\n  password_file: ldap-password\n"
-    )
+    config = config_naming_password_file(tmp_path)
     result = run_cli("scan", "--config", str(config), "--no-history")
     assert result.code == 3
     assert (
@@ -89,14 +85,20 @@ def test_password_file_that_is_a_named_pipe_is_exit_3_at_once_naming_key_and_pat
     monkeypatch.delenv("HOLYAUDIT_LDAP_PASSWORD", raising=False)
     pipe = tmp_path / "ldap-password"
     os.mkfifo(pipe, 0o600)  # nothing ever writes to it: reading it the ordinary way would wait for ever
-    config = tmp_path / "holyaudit.yaml"
-    config.write_text(
-        "directory:\n  server: 127.0.0.1\n  port: 1\n  base_dn: DC=school,DC=test\n"
-        "  bind_user: svc-audit@school.test\n  password_file: ldap-password\n"
-    )
+    config = config_naming_password_file(tmp_path)
     result = run_cli("scan", "--config", str(config), "--no-history")
     assert result.code == 3
     assert (
         f"error: directory.password_file: password file {pipe} for the directory bind user svc-audit@school.test: "
         "this is a named pipe (FIFO), not a regular file; give the path of a file"
     ) in " ".join(result.err.split())
+
+
+def config_naming_password_file(folder: Path) -> Path:
+    """A site config in ``folder`` whose directory account's password is in ``ldap-password`` beside it."""
+    config = folder / "holyaudit.yaml"
+    config.write_text(
+        "directory:\n  server: 127.0.0.1\n  port: 1\n  base_dn: DC=school,DC=test\n"
+        "  bind_user: svc-audit@school.test\n  password_file: ldap-password\n"
+    )
+    return config

@@ -27,6 +27,17 @@ def nodes(node: Node, kind: str) -> list[Node]:
     return found
 
 
+def called_methods(root: Node) -> set[str]:
+    """The names of the .NET methods a script calls (``[IO.File]::WriteAllText(...)`` gives WriteAllText)."""
+    return {
+        member.text.decode()
+        for call in nodes(root, "invokation_expression")
+        if any(child.type == "argument_list" for child in call.children)
+        for member in call.children
+        if member.type == "member_name"
+    }
+
+
 def syntax_errors(script: str) -> list[str]:
     root = PARSER.parse(script.encode("utf-8")).root_node
     errors = [f"{n.start_point}: {n.text!r}" for n in nodes(root, "ERROR")]
@@ -51,13 +62,7 @@ def test_each_probe_calls_only_reading_commands_and_methods(probe: Probe) -> Non
     commands = {n.text.decode() for n in nodes(root, "command_name")}
     writers = {c for c in commands - defined - READ_ONLY_COMMANDS if not c.startswith("Get-")}
     assert writers == set()
-    methods = {
-        member.text.decode()
-        for call in nodes(root, "invokation_expression")
-        if any(child.type == "argument_list" for child in call.children)
-        for member in call.children
-        if member.type == "member_name"
-    }
+    methods = called_methods(root)
     assert methods <= READ_ONLY_METHODS
     assert "invoke-expression" not in probe.script.lower()
     assert "iex " not in probe.script.lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from test_probes import PARSER, READ_ONLY_COMMANDS, READ_ONLY_METHODS, nodes, syntax_errors
+from test_probes import PARSER, READ_ONLY_COMMANDS, READ_ONLY_METHODS, called_methods, nodes, syntax_errors
 
 from holyaudit import __version__
 from holyaudit.collectors.winrm.probes import PROBES
@@ -65,12 +65,6 @@ def test_around_the_probes_the_script_writes_only_its_one_file() -> None:
     defined = {n.text.decode() for n in nodes(root, "function_name")}
     others = {c for c in commands - defined - READ_ONLY_COMMANDS - ENVELOPE_COMMANDS if not c.startswith("Get-")}
     assert others == set()
-    methods = {
-        member.text.decode()
-        for call in nodes(root, "invokation_expression")
-        if any(child.type == "argument_list" for child in call.children)
-        for member in call.children
-        if member.type == "member_name"
-    }
+    methods = called_methods(root)
     assert methods - READ_ONLY_METHODS == {"WriteAllText"}
     assert standalone_script().count("WriteAllText(") == 1
