@@ -12,17 +12,32 @@ from pydantic import BaseModel, ConfigDict, Field
 from holyaudit.status import Severity as Severity
 from holyaudit.status import Status as Status
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the JSON report schema (docs/json-output.md); bump it, with a changelog note, on any change."""
 
 
 class Clause(BaseModel):
-    """The policy clause a rule mirrors, in the policy's own words."""
+    """The policy clause a rule mirrors, in the policy's own words (or a framework's, when a profile quotes one)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     section: str = Field(description="Section number in the policy, e.g. '10'.")
     heading: str = Field(description="The section or sub-section heading, e.g. 'Passwords'.")
     text: str = Field(description="The clause's exact words.")
+    source: str | None = Field(
+        default=None,
+        pattern=r"^https://\S+$",
+        description="Where the words are published (a URL), when a profile quotes a framework.",
+    )
+
+
+class Framework(BaseModel):
+    """The published standard a profile audits against, and the terms its words are quoted under."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(min_length=1, description="e.g. 'Cyber Essentials: Requirements for IT infrastructure'.")
+    version: str = Field(min_length=1, description="The edition quoted, e.g. 'v3.2, April 2025'.")
+    source: str = Field(pattern=r"^https://\S+$", description="Where it is published.")
+    licence: str = Field(min_length=1, description="The terms its words are quoted under, with the attribution.")
 
 
 class ObjectResult(BaseModel):
@@ -132,6 +147,7 @@ class AuditResult(BaseModel):
     timezone: str
     profile: str
     site: str = Field(default="unnamed site", description="The school: a snapshot's site, else the config's site.name.")
+    framework: Framework | None = Field(default=None, description="The standard the profile quotes, if any.")
     sources: list[FactSetSource]
     findings: list[Finding]
     waivers: list[WaiverNotice] | None = Field(default=None, description="None when no waivers file was used.")

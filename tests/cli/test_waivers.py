@@ -59,7 +59,7 @@ def school(tmp_path: Path):
     return scan_args
 
 
-REPORT_SCHEMA = json.loads(resources.files("holyaudit").joinpath("schemas/report-v3.schema.json").read_text())
+REPORT_SCHEMA = json.loads(resources.files("holyaudit").joinpath("schemas/report-v4.schema.json").read_text())
 
 
 def waivers_file(folder: Path, text: str, name: str = "waivers.yaml") -> Path:

@@ -215,8 +215,8 @@ def test_json_report_is_unchanged_by_history_notes(run_cli, school, before, afte
     report = json.loads(run_cli(*school.scan(after, "--format", "json")).out)
     assert "last_compliant" not in json.dumps(report)
     assert set(report) == {
-        "schema_version", "tool_version", "site", "as_of", "timezone", "profile", "sources", "summary", "overview",
-        "findings",
+        "schema_version", "tool_version", "site", "as_of", "timezone", "profile", "framework", "sources", "summary",
+        "overview", "findings",
     }  # fmt: skip
 
 

@@ -65,6 +65,7 @@ def whole_document(result: AuditResult) -> dict[str, Any]:
         "as_of": result.as_of.isoformat(),
         "timezone": result.timezone,
         "profile": result.profile,
+        "framework": None,
         "sources": [s.model_dump(mode="json") for s in result.sources],
         "summary": result.summary(),
         "overview": overview_document(result),

@@ -43,7 +43,7 @@ def estate(tmp_path: Path) -> list[str]:
     return ["scan", "--rules", str(rules), "--profile", str(profile), "--snapshot", str(snapshot)]
 
 
-def report_schema(version: int = 3) -> dict:
+def report_schema(version: int = 4) -> dict:
     text = resources.files("holyaudit").joinpath(f"schemas/report-v{version}.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
@@ -52,7 +52,7 @@ def test_json_report_validates_against_the_shipped_schema(run_cli, estate):
     result = run_cli(*estate, "--format", "json")
     document = json.loads(result.out)
     jsonschema.Draft202012Validator(report_schema()).validate(document)
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == 4
     assert "waivers" not in document  # no waivers file was used
     assert document["summary"] == {"PASS": 1, "FAIL": 1, "ERROR": 0, "WAIVED": 0, "NOT_APPLICABLE": 0}
 
@@ -158,7 +158,7 @@ def test_output_file_is_written_whole_and_stdout_stays_clean(run_cli, estate, tm
     assert result.code == 1
     assert result.out == ""
     assert f"report written to {target}; exit 1: non-compliant" in result.err.replace("\n", "")
-    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 3
+    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 4
     assert [p.name for p in target.parent.iterdir()] == ["audit.json"]
 
 

@@ -122,7 +122,8 @@ def audit(
         facts = source.fact_sets if isinstance(source, Snapshot) else source.collect(early=evaluation.feed)
         listener.log("sources: " + "; ".join(_source_line(fs.name, fs.source, fs.error) for fs in facts.values()))
         judged = evaluation.audit(facts, profile=inputs.setup.profile.name, waivers=inputs.waivers)
-        result = judged.model_copy(update={"site": inputs.site})  # a shallow copy: the findings are shared
+        # A shallow copy: the findings are shared.
+        result = judged.model_copy(update={"site": inputs.site, "framework": inputs.setup.profile.spec.framework})
         waiver_warnings = warnings(result.waivers or [])
         for line in waiver_warnings:
             listener.log(f"waiver: {line}")

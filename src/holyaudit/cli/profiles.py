@@ -19,11 +19,13 @@ def list_profiles(*, rules: RulesOption = None) -> int:
 
     catalogue = load_catalogue(rules or [])
     table = simple_table()
-    for column in ("Profile", "Title", "Rules"):
+    for column in ("Profile", "Title", "Framework", "Rules"):
         table.add_column(column, overflow="fold")
     for path in sorted(builtin_profiles_dir().glob("*.yaml")):
         loaded = load_profile(path, catalogue)
-        table.add_row(loaded.name, loaded.spec.title, str(len(loaded.selected)))
+        framework = loaded.spec.framework
+        quoted = f"{framework.name} ({framework.version}) {framework.source}" if framework else "-"
+        table.add_row(loaded.name, loaded.spec.title, quoted, str(len(loaded.selected)))
     stdout_console().print(table)
     return 0
 
@@ -46,15 +48,19 @@ def show_profile(
 
     text = Text(f"{loaded.name}", style="bold")
     text.append(f" — {loaded.spec.title}\nSource: {loaded.path}\n")
+    framework = loaded.spec.framework
+    if framework is not None:
+        text.append(f"Framework: {framework.name} ({framework.version}), {framework.source}\n{framework.licence}\n")
     if loaded.spec.description:
         text.append(f"\n{loaded.spec.description.strip()}\n")
     stdout_console().print(text)
     table = simple_table()
-    for column in ("Rule", "Severity", "Parameters"):
+    for column in ("Rule", "Severity", "Clause", "Parameters"):
         table.add_column(column, overflow="fold")
     for bound in loaded.rules:
         if bound.id in loaded.selected:
             params = ", ".join(f"{k}={show(v)}" for k, v in bound.params.items()) or "-"
-            table.add_row(bound.id, bound.severity.value, params)
+            clause = f"§{bound.clause.section} {bound.clause.heading}"
+            table.add_row(bound.id, bound.severity.value, clause, params)
     stdout_console().print(table)
     return 0

@@ -33,11 +33,11 @@ def list_rules(
     table.add_column("§", no_wrap=True)
     table.add_column("Title", overflow="fold", ratio=1)
     table.add_column("Runs", no_wrap=True)
-    for bound in sorted(setup.profile.rules, key=lambda r: (section_order(r.spec.clause.section), r.id)):
+    for bound in sorted(setup.profile.rules, key=lambda r: (section_order(r.clause.section), r.id)):
         if tag and tag not in bound.spec.tags:
             continue
         runs = "yes" if bound.id in setup.profile.selected else "no"
-        table.add_row(bound.id, bound.severity.value, bound.spec.clause.section, bound.title, runs)
+        table.add_row(bound.id, bound.severity.value, bound.clause.section, bound.title, runs)
     stdout_console().print(table)
     return 0
 
@@ -69,8 +69,13 @@ def show_rule(
         f"Profile {setup.profile.name}: {'runs' if bound.id in setup.profile.selected else 'does not run'} this rule\n"
     )
     text.append(f"Source: {bound.rule.path}\n\n")
-    text.append(f"Policy §{spec.clause.section} {spec.clause.heading}\n", style="bold")
-    text.append(f"  “{spec.clause.text}”\n\n")
+    framework = setup.profile.spec.framework
+    if bound.profile_clause is not None and framework is not None:
+        text.append(f"{framework.name} §{bound.clause.section} {bound.clause.heading}\n", style="bold")
+    else:
+        text.append(f"Policy §{bound.clause.section} {bound.clause.heading}\n", style="bold")
+    text.append(f"  “{bound.clause.text}”\n")
+    text.append(f"  Source: {bound.clause.source}\n\n" if bound.clause.source else "\n")
     text.append("Checks\n", style="bold")
     if bound.scope is not None:
         text.append(f"  for each {bound.rule.record_type.kind} where {bound.scope.describe()}\n")

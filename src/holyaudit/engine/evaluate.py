@@ -248,7 +248,7 @@ def _finding(rule: BoundRule, status: Status, message: str, objects: list[Object
         title=rule.title,
         status=status,
         severity=rule.severity,
-        clause=spec.clause,
+        clause=rule.clause,
         tags=spec.tags,
         message=message,
         remediation=rule.remediation,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -190,7 +190,7 @@ def _placeholders(text: str) -> list[str]:
     return names
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Catalogue:
     """Every rule that was loaded, by id; ``custom`` holds the ids from user-given folders."""
 
@@ -237,7 +237,7 @@ def load_catalogue(extra_dirs: Iterable[Path] = (), extra_files: Iterable[Path] 
     return Catalogue(rules, frozenset(custom))
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Profile:
     spec: ProfileSpec
     path: Path
@@ -288,11 +288,16 @@ def load_profile(path: Path, catalogue: Catalogue) -> Profile:
         overrides = settings.parameters if settings else {}
         raw_params = raw.get("parameters") if isinstance(raw, PosDict) else None
         try:
-            bound.append(
-                bind_rule(rule, overrides, settings.severity if settings else None, path, raw_params or PosDict())
+            bound_rule = bind_rule(
+                rule, overrides, settings.severity if settings else None, path, raw_params or PosDict()
             )
         except InvalidInputError as exc:
             problems.extend(exc.problems)
+            continue
+        clause = settings.clause if settings else None
+        if clause is not None and clause.source is None and spec.framework is not None:
+            clause = clause.model_copy(update={"source": spec.framework.source})
+        bound.append(dataclasses.replace(bound_rule, profile_clause=clause) if clause else bound_rule)
     if problems:
         raise InvalidInputError(problems)
     selected = {r.id for r in catalogue.rules.values() if r.id in spec.rules or set(r.spec.tags) & set(spec.tags)}

@@ -22,7 +22,7 @@ from pydantic import (
 from holyaudit.engine.conditions import Condition
 from holyaudit.engine.parse import LeafSite
 from holyaudit.facts import FACT_SETS, FactRecord
-from holyaudit.models import Clause, Severity
+from holyaudit.models import Clause, Framework, Severity
 from holyaudit.yamlfile import Position
 
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$"
@@ -127,12 +127,16 @@ class RuleSpec(_Strict):
 class RuleSettings(_Strict):
     parameters: dict[str, Any] = Field(default_factory=dict)
     severity: Severity | None = None
+    clause: Clause | None = Field(
+        default=None, description="The profile's framework's own clause for this rule, quoted in reports instead."
+    )
 
 
 class ProfileSpec(_Strict):
     name: str
     title: str = Field(min_length=1)
     description: str = ""
+    framework: Framework | None = Field(default=None, description="The published standard this profile quotes.")
     rules: dict[str, RuleSettings | None] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, description="Also run every rule carrying any of these tags.")
 
@@ -198,10 +202,17 @@ class BoundRule:
     scope: Condition | None
     exemptions: tuple[Exemption, ...]
     messages: tuple[Message, ...] = ()
+    profile_clause: Clause | None = None
+    """The profile's framework's clause for this rule, if the profile quotes one."""
 
     @property
     def id(self) -> str:
         return self.rule.id
+
+    @property
+    def clause(self) -> Clause:
+        """The clause reports quote: the profile's framework's when it gives one, the rule's own otherwise."""
+        return self.profile_clause or self.spec.clause
 
     @property
     def spec(self) -> RuleSpec:

@@ -36,6 +36,14 @@ def verdict(result: AuditResult) -> str:
     return "compliant"
 
 
+def attribution(result: AuditResult) -> str | None:
+    """Where a framework profile's clauses are quoted from, and under what terms; None for a policy profile."""
+    framework = result.framework
+    if framework is None:
+        return None
+    return f"Clauses quoted from {framework.name} ({framework.version}), {framework.source}. {framework.licence}"
+
+
 def roll_up(statuses: Iterable[Status]) -> Status:
     """The status of a group, by the same precedence a finding rolls up its objects (docs/json-output.md)."""
     present = set(statuses)

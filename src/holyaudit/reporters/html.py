@@ -17,6 +17,7 @@ from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverN
 from holyaudit.reporters.common import (
     COUNT_ORDER,
     STATUS_WORD,
+    attribution,
     by_clause,
     counts_text,
     offending,
@@ -194,10 +195,13 @@ def _header(result: AuditResult, view: Overview) -> str:
     overall = verdict(result)
     status = {"non-compliant": Status.FAIL, "incomplete": Status.ERROR}.get(overall, Status.PASS)
     counts = "".join(f"<tr><th>{label}</th><td>{_text(value)}</td></tr>\n" for label, value in count_rows(view))
+    quoted = attribution(result)
+    framework = f'<p class="meta">{_text(quoted)}</p>\n' if quoted else ""
     return (
         f'<header>\n<h1>{_text(result.site)}</h1>\n<p class="subtitle">Data security compliance report</p>\n'
         f'<p class="meta">Profile <strong>{_text(result.profile)}</strong> · as of '
         f"{_text(_when(result.as_of, result))} ({_text(result.timezone)}) · holyaudit {_text(__version__)}</p>\n"
+        f"{framework}"
         f'<p class="verdict b-{_KEY[status]}">Overall: <strong>{overall}</strong> · {_text(overall_text(view))}</p>\n'
         f'<table class="headline"><tbody>\n{counts}</tbody></table>\n</header>\n'
     )
@@ -249,10 +253,13 @@ def _clause(index: int, key: tuple[str, str], findings: list[Finding]) -> str:
     parts = [
         f'<section class="clause" id="clause-{index}">\n<h2>{_badge(status)} §{_text(section)} {_text(heading)}</h2>\n'
     ]
-    wordings = list(dict.fromkeys(f.clause.text for f in findings))  # each wording once, in rule order
-    for wording in wordings:
-        parts.append(f'<blockquote class="policy">{_lines(wording)}</blockquote>\n')
-        parts.extend(_rule(f) for f in findings if f.clause.text == wording)
+    wordings = list(dict.fromkeys((f.clause.text, f.clause.source) for f in findings))  # each once, in rule order
+    for wording, source in wordings:
+        cite = f' cite="{_text(source)}"' if source else ""
+        parts.append(f'<blockquote class="policy"{cite}>{_lines(wording)}</blockquote>\n')
+        if source:
+            parts.append(f'<p class="source">Source: <a href="{_text(source)}">{_text(source)}</a></p>\n')
+        parts.extend(_rule(f) for f in findings if (f.clause.text, f.clause.source) == (wording, source))
     parts.append("</section>\n")
     return "".join(parts)
 

@@ -21,6 +21,7 @@ def report_document(result: AuditResult) -> dict[str, Any]:
         "as_of": result.as_of.isoformat(),
         "timezone": result.timezone,
         "profile": result.profile,
+        "framework": result.framework.model_dump(mode="json") if result.framework else None,
         "sources": [s.model_dump(mode="json") for s in result.sources],
         "summary": result.summary(),
         "overview": overview_document(result),

@@ -11,7 +11,7 @@ from collections import Counter
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status
-from holyaudit.reporters.common import STATUS_WORD, offending, value_text, verdict
+from holyaudit.reporters.common import STATUS_WORD, attribution, offending, value_text, verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
 from holyaudit.reporters.overview import count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
@@ -47,6 +47,7 @@ class JunitReporter(Reporter):
             *((label.lower().replace(" ", "_"), text) for label, text in count_rows(view)),
             *((f"fix_first:{n}", f"{i.severity.value}: {i.sentence}") for n, i in enumerate(view.fix_first, start=1)),
             ("profile", result.profile),
+            *((("framework", quoted),) if (quoted := attribution(result)) else ()),
             ("as_of", result.as_of.isoformat()),
             ("timezone", result.timezone),
             ("tool_version", __version__),

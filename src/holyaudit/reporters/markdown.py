@@ -13,6 +13,7 @@ from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverN
 from holyaudit.reporters.common import (
     SHOWN_OBJECTS,
     STATUS_WORD,
+    attribution,
     by_clause,
     offending,
     value_text,
@@ -48,6 +49,9 @@ class MarkdownReporter(Reporter):
                 f"**{label}:** {md(value)}" for label, value in [*count_rows(view), ("Overall", overall_text(view))]
             ),
         ]
+        quoted = attribution(result)
+        if quoted:
+            lines += ["", md(quoted)]
         missing = [s for s in result.sources if s.error]
         if missing:
             lines += ["", "Not collected: " + "; ".join(f"{md(s.name)} ({md(s.error)})" for s in missing)]

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice, WaiverState
-from holyaudit.reporters.common import counts_text, verdict
+from holyaudit.reporters.common import attribution, counts_text, verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
 from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
@@ -87,6 +87,9 @@ def _header(result: AuditResult) -> Text:
     text = Text(printable(result.site), style="bold")
     text.append(f"\nholyaudit {__version__}")
     text.append(f" · profile {printable(result.profile)} · as of {local:%Y-%m-%d %H:%M %Z} ({result.timezone})")
+    quoted = attribution(result)
+    if quoted:
+        text.append(f"\n{printable(quoted)}")
     return text
 
 
