@@ -77,6 +77,10 @@ class CollectorError(HolyauditError):
 
 def cannot_write(path: Path, exc: OSError) -> UsageError:
     """The one message for a file the user asked for that cannot be written: exit 2, the path is unusable."""
+    from holyaudit.oscompat import replace_refused
+
     if isinstance(exc, FileExistsError):  # a file stands where a folder on the way to ``path`` must be
         return UsageError(f"cannot write {path}: {exc.filename} is not a folder")
+    if hint := replace_refused(exc):
+        return UsageError(f"cannot write {path}: {hint}")
     return UsageError(f"cannot write {path}: {exc.strerror or exc}")

@@ -1,7 +1,8 @@
 """Support for scheduled runs: a log file of timestamped lines carrying the run's id, and the run lock; each
 created readable by its owner only.
 
-The lock is an exclusive, non-blocking lock on a file (``flock`` on POSIX, ``msvcrt.locking`` on Windows)
+The lock is an exclusive, non-blocking lock on a file (``flock`` on POSIX, ``msvcrt.locking`` on Windows;
+holyaudit.oscompat)
 held for the whole scan. The operating system releases it when the process ends, however it ends, so a
 crashed run never leaves a stale lock behind; the file itself stays (deleting a lock file races with the
 next run that opens it).
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import IO
 
 from holyaudit.audit.exit_codes import code_for
 from holyaudit.errors import ExitCode, HolyauditError, LockedError, UsageError
+from holyaudit.oscompat import try_lock
 from holyaudit.owner_only import make_folder, open_file
 from holyaudit.reporters.safe_text import printable
 
@@ -76,7 +77,7 @@ def run_lock(path: Path, run_id: str) -> Iterator[None]:
     except OSError as exc:
         raise UsageError(f"cannot open the lock file {path}: {exc.strerror}") from exc
     with handle:
-        if not _try_lock(handle):
+        if not try_lock(handle):
             raise LockedError(
                 f"another holyaudit run holds the lock {path} ({_holder(handle)}); this run did nothing (exit 5)"
             )
@@ -97,25 +98,3 @@ def _holder(handle: IO[str]) -> str:
         return handle.read().strip() or "holder unknown"
     except OSError:  # Windows refuses to read a region another process has locked
         return "holder unknown"
-
-
-if sys.platform == "win32":  # pragma: no cover - the test suite runs on Linux
-    import msvcrt
-
-    def _try_lock(handle: IO[str]) -> bool:
-        handle.seek(0)
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-else:
-    import fcntl
-
-    def _try_lock(handle: IO[str]) -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True

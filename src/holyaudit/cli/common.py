@@ -130,6 +130,8 @@ def write_atomically(path: Path, text: str) -> None:
 def _write_atomically(path: Path, text: str) -> None:
     import tempfile
 
+    from holyaudit.oscompat import replace_file
+
     if path.exists() and not path.is_file():
         with path.open("w", encoding="utf-8") as handle:
             handle.write(text)
@@ -141,7 +143,7 @@ def _write_atomically(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+        replace_file(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

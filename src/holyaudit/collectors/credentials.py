@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import getpass
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from holyaudit.errors import ExitCode, HolyauditError, InvalidInputError
 from holyaudit.inputfile import read_regular_file
+from holyaudit.oscompat import password_file_problem
 
 PASSWORD_FILE_LIMIT = 64 * 1024
 """The most read from a password file: far more than any password, far less than a mistaken path could fill."""
@@ -94,12 +94,8 @@ def find_secret(source: SecretSource, *, interactive: bool | None = None) -> Sec
 
 def _read_password_file(path: Path, purpose: str, key: str) -> str:
     try:
-        mode = path.stat().st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise CredentialError(
-                f"password file {path} for {purpose} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
-                f"run: chmod 600 {path}"
-            )
+        if problem := password_file_problem(path):
+            raise CredentialError(f"password file {path} for {purpose} {problem}")
         # Through the one regular-file reader: a named pipe would wait for a writer for ever, a device never end.
         value = read_regular_file(path, PASSWORD_FILE_LIMIT).decode("utf-8").rstrip("\r\n")
     except InvalidInputError as exc:  # its messages name the file and what it is, never what it holds

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from holyaudit.errors import ExitCode, HolyauditError, UsageError
 from holyaudit.history.schema import LATEST, ForeignDatabaseError, NewerSchemaError, identify, migrate
 from holyaudit.models import AuditResult, FactSetSource, Severity, Status
+from holyaudit.oscompat import can_write
 from holyaudit.owner_only import make_folder, open_file
 
 HISTORY_ENV = "HOLYAUDIT_HISTORY"
@@ -150,7 +151,7 @@ class HistoryStore:
         # otherwise create beside it (and fail to, in a folder the user cannot write either). Only when there
         # is no -wal file: then no scan is writing, and every run is in the main file.
         wal = path.with_name(f"{path.name}-wal")
-        flags = "mode=ro" if wal.exists() or os.access(path, os.W_OK) else "immutable=1"
+        flags = "mode=ro" if wal.exists() or can_write(path) else "immutable=1"
         with _errors(path, "cannot open it"):
             conn = sqlite3.connect(
                 f"{path.absolute().as_uri()}?{flags}", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
