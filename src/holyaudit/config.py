@@ -21,6 +21,7 @@ from pydantic import Field, PrivateAttr, ValidationError, create_model, field_va
 
 from holyaudit.collectors.registry import SOURCES
 from holyaudit.errors import InvalidInputError, Problem
+from holyaudit.notify.settings import NotifySettings
 from holyaudit.sections import Section
 from holyaudit.yamlfile import PosDict, load_yaml, position_of, problem_at, problems_from_validation
 
@@ -50,6 +51,9 @@ class Settings(Section):
     )
     rules: list[Path] = Field(default_factory=list, description="Extra rule folders, relative to this file.")
     waivers: Path | None = Field(default=None, description="Waivers file (docs/waivers.md), relative to this file.")
+    notify: NotifySettings | None = Field(
+        default=None, description="Email when a run gets worse (docs/notifications.md)."
+    )
     _profile_at: Problem | None = PrivateAttr(default=None)
 
     @property
@@ -110,6 +114,10 @@ def load_settings(path: Path | None) -> Settings:
         if settings.waivers is not None and not settings.waivers.is_file():
             message = f"waivers: file '{settings.waivers}' does not exist"
             problems.append(problem_at(path, data, message, ("waivers",)))
+        if settings.notify is not None:
+            problems += [
+                problem_at(path, data, message, ("notify", *loc)) for message, loc in settings.notify.problems()
+            ]
         for source in SOURCES:
             section = source.settings(settings)
             inside = section.problems() if section is not None else []
@@ -137,6 +145,7 @@ def _relative_to(base: Path, settings: Settings) -> Settings:
         "rules": [anchored(folder) for folder in settings.rules],
         "profile": profile,
         "waivers": anchored(settings.waivers) if settings.waivers is not None else None,
+        "notify": settings.notify.relative_to(base) if settings.notify is not None else None,
     }
     for source in SOURCES:
         if (section := source.settings(settings)) is not None:

@@ -19,7 +19,7 @@ def test_every_fact_set_is_filled_by_exactly_one_registered_source() -> None:
 def test_the_config_file_has_the_sites_keys_and_one_section_per_source() -> None:
     sections = [source.section for source in SOURCES]
     assert sections == ["directory", "gpo", "endpoints", "mis"]
-    assert set(SettingsModel.model_fields) == {"site", "profile", "rules", "waivers", *sections}
+    assert set(SettingsModel.model_fields) == {"site", "profile", "rules", "waivers", "notify", *sections}
 
 
 def test_the_collectors_run_directory_first_as_later_ones_read_it() -> None:

@@ -17,6 +17,7 @@ from holyaudit.errors import ExitCode
 from holyaudit.history.drift import Unreadable, ago, new_failures, unreadable
 from holyaudit.history.store import HistoryStore, StoredResult, results_of
 from holyaudit.models import AuditResult, Severity, Status
+from holyaudit.notify.decide import Changes
 from holyaudit.reporters.interface import TrendPoint
 from holyaudit.reporters.safe_text import printable
 
@@ -78,6 +79,8 @@ class HistoryStep:
     """Objects the scan could not check, with when history last saw each compliant."""
     recording: AbstractContextManager[tuple[TrendPoint, ...]]
     """Stores the run, committed when the block ends; yields the trend of this profile and site, the run included."""
+    changes: Changes | None = None
+    """What changed since the previous run, when asked for (a notification decides by it)."""
 
 
 def history_step(
@@ -90,14 +93,17 @@ def history_step(
     fail_on: Severity,
     fail_on_new: bool,
     trend: bool = False,
+    changes: bool = False,
 ) -> HistoryStep:
     """The scan's history work: compare the result with the previous run, note when each object that could not be
     checked was last compliant, the trend of earlier runs when ``trend`` asks for it, and prepare the recording
     (nothing is written until it is entered)."""
     code = findings_code(result, fail_on)
-    if store is None:
-        return HistoryStep(code, "", [], nullcontext(()))
+    if store is None:  # no previous run is known: every failure is new
+        first = Changes(None, tuple(new_failures(set(), results_of(result), Severity.LOW))) if changes else None
+        return HistoryStep(code, "", [], nullcontext(()), first)
     stored = results_of(result)  # one conversion for the comparison, the notes and the history
+    found = _changes(store, result, stored, site) if changes else None
     verdict = ""
     if fail_on_new:
         code, verdict = _only_new(store, result, stored, site, fail_on, code)
@@ -114,7 +120,15 @@ def history_step(
         tool_version=__version__,
         results=stored,
     )
-    return HistoryStep(code, verdict, notes, _with_trend(recording, points))
+    return HistoryStep(code, verdict, notes, _with_trend(recording, points), found)
+
+
+def _changes(store: HistoryStore, result: AuditResult, stored: Sequence[StoredResult], site: str) -> Changes:
+    """Every object newly failing since the previous run of this profile and site, and that run's exit code."""
+    previous = store.previous_run(profile=result.profile, site=site)
+    failing_before = store.failing_keys(previous) if previous else set()
+    fresh = new_failures(failing_before, stored, Severity.LOW)
+    return Changes(previous.exit_code if previous else None, tuple(fresh))
 
 
 @contextmanager

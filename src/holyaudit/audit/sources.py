@@ -45,6 +45,8 @@ class Listener:
     """Made when collection starts, left when it ends: where the collectors report how far they have got."""
     log: Callable[[str], None] = _ignored
     """A line for the run's log (``--log-file``)."""
+    said: Callable[[str], None] = _ignored
+    """News for the person running it that is not a warning: an email sent about the run."""
 
 
 @dataclass(frozen=True)

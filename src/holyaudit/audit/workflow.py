@@ -31,10 +31,11 @@ from holyaudit.engine.evaluate import Evaluation
 from holyaudit.engine.loader import Profile
 from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import Waiver, load_waivers, warnings
-from holyaudit.errors import ExitCode, UsageError, cannot_write
+from holyaudit.errors import ExitCode, LockedError, UsageError, cannot_write
 from holyaudit.facts import FACT_SETS, FactSet
 from holyaudit.history.store import new_run_id
 from holyaudit.models import AuditResult, Severity
+from holyaudit.notify.decide import Changes
 from holyaudit.reporters.interface import TrendPoint
 
 
@@ -70,6 +71,8 @@ class AuditRequest:
     trend: bool = False
     """Whether the report draws the trend of earlier runs (the HTML report does): counting them reads every
     result of up to ``TREND_RUNS`` stored runs, which no other report needs."""
+    notify: bool = True
+    """Send the email the config's ``notify`` asks for (tests and one-off runs may turn it off)."""
     run_id: str = field(default_factory=lambda: new_run_id())
 
 
@@ -92,6 +95,8 @@ class AuditOutcome:
     """Expired, unmatched and soon-expiring waivers, one line each."""
     history: Path | None
     """Where the run is recorded (committed once the delivery returns), if anywhere."""
+    notice: str | None = None
+    """What became of the run's email: sent to whom, or why not; None when none was due."""
     retained: tuple[object, ...] = ()
     """Everything the audit built, for a caller that ends the process straight after to keep (``cli/process.py``)."""
 
@@ -114,6 +119,39 @@ def audit(
     listener = listener or Listener()
     started = now()
     inputs = _checked_inputs(request, listener)
+    notify = inputs.setup.settings.notify if request.notify else None
+    try:
+        outcome, changes = _audited(request, inputs, listener, deliver, started=started, compare=notify is not None)
+    except (KeyboardInterrupt, LockedError):  # stopped by a person, or another run is at work: nothing to tell
+        raise
+    except Exception as exc:
+        if notify is not None:
+            from holyaudit.notify.run import notify_failure
+
+            notify_failure(notify, site=inputs.site, error=exc, run_id=request.run_id, listener=listener)
+        raise
+    if notify is None or changes is None:
+        return outcome
+    from holyaudit.notify.run import notify_run
+
+    notice = notify_run(
+        notify, outcome.result, code=outcome.code, verdict=outcome.verdict, changes=changes, run_id=outcome.run_id,
+        trend=outcome.trend, listener=listener,
+    )  # fmt: skip
+    return replace(outcome, notice=notice)
+
+
+def _audited(
+    request: AuditRequest,
+    inputs: _Inputs,
+    listener: Listener,
+    deliver: Callable[[AuditOutcome], None],
+    *,
+    started: dt.datetime,
+    compare: bool,
+) -> tuple[AuditOutcome, Changes | None]:
+    """The audit itself, once its inputs are checked: recorded when this returns, with what changed since the
+    previous run when ``compare`` asks for it."""
     with open_history(request.history) as store, _held(inputs.lock, request.run_id):
         # A live scan is as of the moment collection starts: the rules judge the users as they arrive.
         source = inputs.source
@@ -136,6 +174,7 @@ def audit(
             fail_on=request.fail_on,
             fail_on_new=request.fail_on_new,
             trend=request.trend,
+            changes=compare,
         )
         listener.log("findings: " + ", ".join(f"{status} {n}" for status, n in result.summary().items()))
         with step.recording as trend:
@@ -152,7 +191,7 @@ def audit(
                 retained=(source, facts, evaluation, step),
             )
             deliver(outcome)
-        return outcome
+        return outcome, step.changes
 
 
 @dataclass(frozen=True)

@@ -52,13 +52,17 @@ def listener(*, quiet: bool, log: Callable[[str], None] | None = None) -> Listen
     shown = (
         Listener(unverified_tls=_unverified_tls)
         if quiet
-        else Listener(warn=_warn, unverified_tls=_unverified_tls, progress=_progress_on_terminal)
+        else Listener(warn=_warn, unverified_tls=_unverified_tls, progress=_progress_on_terminal, said=_said)
     )
     return replace(shown, log=log) if log is not None else shown
 
 
 def _warn(message: str) -> None:
     stderr_console().print(f"warning: {printable(message)}")
+
+
+def _said(message: str) -> None:
+    stderr_console().print(printable(message), soft_wrap=True)
 
 
 def _unverified_tls() -> None:
