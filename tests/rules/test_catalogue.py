@@ -112,6 +112,16 @@ def test_rule_explains_why_and_how_to_fix(rule: Rule) -> None:
     assert (bool(rule.spec.rationale.strip()), bool(rule.spec.remediation.strip())) == (True, True)
 
 
+@pytest.mark.parametrize("rule", _rules(), ids=lambda r: r.id)
+def test_rule_puts_every_failure_into_plain_words(rule: Rule) -> None:
+    assert rule.messages, "a rule gives its failing objects a message in plain English"
+    assert rule.messages[-1].when is None, "the last message has no `when`, so no failure goes without words"
+    for message in rule.messages:
+        words = re.sub(r"\{\w+\}", "", message.text)  # the text a person reads, placeholders aside
+        raw = {name for name in rule.record_type.model_fields if "_" in name and name in words}
+        assert (raw, "0x" in words) == (set(), False), message.text
+
+
 def test_holywell_profile_selects_every_rule() -> None:
     profile = load_profile(find_profile("holywell"), _catalogue())
     assert (profile.selected, set(profile.spec.rules)) == (frozenset(CATALOGUE_IDS), CATALOGUE_IDS)
