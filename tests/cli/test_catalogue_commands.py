@@ -27,7 +27,7 @@ def test_demo_table_is_grouped_by_clause_and_ends_with_the_verdict(run_cli):
     assert result.code == 1
     for heading in ("§8 Infrastructure", "§10 Passwords", "§10 Zombie accounts", "§14 School ICT equipment"):
         assert heading in result.out
-    assert "PSO-Supply-Teachers FAIL: min_length is 4" in result.out
+    assert "PSO-Supply-Teachers FAIL: lets the accounts it governs use passwords shorter" in result.out
     assert "… and 3 more: 1 ERROR, 2 N/A (use --details to list all)" in result.out  # bennett.c, below
     assert "• bennett.c ERROR" in run_cli("scan", "--demo", "--details").out
     assert result.out.rstrip().endswith("exit 1: non-compliant")

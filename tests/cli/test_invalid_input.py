@@ -464,6 +464,12 @@ CASES = [
         "messages.text: unknown parameter or attribute {min_pwd_length_days_ago}",
     ),
     rule_case(
+        "message-names-words-no-operator-of-the-condition-offers",
+        RULE + "messages:\n  text: permits {min_pwd_length_permitted}\n",
+        "22:9",
+        "messages.text: unknown parameter or attribute {min_pwd_length_permitted}",
+    ),
+    rule_case(
         "message-names-a-parameter-that-is-also-an-attribute",
         edit(RULE, "  min_length:\n", "  min_pwd_length:\n").replace("{param: min_length}", "{param: min_pwd_length}")
         + "messages:\n  text: only {min_pwd_length}\n",

@@ -27,6 +27,57 @@ PLAIN = {
     ("antivirus-up-to-date", "HW-HALL-01"): "anti-virus is on but not scanning in real time",
     ("antivirus-up-to-date", "HW-ICT-04"): "signatures last updated 12 days ago (limit 3)",
     ("antivirus-up-to-date", "HW-ICT-05"): "anti-virus is switched off",
+    ("bitlocker-key-escrowed", "HW-LT-03"): "no BitLocker recovery key is stored in Active Directory",
+    ("bitlocker-key-escrowed", "HW-LT-05"): "no BitLocker recovery key is stored in Active Directory",
+    ("laptop-encryption", "HW-CL-06"): "BitLocker protection is off or suspended on the system drive",
+    ("laptop-encryption", "HW-LT-05"): "BitLocker protection is off or suspended on the system drive",
+    ("laptop-encryption", "HW-LT-06"): "BitLocker protection is off or suspended on the system drive",
+    ("autologon-no-stored-password", "HW-EXAM-01"): (
+        "signs an account in automatically, so its password is stored on the machine"
+    ),
+    ("autologon-no-stored-password", "HW-LIB-01"): (
+        "signs HOLYWELL\\library-kiosk in automatically, so that account's password is stored on the machine"
+    ),
+    ("screensaver-locking", "HW-OFF-02"): (
+        "neither the machine nor every user's screen saver locks within 600 seconds idle"
+    ),
+    ("screensaver-locking", "HW-TR-02"): (
+        "locks after 900 seconds idle (limit 600), and not every user's screen saver locks in time"
+    ),
+    ("gpo-bitlocker-laptops", "OU=Loan,OU=Laptops,OU=Computers,OU=Holywell,DC=holywell,DC=demo"): (
+        "no Group Policy reaching it requires BitLocker encryption (laptops here: 4)"
+    ),
+    **{
+        ("gpo-endpoint-drift", host): "its screen saver or inactivity settings differ from what its Group Policy sets"
+        for host in ("HW-ICT-07", "HW-OFF-02")
+    },
+    ("gpo-force-logoff", "DC=holywell,DC=demo"): (
+        'Group Policy turns "Force logoff when logon hours expire" on, but the domain does not apply it'
+    ),
+    ("gpo-password-settings-agree", "DC=holywell,DC=demo"): (
+        "Group Policy sets passwords of at least 6 characters; the domain enforces 7"
+    ),
+    **{
+        ("gpo-screensaver-locking", f"OU=Year {year},OU=Pupils,OU=Holywell,DC=holywell,DC=demo"): (
+            "its Group Policy screen saver starts after 1800 seconds (limit 600)"
+        )
+        for year in (3, 4, 5, 6)
+    },
+    ("force-logoff-enabled", "holywell.demo"): (
+        'open network sessions carry on after logon hours end ("Force logoff when logon hours expire" is off)'
+    ),
+    ("logoff-task-scheduled", "HW-CL-03"): "no daily task ends everyone's session by 19:00",
+    ("logoff-task-scheduled", "HW-HALL-01"): "no daily task ends everyone's session by 19:00",
+    ("logoff-task-scheduled", "HW-TR-03"): "a portable machine whose daily log-off task does not run on battery",
+    ("logon-hours-curfew", "23doylef"): "can sign in 19:00–06:00 every day, all year",
+    ("logon-hours-curfew", "grant.e"): "can sign in 19:00–20:00 every day in summer (BST)",
+    ("logon-hours-curfew", "khan.s"): "can sign in 19:00–06:00 every day, all year",
+    ("fine-grained-password-minimum", "PSO-Supply-Teachers"): (
+        "lets the accounts it governs use passwords shorter than the required minimum"
+    ),
+    ("password-complexity", "holywell.demo"): (
+        "passwords need not mix upper and lower case letters, numbers and symbols (complexity is off)"
+    ),
 }
 RAW = "uac is 0x220; expected uac has all bits clear of 0x20"
 
@@ -41,6 +92,8 @@ def test_json_adds_the_plain_message_and_keeps_the_raw_reason(run_cli):
     report = json.loads(demo(run_cli, "--format", "json"))
     messages = {(f["rule_id"], o["id"]): o["message"] for f in report["findings"] for o in f["objects"] if o["message"]}
     assert messages == PLAIN
+    failing = {(f["rule_id"], o["id"]) for f in report["findings"] for o in f["objects"] if o["status"] == "FAIL"}
+    assert failing == set(PLAIN)  # every failing object in the demo is put into plain words
     pnr = next(f for f in report["findings"] if f["rule_id"] == "password-not-required")
     assert [o["reason"] for o in pnr["objects"] if o["status"] == "FAIL"] == [RAW, RAW]
     assert {o["message"] for o in pnr["objects"] if o["status"] != "FAIL"} == {None}
@@ -96,3 +149,18 @@ def test_a_waived_object_shows_its_waiver_not_the_failure_message(run_cli, tmp_p
         ("markup.m", "WAIVED", None),
     ]
     assert "markup.m WAIVED: waived until 2026-12-31 by Head teacher" in demo(run_cli, "--waivers", str(waivers))
+
+
+def test_a_single_object_rule_says_its_message_once(run_cli):
+    words = 'open network sessions carry on after logon hours end ("Force logoff when logon hours expire" is off)'
+    raw = "force_logoff is false; expected force_logoff = true"
+    table = " ".join(demo(run_cli).split())
+    assert table.count(words) == 1
+    assert f"holywell.demo: {words}" in table
+    assert raw not in table
+    detailed = " ".join(demo(run_cli, "--details").split())
+    assert detailed.count(words) == 1
+    assert f"holywell.demo: {words} ({raw})" in detailed
+    page = demo(run_cli, "--format", "html")
+    assert page.count(words.replace('"', "&quot;")) == 1
+    assert page.count(raw) == 1

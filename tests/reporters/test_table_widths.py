@@ -86,3 +86,16 @@ def test_long_names_are_cut_at_a_word_on_one_line_and_whole_with_details(run_cli
     detailed = table_at(run_cli, monkeypatch, width, *long_names, "--details")
     assert "x" * 150 in detailed.replace("\n", "").replace(" ", "")
     assert "(Supply, Maths)" in detailed
+
+
+def test_could_not_be_checked_notes_wrap_at_words_within_80_columns(run_cli, monkeypatch, tmp_path):
+    text = table_at(run_cli, monkeypatch, 80, "scan", "--demo", "--history", str(tmp_path / "h.sqlite3"))
+    notes = text[text.index("Could not be checked, with when history last saw each compliant:") :].splitlines()[1:-1]
+    assert max(len(line) for line in notes) <= 80
+    assert notes[-3:] == [
+        "  bennett.c (user, leaver-accounts-disabled): cannot tell whether the rule",
+        "    applies: leaving_date could not be read: cannot parse 'TBC' as dd/mm/yyyy;",
+        "    never seen compliant in history",
+    ]
+    # Each note starts a line two spaces in; its continuation lines, four.
+    assert [line[:4].strip()[:2] for line in notes if not line.startswith("    ")] == ["HW", "HW", "HW", "HW", "be"]

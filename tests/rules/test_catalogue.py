@@ -112,6 +112,29 @@ def test_rule_explains_why_and_how_to_fix(rule: Rule) -> None:
     assert (bool(rule.spec.rationale.strip()), bool(rule.spec.remediation.strip())) == (True, True)
 
 
+@pytest.mark.parametrize("rule", _rules(), ids=lambda r: r.id)
+def test_rule_puts_every_failure_into_plain_words(rule: Rule) -> None:
+    assert rule.messages, "a rule gives its failing objects a message in plain English"
+    assert rule.messages[-1].when is None, "the last message has no `when`, so no failure goes without words"
+    for message in rule.messages:
+        words = re.sub(r"\{\w+\}", "", message.text)  # the text a person reads, placeholders aside
+        raw = {name for name in rule.record_type.model_fields if "_" in name and name in words}
+        assert (raw, "0x" in words) == (set(), False), message.text
+
+
+# The numbers the Holywell policy states (19:00 log-off, six characters), as a rule's own words might repeat them.
+POLICY_NUMBERS = re.compile(r"\b19[:.]00\b|\bsix\b|\b6 characters\b|\bat least 6\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("rule", _rules(), ids=lambda r: r.id)
+def test_rule_states_no_policy_number_but_through_its_parameters(rule: Rule) -> None:
+    """A profile with other numbers must not read Holywell's in a rule's explanation: a number a rule states is a
+    ``{parameter}`` (the clause, the policy's own words, is exempt)."""
+    for key in ("title", "rationale", "remediation"):
+        words = re.sub(r"\{\w+\}", "", getattr(rule.spec, key))
+        assert POLICY_NUMBERS.findall(words) == [], f"{key} states a number of the policy's"
+
+
 def test_holywell_profile_selects_every_rule() -> None:
     profile = load_profile(find_profile("holywell"), _catalogue())
     assert (profile.selected, set(profile.spec.rules)) == (frozenset(CATALOGUE_IDS), CATALOGUE_IDS)

@@ -11,12 +11,14 @@ cases:
     record: {id: jbloggs, enabled: false, leaving_date: 2024-07-01, disabled_at: 2024-07-08T16:00:00+01:00}
     expect: PASS                   # PASS, FAIL, ERROR, NOT_APPLICABLE, or OUT_OF_SCOPE (scope leaves it out)
     reason_contains: [...]         # optional: text (or texts) the object's reason must contain
+    message: "left on 1 Jul 2024, ..."  # FAIL only, optional: the object's plain-English message, exactly
     parameters: {}                 # optional: overrides for this case only
 ```
 
 ``record`` holds the fields of one fact record of the rule's fact set; ``id`` defaults to ``subject``. Times
 of day must be quoted ("19:00"): YAML 1.1 reads 19:00 as the number 1140. Each case runs as a fact set of
-that one record, so the rule's roll-up must equal the object's status.
+that one record, so the rule's roll-up must equal the object's status. Every rule's cases give the ``message`` of
+at least one failing object, and a case that names a message must fail.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.evaluate import evaluate_rule
@@ -51,12 +53,19 @@ class Case(_Strict):
     record: dict[str, Any]
     expect: Literal["PASS", "FAIL", "ERROR", "NOT_APPLICABLE", "OUT_OF_SCOPE"]
     reason_contains: list[str] = Field(default_factory=list)
+    message: str | None = Field(default=None, min_length=1)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("reason_contains", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _message_of_a_failure(self) -> Case:
+        if self.message is not None and self.expect != "FAIL":
+            raise ValueError(f"{self.name!r}: only a failing object has a message (expect is {self.expect})")
+        return self
 
 
 class CaseFile(_Strict):
@@ -124,3 +133,10 @@ def test_rule_gives_the_expected_status_for_the_case(rule_id: str, path: Path, c
     assert (result.id, result.status, finding.status) == (record.id, expected, expected), result.reason
     for fragment in case.reason_contains:
         assert fragment in (result.reason or ""), f"{fragment!r} not in reason {result.reason!r}"
+    if case.message is not None:
+        assert result.message == case.message
+
+
+@pytest.mark.parametrize(("rule_id", "path"), case_files())
+def test_every_rule_states_the_plain_message_of_a_failing_case(rule_id: str, path: Path) -> None:
+    assert any(case.message for case in load_case_file(path).cases), f"{path}: no FAIL case gives its message"

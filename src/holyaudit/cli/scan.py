@@ -160,8 +160,19 @@ def _render(
     text = reporter_for(fmt).render(result, options)
     if notes and fmt is OutputFormat.TABLE:
         text += "\nCould not be checked, with when history last saw each compliant:\n"
-        text += "".join(f"  {note}\n" for note in notes)
+        text += "".join(_note_lines(note, options.width) for note in notes)
     return text
+
+
+def _note_lines(note: str, width: int) -> str:
+    """A note wrapped at spaces to the table's width, its later lines indented under its text: a terminal would
+    otherwise break it mid-word. A word longer than a line (a long DN) is kept whole."""
+    import textwrap
+
+    lines = textwrap.wrap(
+        note, width, initial_indent="  ", subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _deliver(text: str, fmt: OutputFormat, output: Path | None, verdict: str, *, quiet: bool) -> None:

@@ -226,7 +226,7 @@ def _message(rule: BoundRule, results: Sequence[ObjectResult], total: int, count
         return f"no {plural} in scope ({total} examined)"
     if len(results) == 1 and total == 1:
         only = results[0]  # the domain, say: name it, so the message stands on its own in a summary or a ticket
-        return f"{only.id}: {only.reason or only.expected}"
+        return f"{only.id}: {only.message or only.reason or only.expected}"
     parts = []
     if counts[Status.FAIL]:
         parts.append(f"{counts[Status.FAIL]} of {len(results)} {plural} fail")

@@ -104,7 +104,7 @@ def load_rule(path: Path) -> Rule:
             else None
         )
         messages.append(Message(when, message.text))
-        allowed = message_names(record_type, set(spec.parameters))
+        allowed = message_names(record_type, set(spec.parameters), condition)
         try:
             names = _placeholders(message.text)
         except ValueError as exc:

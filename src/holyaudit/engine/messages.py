@@ -8,6 +8,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+from holyaudit.engine.conditions import AllOf, AnyOf, Condition, Leaf, Not
 from holyaudit.engine.context import EvalContext
 from holyaudit.engine.generated import generated_evaluator
 from holyaudit.engine.schema import BoundRule
@@ -22,11 +23,30 @@ def _is_date(annotation: Any) -> bool:
     return any(isinstance(kind, type) and issubclass(kind, dt.date) for kind in kinds)
 
 
-def message_names(record_type: type[FactRecord], params: set[str]) -> set[str]:
-    """What a message may name: a parameter, a top-level attribute, or ``{attr_days_ago}`` for a date attribute."""
+def message_names(record_type: type[FactRecord], params: set[str], condition: Condition | None = None) -> set[str]:
+    """What a message may name: a parameter, a top-level attribute, ``{attr_days_ago}`` for a date attribute, and
+    ``{attr_<words>}`` for an attribute the rule's ``condition`` tests with an operator that has ``words``."""
     fields = record_type.model_fields
     dated = {f"{name}{DAYS_AGO}" for name, field in fields.items() if _is_date(field.annotation)}
-    return params | set(fields) | dated
+    worded = set(worded_leaves(condition)) - set(fields) if condition is not None else set()
+    return params | set(fields) | dated | worded
+
+
+def worded_leaves(condition: Condition) -> dict[str, Leaf]:
+    """Each ``{attr_<words>}`` placeholder the condition offers, with the leaf that fills it: a leaf on a top-level
+    attribute (not inside ``every``/``some``, not a ``days_after`` count) whose operator has ``words``; where two
+    leaves offer the same name, the first in the condition."""
+    found: dict[str, Leaf] = {}
+    pending: list[Condition] = [condition]
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, AllOf | AnyOf):
+            pending[:0] = node.children
+        elif isinstance(node, Not):
+            pending.insert(0, node.child)
+        elif isinstance(node, Leaf) and node.op.words and node.days_after is None and "." not in node.attr:
+            found.setdefault(f"{node.attr}_{node.op.words}", node)
+    return found
 
 
 def plain(value: Any, ctx: EvalContext) -> str:
@@ -45,6 +65,13 @@ def plain(value: Any, ctx: EvalContext) -> str:
 
 def _days_ago(value: Any, ctx: EvalContext) -> str:
     return str(ctx.days_since(value)) if isinstance(value, dt.date) else "an unknown number of"
+
+
+def _in_words(leaf: Leaf, record: FactRecord, ctx: EvalContext) -> str:
+    try:
+        return leaf.op.in_words(getattr(record, leaf.attr), leaf.value, ctx)
+    except (TypeError, ValueError):  # a failing object's value is one the operator judged, so this is not expected
+        return "(not readable)"
 
 
 def _named(text: str) -> frozenset[str]:
@@ -66,11 +93,14 @@ def message_maker(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], s
     ]
     # The parameters' words once for the rule; each record's only for the attributes its message names.
     params = {name: plain(value, ctx) for name, value in rule.params.items()}
+    worded = worded_leaves(rule.condition)
 
     def fill(text: str, names: frozenset[str], record: FactRecord) -> str:
         values = dict(params)
         for name in names - params.keys():
-            if name.endswith(DAYS_AGO) and not hasattr(record, name):
+            if (leaf := worded.get(name)) is not None and not hasattr(record, name):
+                values[name] = _in_words(leaf, record, ctx)
+            elif name.endswith(DAYS_AGO) and not hasattr(record, name):
                 values[name] = _days_ago(getattr(record, name.removesuffix(DAYS_AGO)), ctx)
             else:
                 values[name] = plain(getattr(record, name), ctx)

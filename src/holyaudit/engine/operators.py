@@ -20,7 +20,7 @@ from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 from holyaudit.engine.context import EvalContext
-from holyaudit.engine.weekly_hours import HourWindow, ends_before_window, permitted_in_window
+from holyaudit.engine.weekly_hours import HourWindow, ends_before_window, permitted_in_window, permitted_in_words
 from holyaudit.patterns import Pattern, compile_pattern
 
 
@@ -75,6 +75,9 @@ class Operator:
     takes_value: ClassVar[bool] = True
     needs_presence: ClassVar[bool] = True
     """Whether an absent observed value makes the answer unknown (ERROR)."""
+    words: ClassVar[str | None] = None
+    """The suffix of the message placeholder that puts the value this operator tests into plain words against its
+    expected value (``{logon_hours_permitted}`` for ``hours_denied``); None for an operator that offers none."""
 
     def check(self, value: Any) -> Any:
         """Validate and normalise the expected value; raise ValueError with a plain message."""
@@ -93,6 +96,11 @@ class Operator:
 
     def show_value(self, value: Any) -> str:
         return show(value)
+
+    def in_words(self, observed: Any, expected: Any, ctx: EvalContext) -> str:
+        """The observed value in plain words (for an operator with ``words``); TypeError or ValueError for a value
+        it cannot judge."""
+        raise NotImplementedError
 
     def decider(self, expected: Any, ctx: EvalContext, attr: str, subject: str, description: str) -> Decide:
         """A leaf's outcome for the value it observed: this operator's answer made three-valued, with its reasons
@@ -448,6 +456,7 @@ class HoursDenied(Operator):
     """
 
     name, text = "hours_denied", "permits no logon"
+    words = "permitted"
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, dict) or set(value) != {"from", "to"}:
@@ -463,6 +472,9 @@ class HoursDenied(Operator):
     def explain(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
         breaches = permitted_in_window(_hours_map(observed), expected, ctx.tz, ctx.as_of.year)
         return "; ".join(str(b) for b in breaches) or None
+
+    def in_words(self, observed: Any, expected: Any, ctx: EvalContext) -> str:
+        return permitted_in_words(_hours_map(observed), expected, ctx.tz, ctx.as_of.year)
 
     def remark(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
         """A map stored in UTC that complies all year logs users off early in one season: say so."""

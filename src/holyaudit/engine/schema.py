@@ -73,7 +73,7 @@ class MessageSpec(_Strict):
     when: Any = None
     text: str = Field(
         min_length=1,
-        description="A failing object's plain-English message; may name parameters, attributes and {attr_days_ago}.",
+        description="A failing object's plain-English message; may name the placeholders docs/rule-language.md lists.",
     )
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 _WEEK_MIN = 7 * 24 * 60
 _DAY_MIN = 24 * 60
 _DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,41 @@ def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year
             starts = ((slot * 60 + shift) % _WEEK_MIN for slot in range(168) if offending >> slot & 1)
             breaches.append(Breach(offset, name, tuple((m // _DAY_MIN, m % _DAY_MIN) for m in starts)))
     return tuple(breaches)
+
+
+def permitted_in_words(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> str:
+    """The hours a map permits inside the window, as a person reads them: ``19:00–20:00 every day in summer
+    (BST)``; each season named when the zone has two (the later offset is summer time), ``all year`` when
+    every season permits the same hours."""
+    breaches = permitted_in_window(hours_map, window, tz, year)
+    if not breaches:
+        return f"no hour from {window.start:%H:%M} to {window.end:%H:%M}"
+    offsets = offsets_in_year(tz, year)
+    when = [_hours_and_days(breach) for breach in breaches]
+    if len(breaches) == len(offsets) and len(set(when)) == 1:
+        zone = f" ({breaches[0].zone_name})" if len(offsets) == 1 else ""
+        return f"{when[0]}, all year{zone}"
+    seasons = {offsets[0][0]: "winter", offsets[-1][0]: "summer"} if len(offsets) == 2 else {}
+    return " and ".join(
+        f"{text} in {seasons[b.offset]} ({b.zone_name})" if seasons else f"{text} under {b.zone_name}"
+        for text, b in zip(when, breaches, strict=True)
+    )
+
+
+def _hours_and_days(breach: Breach) -> str:
+    spans = ", ".join(f"{_hhmm(start)}–{_hhmm(end)}" for start, end in _spans({m for _, m in breach.slots}))
+    return f"{spans} {_on_days({day for day, _ in breach.slots})}"
+
+
+def _on_days(days: set[int]) -> str:
+    if len(days) == 7:
+        return "every day"
+    if days == {1, 2, 3, 4, 5}:
+        return "on weekdays"
+    if days == {0, 6}:
+        return "at weekends"
+    names = [f"{_DAY_NAMES[d]}s" for d in sorted(days, key=lambda d: (d - 1) % 7)]  # Monday first
+    return "on " + (names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}")
 
 
 @dataclass(frozen=True)

@@ -271,9 +271,11 @@ def _rule(finding: Finding) -> str:
         f"<h3>{_badge(finding.status)} {_text(finding.title)}</h3>\n"
         f'<p class="rule-meta">Rule <code>{_text(finding.rule_id)}</code> · severity '
         f"<strong>{finding.severity.value}</strong>{tags}</p>\n"
-        f'<p class="message">{_text(finding.message)}</p>\n'
     ]
     shown = offending(finding)
+    said = (shown[0].message or shown[0].reason) if len(shown) == 1 else None
+    if not (said and said in finding.message):  # a single object's words are given once, in its row
+        parts.append(f'<p class="message">{_text(finding.message)}</p>\n')
     if shown:
         parts.append(
             '<table class="objects"><thead><tr><th>Object</th><th>Status</th><th>Reason</th><th>Observed</th>'

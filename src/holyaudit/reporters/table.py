@@ -115,11 +115,15 @@ def _rule(finding: Finding, options: RenderOptions) -> Group:
     head.append(f" {finding.severity.value:<8} ")
     head.append(printable(finding.rule_id), style="bold")
     lines: list[Text | Padding | Table] = [head, _indented(Text(printable(finding.title), style="bold"))]
-    lines.append(_indented(Text(printable(finding.message))))
+    summary = Text(printable(finding.message))
+    lines.append(_indented(summary))
     # Everything but passes: failures, what could not be checked, and every exemption, so none is silent.
     shown = [o for o in finding.objects if o.status is not Status.PASS]
-    if len(shown) == 1 and shown[0].reason and shown[0].reason in finding.message:
-        shown = []  # a single object (the domain) whose reason the message already gives
+    if len(shown) == 1 and (said := shown[0].message or shown[0].reason) and said in finding.message:
+        # A single object (the domain) whose words the rule's message already gives; --details adds its raw reason.
+        if options.details and shown[0].message and shown[0].reason:
+            summary.append(f" ({printable(shown[0].reason)})", style="dim")
+        shown = []
     limit = len(shown) if options.details else SHOWN_OBJECTS
     if options.details:
         # Whole, wrapped under the text rather than under the bullet.
