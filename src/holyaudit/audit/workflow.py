@@ -2,9 +2,10 @@
 
 ``audit`` checks every input first (settings, rules, profile, waivers, snapshot, time zone, ``--as-of``, the lock
 path, the live sources' secrets), so a request refused for any of them has created and opened nothing. Then it
-takes the run lock, opens the history, collects (or reads the snapshot), evaluates, applies the waivers, works
-out the exit code and records the run, with the caller's report delivered inside the recording: a report that
-cannot be delivered leaves no run behind, and a recorded run's exit code is the one the caller is given.
+takes the run lock (so a run refused for it has not opened the history either), opens the history, collects (or
+reads the snapshot), evaluates, applies the waivers, works out the exit code and records the run, with the
+caller's report delivered inside the recording: a report that cannot be delivered leaves no run behind, and a
+recorded run's exit code is the one the caller is given.
 ``collect_snapshot`` is ``holyaudit collect``'s: the live sources, every fact set, as a snapshot.
 """
 
@@ -114,7 +115,8 @@ def audit(
     listener = listener or Listener()
     started = now()
     inputs = _checked_inputs(request, listener)
-    with open_history(request.history) as store, _held(inputs.lock, request.run_id):
+    # The lock first: a run refused because another holds it (exit 5) has not opened or created the history.
+    with _held(inputs.lock, request.run_id), open_history(request.history) as store:
         # A live scan is as of the moment collection starts: the rules judge the users as they arrive.
         source = inputs.source
         when = inputs.as_of or (source.collected_at if isinstance(source, Snapshot) else now())
