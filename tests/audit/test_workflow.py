@@ -47,11 +47,13 @@ def test_the_run_is_committed_only_after_the_report_is_delivered(tmp_path):
     seen: list[list[tuple[str, int]]] = []
 
     def deliver(outcome: AuditOutcome) -> None:
-        seen.append(stored_runs(history))
+        seen.append(stored_runs(history) if history.exists() else None)
 
-    outcome = audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history), deliver=deliver)
-    assert seen == [[]]
-    assert stored_runs(history) == [(outcome.run_id, outcome.code)]
+    first = audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history), deliver=deliver)
+    second = audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history), deliver=deliver)
+    # A history that does not exist yet is created once the report is out; one that does gains the run then.
+    assert seen == [None, [(first.run_id, first.code)]]
+    assert stored_runs(history) == [(second.run_id, second.code), (first.run_id, first.code)]
 
 
 def test_a_report_that_cannot_be_delivered_leaves_no_run(tmp_path):
@@ -62,7 +64,11 @@ def test_a_report_that_cannot_be_delivered_leaves_no_run(tmp_path):
 
     with pytest.raises(UsageError, match="cannot write the report"):
         audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history), deliver=deliver)
-    assert stored_runs(history) == []
+    assert not history.exists()
+    recorded = audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history))
+    with pytest.raises(UsageError, match="cannot write the report"):
+        audit(AuditRequest(snapshot=demo_path(), as_of=AS_OF, history=history), deliver=deliver)
+    assert stored_runs(history) == [(recorded.run_id, recorded.code)]
 
 
 def test_fail_on_new_needs_a_history_and_nothing_is_created(tmp_path):

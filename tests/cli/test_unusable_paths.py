@@ -38,6 +38,39 @@ def test_scan_output_to_a_full_device_is_exit_2(run_cli):
     assert error_lines(result.err) == ["error: cannot write /dev/full: No space left on device"]
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_report_to_a_full_device_creates_no_history(run_cli, tmp_path: Path):
+    """/dev/full can be opened, so the report is only found undeliverable when written: the history it would have
+    been recorded in is created only once a report is out."""
+    history = tmp_path / "state" / "history.sqlite3"
+    args = ["scan", "--demo", "--history", str(history), "--lock-file", str(tmp_path / "run.lock")]
+    result = run_cli(*args, "--output", "/dev/full")
+    assert result.code == 2
+    assert error_lines(result.err) == ["error: cannot write /dev/full: No space left on device"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.lock"]
+    assert run_cli(*args, "--output", str(tmp_path / "report.txt")).code == 1
+    runs = json.loads(run_cli("history", "--history", str(history), "--format", "json").out)["runs"]
+    assert [run["exit_code"] for run in runs] == [1]
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("a-file/history.sqlite3", "{tmp}/a-file is a file, where its folder must be"),
+        ("a-file/deeper/history.sqlite3", "{tmp}/a-file is a file, where a folder on the way to it must be"),
+    ],
+)
+def test_a_history_that_cannot_be_created_is_refused_before_the_scan(run_cli, tmp_path: Path, where, reason):
+    (tmp_path / "a-file").write_text("in the way\n")
+    history = tmp_path / where
+    result = run_cli("scan", "--demo", "--history", str(history), "--lock-file", str(tmp_path / "run.lock"))
+    assert result.code == 3
+    assert result.out == ""
+    assert error_lines(result.err) == [
+        f"error: history database {history}: cannot create it: {reason.format(tmp=tmp_path)}"
+    ]
+
+
 def test_init_into_a_folder_is_exit_2(run_cli, tmp_path: Path):
     result = run_cli("init", str(tmp_path), "--force")
     assert result.code == 2

@@ -117,7 +117,7 @@ def test_a_certificate_that_does_not_name_the_server_is_said_so(
     assert result.code == 4
     assert result.err == ""
     misnamed = (
-        "ldaps://::1:636: the domain controller's certificate names 127.0.0.1, localhost, dc1.holywell.test, not "
+        "ldaps://[::1]:636: the domain controller's certificate names 127.0.0.1, localhost, dc1.holywell.test, not "
         "::1; set directory.server to a name it holds, or have the certificate reissued to name the server"
     )
     assert result.out.splitlines()[1:3] == [f"FAILED directory: {misnamed}", f"FAILED gpo: {misnamed}"]

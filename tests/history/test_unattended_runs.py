@@ -47,7 +47,7 @@ def test_a_second_run_of_the_same_site_exits_5_while_the_first_holds_the_lock(
         "2026-11-20T16:30:00+00:00); this run did nothing (exit 5)"
     )
     assert [line.split(" ", 2)[2] for line in log.read_text().splitlines()][-1] == "exit 5"
-    assert json.loads(run_cli("history", "--history", str(school.history), "--format", "json").out)["runs"] == []
+    assert not school.history.exists(), "refused before the history was opened, so it was not created either"
 
 
 def test_the_lock_is_per_site_names_its_holder_and_is_released_when_the_run_ends(
@@ -79,6 +79,24 @@ def test_lock_file_option_locks_even_without_history(run_cli, school: School, be
     locked = run_cli(*args, "--no-history", "--lock-file", str(lock))
     assert locked.code == 5
     assert f"another holyaudit run holds the lock {lock} (holder unknown)" in " ".join(locked.err.split())
+
+
+def test_a_locked_run_leaves_an_existing_history_unopened_and_creates_no_history_folder(
+    run_cli, school: School, before, held_lock, tmp_path: Path
+):
+    assert run_cli(*school.scan(before)).code == 1
+    stored = school.history.read_bytes()
+    lock = tmp_path / "nightly.lock"
+    held_lock(lock, "")
+    files = sorted(p.name for p in tmp_path.iterdir())
+    # An existing history: not opened, so unchanged, and with no -wal or -shm file beside it.
+    assert run_cli(*school.scan(before, "--lock-file", str(lock))).code == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+    assert school.history.read_bytes() == stored
+    elsewhere = tmp_path / "state" / "history.sqlite3"
+    args = [a for a in school.scan(before) if a not in ("--history", str(school.history))]
+    assert run_cli(*args, "--history", str(elsewhere), "--lock-file", str(lock)).code == 5
+    assert not elsewhere.parent.exists()
 
 
 def test_quiet_leaves_stderr_empty_and_the_report_still_written(run_cli, school: School, before):

@@ -10,7 +10,7 @@ REPORT_TAGS = frozenset(
     {
         *("html", "head", "meta", "title", "style", "body", "header", "footer", "section", "article", "div"),
         *("h1", "h2", "h3", "h4", "p", "blockquote", "ul", "ol", "li", "strong", "code", "span", "i", "a"),
-        *("table", "thead", "tbody", "tr", "th", "td"),
+        *("table", "colgroup", "col", "thead", "tbody", "tr", "th", "td"),
         *("svg", "g", "title", "rect", "line", "text"),
     }
 )

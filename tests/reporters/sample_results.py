@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from holyaudit.models import AuditResult, Clause, FactSetSource, Finding, ObjectResult, Severity, Status
+from holyaudit.models import (
+    AuditResult,
+    Clause,
+    FactSetSource,
+    Finding,
+    ObjectResult,
+    Severity,
+    Status,
+    WaiverNotice,
+    WaiverState,
+)
 from holyaudit.reporters.interface import TrendPoint
 
 LONDON = ZoneInfo("Europe/London")
@@ -113,6 +123,48 @@ def sample_result() -> AuditResult:
             ),
         ],
         findings=[required, antivirus, length, leavers],
+    )
+
+
+def varied_result():
+    """The sample with what only some reports have: waivers, and a rule whose objects are held to different
+    expectations (so its table keeps an Expected column)."""
+    result = sample_result()
+    first = result.findings[0]
+    objects = [
+        user("a.one", first.objects[0].status, "uac is 0x220").model_copy(
+            update={"expected": "uac has all bits clear of 0x20 (the password-not-required flag)"}
+        ),
+        user("b.two", first.objects[1].status, "uac is 0x220").model_copy(
+            update={"expected": "uac has all bits clear of 0x220, as a staff account's should"}
+        ),
+    ]
+    waivers = [
+        WaiverNotice(
+            rule_id="test-password-required",
+            object_ids=["kiosk"],
+            justification="The exam-room kiosk signs in automatically during exams; replaced in the spring term",
+            approved_by="Head teacher, by email",
+            expires=dt.date(2026, 12, 31),
+            state=WaiverState.EXPIRING_SOON,
+            objects_waived=["kiosk"],
+            where="waivers.yaml:3",
+            message="waived kiosk; expires in 41 days (2026-12-31)",
+        ),
+        WaiverNotice(
+            rule_id="antivirus-up-to-date",
+            object_ids=None,
+            justification="Machines in the server room are patched by the supplier",
+            approved_by="Governors' resources committee",
+            expires=dt.date(2027, 3, 31),
+            state=WaiverState.UNMATCHED,
+            objects_waived=[],
+            where="waivers.yaml:9",
+            message="waived nothing: the rule did not run with this profile",
+        ),
+    ]
+    return result.model_copy(
+        update={"findings": [first.model_copy(update={"objects": objects}), *result.findings[1:]], "waivers": waivers}
     )
 
 

@@ -9,63 +9,26 @@ script error and Content-Security-Policy violation to stderr as an ``INFO:CONSOL
 from __future__ import annotations
 
 import html
-import shutil
-import struct
 import subprocess
-import tempfile
-import zlib
 from pathlib import Path
 
 import pytest
+from chromium import (
+    FLAGS,
+    HEIGHT,
+    WIDTH,
+    chromium,
+    page_images,
+    pdf_pages,
+    png_size_and_colours,
+    print_to_pdf,
+    run_chromium,
+)
 from html_dom import REPORT_TAGS, Dom, parse
 from sample_results import ESCAPE, HOSTILE, RTL, SCRIPT, hostile_result, weekly_trend
 
 from holyaudit.reporters.html import CONTENT_SECURITY_POLICY, HtmlReporter
 from holyaudit.reporters.interface import RenderOptions
-
-FLAGS = (
-    "--headless",
-    "--no-sandbox",  # the test suite runs as root in CI containers, where Chromium's sandbox cannot start
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-)
-WIDTH, HEIGHT = 1280, 2000
-
-
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail(
-            "chromium is not installed: run scripts/bootstrap (as root) to install the Debian packages the tests need"
-        )
-    return path
-
-
-def run_chromium(page: Path, work: Path, *action: str) -> str:
-    """Load ``page`` in a fresh profile, do ``action`` and return stdout; fail on any console line but those of
-    Chromium's own pages (``chrome://``), which a loaded machine can make log "Slow network is detected"."""
-    profile = tempfile.mkdtemp(prefix="profile-", dir=work)
-    done = subprocess.run(
-        [chromium(), *FLAGS, f"--user-data-dir={profile}", *action, page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    console = [
-        line
-        for line in done.stderr.splitlines()
-        if (":CONSOLE" in line or "Uncaught" in line) and "source: chrome://" not in line
-    ]
-    assert console == [], "\n".join(console)
-    return done.stdout
 
 
 def loaded_dom(page: Path, work: Path) -> Dom:
@@ -78,20 +41,6 @@ def assert_no_markup_from_data(dom: Dom) -> None:
         (tag, name) for tag, name, _ in dom.attributes() if name.startswith("on") or name in ("src", "srcset")
     ] == []
     assert {value for _, name, value in dom.attributes() if name == "href"} <= {f"#clause-{n}" for n in range(1, 100)}
-
-
-def png_size_and_colours(png: bytes) -> tuple[int, int, int]:
-    """Width, height and the number of distinct byte values in the decompressed pixels (1-2 for a blank page)."""
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    position, data = 8, b""
-    while position < len(png):
-        (length,) = struct.unpack(">I", png[position : position + 4])
-        kind = png[position + 4 : position + 8]
-        if kind == b"IDAT":
-            data += png[position + 8 : position + 8 + length]
-        position += 12 + length
-    return width, height, len(set(zlib.decompress(data)))
 
 
 @pytest.fixture
@@ -167,37 +116,16 @@ def test_the_demo_report_from_the_cli_loads_cleanly(run_cli, tmp_path):
     assert "<script>alert('x')</script>" in dom.text  # a display name in the demo directory
 
 
-def pdftotext() -> str:
-    path = shutil.which("pdftotext")
-    if path is None:
-        pytest.fail("pdftotext is not installed: run scripts/bootstrap (as root) to install poppler-utils")
-    return path
-
-
-def printed_pages(page: Path, work: Path) -> list[str]:
-    """``page`` printed to an A4 PDF by Chromium as a user would, then each page's text, whitespace squeezed."""
-    pdf = work / "printed.pdf"
-    run_chromium(page, work, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
-    pages = []
-    for number in range(1, 100):
-        done = subprocess.run(
-            [pdftotext(), "-f", str(number), "-l", str(number), str(pdf), "-"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if done.returncode != 0:  # past the last page
-            break
-        pages.append(" ".join(done.stdout.split()))
-    return pages
-
-
 def test_the_printed_demo_opens_with_a_governors_page_and_heads_every_page_with_the_school(run_cli, tmp_path):
     target = tmp_path / "demo.html"
     assert run_cli("scan", "--demo", "--format", "html", "--output", str(target)).code == 1
-    pages = printed_pages(target, tmp_path)
+    pdf = print_to_pdf(target, tmp_path)
+    pages = pdf_pages(pdf)
     assert len(pages) > 2
+    # Drawn by poppler: every page is A4 (210 x 297 mm is 414 x 585 pixels at 50 dpi), and none is blank.
+    drawn = [png_size_and_colours(png) for png in page_images(pdf, tmp_path, dpi=50)]
+    assert [(width, height) for width, height, _ in drawn] == [(414, 585)] * len(pages)
+    assert min(colours for _, _, colours in drawn) > 50
     first = pages[0]
     for text in (
         "Holywell Primary School (demo) Data security compliance report",

@@ -8,7 +8,17 @@ from __future__ import annotations
 import re
 
 from html_dom import REPORT_TAGS, parse
-from sample_results import AS_OF, ESCAPE, HOSTILE, RTL, SCRIPT, hostile_result, sample_result, weekly_trend
+from sample_results import (
+    AS_OF,
+    ESCAPE,
+    HOSTILE,
+    RTL,
+    SCRIPT,
+    hostile_result,
+    sample_result,
+    varied_result,
+    weekly_trend,
+)
 
 from holyaudit.models import Status
 from holyaudit.reporters.html import CONTENT_SECURITY_POLICY, HtmlReporter
@@ -67,13 +77,19 @@ def test_clauses_in_section_order_quote_the_policy_and_roll_up_their_rules():
 
 def test_rule_lists_every_object_but_the_passes_with_reason_observed_expected_and_context():
     page = render()
+    # Every object is expected to meet the same: said once, above the table, which has no Expected column.
+    assert (
+        '<p class="expected">Expected of each: <span class="value">uac has all bits clear of 0x20</span></p>\n'
+        '<table class="objects"><colgroup><col class="c-object"><col class="c-status"><col class="c-reason">'
+        '<col class="c-observed"></colgroup><thead><tr><th>Object</th><th>Status</th><th>Reason</th><th>Observed</th>'
+        "</tr></thead>"
+    ) in page
     assert (
         '<tr><td><strong>a.one</strong> <span class="kind">user</span><ul class="kv"><li>name: Al</li></ul></td>'
         '<td><span class="badge s-fail">FAIL</span></td>'
         '<td class="reason">uac is 0x220; expected uac has all bits clear of 0x20</td>'
         '<td><ul class="kv"><li><code>enabled</code> <span class="value">true</span></li>'
-        '<li><code>uac</code> <span class="value">544</span></li></ul></td>'
-        '<td class="value">uac has all bits clear of 0x20</td></tr>'
+        '<li><code>uac</code> <span class="value">544</span></li></ul></td></tr>'
     ) in page
     assert '<span class="badge s-waived">WAIVED</span>' in page
     assert "<strong>fine</strong>" not in page
@@ -82,6 +98,29 @@ def test_rule_lists_every_object_but_the_passes_with_reason_observed_expected_an
         '<div class="remediation"><h4>Remediation</h4><p>Run <code>Set-ADUser -PasswordNotRequired $false</code> '
         "for each account.</p></div>"
     ) in page
+
+
+def test_objects_expected_to_meet_different_things_keep_an_expected_column():
+    page = HtmlReporter().render(varied_result(), RenderOptions())
+    assert "Expected of each" not in page.split('id="clause-2"')[1].split("</article>")[0]
+    assert (
+        '<col class="c-observed"><col class="c-expected"></colgroup><thead><tr><th>Object</th><th>Status</th>'
+        "<th>Reason</th><th>Observed</th><th>Expected</th></tr></thead>"
+    ) in page
+    assert '<td class="value">uac has all bits clear of 0x220, as a staff account&#x27;s should</td></tr>' in page
+
+
+def test_waivers_are_listed_in_four_columns_with_their_state_and_expiry():
+    page = HtmlReporter().render(varied_result(), RenderOptions())
+    assert (
+        "<thead><tr><th>Rule and objects</th><th>State</th><th>Justification</th><th>Approved</th></tr></thead>\n"
+        '<tbody>\n<tr><td><code>test-password-required</code><div class="value">objects waived: kiosk</div></td>'
+        '<td><span class="badge s-error">expiring soon</span><div class="reason">waived kiosk; expires in 41 days '
+        '(2026-12-31) <span class="kind">waivers.yaml:3</span></div></td><td class="reason">The exam-room kiosk signs '
+        'in automatically during exams; replaced in the spring term</td><td class="reason">Head teacher, by email'
+        "<div>until 2026-12-31</div></td></tr>"
+    ) in page
+    assert '<div class="value">objects waived: none</div>' in page
 
 
 def test_summary_counts_rules_per_status_and_sources_show_what_was_not_collected():

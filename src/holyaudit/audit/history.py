@@ -30,7 +30,7 @@ def open_history(path: Path | None) -> Iterator[HistoryStore | None]:
     if path is None:
         yield None
         return
-    with HistoryStore.open(path) as store:
+    with HistoryStore.open_to_record(path) as store:
         yield store
 
 

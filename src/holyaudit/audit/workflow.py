@@ -1,10 +1,11 @@
 """The audit workflow: a request in, an outcome out.
 
 ``audit`` checks every input first (settings, rules, profile, waivers, snapshot, time zone, ``--as-of``, the lock
-path, the live sources' secrets), so a request refused for any of them has created and opened nothing. Then it
-takes the run lock, opens the history, collects (or reads the snapshot), evaluates, applies the waivers, works
-out the exit code and records the run, with the caller's report delivered inside the recording: a report that
-cannot be delivered leaves no run behind, and a recorded run's exit code is the one the caller is given.
+path, the history, the live sources' secrets), so a request refused for any of them has created and opened
+nothing. Then it takes the run lock (so a run refused for it has not opened the history either), opens the
+history, collects (or reads the snapshot), evaluates, applies the waivers, works out the exit code and records
+the run, with the caller's report delivered inside the recording: a report that cannot be delivered leaves no run
+behind (and no history, where there was none), and a recorded run's exit code is the one the caller is given.
 ``collect_snapshot`` is ``holyaudit collect``'s: the live sources, every fact set, as a snapshot.
 """
 
@@ -33,7 +34,7 @@ from holyaudit.engine.schema import BoundRule
 from holyaudit.engine.waivers import Waiver, load_waivers, warnings
 from holyaudit.errors import ExitCode, LockedError, UsageError, cannot_write
 from holyaudit.facts import FACT_SETS, FactSet
-from holyaudit.history.store import new_run_id
+from holyaudit.history.store import new_run_id, refuse_unrecordable
 from holyaudit.models import AuditResult, Severity
 from holyaudit.notify.decide import Changes
 from holyaudit.reporters.interface import TrendPoint
@@ -152,7 +153,8 @@ def _audited(
 ) -> tuple[AuditOutcome, Changes | None]:
     """The audit itself, once its inputs are checked: recorded when this returns, with what changed since the
     previous run when ``compare`` asks for it."""
-    with open_history(request.history) as store, _held(inputs.lock, request.run_id):
+    # The lock first: a run refused because another holds it (exit 5) has not opened or created the history.
+    with _held(inputs.lock, request.run_id), open_history(request.history) as store:
         # A live scan is as of the moment collection starts: the rules judge the users as they arrive.
         source = inputs.source
         when = inputs.as_of or (source.collected_at if isinstance(source, Snapshot) else now())
@@ -225,6 +227,8 @@ def _checked_inputs(request: AuditRequest, listener: Listener) -> _Inputs:
     lock = request.lock or (default_lock_path(request.history, site) if request.history else None)
     if lock is not None and lock.exists() and not lock.is_file():
         raise UsageError(f"cannot write {lock}: not a regular file")
+    if request.history is not None:
+        refuse_unrecordable(request.history)
     for report in request.reports:
         _refuse_unwritable(report)
     source = snapshot or live_sources(setup.settings, rule_needs(selected), request.insecure_skip_tls_verify, listener)

@@ -113,6 +113,7 @@ class HistoryStore:
         self.path = path
         self._storing = False
         self._run_columns = _run_columns(schema_version)
+        self._created_when_recording = False
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> HistoryStore:
@@ -137,6 +138,22 @@ class HistoryStore:
                 conn.execute("PRAGMA foreign_keys = ON")
                 migrate(conn)
         return cls(conn, path)
+
+    @classmethod
+    def open_to_record(cls, path: Path) -> HistoryStore:
+        """``open`` for a scan, except that a database that does not exist yet is created only when the scan's run
+        is recorded (``recording``), and read meanwhile as the empty history it would be: so a scan that fails
+        before then (a report that cannot be written, say) leaves no file behind. A path the file plainly cannot be
+        created at is refused at once, as ``open`` would."""
+        if path.exists():
+            return cls.open(path)
+        refuse_unrecordable(path)
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+        store = cls(conn, path)
+        store._created_when_recording = True
+        return store
 
     @classmethod
     def _open_read_only(cls, path: Path) -> HistoryStore:
@@ -192,6 +209,23 @@ class HistoryStore:
         (it does not need Python's interpreter lock meanwhile): the report is made in the block at the same
         time. So the store cannot be queried inside the block: ask it first (``scan`` reads the trend before).
         """
+        if self._created_when_recording:
+            yield  # the block first: if it raises, no file is created
+            with (
+                HistoryStore.open(self.path) as created,
+                created.recording(
+                    result,
+                    run_id=run_id,
+                    started_at=started_at,
+                    finished_at=finished_at,
+                    site=site,
+                    exit_code=exit_code,
+                    tool_version=tool_version,
+                    results=results,
+                ),
+            ):
+                pass
+            return
         batches = _batches(results if results is not None else results_of(result))
         with _errors(self.path, "cannot store the run"), self._transaction():
             cursor = self._conn.execute(
@@ -519,6 +553,30 @@ def _create(path: Path) -> None:
         pass
     except OSError as exc:
         raise HistoryError(f"history database {path}: cannot create it: {exc.strerror}") from exc
+
+
+def refuse_unrecordable(path: Path) -> None:
+    """Refuse, changing nothing, a history a scan could not record in: a file that is not this holyaudit's history
+    (``_identified``), or a path the file plainly cannot be created at (``_creatable``). A scan asks before it
+    takes its run lock, so a history it refuses is left with no lock file beside it either."""
+    _must_be_a_file(path, missing_ok=True)
+    if path.exists():
+        _identified(path)
+    else:
+        _creatable(path)
+
+
+def _creatable(path: Path) -> None:
+    """Refuse a path whose file could be seen not to be creatable without creating anything: one where a folder on
+    the way must be but a file is, or under a folder this user cannot write."""
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        where = "its folder" if ancestor == path.parent else "a folder on the way to it"
+        raise HistoryError(f"history database {path}: cannot create it: {ancestor} is a file, where {where} must be")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise HistoryError(f"history database {path}: cannot create it: {ancestor} is not writable")
 
 
 def _identified(path: Path) -> int:

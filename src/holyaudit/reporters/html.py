@@ -82,7 +82,16 @@ blockquote.policy { margin: 1rem 0 .6rem; padding: .5rem .9rem; border-left: 4px
 .b-waived { border-left-color: var(--waived); } .b-na { border-left-color: var(--na); }
 .b-pass { border-left-color: var(--pass); }
 .rule-meta code, td code { font-size: .85rem; }
-table.objects td:first-child { min-width: 9rem; overflow-wrap: anywhere; }
+table.objects { table-layout: fixed; }  /* the columns' widths below, whatever their longest word */
+table.objects td { overflow-wrap: anywhere; }
+col.c-object { width: 28%; } col.c-status { width: 6.5em; } col.c-reason { width: 30%; }
+table.objects:has(col.c-expected) col.c-object { width: 20%; }
+table.objects:has(col.c-expected) col.c-reason { width: 28%; }
+table.objects:has(col.c-expected) col.c-observed { width: 22%; }
+.expected { margin: .3rem 0; }
+table.waivers { table-layout: fixed; }
+table.waivers td { overflow-wrap: anywhere; }
+col.c-waived { width: 25%; } col.c-state { width: 25%; } col.c-approved { width: 22%; }
 ul.kv { list-style: none; margin: 0; padding: 0; }
 .kind { color: #666; font-size: .8rem; }
 .value, .reason, .remediation p { overflow-wrap: anywhere; }
@@ -92,7 +101,11 @@ ul.kv { list-style: none; margin: 0; padding: 0; }
 svg text { font: 11px system-ui, Arial, sans-serif; fill: #333; }
 svg .axis { stroke: #888; stroke-width: 1; }
 footer { margin-top: 2.5rem; border-top: 1px solid #ddd; padding-top: .5rem; font-size: .85rem; }
+svg { max-width: 100%; height: auto; }  /* the chart scales down to a narrow window or the printed page */
 @media print {
+  /* Sizes in rem follow the printed text, not the screen's 16px: headings, badges and tables keep their
+     proportions and the governors' page fits its A4 page unscaled. */
+  html { font-size: 10pt; }
   body { font-size: 10pt; max-width: none; margin: 0; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
@@ -104,8 +117,10 @@ footer { margin-top: 2.5rem; border-top: 1px solid #ddd; padding-top: .5rem; fon
   header, #fix-first, #clauses { font-size: 9.5pt; }
   #fix-first li { margin: .15rem 0; }
   th { white-space: nowrap; }
-  table.objects td { min-width: 6em; }
-  table.objects td:first-child { min-width: 9em; }
+  table { font-size: 8.5pt; }  /* not .9rem: on paper that is larger than the text around it */
+  .rule-meta code, td code { font-size: .9em; }
+  .badge { font-size: 7pt; vertical-align: baseline; }  /* on the line's baseline: read in its place */
+  table.counts :is(th, td), table.clauses :is(th, td) { min-width: 12mm; }
 }
 """
 
@@ -277,11 +292,21 @@ def _rule(finding: Finding) -> str:
     if not (said and said in finding.message):  # a single object's words are given once, in its row
         parts.append(f'<p class="message">{_text(finding.message)}</p>\n')
     if shown:
+        # What each object is expected to meet is usually the rule's one condition: said once, above the table,
+        # it leaves the table's width to the objects (a column repeating it squeezed the others on paper).
+        expected = {o.expected for o in shown}
+        shared = expected.pop() if len(expected) == 1 else None
+        if shared is not None:
+            parts.append(f'<p class="expected">Expected of each: <span class="value">{_text(shared)}</span></p>\n')
+        columns = _OBJECT_COLUMNS if shared is not None else (*_OBJECT_COLUMNS, ("expected", "Expected"))
         parts.append(
-            '<table class="objects"><thead><tr><th>Object</th><th>Status</th><th>Reason</th><th>Observed</th>'
-            "<th>Expected</th></tr></thead>\n<tbody>\n"
+            '<table class="objects"><colgroup>'
+            + "".join(f'<col class="c-{key}">' for key, _ in columns)
+            + "</colgroup><thead><tr>"
+            + "".join(f"<th>{heading}</th>" for _, heading in columns)
+            + "</tr></thead>\n<tbody>\n"
         )
-        parts.extend(_object_row(o) for o in shown)
+        parts.extend(_object_row(o, with_expected=shared is None) for o in shown)
         parts.append("</tbody></table>\n")
     passes = len(finding.objects) - len(shown)
     if passes:
@@ -299,7 +324,11 @@ def _reason(obj: ObjectResult) -> str:
     return f'{_text(obj.message)}<div class="kind">{_text(obj.reason or "")}</div>'
 
 
-def _object_row(obj: ObjectResult) -> str:
+_OBJECT_COLUMNS = (("object", "Object"), ("status", "Status"), ("reason", "Reason"), ("observed", "Observed"))
+"""The objects table's columns, by class (each column's width is set in the style) and heading."""
+
+
+def _object_row(obj: ObjectResult, *, with_expected: bool) -> str:
     context = "".join(f"<li>{_text(key)}: {_text(value_text(value))}</li>" for key, value in obj.context.items())
     context_list = f'<ul class="kv">{context}</ul>' if context else ""
     observed = "".join(
@@ -312,7 +341,8 @@ def _object_row(obj: ObjectResult) -> str:
         f"<td>{_badge(obj.status)}</td>"
         f'<td class="reason">{_reason(obj)}</td>'
         f'<td><ul class="kv">{observed}</ul></td>'
-        f'<td class="value">{_text(obj.expected)}</td></tr>\n'
+        + (f'<td class="value">{_text(obj.expected)}</td>' if with_expected else "")
+        + "</tr>\n"
     )
 
 
@@ -326,18 +356,20 @@ _WAIVER_KEY = {
 
 
 def _waivers(notices: list[WaiverNotice]) -> str:
+    # Four columns, each pairing what is read together, so that on A4 none is squeezed to a word per line.
     rows = "".join(
-        f'<tr><td><span class="badge s-{_WAIVER_KEY[n.state]}">{n.state.value.replace("_", " ")}</span></td>'
-        f"<td><code>{_text(n.rule_id)}</code></td>"
-        f'<td class="value">{_text(", ".join(n.objects_waived) or "none")}</td>'
-        f'<td class="reason">{_text(n.justification)}</td><td>{_text(n.approved_by)}</td>'
-        f"<td>{n.expires}</td>"
-        f'<td class="reason">{_text(n.message)} <span class="kind">{_text(n.where)}</span></td></tr>\n'
+        f"<tr><td><code>{_text(n.rule_id)}</code>"
+        f'<div class="value">objects waived: {_text(", ".join(n.objects_waived) or "none")}</div></td>'
+        f'<td><span class="badge s-{_WAIVER_KEY[n.state]}">{n.state.value.replace("_", " ")}</span>'
+        f'<div class="reason">{_text(n.message)} <span class="kind">{_text(n.where)}</span></div></td>'
+        f'<td class="reason">{_text(n.justification)}</td>'
+        f'<td class="reason">{_text(n.approved_by)}<div>until {n.expires}</div></td></tr>\n'
         for n in notices
     )
     body = (
-        "<table><thead><tr><th>State</th><th>Rule</th><th>Objects waived</th><th>Justification</th>"
-        f"<th>Approved by</th><th>Expires</th><th>Notice</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n"
+        '<table class="waivers"><colgroup><col class="c-waived"><col class="c-state"><col class="c-why">'
+        '<col class="c-approved"></colgroup><thead><tr><th>Rule and objects</th><th>State</th><th>Justification</th>'
+        f"<th>Approved</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n"
         if notices
         else "<p>The waivers file has none.</p>\n"
     )

@@ -39,7 +39,12 @@ Entry = tuple[str, dict[str, list[bytes]]]
 
 def endpoint(settings: DirectorySettings) -> str:
     scheme = "ldaps" if settings.transport == "ldaps" else "ldap"
-    return f"{scheme}://{settings.server}:{_port(settings)}"
+    return f"{scheme}://{_url_host(settings.server)}:{_port(settings)}"
+
+
+def _url_host(host: str) -> str:
+    """``host`` as a URL gives it: an IPv6 address in brackets (RFC 3986), so its colons are not read as a port's."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _port(settings: DirectorySettings) -> int:
@@ -166,8 +171,7 @@ def _silent(where: str, seconds: float) -> str:
 
 def _where(connection: ldap3.Connection) -> str:
     server = connection.server
-    host = f"[{server.host}]" if ":" in server.host else server.host
-    return f"{'ldaps' if server.ssl else 'ldap'}://{host}:{server.port}"
+    return f"{'ldaps' if server.ssl else 'ldap'}://{_url_host(server.host)}:{server.port}"
 
 
 _CERTIFICATE_NAMES = re.compile(r"\('(?:DNS|IP Address)', '([^']*)'\)")
