@@ -140,6 +140,11 @@ class ScreenSaverPolicy(FactRecord):
     saver_selected: bool | None = Field(
         default=None, description="SCRNSAVE.EXE names a screen saver; without one no screen saver runs."
     )
+    policy_values: list[str] | None = Field(
+        default=None,
+        description="The screen-saver values present in the user's policy key (Software\\Policies\\...\\Desktop), "
+        "which Group Policy writes and deletes; None in snapshots made before holyaudit recorded it.",
+    )
 
 
 class ScheduledTask(FactRecord):

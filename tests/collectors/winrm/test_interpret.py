@@ -128,6 +128,7 @@ def test_policy_screensaver_values_win_over_the_users_own() -> None:
             timeout_secs=600,
             executable="scrnsave.scr",
             saver_selected=True,
+            policy_values=["SCRNSAVE.EXE", "ScreenSaveTimeOut", "ScreenSaverIsSecure"],
         )
     ]
 
@@ -135,7 +136,9 @@ def test_policy_screensaver_values_win_over_the_users_own() -> None:
 def test_unset_screensaver_values_mean_no_protection() -> None:
     fields, _ = read(screensaver=hives({"sid": "S-1-5-21-9", "user": None, "policy": {}, "settings": {}}))
     assert fields["screensaver_users"] == [
-        ScreenSaverPolicy(id="S-1-5-21-9", active=False, secure=False, timeout_secs=None, saver_selected=False)
+        ScreenSaverPolicy(
+            id="S-1-5-21-9", active=False, secure=False, timeout_secs=None, saver_selected=False, policy_values=[]
+        )
     ]
 
 

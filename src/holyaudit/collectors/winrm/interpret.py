@@ -133,7 +133,8 @@ def screensaver(output: Any) -> Fields:
         if hive.get("error"):
             hives.append(ScreenSaverPolicy(id=name, error=f"the hive could not be read: {hive['error']}"))
             continue
-        merged = {**_mapping(hive.get("settings") or {}), **_mapping(hive.get("policy") or {})}
+        policy = _mapping(hive.get("policy") or {})
+        merged = {**_mapping(hive.get("settings") or {}), **policy}
         timeout = merged.get("ScreenSaveTimeOut")
         executable = str(merged.get("SCRNSAVE.EXE") or "").strip() or None
         hives.append(
@@ -144,6 +145,7 @@ def screensaver(output: Any) -> Fields:
                 timeout_secs=None if timeout is None else _integer(timeout, "ScreenSaveTimeOut"),
                 executable=executable,
                 saver_selected=executable is not None,
+                policy_values=sorted(policy),
             )
         )
     return {"screensaver_users": hives}
