@@ -197,6 +197,16 @@ class Host(FactRecord):
     chassis_types: list[int] | None = None
     categories: list[str] = Field(default_factory=list, description="Site roles from config, e.g. laptop.")
     volumes: list[Volume] | None = None
+    mdm_require_device_encryption: bool | None = Field(
+        default=None,
+        description="MDM (Intune) requires device encryption: the BitLocker CSP's RequireDeviceEncryption is 1 under "
+        "HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\BitLocker (docs/endpoints.md).",
+    )
+    mbam_should_encrypt_os_drive: bool | None = Field(
+        default=None,
+        description="MBAM's Group Policy requires the OS drive to be encrypted: "
+        "HKLM\\SOFTWARE\\Policies\\Microsoft\\FVE\\MDOPBitLockerManagement ShouldEncryptOSDrive is 1.",
+    )
     inactivity_timeout_secs: int | None = None
     screensaver_users: list[ScreenSaverPolicy] | None = None
     logoff_tasks: list[ScheduledTask] | None = None
