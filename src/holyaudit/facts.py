@@ -307,6 +307,14 @@ class GpoContainer(FactRecord):
         default_factory=dict,
         description="Each applied GPO with a WMI filter: the filter's name and queries (evaluated by each client).",
     )
+    endpoint_evidence: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Setting -> what the endpoint facts of each of the container's machines show for it, where they "
+        "were used to judge it (a WMI filter that only clients evaluate, or an MDM requirement; docs/gpo.md).",
+    )
+    judged_by_endpoints: list[str] = Field(
+        default_factory=list, description="The settings whose value here comes from the machines' endpoint facts."
+    )
     bitlocker_started_by: str | None = Field(
         default=None,
         description="What the site declares turns encryption on outside Group Policy (gpo.bitlocker_started_by).",
