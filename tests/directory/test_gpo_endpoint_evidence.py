@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from estate import AUDIT_PASSWORD, LAPTOPS_OU, LOAN_OU
+from gpo_estate import FVE, NO_TPM_FILTER, NO_TPM_QUERY, GpoSpec, _dword, added_gpo, removed_gpo
 from seed import write_config
 
 from holyaudit.winrm_sim import Fleet, Machine, SimHost
@@ -29,9 +31,12 @@ def laptop(registry: dict[str, dict[str, str | int]] | None = None) -> Machine:
     return base.model_copy(update={"registry": {**base.registry, **(registry or {})}})
 
 
-def scan(samba_dc, run_cli, tmp_path: Path, tls, machines: dict[str, Machine]) -> dict[str, tuple[str, dict, str]]:
-    """gpo-bitlocker-laptops per OU (status, the OU's endpoint evidence, reason), with laptop-encryption selected
-    too, so the scan reads the laptops."""
+def scan(
+    samba_dc, run_cli, tmp_path: Path, tls, machines: dict[str, Machine], *rules: str
+) -> dict[str, tuple[str, dict, str]]:
+    """gpo-bitlocker-laptops per OU (status, the OU's endpoint evidence, reason), with ``rules`` (by default
+    laptop-encryption, so the scan reads the laptops)."""
+    tmp_path.mkdir(exist_ok=True)
     hosts = [SimHost(address=f"127.0.0.{2 + i}", name=n, machine=m) for i, (n, m) in enumerate(machines.items())]
     with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
         inventory = tmp_path / "addresses.yaml"
@@ -48,9 +53,9 @@ def scan(samba_dc, run_cli, tmp_path: Path, tls, machines: dict[str, Machine]) -
             "inventory": str(inventory),
         }
         config.write_text(yaml.safe_dump(settings))
+        only = ["gpo-bitlocker-laptops", *(rules or ["laptop-encryption"])]
         result = run_cli(
-            "scan", "--config", str(config), "--format", "json",
-            "--only", "gpo-bitlocker-laptops", "--only", "laptop-encryption",
+            "scan", "--config", str(config), "--format", "json", *[arg for rule in only for arg in ("--only", rule)]
         )  # fmt: skip
     findings = {finding["rule_id"]: finding for finding in json.loads(result.out)["findings"]}
     objects = findings["gpo-bitlocker-laptops"]["objects"]
@@ -86,3 +91,56 @@ def test_a_loan_laptop_without_the_requirement_fails_as_its_gpos_say_and_shows_w
     laptops, loan = f"{LAPTOPS_OU},{samba_dc.base_dn}", f"{LOAN_OU},{samba_dc.base_dn}"
     assert {ou: result[:2] for ou, result in found.items()} == {laptops: ("PASS", {}), loan: ("FAIL", {})}
     assert CONFIGURED in found[loan][2]
+
+
+MBAM = {"HKLM\\SOFTWARE\\Policies\\Microsoft\\FVE\\MDOPBitLockerManagement": {"ShouldEncryptOSDrive": 1}}
+PILOT = GpoSpec(
+    "Loan MBAM Pilot",
+    machine=(_dword(f"{FVE}\\MDOPBitLockerManagement", "ShouldEncryptOSDrive", 1),),
+    wmi_filter=NO_TPM_FILTER,
+)
+
+
+@pytest.fixture
+def loan_mbam_pilot(samba_dc, seeded_gpos) -> Iterator[None]:
+    """For this test only: MBAM's requirement at OU=Loan from a GPO with the 'No TPM' WMI filter, which only each
+    laptop evaluates."""
+    guid = added_gpo(samba_dc, PILOT, LOAN_OU)
+    try:
+        yield
+    finally:
+        removed_gpo(samba_dc, guid, LOAN_OU)
+
+
+def test_a_wmi_filtered_requirement_is_judged_by_what_the_laptop_shows(
+    samba_dc, loan_mbam_pilot: None, run_cli, tmp_path: Path, tls, passwords: None
+) -> None:
+    loan = f"{LOAN_OU},{samba_dc.base_dn}"
+    filtered = (
+        "bitlocker_os_drive_policy could not be read: "
+        f"GPO 'Loan MBAM Pilot' has WMI filter 'No TPM' (root\\CIMv2: {NO_TPM_QUERY}): each client evaluates it, "
+        "so whether ShouldEncryptOSDrive applies here is not known"
+    )
+    # Group Policy alone cannot say, and a scan of the GPO rules alone visits no machine.
+    gpo_only = scan(samba_dc, run_cli, tmp_path / "gpo", tls, {"HW-LT-05": laptop(MBAM)}, "gpo-force-logoff")
+    assert gpo_only[loan] == ("ERROR", {}, filtered)
+    # The filter matched on the laptop: it received MBAM's requirement.
+    applied = scan(samba_dc, run_cli, tmp_path / "applied", tls, {"HW-LT-05": laptop(MBAM)})
+    assert applied[loan][:2] == (
+        "PASS",
+        {"bitlocker_os_drive_policy": {"HW-LT-05": "encryption required: MBAM ShouldEncryptOSDrive 1"}},
+    )
+    # It did not: the loan OU's GPOs only configure BitLocker there.
+    skipped = scan(samba_dc, run_cli, tmp_path / "skipped", tls, {"HW-LT-05": laptop()})
+    assert skipped[loan][:2] == (
+        "FAIL",
+        {"bitlocker_os_drive_policy": {"HW-LT-05": "no encryption requirement received"}},
+    )
+    assert CONFIGURED in skipped[loan][2]
+    # The laptop has no facts: still unknown, and the reason names it.
+    unseen = scan(samba_dc, run_cli, tmp_path / "unseen", tls, {"HW-LT-01": laptop()})
+    assert unseen[loan] == (
+        "ERROR",
+        {"bitlocker_os_drive_policy": {"HW-LT-05": "unknown: no endpoint facts"}},
+        f"{filtered}; endpoint facts do not show it for HW-LT-05 (no endpoint facts)",
+    )

@@ -135,7 +135,8 @@ def _bitlocker(
         if by:
             required[laptop.id] = shown[laptop.id] = "encryption required: " + ", ".join(by)
         elif mdm.missing or mbam.missing:
-            missing[laptop.id] = shown[laptop.id] = mdm.missing or mbam.missing or ""
+            missing[laptop.id] = mdm.missing or mbam.missing or ""
+            shown[laptop.id] = f"unknown: {missing[laptop.id]}"
         else:
             shown[laptop.id] = "no encryption requirement received"
     if not required and record.bitlocker_os_drive_policy is not None:
