@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 from estate import AUDIT_PASSWORD, LAPTOPS_OU, LOAN_OU
-from gpo_estate import FVE, NO_TPM_FILTER, NO_TPM_QUERY, GpoSpec, _dword, added_gpo, removed_gpo
+from gpo_estate import FVE, NO_TPM_FILTER, NO_TPM_QUERY, GpoSpec, added_gpo, removed_gpo
 from seed import write_config
 
+from holyaudit.collectors.gpo.registry_pol import RegistryEntry, RegType
 from holyaudit.winrm_sim import Fleet, Machine, SimHost
 from holyaudit.winrm_sim.machine import MDM_BITLOCKER
 
@@ -96,7 +97,7 @@ def test_a_loan_laptop_without_the_requirement_fails_as_its_gpos_say_and_shows_w
 MBAM = {"HKLM\\SOFTWARE\\Policies\\Microsoft\\FVE\\MDOPBitLockerManagement": {"ShouldEncryptOSDrive": 1}}
 PILOT = GpoSpec(
     "Loan MBAM Pilot",
-    machine=(_dword(f"{FVE}\\MDOPBitLockerManagement", "ShouldEncryptOSDrive", 1),),
+    machine=(RegistryEntry.of(f"{FVE}\\MDOPBitLockerManagement", "ShouldEncryptOSDrive", RegType.DWORD, 1),),
     wmi_filter=NO_TPM_FILTER,
 )
 
