@@ -5,6 +5,7 @@ unless the laptop shows it received Intune's "Require device encryption"."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from holyaudit.winrm_sim.machine import MDM_BITLOCKER
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "endpoints"))
 from endpoint_support import ACCOUNT, USER, machine
+from facts_files_support import WINDOWS_OUTPUT, compliant_outputs, write_facts
 
 CONFIGURED = "BitLocker configured, encryption not enforced by policy"
 INTUNE = {MDM_BITLOCKER: {"RequireDeviceEncryption": 1, "AllowWarningForOtherDiskEncryption": 0}}
@@ -145,3 +147,39 @@ def test_a_wmi_filtered_requirement_is_judged_by_what_the_laptop_shows(
         {"bitlocker_os_drive_policy": {"HW-LT-05": "unknown: no endpoint facts"}},
         f"{filtered}; endpoint facts do not show it for HW-LT-05 (no endpoint facts)",
     )
+
+
+def test_a_facts_file_showing_intunes_requirement_decides_as_winrm_would(
+    samba_dc, seeded_gpos, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOLYAUDIT_LDAP_PASSWORD", AUDIT_PASSWORD)
+    folder = tmp_path / "facts"
+    folder.mkdir()
+    produced = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+    outputs = {**compliant_outputs(), "bitlocker": (WINDOWS_OUTPUT / "intune-required.bitlocker.json").read_text()}
+    write_facts(
+        folder,
+        "HW-LT-05",
+        computer="HW-LT-05",
+        dns_name=f"hw-lt-05.{samba_dc.dns_domain}",
+        produced_at=produced,
+        outputs={name: text.strip() for name, text in outputs.items()},
+    )
+    config = write_config(samba_dc, tmp_path / "holyaudit.yaml")
+    settings = yaml.safe_load(config.read_text())
+    settings["endpoints"] = {"winrm": False, "facts_dir": str(folder)}
+    config.write_text(yaml.safe_dump(settings))
+    result = run_cli(
+        "scan", "--config", str(config), "--format", "json",
+        "--only", "gpo-bitlocker-laptops", "--only", "laptop-encryption",
+    )  # fmt: skip
+    findings = {finding["rule_id"]: finding for finding in json.loads(result.out)["findings"]}
+    objects = {o["id"]: o for o in findings["gpo-bitlocker-laptops"]["objects"]}
+    loan = objects[f"{LOAN_OU},{samba_dc.base_dn}"]
+    assert (loan["status"], loan["context"]["endpoint_evidence"]) == (
+        "PASS",
+        {"bitlocker_os_drive_policy": {"HW-LT-05": "encryption required: MDM RequireDeviceEncryption 1"}},
+    )
+    # The requirement is intent; the laptop itself is judged on its volume, still being encrypted.
+    encryption = {o["id"]: o["status"] for o in findings["laptop-encryption"]["objects"]}
+    assert encryption["HW-LT-05"] == "FAIL"
