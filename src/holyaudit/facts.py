@@ -140,6 +140,11 @@ class ScreenSaverPolicy(FactRecord):
     saver_selected: bool | None = Field(
         default=None, description="SCRNSAVE.EXE names a screen saver; without one no screen saver runs."
     )
+    policy_values: list[str] | None = Field(
+        default=None,
+        description="The screen-saver values present in the user's policy key (Software\\Policies\\...\\Desktop), "
+        "which Group Policy writes and deletes; None in snapshots made before holyaudit recorded it.",
+    )
 
 
 class ScheduledTask(FactRecord):
@@ -192,6 +197,16 @@ class Host(FactRecord):
     chassis_types: list[int] | None = None
     categories: list[str] = Field(default_factory=list, description="Site roles from config, e.g. laptop.")
     volumes: list[Volume] | None = None
+    mdm_require_device_encryption: bool | None = Field(
+        default=None,
+        description="MDM (Intune) requires device encryption: the BitLocker CSP's RequireDeviceEncryption is 1 under "
+        "HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\BitLocker (docs/endpoints.md).",
+    )
+    mbam_should_encrypt_os_drive: bool | None = Field(
+        default=None,
+        description="MBAM's Group Policy requires the OS drive to be encrypted: "
+        "HKLM\\SOFTWARE\\Policies\\Microsoft\\FVE\\MDOPBitLockerManagement ShouldEncryptOSDrive is 1.",
+    )
     inactivity_timeout_secs: int | None = None
     screensaver_users: list[ScreenSaverPolicy] | None = None
     logoff_tasks: list[ScheduledTask] | None = None
@@ -291,6 +306,14 @@ class GpoContainer(FactRecord):
     wmi_filters: dict[str, str] = Field(
         default_factory=dict,
         description="Each applied GPO with a WMI filter: the filter's name and queries (evaluated by each client).",
+    )
+    endpoint_evidence: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Setting -> what the endpoint facts of each of the container's machines show for it, where they "
+        "were used to judge it (a WMI filter that only clients evaluate, or an MDM requirement; docs/gpo.md).",
+    )
+    judged_by_endpoints: list[str] = Field(
+        default_factory=list, description="The settings whose value here comes from the machines' endpoint facts."
     )
     bitlocker_started_by: str | None = Field(
         default=None,

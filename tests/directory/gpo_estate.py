@@ -363,3 +363,26 @@ EXPECTED_APPLIED: dict[str, list[str]] = {
     DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
 }
 """Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""
+
+
+def added_gpo(dc: SambaDC, spec: GpoSpec, container: str) -> str:
+    """Create, fill and link one more GPO (linked last in ``container``, relative to the domain's DN), as seeding
+    does; a test that adds one removes it again with ``removed_gpo``. Returns its GUID."""
+    seeded = SeededGpos({spec.name: _create(dc, spec.name)})
+    _samba_tool_remote(dc, "gpo", "setlink", _dn(dc, container), seeded.guids[spec.name])
+    cache: dict[str, object] = {}
+    smbclient.register_session(
+        dc.host, username=f"Administrator@{dc.dns_domain}", password=dc.admin_password, connection_cache=cache
+    )
+    try:
+        with dc.admin_connection() as conn:
+            _write_files(dc, seeded, spec, cache, conn)
+    finally:
+        smbclient.reset_connection_cache(connection_cache=cache)
+    return seeded.guids[spec.name]
+
+
+def removed_gpo(dc: SambaDC, guid: str, container: str) -> None:
+    """Unlink and delete a GPO ``added_gpo`` made, leaving the estate as seeded."""
+    _samba_tool_remote(dc, "gpo", "dellink", _dn(dc, container), guid)
+    _samba_tool_remote(dc, "gpo", "del", guid)

@@ -19,6 +19,7 @@ from endpoint_support import ACCOUNT, USER, machine
 
 PUPIL = "HOLYWELL\\brown.a"  # in OU=Pupils, where 'Pupil Relaxed' sets ScreenSaveTimeOut 1800
 RELAXED = {"ScreenSaveActive": "1", "ScreenSaverIsSecure": "1", "ScreenSaveTimeOut": "1800"}
+STAFF = "HOLYWELL\\jones.b"  # in OU=Staff, where 'Staff Screen Wipe' deletes the screensaver key (**DeleteKeys)
 
 
 def test_drift_names_the_setting_the_gpo_and_the_machine(
@@ -30,6 +31,10 @@ def test_drift_names_the_setting_the_gpo_and_the_machine(
         "HW-LT-01": machine(inactivity=900, user=PUPIL, screensaver=RELAXED),
         "HW-LT-02": machine(inactivity=600, user=PUPIL, screensaver=RELAXED),
         "HW-LT-03": machine(inactivity=900, user=PUPIL, screensaver={**RELAXED, "ScreenSaveTimeOut": "600"}),
+        # The deleted values are still in the staff user's policy key: Group Policy has not removed them.
+        "HW-LT-04": machine(inactivity=900, user=STAFF, screensaver={"ScreenSaverIsSecure": "1"}),
+        # The policy key is empty, as the deletion leaves it: nothing there, which is what Group Policy says.
+        "HW-LT-05": machine(inactivity=900, user=STAFF, screensaver={}),
     }
     hosts = [SimHost(address=f"127.0.0.{2 + i}", name=n, machine=m) for i, (n, m) in enumerate(machines.items())]
     with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
@@ -56,4 +61,10 @@ def test_drift_names_the_setting_the_gpo_and_the_machine(
         ("HW-LT-01", "PASS", []),
         ("HW-LT-02", "FAIL", ["InactivityTimeoutSecs: the machine has 600, GPO 'Device Lock' sets 900"]),
         ("HW-LT-03", "FAIL", [f"ScreenSaveTimeOut for {PUPIL}: the machine has 600, GPO 'Pupil Relaxed' sets 1800"]),
+        (
+            "HW-LT-04",
+            "FAIL",
+            [f"ScreenSaverIsSecure for {STAFF}: the machine's policy key has 1, GPO 'Staff Screen Wipe' deletes it"],
+        ),
+        ("HW-LT-05", "PASS", []),
     ]

@@ -14,10 +14,11 @@ from pathlib import Path
 WINDOWS_OUTPUT = Path(__file__).parent.parent / "collectors" / "winrm" / "windows_output"
 
 # Get-BitLockerVolume on a fully encrypted, protected system volume (MountPoint, VolumeType, ProtectionStatus,
-# VolumeStatus, EncryptionPercentage): https://learn.microsoft.com/en-us/powershell/module/bitlocker/get-bitlockervolume
+# VolumeStatus, EncryptionPercentage): https://learn.microsoft.com/en-us/powershell/module/bitlocker/get-bitlockervolume;
+# no MDM or MBAM encryption requirement received (windows_output/cases.yaml cites where they are read).
 ENCRYPTED = (
     '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted","percent":100}],'
-    '"errors":[]}'
+    '"errors":[],"policy":{"mdmRequireDeviceEncryption":null,"mbamShouldEncryptOSDrive":null},"policyError":null}'
 )
 # Run as SYSTEM, the screensaver probe's own account is LocalSystem, S-1-5-18 (well-known SIDs:
 # https://learn.microsoft.com/en-us/windows-server/identity/ad-ds/manage/understand-security-identifiers), whose

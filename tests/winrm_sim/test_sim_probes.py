@@ -11,6 +11,7 @@ from sim_support import ACCOUNT, SID, SIGNATURES, desktop, ntlm_client, probe_sc
 from holyaudit.winrm_sim import Fleet, Machine, SimHost
 from holyaudit.winrm_sim.machine import (
     BITLOCKER_NOT_INSTALLED,
+    MDM_BITLOCKER,
     WINLOGON,
     AntiVirusProduct,
     BitLockerError,
@@ -135,22 +136,34 @@ CASES: dict[str, tuple[str, Machine, str]] = {
         ),
         '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
         '"percent":100},{"mount":"D:","type":"Data","protection":"Off","status":"EncryptionInProgress",'
-        '"percent":47.5}],"errors":[]}',
+        '"percent":47.5}],"errors":[],'
+        '"policy":{"mdmRequireDeviceEncryption":null,"mbamShouldEncryptOSDrive":null},"policyError":null}',
     ),
     "bitlocker-one-volume-fails": (
         "bitlocker",
         workstation().model_copy(
-            update={"bitlocker_volume_errors": [BitLockerError(TargetObject="E:", Message="Access is denied.")]}
+            update={
+                "bitlocker_volume_errors": [BitLockerError(TargetObject="E:", Message="Access is denied.")],
+                "registry": {**workstation().registry, MDM_BITLOCKER: {"RequireDeviceEncryption": 1}},
+            }
         ),
         '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
-        '"percent":100}],"errors":[{"target":"E:","message":"Access is denied."}]}',
+        '"percent":100}],"errors":[{"target":"E:","message":"Access is denied."}],'
+        '"policy":{"mdmRequireDeviceEncryption":1,"mbamShouldEncryptOSDrive":null},"policyError":null}',
+    ),
+    "bitlocker-policy-keys-denied": (
+        "bitlocker",
+        workstation().model_copy(update={"bitlocker_policy_error": "Requested registry access is not allowed."}),
+        '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
+        '"percent":100}],"errors":[],"policy":null,"policyError":"Requested registry access is not allowed."}',
     ),
     "bitlocker-module-missing": (
         "bitlocker",
         workstation(bitlocker_error=BITLOCKER_NOT_INSTALLED),
         '{"error":"The term \\u0027Get-BitLockerVolume\\u0027 is not recognized as the name of a cmdlet, function, '
         "script file, or operable program. Check the spelling of the name, or if a path was included, verify that "
-        'the path is correct and try again."}',
+        'the path is correct and try again.",'
+        '"policy":{"mdmRequireDeviceEncryption":null,"mbamShouldEncryptOSDrive":null},"policyError":null}',
     ),
     "tasks-only-shutdown-and-logoff": (
         "tasks",

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from holyaudit.collectors import mis
+from holyaudit.collectors.endpoint_evidence import evidence_needs, with_endpoint_evidence
 from holyaudit.collectors.interface import Collector, Context, Progress, RecordSink, TlsPolicy
 from holyaudit.collectors.mis_source import MIS
 from holyaudit.collectors.registry import SOURCES
@@ -54,8 +55,9 @@ def collect(
 ) -> dict[str, FactSet]:
     """Run each planned collector that provides something needed, in order. ``progress`` hears when each starts
     and finishes (with its records per fact set), and whatever counts the collector reports as it goes; ``early``
-    takes records as the collectors make them (``RecordSink``)."""
-    needs = with_collector_inputs(planned, needs)
+    takes records as the collectors make them (``RecordSink``). When both Group Policy and endpoint facts are
+    collected, the endpoints' facts then decide what the directory cannot (``endpoint_evidence.py``)."""
+    needs = with_collector_inputs(planned, evidence_needs(needs))
     facts: dict[str, FactSet] = {}
     for item in planned:
         wanted = {name: fields for name, fields in needs.items() if name in item.provides}
@@ -79,7 +81,7 @@ def collect(
         if progress is not None:
             progress.finished(name, {_label(fs.name): len(fs.records) for fs in collected})
         facts.update((fact_set.name, fact_set) for fact_set in collected)
-    return facts
+    return with_endpoint_evidence(facts)
 
 
 def _label(fact_set: str) -> str:

@@ -16,6 +16,10 @@ RegistryValue = str | int
 
 POLICIES_SYSTEM = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
 WINLOGON = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon"
+MDM_BITLOCKER = r"HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\BitLocker"
+"""Where the BitLocker CSP's policies (Intune's "Require device encryption": RequireDeviceEncryption) land."""
+MBAM_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\FVE\MDOPBitLockerManagement"
+"""Where MBAM's Group Policy writes ShouldEncryptOSDrive."""
 DESKTOP_POLICY = r"Software\Policies\Microsoft\Windows\Control Panel\Desktop"
 """Under a user hive (``HKU\\<sid>``): the screen-saver values Group Policy sets."""
 DESKTOP_SETTINGS = r"Control Panel\Desktop"
@@ -156,6 +160,9 @@ class Machine(BaseModel):
     bitlocker_volumes: list[BitLockerVolume] = Field(default_factory=list)
     bitlocker_error: str | None = None
     bitlocker_volume_errors: list[BitLockerError] = Field(default_factory=list)
+    bitlocker_policy_error: str | None = Field(
+        default=None, description="The error reading the encryption policy keys (MDM_BITLOCKER, MBAM_POLICY) gives."
+    )
     scheduled_tasks: list[ScheduledTask] = Field(default_factory=list)
     defender: MpComputerStatus | None = None
     security_center: bool = True

@@ -28,7 +28,12 @@ and exits 0. Keys are exactly these:
     ``{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",
     "percent":100}],"errors":[{"target":"D:","message":"..."}]}``, or ``{"error":"<message>"}`` when
     Get-BitLockerVolume fails (the module is missing, or access is denied); ``errors`` are those it wrote for
-    single volumes. ``percent`` is a double, which ConvertTo-Json prints without ``.0`` when whole.
+    single volumes. ``percent`` is a double, which ConvertTo-Json prints without ``.0`` when whole. Both shapes
+    also carry ``"policy":{"mdmRequireDeviceEncryption":1,"mbamShouldEncryptOSDrive":null}`` (the values of
+    ``RequireDeviceEncryption`` under ``HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\BitLocker`` and
+    ``ShouldEncryptOSDrive`` under ``HKLM\SOFTWARE\Policies\Microsoft\FVE\MDOPBitLockerManagement`` as stored,
+    null when absent) and ``"policyError":null``; when those keys cannot be read, ``policy`` is null and
+    ``policyError`` the message.
 ``tasks``
     ``{"tasks":[{"path":"\\Holywell\\","name":"Nightly shutdown","enabled":true,"userId":"SYSTEM",
     "groupId":null,"disallowStartOnBatteries":false,"stopOnBatteries":false,"actions":[{"execute":
@@ -63,6 +68,8 @@ from holyaudit.winrm_sim.machine import (
     DESKTOP_POLICY,
     DESKTOP_SETTINGS,
     INVALID_NAMESPACE,
+    MBAM_POLICY,
+    MDM_BITLOCKER,
     POLICIES_SYSTEM,
     WINLOGON,
     Machine,
@@ -166,8 +173,15 @@ def _desktop_values(machine: Machine, path: str) -> Json:
 
 
 def bitlocker(machine: Machine) -> Json:
+    policy: Json = None
+    if machine.bitlocker_policy_error is None:
+        policy = {
+            "mdmRequireDeviceEncryption": machine.value(MDM_BITLOCKER, "RequireDeviceEncryption"),
+            "mbamShouldEncryptOSDrive": machine.value(MBAM_POLICY, "ShouldEncryptOSDrive"),
+        }
+    read: dict[str, Json] = {"policy": policy, "policyError": machine.bitlocker_policy_error}
     if machine.bitlocker_error is not None:
-        return {"error": machine.bitlocker_error}
+        return {"error": machine.bitlocker_error, **read}
     volumes: list[Json] = [
         {
             "mount": volume.MountPoint,
@@ -182,7 +196,7 @@ def bitlocker(machine: Machine) -> Json:
         {"target": failure.TargetObject or "", "message": failure.Message}
         for failure in machine.bitlocker_volume_errors
     ]
-    return {"volumes": volumes, "errors": errors}
+    return {"volumes": volumes, "errors": errors, **read}
 
 
 def tasks(machine: Machine) -> Json:

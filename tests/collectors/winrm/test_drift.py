@@ -116,3 +116,60 @@ def test_a_gpo_setting_that_could_not_be_read_is_unknown_never_nothing_set() -> 
     pupil = ScreenSaverPolicy(id="HOLYWELL\\brown.a", active=True, secure=True, timeout_secs=600)
     _, unreadable = drift(host("HW-PC-01", None, pupil), joined)
     assert unreadable["policy_agrees"] == f"what Group Policy sets for HOLYWELL\\brown.a is unknown: {unread}"
+
+
+def deleting_intent() -> Intent:
+    """OU=Staff: 'Staff Wipe' deletes the screensaver timeout and 'Lock Cleanup' the machine inactivity limit."""
+    staff = f"OU=Staff,{BASE}"
+    return Intent.from_facts(
+        fact_set(
+            "gpo.ous",
+            GpoContainer(id=BASE),
+            GpoContainer(
+                id=staff,
+                screensaver_secure=True,
+                screensaver_secure_from="Baseline",
+                screensaver_timeout_from="Staff Wipe",
+                inactivity_timeout_from="Lock Cleanup",
+            ),
+        ),
+        fact_set("directory.computers", Computer(id="HW-ST-01", ou=staff)),
+        fact_set("directory.users", User(id="jones.b", ou=staff)),
+    )
+
+
+def test_a_value_a_gpo_deletes_is_drift_where_the_machine_still_has_it() -> None:
+    kept = ScreenSaverPolicy(
+        id="HOLYWELL\\jones.b",
+        secure=True,
+        timeout_secs=900,
+        policy_values=["ScreenSaveTimeOut", "ScreenSaverIsSecure"],
+    )
+    fields, unreadable = drift(host("HW-ST-01", 600, kept), deleting_intent())
+    assert unreadable == {}
+    assert fields["policy_drift"] == [
+        "InactivityTimeoutSecs: the machine has 600, GPO 'Lock Cleanup' deletes it",
+        "ScreenSaveTimeOut for HOLYWELL\\jones.b: the machine's policy key has 900, GPO 'Staff Wipe' deletes it",
+    ]
+    assert fields["policy_agrees"] is False
+
+
+def test_absence_of_a_deleted_value_agrees_and_the_users_own_setting_is_not_drift() -> None:
+    # The timeout of 900 s is the user's own (Control Panel\Desktop): no GPO deletes that.
+    own = ScreenSaverPolicy(
+        id="HOLYWELL\\jones.b", secure=True, timeout_secs=900, policy_values=["ScreenSaverIsSecure"]
+    )
+    assert drift(host("HW-ST-01", None, own), deleting_intent()) == (
+        {"policy_ou": f"OU=Staff,{BASE}", "policy_drift": [], "policy_agrees": True},
+        {},
+    )
+
+
+def test_a_deleted_value_without_the_policy_key_recorded_is_unknown_never_agreed() -> None:
+    old_snapshot = ScreenSaverPolicy(id="HOLYWELL\\jones.b", secure=True, timeout_secs=900)
+    fields, unreadable = drift(host("HW-ST-01", None, old_snapshot), deleting_intent())
+    reason = "whether HOLYWELL\\jones.b's policy key still has ScreenSaveTimeOut was not recorded"
+    assert (fields, unreadable) == (
+        {"policy_ou": f"OU=Staff,{BASE}"},
+        {"policy_drift": reason, "policy_agrees": reason},
+    )

@@ -128,6 +128,7 @@ def test_policy_screensaver_values_win_over_the_users_own() -> None:
             timeout_secs=600,
             executable="scrnsave.scr",
             saver_selected=True,
+            policy_values=["SCRNSAVE.EXE", "ScreenSaveTimeOut", "ScreenSaverIsSecure"],
         )
     ]
 
@@ -135,7 +136,9 @@ def test_policy_screensaver_values_win_over_the_users_own() -> None:
 def test_unset_screensaver_values_mean_no_protection() -> None:
     fields, _ = read(screensaver=hives({"sid": "S-1-5-21-9", "user": None, "policy": {}, "settings": {}}))
     assert fields["screensaver_users"] == [
-        ScreenSaverPolicy(id="S-1-5-21-9", active=False, secure=False, timeout_secs=None, saver_selected=False)
+        ScreenSaverPolicy(
+            id="S-1-5-21-9", active=False, secure=False, timeout_secs=None, saver_selected=False, policy_values=[]
+        )
     ]
 
 
@@ -367,3 +370,34 @@ def test_no_anti_virus_status_at_all_is_unreadable() -> None:
     fields, unreadable = read(antivirus={"defender": None, "products": []})
     assert fields == {}
     assert set(unreadable) == AV_FIELDS | {"av_running_mode"}
+
+
+ENCRYPTION_FIELDS = ("mbam_should_encrypt_os_drive", "mdm_require_device_encryption")
+
+
+def volumes_with(**policy: object) -> dict[str, object]:
+    return {"volumes": [], "errors": [], **policy}
+
+
+def test_encryption_requirements_are_read_as_the_machine_received_them() -> None:
+    fields, unreadable = read(
+        bitlocker=volumes_with(policy={"mdmRequireDeviceEncryption": 1, "mbamShouldEncryptOSDrive": 0})
+    )
+    assert (fields["mdm_require_device_encryption"], fields["mbam_should_encrypt_os_drive"]) == (True, False)
+    fields, unreadable = read(bitlocker=volumes_with(policy={"mdmRequireDeviceEncryption": None}))
+    assert (fields["mdm_require_device_encryption"], fields["mbam_should_encrypt_os_drive"]) == (False, False)
+    assert unreadable == {}
+
+
+def test_encryption_requirements_that_cannot_be_read_are_unknown_never_not_required() -> None:
+    denied = "Requested registry access is not allowed."
+    _, unreadable = read(bitlocker={"error": "no BitLocker", "policy": None, "policyError": denied})
+    assert unreadable == {
+        "volumes": "BitLocker status could not be read on the machine: no BitLocker",
+        **dict.fromkeys(ENCRYPTION_FIELDS, f"the BitLocker policy keys could not be read: {denied}"),
+    }
+    _, unreadable = read(bitlocker=volumes_with(policy={"mdmRequireDeviceEncryption": "1"}))
+    assert unreadable == {"mdm_require_device_encryption": "RequireDeviceEncryption is '1', not the DWORD 0 or 1"}
+    _, unreadable = read(bitlocker=volumes_with())
+    assert set(unreadable) == set(ENCRYPTION_FIELDS)
+    assert "did not report the encryption policies" in unreadable["mdm_require_device_encryption"]

@@ -444,7 +444,7 @@ class _Builder:
         for key, reason in self.broken.items():
             if not any(dn_key(str(record["dn"])) == key for record in data):
                 data.append({"id": key, "dn": key, "error": reason})
-        lock = _estate_lock(data)
+        lock = estate_lock(data)
         for record in data:
             if "error" not in record:
                 if isinstance(lock, str):
@@ -600,7 +600,7 @@ def _agreement(record: dict[str, object], unreadable: dict[str, str]) -> dict[st
     return result
 
 
-def _estate_lock(data: list[dict[str, object]]) -> int | str | None:
+def estate_lock(data: list[dict[str, object]]) -> int | str | None:
     """The longest inactivity limit among OUs holding computers; None if one has none; a reason if unknown."""
     longest = 0
     for record in data:

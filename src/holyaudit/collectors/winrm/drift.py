@@ -4,6 +4,11 @@ The machine's inactivity limit is compared with what the GPOs of the computer's 
 screensaver values with what the GPOs of that user's OU set (user policy follows the user, not the machine;
 loopback processing, which would change that, is not modelled: see docs/gpo.md). Only settings a GPO
 configures are compared. Each mismatch names the setting, the machine's value, the GPO and its value.
+
+A value a GPO deletes (``**del.``, ``**delvals.``, ``**DeleteValues``, ``**DeleteKeys``: null in the record, with the
+deleting GPO in ``*_from``) is intent too: the machine should not have it where Group Policy writes it. The
+inactivity limit is read from that very key; a user's screensaver values are judged by the user's policy key
+(``policy_values``), since the value the user sees may come from their own settings, which no GPO deletes.
 """
 
 from __future__ import annotations
@@ -90,11 +95,15 @@ def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]
     if unread := _unknown_intent(machine_policy, MACHINE_SETTINGS):
         return unknown(f"what Group Policy sets for {ou} is unknown: {unread}")
     found: list[str] = []
-    limit = machine_policy.inactivity_timeout_secs
+    limit, limit_from = machine_policy.inactivity_timeout_secs, machine_policy.inactivity_timeout_from
     if limit is not None and host.inactivity_timeout_secs != limit:
         found.append(
             f"InactivityTimeoutSecs: the machine has {_shown(host.inactivity_timeout_secs)}, "
-            f"GPO '{machine_policy.inactivity_timeout_from}' sets {limit}"
+            f"GPO '{limit_from}' sets {limit}"
+        )
+    elif limit is None and limit_from is not None and host.inactivity_timeout_secs is not None:
+        found.append(
+            f"InactivityTimeoutSecs: the machine has {host.inactivity_timeout_secs}, GPO '{limit_from}' deletes it"
         )
     for hive in host.screensaver_users or []:
         user_ou = intent.user_ous.get(_key(hive.id.rsplit("\\", 1)[-1]))
@@ -117,6 +126,14 @@ def drift(host: Host, intent: Intent) -> tuple[dict[str, object], dict[str, str]
                     f"{setting} for {hive.id}: the machine has {_shown(machine_value)}, "
                     f"GPO '{source}' sets {_shown(gpo_value)}"
                 )
+            elif gpo_value is None and source is not None:
+                if hive.policy_values is None:
+                    return unknown(f"whether {hive.id}'s policy key still has {setting} was not recorded")
+                if setting in hive.policy_values:
+                    found.append(
+                        f"{setting} for {hive.id}: the machine's policy key has {_shown(machine_value)}, "
+                        f"GPO '{source}' deletes it"
+                    )
     return {"policy_ou": ou, "policy_drift": found, "policy_agrees": not found}, {}
 
 

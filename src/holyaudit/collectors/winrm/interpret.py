@@ -133,7 +133,8 @@ def screensaver(output: Any) -> Fields:
         if hive.get("error"):
             hives.append(ScreenSaverPolicy(id=name, error=f"the hive could not be read: {hive['error']}"))
             continue
-        merged = {**_mapping(hive.get("settings") or {}), **_mapping(hive.get("policy") or {})}
+        policy = _mapping(hive.get("policy") or {})
+        merged = {**_mapping(hive.get("settings") or {}), **policy}
         timeout = merged.get("ScreenSaveTimeOut")
         executable = str(merged.get("SCRNSAVE.EXE") or "").strip() or None
         hives.append(
@@ -144,6 +145,7 @@ def screensaver(output: Any) -> Fields:
                 timeout_secs=None if timeout is None else _integer(timeout, "ScreenSaveTimeOut"),
                 executable=executable,
                 saver_selected=executable is not None,
+                policy_values=sorted(policy),
             )
         )
     return {"screensaver_users": hives}
@@ -153,8 +155,9 @@ def bitlocker(output: Any) -> Fields:
     """Each volume Get-BitLockerVolume reports, and one record with the error for each volume it wrote an error
     for (so the rules report ERROR rather than judging the machine on the volumes that happened to answer)."""
     data = _mapping(output)
+    policy = _encryption_policy(data)
     if "error" in data:
-        return {"volumes": Unknown(f"BitLocker status could not be read on the machine: {data['error']}")}
+        return {"volumes": Unknown(f"BitLocker status could not be read on the machine: {data['error']}"), **policy}
     volumes = [
         Volume(
             id=str(volume["mount"]),
@@ -167,7 +170,42 @@ def bitlocker(output: Any) -> Fields:
     for index, failure in enumerate(map(_mapping, data.get("errors") or []), start=1):
         target = str(failure.get("target") or "").strip() or f"unnamed volume {index}"
         volumes.append(Volume(id=target, error=str(failure.get("message") or "no message")))
-    return {"volumes": volumes}
+    return {"volumes": volumes, **policy}
+
+
+ENCRYPTION_POLICIES = {
+    "mdm_require_device_encryption": ("mdmRequireDeviceEncryption", "RequireDeviceEncryption"),
+    "mbam_should_encrypt_os_drive": ("mbamShouldEncryptOSDrive", "ShouldEncryptOSDrive"),
+}
+"""Host field -> the probe's key and the registry value it reports."""
+
+
+def _encryption_policy(data: Mapping[str, Any]) -> Fields:
+    """The policies that require the OS drive to be encrypted, as the machine received them.
+
+    MDM (Intune's "Require device encryption", BitLocker CSP ``./Device/Vendor/MSFT/BitLocker/RequireDeviceEncryption``,
+    an integer, 1 = require): "Registry path to verify the BitLocker policy as delivered to the device:
+    HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\BitLocker" ("Enforcing BitLocker policies
+    by using Intune: known issues", MicrosoftDocs/windows-itpro-docs,
+    windows/security/information-protection/bitlocker/ts-bitlocker-intune-issues.md; the BitLocker CSP reference,
+    windows/client-management/mdm/bitlocker-csp.md). MBAM's ``ShouldEncryptOSDrive`` is where Group Policy writes
+    it (docs/gpo.md). A value that is not there is not required; a DWORD other than 0 or 1, or keys that could not
+    be read, are unknown."""
+    if data.get("policyError"):
+        reason = f"the BitLocker policy keys could not be read: {data['policyError']}"
+        return {field: Unknown(reason) for field in ENCRYPTION_POLICIES}
+    if not isinstance(data.get("policy"), Mapping):
+        reason = "the bitlocker probe did not report the encryption policies (a facts file from an older script?)"
+        return {field: Unknown(reason) for field in ENCRYPTION_POLICIES}
+    policy = data["policy"]
+    found: Fields = {}
+    for field, (key, value_name) in ENCRYPTION_POLICIES.items():
+        value = policy.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)):
+            found[field] = value == 1
+        else:
+            found[field] = Unknown(f"{value_name} is {value!r}, not the DWORD 0 or 1")
+    return found
 
 
 def tasks(output: Any, zone: ZoneInfo) -> Fields:

@@ -60,7 +60,7 @@ PROBES: tuple[Probe, ...] = (
         ),
     ),
     Probe("screensaver", frozenset({"screensaver_users"})),
-    Probe("bitlocker", frozenset({"volumes"})),
+    Probe("bitlocker", frozenset({"volumes", "mdm_require_device_encryption", "mbam_should_encrypt_os_drive"})),
     Probe("tasks", frozenset({"logoff_tasks"})),
     Probe(
         "antivirus",
