@@ -16,10 +16,12 @@ from pathlib import Path
 
 import ldap3
 import pytest
-from estate import AUDIT_PASSWORD, PEOPLE, PUPILS_OU, STAFF_OU, SUPPLY_OU
+from estate import AUDIT_PASSWORD, LAPTOPS_OU, PEOPLE, PUPILS_OU, STAFF_OU, SUPPLY_OU
 from gpo_estate import (
+    APPLY_GROUP_POLICY,
     BASELINE,
     DESKTOP_LOOPBACK,
+    LAPTOP_BITLOCKER,
     LOAN_LOOPBACK,
     STAFF_WIPE,
     SUPPLY_IDLE,
@@ -240,3 +242,39 @@ def test_a_gpo_the_audit_account_cannot_read_is_an_error_naming_it_and_the_permi
     assert check.code != 0
     assert guid.lower() in (check.out + check.err).lower()
     assert AUDIT_PASSWORD not in check.out + check.err
+
+
+@contextlib.contextmanager
+def denied(samba_dc, seeded_gpos, gpo: str, account: str) -> Iterator[None]:
+    """A deny-Apply ACE for ``account`` at the head of ``gpo``'s DACL while the block runs, then taken out."""
+    ace = f"(OD;CI;CR;{APPLY_GROUP_POLICY};;{{{account}}})"
+    with samba_dc.admin_connection() as conn:
+        conn.search(samba_dc.base_dn, f"(sAMAccountName={account})", attributes=["objectSid"])
+        sids = {account: sid_text(conn.entries[0]["objectSid"].raw_values[0])}
+    target = gpo_dn(samba_dc, seeded_gpos.guids[gpo])
+    edit_dacl(samba_dc, target, {"prepend": [ace]}, sids)
+    try:
+        yield
+    finally:
+        edit_dacl(samba_dc, target, {"delete": [ace]}, sids)
+
+
+def test_mbam_denied_to_one_laptop_fails_the_laptops_ou_naming_it(samba_dc, seeded_gpos, run_cli, config, tmp_path):
+    with denied(samba_dc, seeded_gpos, LAPTOP_BITLOCKER, "HW-LT-03$"):
+        laptops = collected(run_cli, config, tmp_path)[dn(samba_dc, LAPTOPS_OU)]
+        result = run_cli("scan", "--config", str(config), "--format", "json", "--only", "gpo-bitlocker-laptops")
+    assert laptops["bitlocker_os_drive_policy"] == "no BitLocker policy"
+    assert laptops.get("bitlocker_os_drive_required") is None
+    assert laptops["not_reached"] == {LAPTOP_BITLOCKER: ["HW-LT-03"]}
+    assert laptops["security_filters"] == {LAPTOP_BITLOCKER: "applies to Authenticated Users; denied to HW-LT-03$"}
+    assert laptops["varies_by_principal"] == {
+        "ShouldEncryptOSDrive": f"not set for HW-LT-03; 1 (GPO '{LAPTOP_BITLOCKER}') for HW-LT-01, HW-LT-02",
+        "bitlocker_os_drive_policy": (
+            "no BitLocker policy for HW-LT-03; encryption enforced by policy for HW-LT-01, HW-LT-02"
+        ),
+    }
+    assert result.code == 1, result.err
+    (finding,) = json.loads(result.out)["findings"]
+    objects = {o["id"]: o for o in finding["objects"]}
+    assert (objects[dn(samba_dc, LAPTOPS_OU)]["status"], objects[dn(samba_dc, LOAN_OU)]["status"]) == (FAIL, FAIL)
+    assert objects[dn(samba_dc, LAPTOPS_OU)]["context"]["not_reached"] == {LAPTOP_BITLOCKER: ["HW-LT-03"]}

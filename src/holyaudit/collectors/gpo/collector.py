@@ -39,7 +39,7 @@ from holyaudit.collectors.gpo.links import (
     parse_gplink,
     resolve_inheritance,
 )
-from holyaudit.collectors.gpo.principals import Judged, judge, reaching
+from holyaudit.collectors.gpo.principals import Judged, judge, named, reaching
 from holyaudit.collectors.gpo.security import SecurityFilter
 from holyaudit.collectors.gpo.source import GpoSettings
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
@@ -579,8 +579,11 @@ class _Builder:
         ranked = sorted(outcomes.values(), key=lambda outcome: _POLICY_STRENGTH.get(outcome[0].policy or "", -1))
         found = ranked[0][0]
         if len({outcome.policy for outcome, _ in ranked}) > 1:
+            who: dict[str, list[str]] = {}
+            for outcome, names in ranked:
+                who.setdefault(outcome.policy or "not known", []).extend(names)
             varies["bitlocker_os_drive_policy"] = "; ".join(
-                f"{outcome.policy or 'not known'} for {', '.join(names)}" for outcome, names in ranked
+                f"{policy} for {named(names)}" for policy, names in who.items()
             )
         if found.unreadable:
             unreadable["bitlocker_os_drive_policy"] = found.unreadable

@@ -68,14 +68,14 @@ def judge(
         name = spec.field
         unknown = [(names, found.unreadable[name]) for names, found in results if name in found.unreadable]
         if unknown:
-            unreadable[name] = "; ".join(f"for {_named(names)}: {reason}" for names, reason in unknown)
+            unreadable[name] = "; ".join(f"for {named(names)}: {reason}" for names, reason in unknown)
             continue
         outcomes = sorted(results, key=lambda result: _strength(name, result[1].values.get(name)))
         if len({repr(found.values.get(name)) for _, found in outcomes}) > 1:
             who: dict[str, list[str]] = {}
             for names, found in outcomes:
                 who.setdefault(_value(name, found), []).extend(names)
-            described = "; ".join(f"{value} for {_named(sorted(names))}" for value, names in who.items())
+            described = "; ".join(f"{value} for {named(sorted(names))}" for value, names in who.items())
             if name not in _FLAGS | _TIMEOUTS:
                 unreadable[name] = f"{spec.label} differs between the principals here: {described}"
                 continue
@@ -109,7 +109,9 @@ def _value(name: str, found: Effective) -> str:
     return "not set"
 
 
-def _named(names: Sequence[str]) -> str:
+def named(names: Sequence[str]) -> str:
+    """Names for a finding, sorted; past a few, the first few and a count."""
+    names = sorted(names)
     if len(names) <= _MOST_NAMED:
         return ", ".join(names)
     return f"{', '.join(names[:_MOST_NAMED])} and {len(names) - _MOST_NAMED} more"
