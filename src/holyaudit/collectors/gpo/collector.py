@@ -359,15 +359,14 @@ def _read_security(connection: ldap3.Connection, base: str, page: int, gpos: dic
         if descriptor := _first(raw, "nTSecurityDescriptor"):
             found[dn_key(dn)] = descriptor
     for key, entry in gpos.items():
-        name = entry.gpo.display_name
         if key not in found:
-            why = f"the audit account cannot read the security descriptor of GPO '{name}' ({entry.gpo.dn})"
+            why = f"the audit account cannot read the security descriptor of {entry.gpo.dn}"
             gpos[key] = replace(entry, unreadable=f"{why}, so whom it applies to is not known: {GRANT_READ}")
             continue
         try:
             gpos[key] = replace(entry, security=SecurityFilter(security.parse_dacl(found[key])))
         except security.SecurityDescriptorError as exc:
-            gpos[key] = replace(entry, unreadable=f"GPO '{name}' ({entry.gpo.dn}): {exc}")
+            gpos[key] = replace(entry, unreadable=f"{entry.gpo.dn}: {exc}")
 
 
 def _invisible_gpos(containers: list[tuple[str, str | None, str | None]], gpos: dict[str, _GpoEntry]) -> None:
@@ -383,8 +382,8 @@ def _invisible_gpos(containers: list[tuple[str, str | None, str | None]], gpos: 
             if key not in gpos:
                 name = link.gpo_dn.split(",", 1)[0].split("=", 1)[-1]
                 why = (
-                    f"GPO {name}, linked at {container}, cannot be read by the audit account (or was deleted and "
-                    f"its link left behind): {GRANT_READ}, or remove the link"
+                    f"it is linked at {container} but the audit account cannot see it (or it was deleted and the "
+                    f"link left behind): {GRANT_READ}, or remove the link"
                 )
                 gpos[key] = _GpoEntry(Gpo(link.gpo_dn, name), None, unreadable=why)
 
@@ -666,7 +665,7 @@ class _Builder:
                     )
                 )
             elif mode in ("merge", "replace"):
-                user = self._loopback(key, inheritance, users, str(mode))
+                user = self._loopback(inheritance, users, str(mode))
         values = {**user.effective.values, **machine.effective.values}
         set_by = {**user.effective.set_by, **machine.effective.set_by}
         unreadable = {**user.effective.unreadable, **machine.effective.unreadable}
@@ -675,9 +674,7 @@ class _Builder:
         deleted = {**user.effective.deleted, **machine.effective.deleted}
         return Judged(Effective(values, set_by, unreadable, deleted), {**user.varies, **machine.varies})
 
-    def _loopback(
-        self, key: str, inheritance: Inheritance, users: dict[str, tuple[AppliedGpo, ...]], mode: str
-    ) -> Judged:
+    def _loopback(self, inheritance: Inheritance, users: dict[str, tuple[AppliedGpo, ...]], mode: str) -> Judged:
         """User settings for every enabled account signing in on this container's computers ([MS-GPOL] 3.2.1.3):
         replace applies the computer's GPO list to the user; merge appends it to the user's own list, so the
         computer's GPOs win. Each list is filtered by the user's own token (the user is the policy target). The
@@ -686,25 +683,32 @@ class _Builder:
         for principal in self._principals() or ():
             if principal.kind != "user":
                 continue
-            token = principal.token if principal.token is not None else _ANY_TOKEN
-            here = reaching(inheritance.applied, token, self.filters)
             own = self.by_key.get(principal.holder)
-            if mode == "merge" and own is not None:
-                here = here + reaching(own.applied, token, self.filters)
-            lists[principal.id] = here
+            candidates = inheritance.applied + (own.applied if mode == "merge" and own is not None else ())
+            why = None
+            if mode == "merge" and own is None:
+                why = f"the GPOs of {principal.holder}, which holds {principal.id}, are not known"
+            elif principal.token is None and any(self._filtered(gpo) for gpo in candidates):
+                why = f"the groups of {principal.id} could not be read, so which filtered GPOs reach it is not known"
+            if why:
+                reason = f"loopback {mode} on the computers here: {why}"
+                unknown = dict.fromkeys((spec.field for spec in _USER_SPECS), reason)
+                return Judged(Effective({}, {}, unknown))
+            lists[principal.id] = reaching(candidates, principal.token or _ANY_TOKEN, self.filters)
         for user, applied in users.items():
             if user:
                 lists[f"{user} (on other computers)"] = applied
         return judge(lists or users, self.contents, _USER_SPECS)
 
+    def _filtered(self, gpo: AppliedGpo) -> bool:
+        """Whether a GPO's DACL keeps it from some accounts."""
+        found = self.filters.get(dn_key(gpo.gpo_dn))
+        return found is not None and not found.everyone_applies
+
     def _unknown_tokens(self, key: str, inheritance: Inheritance) -> dict[str, str]:
         """Why a half's settings are unknown here: an account or computer whose groups were not read, while a GPO
         that not every account gets applies."""
-        filtered = [
-            gpo.display_name
-            for gpo in inheritance.applied
-            if (found := self.filters.get(dn_key(gpo.gpo_dn))) is not None and not found.everyone_applies
-        ]
+        filtered = [gpo.display_name for gpo in inheritance.applied if self._filtered(gpo)]
         if not filtered:
             return {}
         reasons: dict[str, str] = {}
