@@ -14,6 +14,7 @@ import typer
 from holyaudit.cli.common import InsecureOption, write_atomically
 from holyaudit.cli.console import stderr_console
 from holyaudit.cli.history import HistoryOption
+from holyaudit.fleet.formats import OverviewFormat
 from holyaudit.reporters.safe_text import printable
 
 if TYPE_CHECKING:
@@ -112,3 +113,50 @@ def _print_summary(outcome: FleetOutcome) -> None:
     console = stdout_console()
     console.print(table)
     console.print(f"fleet exit {int(outcome.code)}")
+
+
+@app.command("report")
+def report(
+    fleet: FleetArgument,
+    *,
+    history: HistoryOption = None,
+    fmt: Annotated[OverviewFormat, typer.Option("--format", "-f", help="Overview format.")] = OverviewFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the overview to this file (atomically).")
+    ] = None,
+    stale_days: Annotated[
+        int | None,
+        typer.Option(
+            "--stale-days",
+            min=1,
+            max=3660,
+            help="A school with no successful run (exit 0 or 1) for this many days is stale (default: the fleet "
+            "file's, 7).",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge staleness and waivers as at this ISO date-time (default: now).")
+    ] = None,
+) -> int:
+    """One row per school from the history: last run and code, failing objects, changes, waivers, stale schools."""
+    from holyaudit.audit.workflow import parse_as_of
+    from holyaudit.fleet.overview import fleet_overview
+    from holyaudit.fleet.render import render
+    from holyaudit.fleet.spec import load_fleet
+    from holyaudit.history.store import HistoryStore, default_history_path
+
+    spec = load_fleet(fleet)
+    when = parse_as_of(as_of, dt.UTC).astimezone(dt.UTC) if as_of else dt.datetime.now(dt.UTC)
+    path = history or spec.history or default_history_path()
+    if path.exists():
+        with HistoryStore.open(path, read_only=True) as store:
+            overview = fleet_overview(spec, store, as_of=when, stale_days=stale_days or spec.stale_days)
+    else:  # no run yet: every school is shown, and stale
+        overview = fleet_overview(spec, None, as_of=when, stale_days=stale_days or spec.stale_days)
+    text = render(overview, fmt, page=output)
+    if output is not None:
+        write_atomically(output, text)
+        stderr_console().print(f"overview written to {output}", markup=False, highlight=False)
+    else:
+        sys.stdout.write(text)
+    return 0
