@@ -229,7 +229,7 @@ def _in_processes(
 ) -> dict[str, SiteOutcome]:
     # fork where there is one (the modules a site needs are loaded once, here, and shared); Windows spawns.
     context = multiprocessing.get_context("spawn") if sys.platform == "win32" else multiprocessing.get_context("fork")
-    import holyaudit.audit.workflow  # noqa: F401 - loaded before the forks, so no site loads it again
+    _warm({fmt for job in jobs for fmt, _ in job.reports})
 
     pending = deque(jobs)
     running: list[_Running] = []
@@ -262,6 +262,19 @@ def _in_processes(
             _stop(site.process)
         raise
     return outcomes
+
+
+def _warm(formats: set[OutputFormat]) -> None:
+    """Do once, before the forks, what every site's first audit in a fresh process would do again: import the
+    workflow and the chosen reporters, and load the built-in rules and profile (modules imported, models and
+    validators built, rule functions compiled, which the forked processes then share)."""
+    from holyaudit.audit.workflow import select_rules
+    from holyaudit.engine.loader import DEFAULT_PROFILE, find_profile, load_catalogue, load_profile
+    from holyaudit.reporters.interface import reporter_for
+
+    for fmt in formats:
+        reporter_for(fmt)
+    select_rules(load_profile(find_profile(DEFAULT_PROFILE), load_catalogue()), [], [])
 
 
 def _collected(site: _Running, deadline: float) -> SiteOutcome | None:
