@@ -213,3 +213,17 @@ def test_the_csv_and_table_give_the_same_rows(run_cli, tmp_path: Path) -> None:
         "stale",
         "(7d)",
     ]
+
+
+def test_before_any_run_every_school_is_listed_and_stale(run_cli, tmp_path: Path) -> None:
+    files = FleetFiles(tmp_path / "fleet")
+    files.add_snapshot_school("oak", "Oak Primary")
+    files.add_snapshot_school("elm", "Elm Primary")
+    result = run_cli("fleet", "report", str(files.write()), "--format", "json")
+    assert (result.code, result.err) == (0, "")
+    rows = json.loads(result.out)["schools"]
+    assert [(row["id"], row["site"], row["last_run_at"], row["stale"]) for row in rows] == [
+        ("oak", "Oak Primary", None, True),
+        ("elm", "Elm Primary", None, True),
+    ]
+    assert not files.history.exists()  # a report reads the history; it never creates one

@@ -168,3 +168,11 @@ def test_two_sites_with_one_id_are_refused_at_the_second(run_cli, tmp_path: Path
     result = run_cli("fleet", "run", str(fleet_file))
     assert (result.code, result.out) == (3, "")
     assert result.err.splitlines()[0] == f"error: {fleet_file}:7:11: sites: 'oak.yaml' has the same id 'oak' as site 1"
+
+
+def test_every_report_format_has_its_file_extension() -> None:
+    from holyaudit.fleet.run import EXTENSIONS
+    from holyaudit.reporters.interface import OutputFormat
+
+    assert set(EXTENSIONS) == set(OutputFormat)
+    assert len(set(EXTENSIONS.values())) == len(EXTENSIONS)
