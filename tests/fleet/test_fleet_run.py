@@ -176,3 +176,15 @@ def test_every_report_format_has_its_file_extension() -> None:
 
     assert set(EXTENSIONS) == set(OutputFormat)
     assert len(set(EXTENSIONS.values())) == len(EXTENSIONS)
+
+
+def test_one_school_can_be_run_again_by_its_id(run_cli, tmp_path: Path) -> None:
+    files = FleetFiles(tmp_path / "fleet")
+    files.add_snapshot_school("oak", "Oak Primary")
+    files.add("elm", "site: [\n")
+    fleet_file = files.write()
+    result = run_cli("fleet", "run", str(fleet_file), "--site", "oak", "--format", "json", "--quiet")
+    assert (result.code, summary_codes(result.out)) == (1, {"oak": 1})
+    unknown = run_cli("fleet", "run", str(fleet_file), "--site", "ash", "--quiet")
+    assert (unknown.code, unknown.out) == (2, "")
+    assert unknown.err == f"error: --site: no site 'ash' in {fleet_file} (its sites: oak, elm)\n"

@@ -14,6 +14,7 @@ import typer
 from holyaudit.cli.common import InsecureOption, write_atomically
 from holyaudit.cli.console import stderr_console
 from holyaudit.cli.history import HistoryOption
+from holyaudit.errors import UsageError
 from holyaudit.fleet.formats import OverviewFormat
 from holyaudit.reporters.safe_text import printable
 
@@ -48,6 +49,10 @@ def run(
             "--deadline", min=1, max=86400, help="Seconds each site may take before it is stopped (default: 3600)."
         ),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--site", help="Only this site id (its config file's name); repeatable.", show_default=False),
+    ] = None,
     history: HistoryOption = None,
     fmt: Annotated[
         SummaryFormat, typer.Option("--format", "-f", help="How the summary is printed on stdout.")
@@ -61,6 +66,12 @@ def run(
     from holyaudit.history.store import default_history_path
 
     spec = load_fleet(fleet)
+    if only:
+        unknown = sorted(set(only) - {site.id for site in spec.sites})
+        if unknown:
+            known = ", ".join(site.id for site in spec.sites)
+            raise UsageError(f"--site: no site {', '.join(map(repr, unknown))} in {fleet} (its sites: {known})")
+        spec = spec.model_copy(update={"sites": [site for site in spec.sites if site.id in only]})
     day = dt.datetime.now().astimezone().date()  # the night's folder, even for sites that finish after midnight
     jobs = jobs_for(
         spec,
