@@ -185,6 +185,8 @@ def test_one_school_can_be_run_again_by_its_id(run_cli, tmp_path: Path) -> None:
     fleet_file = files.write()
     result = run_cli("fleet", "run", str(fleet_file), "--site", "oak", "--format", "json", "--quiet")
     assert (result.code, summary_codes(result.out)) == (1, {"oak": 1})
+    [summary] = files.output.glob("fleet-*.json")
+    assert summary.name.startswith(f"fleet-{summary.name[6:16]}-partial-")
     unknown = run_cli("fleet", "run", str(fleet_file), "--site", "ash", "--quiet")
     assert (unknown.code, unknown.out) == (2, "")
     assert unknown.err == f"error: --site: no site 'ash' in {fleet_file} (its sites: oak, elm)\n"

@@ -102,7 +102,9 @@ def run(
         finished=finished,
     )
     summary = json.dumps(outcome.as_json(), indent=2, ensure_ascii=True) + "\n"
-    summary_path = spec.output / f"fleet-{day.isoformat()}.json"
+    # A run of some sites (--site) does not replace the night's summary of them all.
+    partial = f"-partial-{outcome.started_at.astimezone():%H%M%S}" if only else ""
+    summary_path = spec.output / f"fleet-{day.isoformat()}{partial}.json"
     write_atomically(summary_path, summary)
     if fmt is SummaryFormat.JSON:
         sys.stdout.write(summary)
