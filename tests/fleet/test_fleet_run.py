@@ -74,7 +74,8 @@ def fleet(tmp_path: Path, silent_server: int, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_a_fleet_of_twenty_gives_each_site_its_code_and_the_fleet_the_worst(run_cli, fleet: FleetFiles) -> None:
-    fleet_file = fleet.write(formats=["json", "html"], concurrency=3, deadline_seconds=8)
+    # A deadline the snapshot sites meet even on a loaded machine; the silent DC's site never does.
+    fleet_file = fleet.write(formats=["json", "html"], concurrency=3, deadline_seconds=30)
     with run_lock(default_lock_path(fleet.history, "Locked School"), "another-run"):
         result = run_cli("fleet", "run", str(fleet_file), "--format", "json", "--quiet")
 
@@ -96,7 +97,7 @@ def test_a_fleet_of_twenty_gives_each_site_its_code_and_the_fleet_the_worst(run_
         f"{broken}:4:9: directory.port: Input should be less than or equal to 65535 (got 99999)"
     )
     assert (
-        outcomes["silent"] == "incomplete: still running at the site's deadline of 8 s; stopped, nothing was recorded"
+        outcomes["silent"] == "incomplete: still running at the site's deadline of 30 s; stopped, nothing was recorded"
     )
     lock = fleet.folder / "history.sqlite3.locked-school.lock"
     assert outcomes["locked"].startswith(f"another holyaudit run holds the lock {lock} (pid ")
