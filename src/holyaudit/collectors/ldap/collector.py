@@ -382,10 +382,7 @@ class _Reader:
 
     def _privileged(self) -> Privileged:
         domain_sid = sid_text(_first(read_base(self.connection, self.base, ["objectSid"]), "objectSid") or b"")
-        found = read_privileged(lambda base, f, attrs: self._search(f, attrs, base), self.base, domain_sid)
-        for name, size in found.sizes.items():
-            self.tally.add(f"in {name}", size)
-        return found
+        return read_privileged(lambda base, f, attrs: self._search(f, attrs, base), self.base, domain_sid)
 
     def _leaving_date_problem(self) -> str | None:
         """Why the configured leaving-date attribute cannot be read at all, or None if it can."""

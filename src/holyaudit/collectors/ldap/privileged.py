@@ -71,10 +71,6 @@ class Privileged:
         key = dn_key(dn)
         return {name: len(found) for name, found in self.members.items() if key in found}
 
-    @property
-    def sizes(self) -> dict[str, int]:
-        return {name: len(found) for name, found in self.members.items()}
-
 
 def read_privileged(search: Search, base: str, domain_sid: str) -> Privileged:
     """Find the privileged groups in the domain at ``base`` and read who is in each."""
