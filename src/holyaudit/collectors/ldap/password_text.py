@@ -14,8 +14,8 @@ TEXT_ATTRIBUTES = ("description", "info", "comment")
 """The attributes read, by their LDAP names (``info`` is the Notes box of Active Directory Users and Computers)."""
 
 DOCUMENTED_PATTERNS = (
-    # "password: Summer2024", "Password = x", "pwd=x", "pw is x", "passwd - x", "pass: x"
-    r"(?i)(^|[^a-z])(password|passwd|pass|pwd|pw)\s*(:|=|-|\bis\b|\bwas\b)\s*[^\s]",
+    # "password: Summer2024", "Password = x", "pwd=x", "pw is x", "passwd - x", "pass: x" (not "password-protected")
+    r"(?i)(^|[^a-z])(password|passwd|pass|pwd|pw)\s*(:|=|\s-\s|\bis\b|\bwas\b)\s*[^\s]",
     # "temp password Welcome1", "initial pw: x" (the words before it show a password is being written down)
     r"(?i)(^|[^a-z])(temp|temporary|initial|default|new|old|local admin)\s+(password|passwd|pwd|pw)\s+[^\s]",
     # "PIN: 1234", "pin is 0000"
