@@ -57,8 +57,6 @@ SUPPLY_OU = f"OU=Supply,{STAFF_OU}"
 """Blocks Group Policy inheritance, with nothing linked inside it (gpo_estate.py)."""
 LOAN_OU = f"OU=Loan,{LAPTOPS_OU}"
 """Loan laptops: blocks inheritance too, so the BitLocker GPO linked at Laptops does not reach it."""
-ADMINS_OU = f"OU=Admins,{HOLYWELL}"
-"""Dedicated admin accounts: no staff or pupil role."""
 OUS = (
     HOLYWELL,
     STAFF_OU,
@@ -72,7 +70,6 @@ OUS = (
     LAPTOPS_OU,
     DESKTOPS_OU,
     LOAN_OU,
-    ADMINS_OU,
 )
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -160,32 +157,32 @@ PEOPLE = (
     Person("exams", "Exams", GENERIC_OU, GENERIC, NORMAL | PASSWD_NOTREQD),
     # The audit account: an ordinary user, given read access to PSOs and BitLocker records (DELEGATED_READS).
     AUDIT := Person(AUDIT_USER, "holyaudit reader", SERVICE_OU),
-    # Privileged groups (PRIVILEGED_MEMBERS). A dedicated admin account, in Domain Admins through IT Admins.
+    # Privileged groups (PRIVILEGED_MEMBERS); the admin accounts sit with the service accounts, in no staff or pupil
+    # OU. A dedicated admin account, in Domain Admins through IT Admins.
     Person(
         "adm-hughes.t",
         "Tom Hughes (admin)",
-        ADMINS_OU,
+        SERVICE_OU,
         ("IT Admins",),
         last_logon_days_ago=3,
         pwd_set_days_ago=100,
         text=(("description", "IT technician's admin account; password reset by IT only"),),
     ),
     # A disabled admin account still in Domain Admins, its password unchanged for 400 days.
-    Person("adm-old.s", "Sam Old (admin)", ADMINS_OU, uac=NORMAL | DISABLED, pwd_set_days_ago=400),
+    Person("adm-old.s", "Sam Old (admin)", SERVICE_OU, uac=NORMAL | DISABLED, pwd_set_days_ago=400),
     # A dormant admin account in Backup Operators; a site pattern finds a password in its comment.
     Person(
         "adm-idle.d",
         "Dee Idle (admin)",
-        ADMINS_OU,
+        SERVICE_OU,
         last_logon_days_ago=90,
         text=(("comment", f"code word {CODE_WORD}"),),
     ),
-    # A teacher's everyday account (staff through the Staff group; outside the Staff OU, whose size the GPO tests
-    # count) in Print Operators through Print Helpers; a password in its notes.
+    # A teacher's everyday account in Print Operators through Print Helpers; a password in its notes.
     Person(
         "morris.t",
         "Tess Morris",
-        HOLYWELL,
+        STAFF_OU,
         ("Staff", "Print Helpers"),
         hours=SCHOOL_HOURS,
         last_logon_days_ago=1,
