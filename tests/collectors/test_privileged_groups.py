@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import struct
 
+import ldap3
 import pytest
 
+from holyaudit.collectors.dn import key
 from holyaudit.collectors.ldap.privileged import read_privileged, sid_text
 
 DOMAIN = "S-1-5-21-1-2-3"
@@ -33,38 +35,35 @@ DA = f"CN=Domain Admins,CN=Users,{BASE}"
 ADMINISTRATORS = f"CN=Administrators,CN=Builtin,{BASE}"
 DNS = f"CN=DnsAdmins,CN=Users,{BASE}"
 IT = f"CN=IT Admins,OU=Groups,{BASE}"
-GROUP, USER = b"268435456", b"805306368"  # sAMAccountType: a security group, a user
+GROUPS = {key(dn) for dn in (DA, ADMINISTRATORS, DNS, IT)}
+ADM1, SVC, IT2 = (f"CN={name},{BASE}" for name in ("adm1", "svc", "it2"))
 
 
-def fake_directory(base: str, search_filter: str, attributes: list[str]):
-    """What a DC answers to the searches read_privileged makes."""
+def fake_directory(base: str, search_filter: str, attributes: list[str], scope: str):
+    """What a DC answers to the searches read_privileged makes: svc is in Domain Admins, and it2 in IT Admins,
+    only through their primary groups."""
     if search_filter.startswith("(&(objectClass=group)(|"):
         assert f"(objectSid={DOMAIN}-512)" in search_filter
         assert "(objectSid=S-1-5-32-544)" in search_filter
-        return [(DA, {"objectsid": [sid(f"{DOMAIN}-512")]}), (ADMINISTRATORS, {"objectsid": [sid("S-1-5-32-544")]})]
+        return [
+            (DA, {"objectsid": [sid(f"{DOMAIN}-512")], "member": [IT.encode(), ADM1.encode()]}),
+            (ADMINISTRATORS, {"objectsid": [sid("S-1-5-32-544")], "member": [DA.encode()]}),
+        ]
     if "sAMAccountName=DnsAdmins" in search_filter:
-        assert base == f"CN=Users,{BASE}"
+        assert (base, scope) == (f"CN=Users,{BASE}", ldap3.LEVEL)
         return [(DNS, {})]
-    if search_filter.startswith("(memberOf:1.2.840.113556.1.4.1941:="):
-        group = search_filter.removeprefix("(memberOf:1.2.840.113556.1.4.1941:=").removesuffix(")")
-        members = {
-            DA.lower(): [(IT, {"samaccounttype": [GROUP], "objectsid": [sid(f"{DOMAIN}-1105")]}),
-                         (f"CN=adm1,{BASE}", {"samaccounttype": [USER]})],
-            ADMINISTRATORS.lower(): [(DA, {"samaccounttype": [GROUP], "objectsid": [sid(f"{DOMAIN}-512")]}),
-                                     (IT, {"samaccounttype": [GROUP], "objectsid": [sid(f"{DOMAIN}-1105")]}),
-                                     (f"CN=adm1,{BASE}", {"samaccounttype": [USER]})],
-            DNS.lower(): [],
-        }  # fmt: skip
-        return members[group.lower()]
-    assert "primaryGroupID" in search_filter
-    return [(f"CN=svc,{BASE}", {"primarygroupid": [b"512"]}), (f"CN=it2,{BASE}", {"primarygroupid": [b"1105"]})]
+    if scope == ldap3.BASE:
+        assert base == IT  # read by its DN as the directory wrote it
+        return [(IT, {"objectsid": [sid(f"{DOMAIN}-1105")]})]
+    assert search_filter == ("(&(objectCategory=person)(objectClass=user)(|(primaryGroupID=512)(primaryGroupID=1105)))")
+    return [(SVC, {"primarygroupid": [b"512"]}), (IT2, {"primarygroupid": [b"1105"]})]
 
 
 def test_members_come_through_nesting_and_primary_groups_with_each_groups_size() -> None:
-    found = read_privileged(fake_directory, BASE, DOMAIN)
-    assert found.groups_of(f"CN=adm1,{BASE}") == {"Administrators": 3, "Domain Admins": 3}
-    assert found.groups_of(f"cn=SVC,{BASE}") == {"Administrators": 3, "Domain Admins": 3}  # DNs compare as keys
-    # it2's primary group is IT Admins, which is nested in both.
-    assert found.groups_of(f"CN=it2,{BASE}") == {"Administrators": 3, "Domain Admins": 3}
+    found = read_privileged(fake_directory, BASE, DOMAIN, GROUPS)
+    both = {"Administrators": 3, "Domain Admins": 3}
+    assert found.groups_of(ADM1) == both
+    assert found.groups_of(f"cn=SVC,{BASE}") == both  # DNs compare as keys
+    assert found.groups_of(IT2) == both  # its primary group is IT Admins, nested in Domain Admins
     assert found.groups_of(f"CN=teacher,{BASE}") == {}
     assert found.members["DnsAdmins"] == frozenset()

@@ -318,11 +318,11 @@ class _Reader:
         computer_fields = needs.get("directory.computers", frozenset())
         result: dict[str, FactSet] = {}
         groups = Groups({}, {})
-        if {"categories", "groups"} & (user_fields | computer_fields):
+        if {"categories", "groups", *_PRIVILEGED_FIELDS} & (user_fields | computer_fields):
             groups = self._groups()  # before any user record is made: each needs its nested groups
         missing_attribute = self._leaving_date_problem() if "leaving_date" in user_fields else None
         if _PRIVILEGED_FIELDS & user_fields:
-            self.privileged = self._privileged()  # before any user record is made: each needs its groups' sizes
+            self.privileged = self._privileged(groups)  # before any user record: each needs its groups' sizes
         if "directory.domain" in needs:
             result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
         policy_entries: list[Entry] | DirectoryError = []
@@ -380,9 +380,10 @@ class _Reader:
             parents[key] = [dn_key(values.text(p)) for p in _all(raw, "memberOf")]
         return Groups(names, parents)
 
-    def _privileged(self) -> Privileged:
+    def _privileged(self, groups: Groups) -> Privileged:
         domain_sid = sid_text(_first(read_base(self.connection, self.base, ["objectSid"]), "objectSid") or b"")
-        return read_privileged(lambda base, f, attrs: self._search(f, attrs, base), self.base, domain_sid)
+        search = lambda base, f, attrs, scope: self._search(f, attrs, base, scope)  # noqa: E731
+        return read_privileged(search, self.base, domain_sid, groups.names.keys())
 
     def _leaving_date_problem(self) -> str | None:
         """Why the configured leaving-date attribute cannot be read at all, or None if it can."""

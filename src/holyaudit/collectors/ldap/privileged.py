@@ -2,25 +2,27 @@
 
 Group names are localised (Domänen-Admins, Admins du domaine), so each group is found by its well-known SID or
 relative id; DnsAdmins has none (its RID is given when the DNS server is installed), so it alone is found by
-name in CN=Users. Members are read with LDAP_MATCHING_RULE_IN_CHAIN (1.2.840.113556.1.4.1941), which the DC
-expands through nested groups itself: one small search per group, answered before the users are read, so each
-page of users can be judged as it arrives with the groups' sizes already known. Membership through the primary
-group (``primaryGroupID``, which ``memberOf`` and ``member`` never show) is added from one more search.
+name in CN=Users. Their members are read from the groups' own ``member`` values, following nested groups (told
+apart by the directory's list of groups) with a base read each: a handful of small reads, answered before the
+users are read, so each page of users is judged as it arrives with every group's size already known.
+LDAP_MATCHING_RULE_IN_CHAIN would let the DC follow the nesting itself, but Samba answers it by walking every
+object: 11-12 s a group on a 10,000-user DC, against milliseconds this way (docs/performance.md). Membership
+through the primary group (``primaryGroupID``, which ``member`` and ``memberOf`` never show) is added from one
+indexed search for the groups' relative ids.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
+import ldap3
 from ldap3.utils.conv import escape_filter_chars
 
 from holyaudit.collectors.dn import key as dn_key
+from holyaudit.collectors.ldap import values
 from holyaudit.collectors.ldap.connection import Entry
-
-IN_CHAIN = "1.2.840.113556.1.4.1941"
-"""LDAP_MATCHING_RULE_IN_CHAIN: ``(memberOf:<this>:=<group DN>)`` matches the group's members at any depth."""
 
 BUILTIN = {
     "S-1-5-32-544": "Administrators",
@@ -40,11 +42,9 @@ DOMAIN_RIDS = {
 the forest root domain."""
 DNS_ADMINS = "DnsAdmins"
 """No fixed RID: found by sAMAccountName in CN=Users, where the DNS server's installation creates it."""
-PRIMARY_GROUP_FILTER = "(&(objectCategory=person)(objectClass=user)(!(primaryGroupID=513))(!(primaryGroupID=514)))"
-"""People whose primary group is not Domain Users or Domain Guests: the few whose primary group may be privileged."""
-
-Search = Callable[[str, str, list[str]], Iterable[Entry]]
-"""``(base, filter, attributes)``: a subtree search's entries."""
+_GROUP_ATTRIBUTES = ["member", "objectSid"]
+Search = Callable[[str, str, list[str], str], Iterable[Entry]]
+"""``(base, filter, attributes, scope)``: a search's entries (scope: ldap3.SUBTREE or ldap3.BASE)."""
 
 
 def sid_text(raw: bytes) -> str:
@@ -68,50 +68,56 @@ class Privileged:
 
     def groups_of(self, dn: str) -> dict[str, int]:
         """The privileged groups an account is in, each with its size (empty when it is in none)."""
+        if not self.members:  # not asked for: no DN to normalise for every user
+            return {}
         key = dn_key(dn)
         return {name: len(found) for name, found in self.members.items() if key in found}
 
 
-def read_privileged(search: Search, base: str, domain_sid: str) -> Privileged:
-    """Find the privileged groups in the domain at ``base`` and read who is in each."""
+def read_privileged(search: Search, base: str, domain_sid: str, groups: Collection[str]) -> Privileged:
+    """Find the privileged groups in the domain at ``base`` and read who is in each; ``groups`` holds the DN key of
+    every group in the directory (so a member that is a group is followed, and any other member is an account)."""
     wanted = {**BUILTIN, **{f"{domain_sid}-{rid}": name for rid, name in DOMAIN_RIDS.items()}}
-    groups: dict[str, str] = {}  # DN key -> English name
-    by_filter = "(&(objectClass=group)(|" + "".join(_sid_filter(sid) for sid in wanted) + "))"
-    for dn, raw in search(base, by_filter, ["objectSid"]):
-        sid = sid_text(raw["objectsid"][0])
-        groups[dn_key(dn)] = wanted[sid]
-    dns_filter = f"(&(objectClass=group)(sAMAccountName={DNS_ADMINS}))"
-    for dn, _ in search(f"CN=Users,{base}", dns_filter, ["1.1"]):
-        groups[dn_key(dn)] = DNS_ADMINS
+    found: dict[str, tuple[str, Entry]] = {}  # DN key -> (English name, the group as read)
+    by_sid = "(&(objectClass=group)(|" + "".join(_sid_filter(sid) for sid in wanted) + "))"
+    for dn, raw in search(base, by_sid, _GROUP_ATTRIBUTES, ldap3.SUBTREE):
+        found[dn_key(dn)] = (wanted[sid_text(raw["objectsid"][0])], (dn, raw))
+    by_name = f"(&(objectClass=group)(sAMAccountName={DNS_ADMINS}))"
+    for dn, raw in search(f"CN=Users,{base}", by_name, _GROUP_ATTRIBUTES, ldap3.LEVEL):
+        found[dn_key(dn)] = (DNS_ADMINS, (dn, raw))
+    read: dict[str, dict[str, list[bytes]]] = {key: entry[1] for key, (_, entry) in found.items()}
     members: dict[str, set[str]] = {}
-    nested: dict[str, set[str]] = {}  # group name -> the DN keys of every group inside it, itself included
-    rids: dict[int, str] = {}  # relative id -> DN key, for the groups whose RID may be someone's primary group
-    for group_dn, name in groups.items():
-        found, inside = members.setdefault(name, set()), nested.setdefault(name, {group_dn})
-        chain = f"(memberOf:{IN_CHAIN}:={escape_filter_chars(group_dn)})"
-        for dn, raw in search(base, chain, ["objectSid", "sAMAccountType"]):
-            if _is_group(raw):
-                inside.add(dn_key(dn))
-                if (rid := _domain_rid(raw, domain_sid)) is not None:
-                    rids[rid] = dn_key(dn)
-            else:
-                found.add(dn_key(dn))
-    rids.update({rid: dn for dn, name in groups.items() for rid, n in DOMAIN_RIDS.items() if n == name})
-    for dn, raw in search(base, PRIMARY_GROUP_FILTER, ["primaryGroupID"]):
-        primary_rid = raw.get("primarygroupid")
-        primary = rids.get(int(primary_rid[0])) if primary_rid else None
-        if primary is None:
-            continue
-        for name, inside in nested.items():
-            if primary in inside:
-                members[name].add(dn_key(dn))
-    return Privileged({name: frozenset(found) for name, found in sorted(members.items())})
-
-
-def _is_group(raw: dict[str, list[bytes]]) -> bool:
-    """SAM_GROUP_OBJECT (0x10000000) and SAM_ALIAS_OBJECT (0x20000000) and their non-security kinds."""
-    kind = raw.get("samaccounttype") or [b"0"]
-    return 0x10000000 <= int(kind[0]) < 0x30000000
+    inside: dict[str, set[str]] = {}  # group name -> the DN keys of every group in it, itself included
+    as_written: dict[str, str] = {}  # a nested group's DN key -> its DN as the directory wrote it, to read it by
+    for key, (name, _) in found.items():
+        accounts, nested = members.setdefault(name, set()), inside.setdefault(name, set())
+        pending = [key]
+        while pending:
+            group = pending.pop()
+            if group in nested:
+                continue
+            nested.add(group)
+            if group not in read:  # a nested group: its own members, and its SID for the primary groups
+                entries = search(as_written[group], "(objectClass=group)", _GROUP_ATTRIBUTES, ldap3.BASE)
+                read[group] = next(iter(entries), ("", {}))[1]
+            for written in (values.text(v) for v in read[group].get("member", [])):
+                member = dn_key(written)
+                if member in groups:
+                    as_written.setdefault(member, written)
+                    pending.append(member)
+                else:
+                    accounts.add(member)
+    rids = {rid: key for key, raw in read.items() if (rid := _domain_rid(raw, domain_sid)) is not None}
+    if rids:
+        primary = (
+            "(&(objectCategory=person)(objectClass=user)(|" + "".join(f"(primaryGroupID={r})" for r in rids) + "))"
+        )
+        for dn, raw in search(base, primary, ["primaryGroupID"], ldap3.SUBTREE):
+            primary_group = rids.get(int((raw.get("primarygroupid") or [b"0"])[0]))
+            for name, nested in inside.items():
+                if primary_group in nested:
+                    members[name].add(dn_key(dn))
+    return Privileged({name: frozenset(accounts) for name, accounts in sorted(members.items())})
 
 
 def _domain_rid(raw: dict[str, list[bytes]], domain_sid: str) -> int | None:
