@@ -125,15 +125,19 @@ def test_computers_text_is_matched_too_and_only_its_name_kept(run_cli, config: P
     assert computers["HW-LT-01"]["password_text_in"] == []
 
 
-def test_no_planted_secret_reaches_any_format_the_snapshot_or_the_history(
+def test_no_planted_secret_reaches_any_format_the_log_the_snapshot_or_the_history(
     run_cli, config: Path, tmp_path: Path
 ) -> None:
-    history = tmp_path / "history.sqlite3"
+    history, log = tmp_path / "history.sqlite3", tmp_path / "holyaudit.log"
     outputs = []
     for fmt in ("table", "json", "html", "junit", "csv", "markdown"):
-        result = run_cli("scan", "--config", str(config), "--format", fmt, "--details", "--history", str(history))
+        result = run_cli(
+            "scan", "--config", str(config), "--format", fmt, "--details", "--history", str(history),
+            "--log-file", str(log),
+        )  # fmt: skip
         assert result.code == 1, result.err
         outputs += [result.out, result.err]
+    outputs.append(log.read_text(encoding="utf-8"))
     snapshot = tmp_path / "estate.json"
     assert run_cli("collect", "--config", str(config), "--output", str(snapshot)).code == 0
     outputs.append(snapshot.read_text(encoding="utf-8"))
