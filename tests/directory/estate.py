@@ -254,8 +254,11 @@ PRIVILEGED_MEMBERS: dict[str, tuple[str, ...]] = {
     "CN=Backup Operators,CN=Builtin": ("adm-idle.d",),
     "CN=Print Operators,CN=Builtin": ("Print Helpers",),
     "CN=Account Operators,CN=Builtin": ("taylor.p",),
+    "CN=DnsAdmins,CN=Users": ("adm-hughes.t",),  # created by seeding (DNS_ADMINS)
 }
 """Built-in privileged groups (DN relative to the domain's) -> the seeded groups and people (sAMAccountName) added."""
+DNS_ADMINS = "CN=DnsAdmins,CN=Users"
+"""Made as installing the DNS server role makes it (the test DC is provisioned without DNS): no fixed RID."""
 KRBTGT_PWD_SET_DAYS_AGO = 200
 """krbtgt's password, backdated past the 180 days privileged-password-age allows."""
 

@@ -49,6 +49,7 @@ PRIVILEGED_GROUP_SIZES = {
     "Backup Operators": 1,
     "Print Operators": 1,
     "Account Operators": 1,
+    "DnsAdmins": 1,  # adm-hughes.t, found by name in CN=Users
 }
 """The size of each privileged group the rules report (every account in it, nested and primary group included)."""
 

@@ -26,6 +26,7 @@ from estate import (
     COMPUTERS,
     DELEGATED_READS,
     DISABLED,
+    DNS_ADMINS,
     DOMAIN_SETTINGS,
     GENERIC_OU,
     GROUPS,
@@ -127,6 +128,8 @@ def _add_privileged_members(conn: ldap3.Connection, dc: SambaDC) -> None:
     """PRIVILEGED_MEMBERS into the built-in groups; then the primary groups, which need the membership first
     (Samba, like Windows, then drops the explicit member link: primaryGroupID alone says it)."""
     people = {person.sam: person for person in PEOPLE}
+    domain_local_security = -2147483644  # 0x80000004, as the DNS server role makes DnsAdmins
+    conn.add(f"{DNS_ADMINS},{dc.base_dn}", "group", {"sAMAccountName": "DnsAdmins", "groupType": domain_local_security})
     for group, names in PRIVILEGED_MEMBERS.items():
         members = [person_dn(dc, people[n]) if n in people else group_dn(dc, n) for n in names]
         conn.modify(f"{group},{dc.base_dn}", {"member": [(ldap3.MODIFY_ADD, members)]})

@@ -68,7 +68,7 @@ def test_each_privileged_account_lists_its_groups_with_their_sizes(report: dict)
         "Administrator": sizes(
             "Administrators", "Domain Admins", "Enterprise Admins", "Group Policy Creator Owners", "Schema Admins"
         ),
-        "adm-hughes.t": sizes("Administrators", "Domain Admins"),  # nested: IT Admins in Domain Admins
+        "adm-hughes.t": sizes("Administrators", "DnsAdmins", "Domain Admins"),  # nested: IT Admins in Domain Admins
         "adm-old.s": sizes("Administrators", "Domain Admins"),
         "svc-backup": sizes("Administrators", "Domain Admins"),  # through its primary group only
         "adm-idle.d": sizes("Backup Operators"),
