@@ -381,9 +381,14 @@ class _Reader:
         return Groups(names, parents)
 
     def _privileged(self, groups: Groups) -> Privileged:
-        domain_sid = sid_text(_first(read_base(self.connection, self.base, ["objectSid"]), "objectSid") or b"")
-        search = lambda base, f, attrs, scope: self._search(f, attrs, base, scope)  # noqa: E731
-        return read_privileged(search, self.base, domain_sid, groups.names.keys())
+        raw_sid = _first(read_base(self.connection, self.base, ["objectSid"]), "objectSid")
+        if raw_sid is None:  # without it the domain's own privileged groups cannot be told apart
+            raise DirectoryError(f"cannot read the domain's objectSid at {self.base}")
+
+        def search(base: str, search_filter: str, attributes: list[str], scope: str) -> Iterable[Entry]:
+            return self._search(search_filter, attributes, base, scope)
+
+        return read_privileged(search, self.base, sid_text(raw_sid), groups.names.keys())
 
     def _leaving_date_problem(self) -> str | None:
         """Why the configured leaving-date attribute cannot be read at all, or None if it can."""
