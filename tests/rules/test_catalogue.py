@@ -45,6 +45,10 @@ CATALOGUE_IDS = {
     "logoff-task-scheduled",
     "autologon-no-stored-password",
     "antivirus-up-to-date",
+    "firewall-enabled",
+    "remote-desktop-secured",
+    "local-admins-restricted",
+    "removable-media-protected",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 
