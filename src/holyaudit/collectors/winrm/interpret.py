@@ -393,9 +393,12 @@ def firewall(output: Any) -> Fields:
     https://learn.microsoft.com/en-us/powershell/module/netsecurity/get-netfirewallprofile,
     https://learn.microsoft.com/en-us/powershell/module/netsecurity/get-netfirewallsetting).
     Enabled is a GpoBoolean (True, False, NotConfigured) and DefaultInboundAction an Action (NotConfigured, Allow,
-    Block). An inbound action left NotConfigured is Windows' own default, Block ("These settings are Block by
-    default", https://learn.microsoft.com/en-us/windows/win32/api/netfw/nf-netfw-inetfwpolicy2-get_defaultinboundaction).
-    An Enabled that is neither True nor False, a profile missing, or any other value is unknown: ERROR."""
+    Block); NotConfigured is "Valid only when configuring a Group Policy Object", and "The default setting when
+    managing a computer is Block" (https://learn.microsoft.com/en-us/powershell/module/netsecurity/set-netfirewallprofile;
+    "These settings are Block by default",
+    https://learn.microsoft.com/en-us/windows/win32/api/netfw/nf-netfw-inetfwpolicy2-get_defaultinboundaction), so an
+    inbound action left NotConfigured reads as Block. Whether the firewall is on is the rule's whole point, so an
+    Enabled that is neither True nor False is not assumed: unknown (ERROR), as is a missing profile."""
     data = _mapping(output)
     if data.get("error") or data.get("profiles") is None:
         return {"firewall_profiles": Unknown(f"the firewall profiles could not be read: {data.get('error')}")}
