@@ -8,15 +8,16 @@ try {
     $account = ([System.Security.Principal.SecurityIdentifier]'S-1-5-32-544').Translate([System.Security.Principal.NTAccount]).Value
     $group = [ADSI]('WinNT://./' + $account.Split('\')[-1] + ',group')
     $members = @($group.psbase.Invoke('Members') | ForEach-Object {
-        $type = $_.GetType()
-        $sid = [System.Security.Principal.SecurityIdentifier]::new([byte[]]$type.InvokeMember('objectSid', 'GetProperty', $null, $_, $null), 0)
+        $member = $_  # inside a catch block $_ is the error, not the member
+        $type = $member.GetType()
+        $sid = [System.Security.Principal.SecurityIdentifier]::new([byte[]]$type.InvokeMember('objectSid', 'GetProperty', $null, $member, $null), 0)
         $name = $null
         try { $name = $sid.Translate([System.Security.Principal.NTAccount]).Value } catch { $name = $null }
         [pscustomobject]@{
             sid = $sid.Value
             name = $name
-            class = [string]$type.InvokeMember('Class', 'GetProperty', $null, $_, $null)
-            path = [string]$type.InvokeMember('ADsPath', 'GetProperty', $null, $_, $null)
+            class = [string]$type.InvokeMember('Class', 'GetProperty', $null, $member, $null)
+            path = [string]$type.InvokeMember('ADsPath', 'GetProperty', $null, $member, $null)
         }
     })
     [pscustomobject]@{ members = $members; error = $null } | ConvertTo-Json -Compress -Depth 3

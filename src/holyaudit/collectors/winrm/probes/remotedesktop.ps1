@@ -11,7 +11,10 @@ function Read-Values([string]$path, [string[]]$names) {
         if ($_.FullyQualifiedErrorId -like 'PathNotFound*') { $key = $null } else { throw }
     }
     $found = [ordered]@{}
-    foreach ($name in $names) { $found[$name] = if ($key) { $key.GetValue($name) } else { $null } }
+    foreach ($name in $names) {
+        $found[$name] = $null
+        if ($key) { $found[$name] = $key.GetValue($name) }
+    }
     [pscustomobject]$found
 }
 try {
