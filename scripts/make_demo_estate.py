@@ -31,8 +31,10 @@ from holyaudit.facts import (
     Domain,
     FactRecord,
     FactSet,
+    FirewallProfile,
     GpoContainer,
     Host,
+    LocalGroupMember,
     PasswordPolicy,
     ScheduledTask,
     ScreenSaverPolicy,
@@ -560,7 +562,58 @@ def host(machine: Machine, index: int) -> Host:
         "av_realtime": True,
         "av_signatures_updated": ago(0, hours=4 + index % 9),
     }
+    values |= hardening(machine.name)
     return Host(**(values | machine.host))
+
+
+DOMAIN_SID = "S-1-5-21-3623811015-3361044348-30300820"
+
+
+def firewall(public_on: bool = True) -> list[FirewallProfile]:
+    return [
+        FirewallProfile(id=name, enabled=public_on or name != "Public", default_inbound_action="Block")
+        for name in ("Domain", "Private", "Public")
+    ]
+
+
+def local_admin(name: str, sid: str, member_class: str = "User", *, resolved: bool = True) -> LocalGroupMember:
+    return LocalGroupMember(id=name if resolved else sid, sid=sid, member_class=member_class, resolved=resolved)
+
+
+HARDENING: dict[str, dict[str, Any]] = {
+    # firewall-enabled: FAIL (the public profile was switched off to get a classroom visualiser working).
+    "HW-ICT-02": {"firewall_profiles": firewall(public_on=False)},
+    # remote-desktop-secured: PASS (Remote Desktop on for the technician, with NLA and TLS).
+    "HW-ICT-06": {"rdp_enabled": True},
+    # remote-desktop-secured: FAIL (Remote Desktop on for the bursar working from home, security layer negotiate).
+    "HW-OFF-01": {"rdp_enabled": True, "rdp_security_layer": 1},
+    # local-admins-restricted: FAIL (a teacher made a local administrator to install a program).
+    "HW-CL-01": {"extra_admins": [local_admin("HOLYWELL\\21greenh", f"{DOMAIN_SID}-1187")]},
+    # local-admins-restricted: FAIL (an account deleted from the directory left its SID behind).
+    "HW-ICT-03": {"extra_admins": [local_admin("", f"{DOMAIN_SID}-1203", resolved=False)]},
+    # removable-media-protected: FAIL (no policy denies writing to unencrypted USB sticks).
+    "HW-LT-01": {"removable_bitlocker_write_denied": False},
+}
+"""Machines whose firewall, Remote Desktop, local administrators or removable-media policy is not the default."""
+
+
+def hardening(name: str) -> dict[str, Any]:
+    """Firewall, Remote Desktop, local administrators and removable media: compliant unless HARDENING says not."""
+    override = dict(HARDENING.get(name, {}))
+    admins = [
+        local_admin(f"{name}\\Administrator", "S-1-5-21-1004336348-1177238915-682003330-500"),
+        local_admin("HOLYWELL\\Domain Admins", f"{DOMAIN_SID}-512", "Group"),
+        *override.pop("extra_admins", []),
+    ]
+    return {
+        "firewall_profiles": firewall(),
+        "rdp_enabled": False,
+        "rdp_nla_required": True,
+        "rdp_security_layer": 2,
+        "local_admins": admins,
+        "removable_bitlocker_write_denied": True,
+        "removable_write_denied": False,
+    } | override
 
 
 # -------------------------------------------------------------------------------------------------- output

@@ -201,6 +201,32 @@ class ScheduledTask(FactRecord):
     expires: dt.datetime | None = Field(default=None, description="The latest EndBoundary of its daily triggers.")
 
 
+class FirewallProfile(FactRecord):
+    """One Windows Defender Firewall profile (id: Domain, Private or Public) as it is in force on the machine."""
+
+    kind: ClassVar[str] = "firewall_profile"
+    plural: ClassVar[str] = "firewall profiles"
+    enabled: bool | None = Field(default=None, description="The firewall is on for this profile (ActiveStore).")
+    default_inbound_action: str | None = Field(
+        default=None,
+        description="What happens to inbound traffic no rule allows: Block or Allow (NotConfigured is Windows' "
+        "default, Block).",
+    )
+
+
+class LocalGroupMember(FactRecord):
+    """A member of the machine's local Administrators group (id: its account name, or its SID when the SID does
+    not resolve to an account)."""
+
+    kind: ClassVar[str] = "local_admin"
+    plural: ClassVar[str] = "local administrators"
+    sid: str | None = Field(default=None, description="The member's security identifier.")
+    member_class: str | None = Field(default=None, description="User or Group, as the WinNT provider says.")
+    resolved: bool | None = Field(
+        default=None, description="The SID resolves to an account; False for an orphaned SID (a deleted account)."
+    )
+
+
 class Host(FactRecord):
     """What a Windows endpoint reports about itself."""
 
@@ -259,6 +285,32 @@ class Host(FactRecord):
     )
     av_running_mode: str | None = Field(
         default=None, description="Microsoft Defender's AMRunningMode: Normal, Passive Mode, EDR Block Mode, ..."
+    )
+    firewall_profiles: list[FirewallProfile] | None = Field(
+        default=None, description="Windows Defender Firewall's Domain, Private and Public profiles, as in force."
+    )
+    rdp_enabled: bool | None = Field(
+        default=None, description="Remote Desktop accepts connections: fDenyTSConnections is 0 (policy, else local)."
+    )
+    rdp_nla_required: bool | None = Field(
+        default=None,
+        description="Network Level Authentication is required: UserAuthentication is 1 (policy, else local).",
+    )
+    rdp_security_layer: int | None = Field(
+        default=None, description="SecurityLayer (policy, else RDP-Tcp): 0 RDP, 1 negotiate, 2 TLS."
+    )
+    local_admins: list[LocalGroupMember] | None = Field(
+        default=None, description="The members of the local Administrators group (S-1-5-32-544)."
+    )
+    removable_bitlocker_write_denied: bool | None = Field(
+        default=None,
+        description="Writing to removable drives not protected by BitLocker is denied: RDVDenyWriteAccess is 1 under "
+        "HKLM\\SYSTEM\\CurrentControlSet\\Policies\\Microsoft\\FVE, where the policy is in force.",
+    )
+    removable_write_denied: bool | None = Field(
+        default=None,
+        description="Removable Storage Access denies writing to removable disks (Deny_Write or Deny_All for the disk "
+        "class, or Deny_All for every class).",
     )
     policy_ou: str | None = Field(default=None, description="The computer account's OU, whose GPOs apply to it.")
     policy_drift: list[str] | None = Field(

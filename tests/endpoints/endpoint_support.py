@@ -11,7 +11,10 @@ import yaml
 from holyaudit.winrm_sim import Account, Fleet, Machine
 from holyaudit.winrm_sim.machine import (
     DESKTOP_POLICY,
+    FVE_EFFECTIVE,
     POLICIES_SYSTEM,
+    RDP_TCP,
+    TERMINAL_SERVER,
     WINLOGON,
     BitLockerVolume,
     MpComputerStatus,
@@ -47,7 +50,14 @@ def machine(
     winlogon: dict[str, RegistryValue] = {"Shell": "explorer.exe", "AutoAdminLogon": "0"}
     if default_password:
         winlogon |= {"AutoAdminLogon": "1", "DefaultPassword": "not-to-be-read"}
-    registry: dict[str, dict[str, RegistryValue]] = {WINLOGON: winlogon, rf"HKU\{SID}": {}}
+    registry: dict[str, dict[str, RegistryValue]] = {
+        WINLOGON: winlogon,
+        rf"HKU\{SID}": {},
+        # Remote Desktop off, as Windows installs it, secured should it be turned on; unencrypted USB sticks read-only.
+        TERMINAL_SERVER: {"fDenyTSConnections": 1},
+        RDP_TCP: {"UserAuthentication": 1, "SecurityLayer": 2},
+        FVE_EFFECTIVE: {"RDVDenyWriteAccess": 1},
+    }
     if inactivity is not None:
         registry[POLICIES_SYSTEM] = {"InactivityTimeoutSecs": inactivity}
     if screensaver is not None:

@@ -52,6 +52,12 @@ def compliant_outputs() -> dict[str, str]:
         "bitlocker": ENCRYPTED,
         "tasks": (WINDOWS_OUTPUT / "shutdown-on-battery.tasks.json").read_text(encoding="utf-8").strip(),
         "antivirus": (WINDOWS_OUTPUT / "defender-normal.antivirus.json").read_text(encoding="utf-8").strip(),
+        "firewall": (WINDOWS_OUTPUT / "firewall-on.firewall.json").read_text(encoding="utf-8").strip(),
+        "remotedesktop": (WINDOWS_OUTPUT / "rdp-off.remotedesktop.json").read_text(encoding="utf-8").strip(),
+        "localadmins": (WINDOWS_OUTPUT / "admins-approved.localadmins.json").read_text(encoding="utf-8").strip(),
+        "removablemedia": (WINDOWS_OUTPUT / "removable-bitlocker.removablemedia.json")
+        .read_text(encoding="utf-8")
+        .strip(),
     }
 
 

@@ -38,6 +38,19 @@ PLAIN = {
     ("autologon-no-stored-password", "HW-LIB-01"): (
         "signs HOLYWELL\\library-kiosk in automatically, so that account's password is stored on the machine"
     ),
+    ("firewall-enabled", "HW-ICT-02"): "Windows Defender Firewall is turned off for at least one network profile",
+    ("remote-desktop-secured", "HW-OFF-01"): "Remote Desktop is on without requiring TLS (security layer 1, not 2)",
+    ("local-admins-restricted", "HW-CL-01"): (
+        "the local Administrators group holds members that are not approved "
+        "(it holds HW-CL-01\\Administrator, HOLYWELL\\Domain Admins, HOLYWELL\\21greenh)"
+    ),
+    ("local-admins-restricted", "HW-ICT-03"): (
+        "the local Administrators group holds an account that no longer exists, or members that are not approved"
+    ),
+    (
+        "removable-media-protected",
+        "HW-LT-01",
+    ): "files can be written to unencrypted USB sticks and other removable drives",
     ("screensaver-locking", "HW-OFF-02"): (
         "neither the machine nor every user's screen saver locks within 600 seconds idle"
     ),

@@ -49,6 +49,10 @@ CATALOGUE_IDS = {
     "privileged-password-age",
     "local-admin-passwords-managed",
     "no-passwords-in-directory-text",
+    "firewall-enabled",
+    "remote-desktop-secured",
+    "local-admins-restricted",
+    "removable-media-protected",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

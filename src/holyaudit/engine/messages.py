@@ -60,6 +60,8 @@ def plain(value: Any, ctx: EvalContext) -> str:
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
         return ", ".join(plain(v, ctx) for v in value)
+    if isinstance(value, FactRecord):  # an element of a list of records (a volume, a group member): its name
+        return value.id
     return str(value)
 
 

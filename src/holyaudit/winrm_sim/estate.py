@@ -85,6 +85,8 @@ def machine_from_host(host: Host) -> win.Machine:
         registry[win.WINLOGON]["ForceAutoLogon"] = "1"
     if host.default_password_present:
         registry[win.WINLOGON]["DefaultPassword"] = "not-the-real-one"
+    registry.update(_remote_desktop(host))
+    registry.update(_removable_media(host))
     defender, products = _antivirus(host)
     accounts: dict[str, str] = {}
     for index, user in enumerate(host.screensaver_users or []):
@@ -123,7 +125,49 @@ def machine_from_host(host: Host) -> win.Machine:
         scheduled_tasks=[_task(task) for task in host.logoff_tasks or []],
         defender=defender,
         antivirus_products=products,
+        firewall_profiles=[
+            win.NetFirewallProfile(
+                Name=profile.id,
+                Enabled="NotConfigured" if profile.enabled is None else str(profile.enabled),
+                DefaultInboundAction=profile.default_inbound_action or "NotConfigured",
+            )
+            for profile in host.firewall_profiles or []
+        ],
+        firewall_error=ACCESS_DENIED if host.firewall_profiles is None else None,
+        administrators=[
+            win.GroupMember(
+                objectSid=member.sid or "S-1-5-21-0-0-0-0",
+                AccountName=member.id if member.resolved else None,
+                Class=member.member_class or "User",
+                ADsPath=f"WinNT://{member.sid if not member.resolved else member.id.replace(chr(92), '/')}",
+            )
+            for member in host.local_admins or []
+        ],
+        administrators_error=ACCESS_DENIED if host.local_admins is None else None,
+        denied_keys=[win.FVE_EFFECTIVE] if host.removable_bitlocker_write_denied is None else [],
     )
+
+
+def _remote_desktop(host: Host) -> dict[str, dict[str, win.RegistryValue]]:
+    """The machine's own Remote Desktop keys; a host whose state is unknown has none (ERROR, as it was)."""
+    if host.rdp_enabled is None:
+        return {}
+    listener: dict[str, win.RegistryValue] = {}
+    if host.rdp_nla_required is not None:
+        listener["UserAuthentication"] = int(host.rdp_nla_required)
+    if host.rdp_security_layer is not None:
+        listener["SecurityLayer"] = host.rdp_security_layer
+    return {win.TERMINAL_SERVER: {"fDenyTSConnections": int(not host.rdp_enabled)}, win.RDP_TCP: listener}
+
+
+def _removable_media(host: Host) -> dict[str, dict[str, win.RegistryValue]]:
+    keys: dict[str, dict[str, win.RegistryValue]] = {}
+    if host.removable_bitlocker_write_denied:
+        keys[win.FVE_EFFECTIVE] = {"RDVDenyWriteAccess": 1}
+        keys[win.FVE_POLICY] = {"RDVDenyWriteAccess": 1}
+    if host.removable_write_denied:
+        keys[win.REMOVABLE_DISKS] = {"Deny_Write": 1}
+    return keys
 
 
 def _build_number(os_build: str | None) -> str:

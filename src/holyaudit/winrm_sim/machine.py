@@ -20,6 +20,21 @@ MDM_BITLOCKER = r"HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\BitLocker
 """Where the BitLocker CSP's policies (Intune's "Require device encryption": RequireDeviceEncryption) land."""
 MBAM_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\FVE\MDOPBitLockerManagement"
 """Where MBAM's Group Policy writes ShouldEncryptOSDrive."""
+TERMINAL_SERVER = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server"
+"""fDenyTSConnections: the machine's own Remote Desktop switch (0 = connections allowed)."""
+RDP_TCP = TERMINAL_SERVER + r"\WinStations\RDP-Tcp"
+"""UserAuthentication (1 = Network Level Authentication required) and SecurityLayer (2 = TLS)."""
+TERMINAL_SERVICES_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services"
+"""Where Group Policy sets the same three values; they win over the machine's own."""
+FVE_EFFECTIVE = r"HKLM\SYSTEM\CurrentControlSet\Policies\Microsoft\FVE"
+"""Where BitLocker's policies are in force (RDVDenyWriteAccess)."""
+FVE_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\FVE"
+"""Where Group Policy writes BitLocker's policies."""
+REMOVABLE_STORAGE = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\RemovableStorageDevices"
+"""Removable Storage Access: Deny_All for every class here; per class under its GUID."""
+REMOVABLE_DISKS = REMOVABLE_STORAGE + r"\{53f5630d-b6bf-11d0-94f2-00a0c91efb8b}"
+"""Removable Storage Access for removable disks: Deny_Write, Deny_All."""
+REGISTRY_DENIED = "Requested registry access is not allowed."
 DESKTOP_POLICY = r"Software\Policies\Microsoft\Windows\Control Panel\Desktop"
 """Under a user hive (``HKU\\<sid>``): the screen-saver values Group Policy sets."""
 DESKTOP_SETTINGS = r"Control Panel\Desktop"
@@ -124,6 +139,43 @@ class AntiVirusProduct(_Cim):
     timestamp: str | None = Field(default=None, description="As WMI stores it; holyaudit does not read it.")
 
 
+class NetFirewallProfile(_Cim):
+    """What Get-NetFirewallProfile -PolicyStore ActiveStore returns for one profile, enums as their names."""
+
+    Name: str
+    Enabled: str = Field(default="True", description="GpoBoolean: True, False or NotConfigured.")
+    DefaultInboundAction: str = Field(default="Block", description="Action: NotConfigured, Allow or Block.")
+
+
+def _firewall_on() -> list[NetFirewallProfile]:
+    return [NetFirewallProfile(Name=name) for name in ("Domain", "Private", "Public")]
+
+
+class GroupMember(_Cim):
+    """A member of the local Administrators group as the WinNT ADSI provider gives it."""
+
+    objectSid: str
+    AccountName: str | None = Field(default=None, description="What the SID translates to; None for an orphaned SID.")
+    Class: str = "User"
+    ADsPath: str
+
+
+def _default_administrators() -> list[GroupMember]:
+    return [
+        GroupMember(
+            objectSid="S-1-5-21-1004336348-1177238915-682003330-500",
+            AccountName="WIN-SIM\\Administrator",
+            ADsPath="WinNT://HOLYWELL/WIN-SIM/Administrator",
+        ),
+        GroupMember(
+            objectSid="S-1-5-21-3623811015-3361044348-30300820-512",
+            AccountName="HOLYWELL\\Domain Admins",
+            Class="Group",
+            ADsPath="WinNT://HOLYWELL/Domain Admins",
+        ),
+    ]
+
+
 class BitLockerError(_Cim):
     """An error Get-BitLockerVolume writes for one volume while still listing the others."""
 
@@ -170,6 +222,13 @@ class Machine(BaseModel):
     session_sid: str = "S-1-5-21-1004336348-1177238915-682003330-1199"
     unreadable_hives: dict[str, str] = Field(default_factory=dict)
     bom: bool = False
+    firewall_profiles: list[NetFirewallProfile] = Field(default_factory=_firewall_on)
+    firewall_error: str | None = Field(default=None, description="The error Get-NetFirewallProfile fails with.")
+    administrators: list[GroupMember] = Field(default_factory=_default_administrators)
+    administrators_error: str | None = Field(default=None, description="The error listing the group fails with.")
+    denied_keys: list[str] = Field(
+        default_factory=list, description="Registry keys the audit account may not read (REGISTRY_DENIED)."
+    )
 
     def key(self, path: str) -> dict[str, RegistryValue] | None:
         """The values of a registry key (value names matched case-insensitively), or None if it does not exist."""

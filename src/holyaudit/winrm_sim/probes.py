@@ -51,6 +51,28 @@ and exits 0. Keys are exactly these:
     Get-MpComputerStatus fails; ``products`` (root/SecurityCenter2 AntiVirusProduct) is null on servers, which
     have no Security Center, with the query's error in ``productsError``.
 
+``firewall``
+    ``{"profiles":[{"name":"Domain","enabled":"True","inbound":"Block"},...],"error":null}``: each profile of
+    ``Get-NetFirewallProfile -PolicyStore ActiveStore``, its enums as their names; ``{"profiles":null,"error":
+    "<message>"}`` when the cmdlet fails.
+``remotedesktop``
+    ``{"policy":{"fDenyTSConnections":null,"UserAuthentication":null,"SecurityLayer":null},"local":
+    {"fDenyTSConnections":1,"UserAuthentication":1,"SecurityLayer":2},"error":null}``: the values under
+    ``HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services`` and the machine's own (``Terminal Server``
+    and its ``WinStations\RDP-Tcp``) as stored, null when absent; ``policy`` and ``local`` null and ``error`` the
+    message when a key cannot be read.
+``localadmins``
+    ``{"members":[{"sid":"S-1-5-21-...-500","name":"HW-PC-01\\Administrator","class":"User","path":
+    "WinNT://HOLYWELL/HW-PC-01/Administrator"}],"error":null}``: each member of the group S-1-5-32-544; ``name``
+    is null for a SID that does not resolve; ``members`` null and ``error`` the message when the group cannot be
+    read.
+``removablemedia``
+    ``{"fveEffective":1,"fvePolicy":1,"diskDenyWrite":null,"diskDenyAll":null,"allDenyAll":null,"error":null}``:
+    ``RDVDenyWriteAccess`` under ``HKLM\SYSTEM\CurrentControlSet\Policies\Microsoft\FVE`` and
+    ``HKLM\SOFTWARE\Policies\Microsoft\FVE``, ``Deny_Write`` and ``Deny_All`` under the removable disks class of
+    ``...\Windows\RemovableStorageDevices`` and ``Deny_All`` under that key, as stored (null when absent); only
+    ``{"error":"<message>"}`` when a key cannot be read.
+
 A machine with ``bom`` set starts each output with a UTF-8 byte-order mark. Like ConvertTo-Json in
 PowerShell 5.1, the JSON escapes ``<``, ``>``, ``&`` and ``'`` as ``\u003c`` and so on; a JSON parser reads
 them back unchanged.
@@ -67,10 +89,18 @@ from typing import TypeAlias
 from holyaudit.winrm_sim.machine import (
     DESKTOP_POLICY,
     DESKTOP_SETTINGS,
+    FVE_EFFECTIVE,
+    FVE_POLICY,
     INVALID_NAMESPACE,
     MBAM_POLICY,
     MDM_BITLOCKER,
     POLICIES_SYSTEM,
+    RDP_TCP,
+    REGISTRY_DENIED,
+    REMOVABLE_DISKS,
+    REMOVABLE_STORAGE,
+    TERMINAL_SERVER,
+    TERMINAL_SERVICES_POLICY,
     WINLOGON,
     Machine,
     RegistryValue,
@@ -259,6 +289,59 @@ def antivirus(machine: Machine) -> Json:
     return {"defender": defender, "products": products, "productsError": None}
 
 
+def firewall(machine: Machine) -> Json:
+    if machine.firewall_error is not None:
+        return {"profiles": None, "error": machine.firewall_error}
+    profiles: list[Json] = [
+        {"name": profile.Name, "enabled": profile.Enabled, "inbound": profile.DefaultInboundAction}
+        for profile in machine.firewall_profiles
+    ]
+    return {"profiles": profiles, "error": None}
+
+
+def _denied(machine: Machine, *keys: str) -> bool:
+    denied = {key.casefold() for key in machine.denied_keys}
+    return any(key.casefold() in denied for key in keys)
+
+
+def remote_desktop(machine: Machine) -> Json:
+    if _denied(machine, TERMINAL_SERVICES_POLICY, TERMINAL_SERVER, RDP_TCP):
+        return {"policy": None, "local": None, "error": REGISTRY_DENIED}
+    names = ("fDenyTSConnections", "UserAuthentication", "SecurityLayer")
+    return {
+        "policy": {name: machine.value(TERMINAL_SERVICES_POLICY, name) for name in names},
+        "local": {
+            "fDenyTSConnections": machine.value(TERMINAL_SERVER, "fDenyTSConnections"),
+            "UserAuthentication": machine.value(RDP_TCP, "UserAuthentication"),
+            "SecurityLayer": machine.value(RDP_TCP, "SecurityLayer"),
+        },
+        "error": None,
+    }
+
+
+def local_admins(machine: Machine) -> Json:
+    if machine.administrators_error is not None:
+        return {"members": None, "error": machine.administrators_error}
+    members: list[Json] = [
+        {"sid": member.objectSid, "name": member.AccountName, "class": member.Class, "path": member.ADsPath}
+        for member in machine.administrators
+    ]
+    return {"members": members, "error": None}
+
+
+def removable_media(machine: Machine) -> Json:
+    if _denied(machine, FVE_EFFECTIVE, FVE_POLICY, REMOVABLE_STORAGE, REMOVABLE_DISKS):
+        return {"error": REGISTRY_DENIED}
+    return {
+        "fveEffective": machine.value(FVE_EFFECTIVE, "RDVDenyWriteAccess"),
+        "fvePolicy": machine.value(FVE_POLICY, "RDVDenyWriteAccess"),
+        "diskDenyWrite": machine.value(REMOVABLE_DISKS, "Deny_Write"),
+        "diskDenyAll": machine.value(REMOVABLE_DISKS, "Deny_All"),
+        "allDenyAll": machine.value(REMOVABLE_STORAGE, "Deny_All"),
+        "error": None,
+    }
+
+
 def round_trip_utc(moment: dt.datetime) -> str:
     """``.ToUniversalTime().ToString('o')``: seven fractional digits and a Z. A naive time counts as UTC."""
     utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
@@ -271,5 +354,9 @@ PROBES: dict[str, Callable[[Machine], Json]] = {
     "bitlocker": bitlocker,
     "tasks": tasks,
     "antivirus": antivirus,
+    "firewall": firewall,
+    "remotedesktop": remote_desktop,
+    "localadmins": local_admins,
+    "removablemedia": removable_media,
 }
 """Every probe the simulator answers, by the name on its marker line."""

@@ -16,8 +16,21 @@ PARSER = Parser(Language(tree_sitter_powershell.language()))
 
 READ_ONLY_COMMANDS = {"ConvertTo-Json", "ForEach-Object", "Where-Object", "Select-Object"}
 """Besides Get-* cmdlets: the only commands a probe may call."""
-READ_ONLY_METHODS = {"GetValue", "GetValueNames", "Translate", "ToUniversalTime", "ToString", "GetCurrent"}
-"""The only .NET methods a probe may call: none of them changes anything."""
+READ_ONLY_METHODS = {
+    "GetValue",
+    "GetValueNames",
+    "Translate",
+    "ToUniversalTime",
+    "ToString",
+    "GetCurrent",
+    "GetType",
+    "Split",
+    "new",
+}
+"""The only .NET methods a probe may call freely: none of them changes anything."""
+GUARDED_METHODS = {"Invoke": ("'Members'",), "InvokeMember": ("'objectSid'", "'Class'", "'ADsPath'")}
+"""COM calls that can change things in general, allowed only with these first arguments: ADSI's Invoke only to
+list a group's Members, InvokeMember only to get these properties (with 'GetProperty', checked separately)."""
 
 
 def nodes(node: Node, kind: str) -> list[Node]:
@@ -36,6 +49,19 @@ def called_methods(root: Node) -> set[str]:
         for member in call.children
         if member.type == "member_name"
     }
+
+
+def guarded_calls(root: Node) -> list[tuple[str, str, str]]:
+    """(method, its first argument, its second argument or '') for each call of a GUARDED_METHODS method."""
+    found = []
+    for call in nodes(root, "invokation_expression"):
+        names = [child.text.decode() for child in call.children if child.type == "member_name"]
+        arguments = [child for child in call.children if child.type == "argument_list"]
+        if not names or names[0] not in GUARDED_METHODS or not arguments:
+            continue
+        values = [n.text.decode() for n in nodes(arguments[0], "argument_expression_list")[0].children if n.type != ","]
+        found.append((names[0], values[0], values[1] if len(values) > 1 else ""))
+    return found
 
 
 def syntax_errors(script: str) -> list[str]:
@@ -63,7 +89,10 @@ def test_each_probe_calls_only_reading_commands_and_methods(probe: Probe) -> Non
     writers = {c for c in commands - defined - READ_ONLY_COMMANDS if not c.startswith("Get-")}
     assert writers == set()
     methods = called_methods(root)
-    assert methods <= READ_ONLY_METHODS
+    assert methods <= READ_ONLY_METHODS | set(GUARDED_METHODS)
+    for method, first, second in guarded_calls(root):
+        assert first in GUARDED_METHODS[method], (method, first)
+        assert method != "InvokeMember" or second == "'GetProperty'", (method, first, second)
     assert "invoke-expression" not in probe.script.lower()
     assert "iex " not in probe.script.lower()
 
@@ -81,6 +110,13 @@ def test_each_probe_names_itself_on_its_first_line(probe: Probe) -> None:
     assert probe.script.splitlines()[0] == f"# holyaudit-probe: {probe.name}"
 
 
+def test_the_guard_catches_a_com_call_that_writes() -> None:
+    root = PARSER.parse(
+        b"$g.psbase.Invoke('Add', 'WinNT://x'); $t.InvokeMember('Name', 'SetProperty', $null, $o, $v)"
+    ).root_node
+    assert guarded_calls(root) == [("Invoke", "'Add'", "'WinNT://x'"), ("InvokeMember", "'Name'", "'SetProperty'")]
+
+
 def test_every_host_fact_comes_from_exactly_one_probe() -> None:
     from_collector = {"id", "unreadable", "error", "address", "connection", "categories"} | DRIFT_FIELDS
     from_collector |= {"source", "facts_file", "facts_produced_at"}
@@ -96,3 +132,13 @@ def test_only_the_probes_a_rule_needs_are_run() -> None:
         "bitlocker",
     ]
     assert probes_for(frozenset({"categories"})) == []
+
+
+def test_the_local_admins_probe_only_lists_members_and_gets_their_properties() -> None:
+    probe = next(p for p in PROBES if p.name == "localadmins")
+    assert guarded_calls(PARSER.parse(probe.script.encode("utf-8")).root_node) == [
+        ("Invoke", "'Members'", ""),
+        ("InvokeMember", "'objectSid'", "'GetProperty'"),
+        ("InvokeMember", "'Class'", "'GetProperty'"),
+        ("InvokeMember", "'ADsPath'", "'GetProperty'"),
+    ]

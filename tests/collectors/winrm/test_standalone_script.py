@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from test_probes import PARSER, READ_ONLY_COMMANDS, READ_ONLY_METHODS, called_methods, nodes, syntax_errors
+from test_probes import (
+    GUARDED_METHODS,
+    PARSER,
+    READ_ONLY_COMMANDS,
+    READ_ONLY_METHODS,
+    called_methods,
+    guarded_calls,
+    nodes,
+    syntax_errors,
+)
 
 from holyaudit import __version__
 from holyaudit.collectors.winrm.probes import PROBES
@@ -66,5 +75,8 @@ def test_around_the_probes_the_script_writes_only_its_one_file() -> None:
     others = {c for c in commands - defined - READ_ONLY_COMMANDS - ENVELOPE_COMMANDS if not c.startswith("Get-")}
     assert others == set()
     methods = called_methods(root)
-    assert methods - READ_ONLY_METHODS == {"WriteAllText"}
+    assert methods - READ_ONLY_METHODS - set(GUARDED_METHODS) == {"WriteAllText"}
+    for method, first, second in guarded_calls(root):
+        assert first in GUARDED_METHODS[method], (method, first)
+        assert method != "InvokeMember" or second == "'GetProperty'", (method, first, second)
     assert standalone_script().count("WriteAllText(") == 1

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from holyaudit.collectors.winrm.probes import PROBES
-from holyaudit.facts import ScheduledTask, ScreenSaverPolicy, Volume
+from holyaudit.facts import FirewallProfile, LocalGroupMember, ScheduledTask, ScreenSaverPolicy, Volume
 
 Fields = dict[str, Any]
 
@@ -37,6 +37,10 @@ def host_fields(outputs: Mapping[str, Any | ProbeOutputError], zone: ZoneInfo) -
         "bitlocker": bitlocker,
         "tasks": lambda output: tasks(output, zone),
         "antivirus": antivirus,
+        "firewall": firewall,
+        "remotedesktop": remote_desktop,
+        "localadmins": local_admins,
+        "removablemedia": removable_media,
     }
     for probe in PROBES:
         if probe.name not in outputs:
@@ -375,6 +379,158 @@ def _product_state(product: Mapping[str, Any]) -> tuple[bool, bool] | None:
     if realtime is None or current is None or state < 0 or state > 0xFFFFFF:
         return None
     return realtime, current
+
+
+FIREWALL_PROFILES = ("Domain", "Private", "Public")
+_GPO_BOOLEAN = {"True": True, "False": False}
+_INBOUND_ACTIONS = {"Block": "Block", "Allow": "Allow", "NotConfigured": "Block"}
+
+
+def firewall(output: Any) -> Fields:
+    """Windows Defender Firewall's profiles as Get-NetFirewallProfile reads them from the ActiveStore, "the sum of
+    all policy stores that apply to the computer" (Group Policy and local settings together; "To view enforced
+    settings, view the firewall settings from the ActiveStore policy store source",
+    https://learn.microsoft.com/en-us/powershell/module/netsecurity/get-netfirewallprofile,
+    https://learn.microsoft.com/en-us/powershell/module/netsecurity/get-netfirewallsetting).
+    Enabled is a GpoBoolean (True, False, NotConfigured) and DefaultInboundAction an Action (NotConfigured, Allow,
+    Block); NotConfigured is "Valid only when configuring a Group Policy Object", and "The default setting when
+    managing a computer is Block" (https://learn.microsoft.com/en-us/powershell/module/netsecurity/set-netfirewallprofile;
+    "These settings are Block by default",
+    https://learn.microsoft.com/en-us/windows/win32/api/netfw/nf-netfw-inetfwpolicy2-get_defaultinboundaction), so an
+    inbound action left NotConfigured reads as Block. Whether the firewall is on is the rule's whole point, so an
+    Enabled that is neither True nor False is not assumed: unknown (ERROR), as is a missing profile."""
+    data = _mapping(output)
+    if data.get("error") or data.get("profiles") is None:
+        return {"firewall_profiles": Unknown(f"the firewall profiles could not be read: {data.get('error')}")}
+    found: dict[str, FirewallProfile] = {}
+    for profile in map(_mapping, data["profiles"]):
+        name = str(profile.get("name") or "").strip()
+        enabled = _GPO_BOOLEAN.get(str(profile.get("enabled") or "").strip())
+        inbound = _INBOUND_ACTIONS.get(str(profile.get("inbound") or "").strip())
+        if name not in FIREWALL_PROFILES:
+            raise ProbeOutputError(f"not a firewall profile: {name!r}")
+        unreadable = {}
+        if enabled is None:
+            unreadable["enabled"] = f"Enabled is {profile.get('enabled')!r}, not True or False"
+        if inbound is None:
+            unreadable["default_inbound_action"] = (
+                f"DefaultInboundAction is {profile.get('inbound')!r}, not Block, Allow or NotConfigured"
+            )
+        found[name] = FirewallProfile(id=name, enabled=enabled, default_inbound_action=inbound, unreadable=unreadable)
+    missing = [name for name in FIREWALL_PROFILES if name not in found]
+    if missing:
+        return {"firewall_profiles": Unknown(f"the firewall reported no {', '.join(missing)} profile")}
+    return {"firewall_profiles": [found[name] for name in FIREWALL_PROFILES]}
+
+
+_SECURITY_LAYERS = (0, 1, 2)
+
+
+def remote_desktop(output: Any) -> Fields:
+    """Remote Desktop's state. A value under the Group Policy key (HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\
+    Terminal Services) wins over the machine's own (fDenyTSConnections under HKLM\\SYSTEM\\CurrentControlSet\\
+    Control\\Terminal Server; UserAuthentication and SecurityLayer under its WinStations\\RDP-Tcp). fDenyTSConnections
+    0 lets users connect; UserAuthentication 1 requires Network Level Authentication; SecurityLayer 0 is RDP's own
+    security, 1 negotiate, 2 TLS
+    (https://learn.microsoft.com/en-us/windows-hardware/customize/desktop/unattend/microsoft-windows-terminalservices-rdp-winstationextensions-userauthentication,
+    https://learn.microsoft.com/en-us/windows-hardware/customize/desktop/unattend/microsoft-windows-terminalservices-rdp-winstationextensions-securitylayer,
+    "Allow users to connect remotely by using Remote Desktop Services" and "Require use of specific security
+    layer for remote (RDP) connections", TerminalServer.admx). The machine's keys hold these values on every
+    Windows installation, so a value set in neither place, a DWORD outside its documented values, or keys that
+    could not be read are unknown (ERROR)."""
+    data = _mapping(output)
+    if data.get("error") or data.get("local") is None:
+        reason = f"the Remote Desktop settings could not be read: {data.get('error')}"
+        return dict.fromkeys(("rdp_enabled", "rdp_nla_required", "rdp_security_layer"), Unknown(reason))
+    policy = _mapping(data.get("policy") or {})
+    local = _mapping(data["local"])
+
+    def effective(name: str, allowed: tuple[int, ...]) -> int | Unknown:
+        value = policy.get(name)
+        where = "the Group Policy key"
+        if value is None:
+            value, where = local.get(name), "the machine's key"
+        if value is None:
+            return Unknown(f"{name} is set neither by Group Policy nor on the machine")
+        if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+            return Unknown(f"{name} in {where} is {value!r}, not one of {', '.join(map(str, allowed))}")
+        return value
+
+    deny = effective("fDenyTSConnections", (0, 1))
+    nla = effective("UserAuthentication", (0, 1))
+    return {
+        "rdp_enabled": deny if isinstance(deny, Unknown) else deny == 0,
+        "rdp_nla_required": nla if isinstance(nla, Unknown) else nla == 1,
+        "rdp_security_layer": effective("SecurityLayer", _SECURITY_LAYERS),
+    }
+
+
+_SID = re.compile(r"S-1-\d+(-\d+)+", re.IGNORECASE)
+
+
+def local_admins(output: Any) -> Fields:
+    """The members of the local Administrators group as the WinNT ADSI provider lists them: every member with its
+    SID, also one whose SID no longer resolves to an account (Get-LocalGroupMember fails on the whole group then:
+    "Failed to compare two elements in the array", a known issue, https://github.com/PowerShell/PowerShell/issues/2996).
+    A member is named by its account name, or by its SID when the SID does not resolve."""
+    data = _mapping(output)
+    if data.get("error") or data.get("members") is None:
+        return {"local_admins": Unknown(f"the local Administrators group could not be read: {data.get('error')}")}
+    members = []
+    for member in map(_mapping, data["members"]):
+        sid = str(member.get("sid") or "").strip()
+        if not _SID.fullmatch(sid):
+            raise ProbeOutputError(f"not a SID: {member.get('sid')!r}")
+        name = str(member.get("name") or "").strip()
+        members.append(
+            LocalGroupMember(
+                id=name or sid,
+                sid=sid.upper(),
+                member_class=_optional_text(member.get("class")),
+                resolved=bool(name),
+            )
+        )
+    return {"local_admins": members}
+
+
+def removable_media(output: Any) -> Fields:
+    """Whether writing to removable drives is denied.
+
+    BitLocker's "Deny write access to removable drives not protected by BitLocker" (RDVDenyWriteAccess, 1 = deny):
+    Group Policy writes it under HKLM\\SOFTWARE\\Policies\\Microsoft\\FVE, and BitLocker applies it from
+    HKLM\\SYSTEM\\CurrentControlSet\\Policies\\Microsoft\\FVE; only the second is read as in force. Enabled,
+    Windows mounts the removable data drives BitLocker does not protect read-only; disabled or not configured, with
+    read and write access (the policy as Configuration Manager describes it,
+    https://learn.microsoft.com/en-us/powershell/module/configurationmanager/new-cmrdvdenywriteaccesspolicy).
+    Removable Storage Access (HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\RemovableStorageDevices): Deny_Write or
+    Deny_All under the removable disks class {53f5630d-b6bf-11d0-94f2-00a0c91efb8b}, or Deny_All for all classes
+    (RemovableStorage.admx). A value not there is "not denied"; a DWORD other than 0 or 1, or keys that could not be
+    read, are unknown (ERROR)."""
+    data = _mapping(output)
+    names = ("removable_bitlocker_write_denied", "removable_write_denied")
+    if data.get("error"):
+        return dict.fromkeys(names, Unknown(f"the removable storage policies could not be read: {data['error']}"))
+    values: dict[str, bool | Unknown] = {}
+    for key, value_name in (
+        ("fveEffective", "RDVDenyWriteAccess"),
+        ("diskDenyWrite", "Deny_Write"),
+        ("diskDenyAll", "Deny_All"),
+        ("allDenyAll", "Deny_All (all classes)"),
+    ):
+        if key not in data:
+            raise ProbeOutputError(f"no {key} in the removablemedia probe's output")
+        value = data[key]
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)):
+            values[key] = value == 1
+        else:
+            values[key] = Unknown(f"{value_name} is {value!r}, not the DWORD 0 or 1")
+    storage = [values["diskDenyWrite"], values["diskDenyAll"], values["allDenyAll"]]
+    unknown = [value for value in storage if isinstance(value, Unknown)]
+    return {
+        "removable_bitlocker_write_denied": values["fveEffective"],
+        # One value that denies writing decides it, whatever the others hold.
+        "removable_write_denied": True if True in storage else (unknown[0] if unknown else False),
+    }
 
 
 def trigger_time(start: str, zone: ZoneInfo) -> dt.time:

@@ -75,6 +75,10 @@ PROBES: tuple[Probe, ...] = (
             }
         ),
     ),
+    Probe("firewall", frozenset({"firewall_profiles"})),
+    Probe("remotedesktop", frozenset({"rdp_enabled", "rdp_nla_required", "rdp_security_layer"})),
+    Probe("localadmins", frozenset({"local_admins"})),
+    Probe("removablemedia", frozenset({"removable_bitlocker_write_denied", "removable_write_denied"})),
 )
 
 
