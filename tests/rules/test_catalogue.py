@@ -45,6 +45,8 @@ CATALOGUE_IDS = {
     "logoff-task-scheduled",
     "autologon-no-stored-password",
     "antivirus-up-to-date",
+    "personal-data-machines-encrypted",
+    "server-backups-recent",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

@@ -112,7 +112,9 @@ def machine_from_host(host: Host) -> win.Machine:
         bitlocker_volumes=[
             win.BitLockerVolume(
                 MountPoint=volume.id,
-                VolumeType=volume.volume_type or "OperatingSystem",
+                VolumeType="OperatingSystem" if volume.volume_type in (None, "OperatingSystem") else "Data",
+                DriveType={"Removable": 2, "Data": None}.get(volume.volume_type or "", 3),
+                LockStatus="Locked" if volume.lock_status == "Locked" else "Unlocked",
                 ProtectionStatus=volume.protection_status or "Unknown",
                 VolumeStatus=_volume_status(volume.encryption_percentage or 0.0),
                 EncryptionPercentage=volume.encryption_percentage or 0.0,
@@ -123,7 +125,23 @@ def machine_from_host(host: Host) -> win.Machine:
         scheduled_tasks=[_task(task) for task in host.logoff_tasks or []],
         defender=defender,
         antivirus_products=products,
+        **_backup(host),
     )
+
+
+NEVER = dt.datetime(1, 1, 1)
+""".NET's empty date: what Get-WBSummary shows as the last successful backup of a machine that never had one."""
+
+
+def _backup(host: Host) -> dict[str, win.WBSummary | str | None]:
+    """Windows Server Backup's state: installed with the recorded last success, unreadable, or not installed."""
+    if host.backup_evidence is not None:
+        last = host.backup_last_success if host.backup_succeeded and host.backup_last_success else NEVER
+        return {"wb_summary": win.WBSummary(LastSuccessfulBackupTime=last, LastBackupTime=last)}
+    reason = host.unreadable.get("backup_evidence", "")
+    if reason and "not installed" not in reason:
+        return {"wb_summary_error": ACCESS_DENIED}
+    return {}
 
 
 def _build_number(os_build: str | None) -> str:

@@ -75,6 +75,7 @@ PROBES: tuple[Probe, ...] = (
             }
         ),
     ),
+    Probe("backup", frozenset({"backup_evidence", "backup_succeeded", "backup_last_success"})),
 )
 
 
