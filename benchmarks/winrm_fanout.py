@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 from measure import Run, compile_holyaudit, run
 
+from holyaudit.collectors.winrm.probes import PROBES
 from holyaudit.winrm_sim.estate import demo_hosts
 
 DOMAIN, USER, PASSWORD = "HOLYWELL", "audit", "Fan-0ut-Benchmark"
@@ -199,7 +200,7 @@ def main() -> int:
     dead = len(hosts) - len(answering)
     print(
         f"hosts={len(hosts)} ({len(answering)} answering, {dead} never answering) latency={args.latency * 1000:.0f} ms "
-        f"deadline={args.deadline:g} s concurrency={args.concurrency} probes=5 transport=NTLM over http "
+        f"deadline={args.deadline:g} s concurrency={args.concurrency} probes={len(PROBES)} transport=NTLM over http "
         f"runs={args.runs}"
     )
     print(f"baseline  plain pywinrm, thread pool     {base.seconds:7.2f} s   ({base.stdout.strip()})")
