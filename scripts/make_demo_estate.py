@@ -421,6 +421,26 @@ def laptop(
     return Machine(name, ou, chassis, laptop=True, computer=computer or {}, host=host)
 
 
+def server(*, volumes: list[Volume], backup_age_days: int) -> dict[str, dict[str, Any]]:
+    """A Windows Server in the server category, backed up by Windows Server Backup."""
+    return {
+        "computer": {
+            "categories": ["server"],
+            "operating_system": "Windows Server 2022 Standard",
+            "os_version": "10.0 (20348)",
+        },
+        "host": {
+            "categories": ["server"],
+            "os": "Microsoft Windows Server 2022 Standard",
+            "os_build": "10.0.20348.2849",
+            "volumes": volumes,
+            "backup_evidence": "Windows Server Backup",
+            "backup_succeeded": True,
+            "backup_last_success": ago(backup_age_days, hours=9),
+        },
+    }
+
+
 def unreachable(reason: str) -> dict[str, Any]:
     return {"error": f"unreachable: {reason}"}
 
@@ -504,6 +524,27 @@ MACHINES: list[Machine] = [
     # logoff-task-scheduled: FAIL (the nightly shutdown keeps Task Scheduler's default: not on battery power).
     laptop(
         "HW-TR-03", "Laptop Trolley", chassis=PORTABLE, logoff_tasks=[logoff_task(dt.time(18, 30), on_battery=False)]
+    ),
+    # personal-data-machines-encrypted and server-backups-recent: PASS (the office server, both drives encrypted,
+    # backed up last night by Windows Server Backup).
+    Machine("HW-SRV-01", "Office", DESKTOP, False, **server(volumes=[os_volume(), data_volume()], backup_age_days=1)),
+    # personal-data-machines-encrypted: FAIL (the data drive holding the MIS exports was never encrypted);
+    # server-backups-recent: FAIL (the last successful backup is 9 days old).
+    Machine(
+        "HW-SRV-02",
+        "Office",
+        DESKTOP,
+        False,
+        **server(volumes=[os_volume(), data_volume("Off", 0.0)], backup_age_days=9),
+    ),
+    # personal-data-machines-encrypted: FAIL (an admin office PC whose second drive is not encrypted).
+    Machine(
+        "HW-OFF-03",
+        "Office",
+        DESKTOP,
+        False,
+        computer={"categories": ["office"]},
+        host={"categories": ["office"], "volumes": [os_volume(), data_volume("Off", 0.0)]},
     ),
 ]
 
@@ -697,7 +738,7 @@ def gpo_ous() -> list[GpoContainer]:
             _ou(f"OU={room},OU=Computers,{SCHOOL_DN}", domain_gpos, computers=count, **BASELINE_SCREENSAVER)
             for room, count in (
                 ("ICT Suite", 8),
-                ("Office", 2),
+                ("Office", 5),
                 ("Classrooms", 6),
                 ("Library", 2),
                 ("Hall", 1),

@@ -150,9 +150,15 @@ class Volume(FactRecord):
 
     kind: ClassVar[str] = "volume"
     plural: ClassVar[str] = "volumes"
-    volume_type: str | None = Field(default=None, description="OperatingSystem, FixedData, ...")
+    volume_type: str | None = Field(
+        default=None,
+        description="OperatingSystem, FixedData, Removable, or Data (a data drive whose drive type was not read).",
+    )
     protection_status: str | None = Field(default=None, description="On, Off or Unknown.")
     encryption_percentage: float | None = None
+    lock_status: str | None = Field(
+        default=None, description="Locked or Unlocked; a locked volume's protection status cannot be determined."
+    )
 
 
 class ScreenSaverPolicy(FactRecord):
@@ -317,6 +323,17 @@ class Host(FactRecord):
         default=None, description="Where the machine differs from what its Group Policy sets; empty when it agrees."
     )
     policy_agrees: bool | None = Field(default=None, description="policy_drift is empty.")
+    backup_evidence: str | None = Field(
+        default=None,
+        description="What showed the machine's backups: Windows Server Backup (Get-WBSummary). Unknown (with the "
+        "reason) when the machine shows no recognised backup evidence.",
+    )
+    backup_succeeded: bool | None = Field(
+        default=None, description="The backup evidence shows a successful backup at all (False: never)."
+    )
+    backup_last_success: dt.datetime | None = Field(
+        default=None, description="When the last successful backup the evidence shows finished (UTC)."
+    )
 
 
 class GpoContainer(FactRecord):

@@ -113,7 +113,15 @@ def test_a_scan_sends_only_the_reading_probes_its_rules_need_and_deletes_its_she
         config = write_config(tmp_path, fleet, ca_file=tls.ca)
         one_rule = scan(run_cli, config, "--only", "autologon-no-stored-password")
         received_for_one_rule = list(fleet.commands("HW-LT-06"))
-        every_rule = scan(run_cli, config, *EVERY_ENDPOINT_RULE)
+        every_rule = scan(
+            run_cli,
+            config,
+            *EVERY_ENDPOINT_RULE,
+            "--only",
+            "personal-data-machines-encrypted",
+            "--only",
+            "server-backups-recent",
+        )
         received = fleet.commands("HW-LT-06")[len(received_for_one_rule) :]
         open_shells = fleet.host("HW-LT-06").open_shells
     assert one_rule.code == 0, one_rule.err

@@ -32,6 +32,9 @@ PLAIN = {
     ("laptop-encryption", "HW-CL-06"): "BitLocker protection is off or suspended on the system drive",
     ("laptop-encryption", "HW-LT-05"): "BitLocker protection is off or suspended on the system drive",
     ("laptop-encryption", "HW-LT-06"): "BitLocker protection is off or suspended on the system drive",
+    ("personal-data-machines-encrypted", "HW-OFF-03"): "BitLocker protection is off or suspended on a fixed data drive",
+    ("personal-data-machines-encrypted", "HW-SRV-02"): "BitLocker protection is off or suspended on a fixed data drive",
+    ("server-backups-recent", "HW-SRV-02"): "last successful backup 9 days ago (limit 3)",
     ("autologon-no-stored-password", "HW-EXAM-01"): (
         "signs an account in automatically, so its password is stored on the machine"
     ),

@@ -47,6 +47,13 @@ RULES = {
         ("signatures no more than 5 calendar days old",),
         (),
     ),
+    "server-backups-recent": Numbers(
+        "{max_age_days: 2}",
+        "Servers show a successful backup in the last 2 days",
+        "Servers show a successful backup in the last 3 days",
+        ("a successful backup no more than 2 calendar days before the audit",),
+        (),
+    ),
     "temporary-password-changed": Numbers(
         "{max_days: 4}",
         "Temporary passwords are replaced within 4 days",

@@ -53,6 +53,8 @@ CATALOGUE_IDS = {
     "remote-desktop-secured",
     "local-admins-restricted",
     "removable-media-protected",
+    "personal-data-machines-encrypted",
+    "server-backups-recent",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

@@ -51,7 +51,7 @@ def test_an_estate_file_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
 
 def test_demo_hosts_report_the_demo_estates_facts() -> None:
     hosts = {host.name: host for host in demo_hosts()}
-    assert len(hosts) == 30
+    assert len(hosts) == 33
     assert hosts["HW-ICT-08"].fault == Fault(kind=FaultKind.REFUSED)
     assert hosts["HW-LT-07"].fault == Fault(kind=FaultKind.HANG)
     # Get-BitLockerVolume needs an administrator; the policy keys it reads as well do not.
@@ -122,8 +122,8 @@ def test_the_cli_serves_the_demo_estate_to_a_pywinrm_client(tmp_path: Path) -> N
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
-        lines = [server.stdout.readline() for _ in range(31)]
-        assert lines[-1].startswith("serving 30 hosts")
+        lines = [server.stdout.readline() for _ in range(34)]
+        assert lines[-1].startswith("serving 33 hosts")
         name, endpoint = lines[0].split()[:2]
         assert name == "HW-ICT-01"
         protocol = ntlm_client(endpoint)

@@ -135,8 +135,8 @@ CASES: dict[str, tuple[str, Machine, str]] = {
             ]
         ),
         '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
-        '"percent":100},{"mount":"D:","type":"Data","protection":"Off","status":"EncryptionInProgress",'
-        '"percent":47.5}],"errors":[],'
+        '"percent":100,"lock":"Unlocked","driveType":3},{"mount":"D:","type":"Data","protection":"Off",'
+        '"status":"EncryptionInProgress","percent":47.5,"lock":"Unlocked","driveType":3}],"errors":[],'
         '"policy":{"mdmRequireDeviceEncryption":null,"mbamShouldEncryptOSDrive":null},"policyError":null}',
     ),
     "bitlocker-one-volume-fails": (
@@ -148,14 +148,15 @@ CASES: dict[str, tuple[str, Machine, str]] = {
             }
         ),
         '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
-        '"percent":100}],"errors":[{"target":"E:","message":"Access is denied."}],'
+        '"percent":100,"lock":"Unlocked","driveType":3}],"errors":[{"target":"E:","message":"Access is denied."}],'
         '"policy":{"mdmRequireDeviceEncryption":1,"mbamShouldEncryptOSDrive":null},"policyError":null}',
     ),
     "bitlocker-policy-keys-denied": (
         "bitlocker",
         workstation().model_copy(update={"bitlocker_policy_error": "Requested registry access is not allowed."}),
         '{"volumes":[{"mount":"C:","type":"OperatingSystem","protection":"On","status":"FullyEncrypted",'
-        '"percent":100}],"errors":[],"policy":null,"policyError":"Requested registry access is not allowed."}',
+        '"percent":100,"lock":"Unlocked","driveType":3}],"errors":[],"policy":null,'
+        '"policyError":"Requested registry access is not allowed."}',
     ),
     "bitlocker-module-missing": (
         "bitlocker",

@@ -121,6 +121,7 @@ svg { max-width: 100%; height: auto; }  /* the chart scales down to a narrow win
   .rule-meta code, td code { font-size: .9em; }
   .badge { font-size: 7pt; vertical-align: baseline; }  /* on the line's baseline: read in its place */
   table.counts :is(th, td), table.clauses :is(th, td) { min-width: 12mm; }
+  table.clauses :is(th, td) { padding-block: .15rem; }  /* one row per clause: every clause fits the first page */
 }
 """
 

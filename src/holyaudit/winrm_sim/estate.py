@@ -114,7 +114,9 @@ def machine_from_host(host: Host) -> win.Machine:
         bitlocker_volumes=[
             win.BitLockerVolume(
                 MountPoint=volume.id,
-                VolumeType=volume.volume_type or "OperatingSystem",
+                VolumeType="OperatingSystem" if volume.volume_type in (None, "OperatingSystem") else "Data",
+                DriveType={"Removable": 2, "Data": None}.get(volume.volume_type or "", 3),
+                LockStatus="Locked" if volume.lock_status == "Locked" else "Unlocked",
                 ProtectionStatus=volume.protection_status or "Unknown",
                 VolumeStatus=_volume_status(volume.encryption_percentage or 0.0),
                 EncryptionPercentage=volume.encryption_percentage or 0.0,
@@ -130,6 +132,7 @@ def machine_from_host(host: Host) -> win.Machine:
                 Name=profile.id,
                 Enabled="NotConfigured" if profile.enabled is None else str(profile.enabled),
                 DefaultInboundAction=profile.default_inbound_action or "NotConfigured",
+                **_backup(host),
             )
             for profile in host.firewall_profiles or []
         ],
@@ -168,6 +171,21 @@ def _removable_media(host: Host) -> dict[str, dict[str, win.RegistryValue]]:
     if host.removable_write_denied:
         keys[win.REMOVABLE_DISKS] = {"Deny_Write": 1}
     return keys
+
+
+NEVER = dt.datetime(1, 1, 1)
+""".NET's empty date: what Get-WBSummary shows as the last successful backup of a machine that never had one."""
+
+
+def _backup(host: Host) -> dict[str, win.WBSummary | str | None]:
+    """Windows Server Backup's state: installed with the recorded last success, unreadable, or not installed."""
+    if host.backup_evidence is not None:
+        last = host.backup_last_success if host.backup_succeeded and host.backup_last_success else NEVER
+        return {"wb_summary": win.WBSummary(LastSuccessfulBackupTime=last, LastBackupTime=last)}
+    reason = host.unreadable.get("backup_evidence", "")
+    if reason and "not installed" not in reason:
+        return {"wb_summary_error": ACCESS_DENIED}
+    return {}
 
 
 def _build_number(os_build: str | None) -> str:

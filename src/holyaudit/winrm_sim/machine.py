@@ -67,6 +67,10 @@ class BitLockerVolume(_Cim):
     ProtectionStatus: str = "On"
     VolumeStatus: str = "FullyEncrypted"
     EncryptionPercentage: float = 100.0
+    LockStatus: str = Field(default="Unlocked", description="Unlocked or Locked (then ProtectionStatus is Unknown).")
+    DriveType: int | None = Field(
+        default=3, description="The drive letter's Win32_LogicalDisk DriveType: 2 removable, 3 fixed; None: unread."
+    )
 
 
 class TaskAction(_Cim):
@@ -176,6 +180,16 @@ def _default_administrators() -> list[GroupMember]:
     ]
 
 
+class WBSummary(_Cim):
+    """What Get-WBSummary returns (the fields holyaudit reads). A machine that never completed a backup has .NET's
+    empty date (year 1) as LastSuccessfulBackupTime; an HRESULT of 0 is success."""
+
+    LastSuccessfulBackupTime: dt.datetime
+    LastBackupTime: dt.datetime
+    LastBackupResultHR: int = 0
+    NumberOfVersions: int = 1
+
+
 class BitLockerError(_Cim):
     """An error Get-BitLockerVolume writes for one volume while still listing the others."""
 
@@ -228,6 +242,12 @@ class Machine(BaseModel):
     administrators_error: str | None = Field(default=None, description="The error listing the group fails with.")
     denied_keys: list[str] = Field(
         default_factory=list, description="Registry keys the audit account may not read (REGISTRY_DENIED)."
+    )
+    wb_summary: WBSummary | None = Field(
+        default=None, description="Windows Server Backup's summary; None when the feature is not installed."
+    )
+    wb_summary_error: str | None = Field(
+        default=None, description="The error Get-WBSummary fails with (the feature installed, the summary unreadable)."
     )
 
     def key(self, path: str) -> dict[str, RegistryValue] | None:

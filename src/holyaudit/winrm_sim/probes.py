@@ -50,6 +50,15 @@ and exits 0. Keys are exactly these:
     [{"name":"Windows Defender","state":397568}],"productsError":null}``. ``defender`` is null when
     Get-MpComputerStatus fails; ``products`` (root/SecurityCenter2 AntiVirusProduct) is null on servers, which
     have no Security Center, with the query's error in ``productsError``.
+``backup``
+    ``{"wsbInstalled":true,"wsb":{"lastSuccess":"2026-11-27T23:14:05.0000000Z","lastBackup":
+    "2026-11-27T23:14:05.0000000Z","lastResult":0,"versions":12},"wsbError":null}``: Get-WBSummary's
+    LastSuccessfulBackupTime, LastBackupTime (UTC, ``.ToString('o')``), LastBackupResultHR and NumberOfVersions.
+    ``wsbInstalled`` is false, and ``wsb`` null, when there is no Get-WBSummary (the Windows Server Backup feature
+    is not installed); when Get-WBSummary fails, ``wsb`` is null and ``wsbError`` its message. ``bitlocker``
+    volumes also carry ``"lock":"Unlocked"`` (LockStatus; a locked volume's protection is ``Unknown``) and
+    ``"driveType":3``, the drive letter's Win32_LogicalDisk DriveType (2 removable, 3 fixed; null when unread);
+    ``type`` is Get-BitLockerVolume's ``OperatingSystem`` or ``Data``.
 
 ``firewall``
     ``{"profiles":[{"name":"Domain","enabled":"True","inbound":"Block"},...],"error":null}``: each profile of
@@ -219,6 +228,8 @@ def bitlocker(machine: Machine) -> Json:
             "protection": volume.ProtectionStatus,
             "status": volume.VolumeStatus,
             "percent": float(volume.EncryptionPercentage),
+            "lock": volume.LockStatus,
+            "driveType": volume.DriveType,
         }
         for volume in machine.bitlocker_volumes
     ]
@@ -342,10 +353,25 @@ def removable_media(machine: Machine) -> Json:
     }
 
 
+def backup(machine: Machine) -> Json:
+    installed = machine.wb_summary is not None or machine.wb_summary_error is not None
+    summary: Json = None
+    if machine.wb_summary is not None and machine.wb_summary_error is None:
+        wb = machine.wb_summary
+        summary = {
+            "lastSuccess": round_trip_utc(wb.LastSuccessfulBackupTime),
+            "lastBackup": round_trip_utc(wb.LastBackupTime),
+            "lastResult": wb.LastBackupResultHR,
+            "versions": wb.NumberOfVersions,
+        }
+    return {"wsbInstalled": installed, "wsb": summary, "wsbError": machine.wb_summary_error}
+
+
 def round_trip_utc(moment: dt.datetime) -> str:
     """``.ToUniversalTime().ToString('o')``: seven fractional digits and a Z. A naive time counts as UTC."""
     utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond * 10:07d}Z"
+    # .NET writes four-digit years, also year 1 (its empty date), which strftime's %Y would not pad.
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond * 10:07d}Z"
 
 
 PROBES: dict[str, Callable[[Machine], Json]] = {
@@ -358,5 +384,6 @@ PROBES: dict[str, Callable[[Machine], Json]] = {
     "remotedesktop": remote_desktop,
     "localadmins": local_admins,
     "removablemedia": removable_media,
+    "backup": backup,
 }
 """Every probe the simulator answers, by the name on its marker line."""

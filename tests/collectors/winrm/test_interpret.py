@@ -401,3 +401,76 @@ def test_encryption_requirements_that_cannot_be_read_are_unknown_never_not_requi
     _, unreadable = read(bitlocker=volumes_with())
     assert set(unreadable) == set(ENCRYPTION_FIELDS)
     assert "did not report the encryption policies" in unreadable["mdm_require_device_encryption"]
+
+
+def test_data_volumes_are_fixed_or_removable_by_drive_type_and_data_when_it_is_unread() -> None:
+    base = {"type": "Data", "protection": "On", "status": "FullyEncrypted", "percent": 100, "lock": "Unlocked"}
+    volumes = [
+        {**base, "mount": "C:", "type": "OperatingSystem", "driveType": 3},
+        {**base, "mount": "D:", "driveType": 3},
+        {**base, "mount": "E:", "driveType": 2},
+        {**base, "mount": "F:", "driveType": None},
+        {**base, "mount": "G:"},
+    ]
+    fields, _ = read(bitlocker={"volumes": volumes, "errors": []})
+    assert [(v.id, v.volume_type) for v in fields["volumes"]] == [
+        ("C:", "OperatingSystem"),
+        ("D:", "FixedData"),
+        ("E:", "Removable"),
+        ("F:", "Data"),
+        ("G:", "Data"),
+    ]
+
+
+def test_a_locked_volume_has_unknown_protection_and_encryption_never_off() -> None:
+    volume = {"mount": "D:", "type": "Data", "protection": "Unknown", "status": "FullyEncrypted", "percent": 0}
+    fields, _ = read(bitlocker={"volumes": [{**volume, "lock": "Locked", "driveType": 3}], "errors": []})
+    assert fields["volumes"] == [Volume(id="D:", volume_type="FixedData", lock_status="Locked")]
+
+
+def test_windows_server_backup_last_success_in_utc() -> None:
+    summary = {"lastSuccess": "2026-11-27T23:14:05.0000000Z", "lastBackup": "2026-11-27T23:14:05.0000000Z"}
+    fields, unreadable = read(backup={"wsbInstalled": True, "wsb": summary, "wsbError": None})
+    assert (fields, unreadable) == (
+        {
+            "backup_evidence": "Windows Server Backup",
+            "backup_succeeded": True,
+            "backup_last_success": dt.datetime(2026, 11, 27, 23, 14, 5, tzinfo=dt.UTC),
+        },
+        {},
+    )
+
+
+def test_a_backup_that_never_succeeded_is_known_not_unknown() -> None:
+    summary = {"lastSuccess": "0001-01-01T00:00:00.0000000Z", "lastBackup": "2026-11-27T23:00:12.0000000Z"}
+    fields, unreadable = read(backup={"wsbInstalled": True, "wsb": summary, "wsbError": None})
+    assert (fields, unreadable) == (
+        {"backup_evidence": "Windows Server Backup", "backup_succeeded": False, "backup_last_success": None},
+        {},
+    )
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        (
+            {"wsbInstalled": False, "wsb": None, "wsbError": None},
+            "no recognised backup evidence: Windows Server Backup is not installed (no Get-WBSummary)",
+        ),
+        (
+            {"wsbInstalled": True, "wsb": None, "wsbError": "Access is denied."},
+            "Windows Server Backup's summary could not be read: Access is denied.",
+        ),
+        (
+            {"wsbInstalled": True, "wsb": {"lastSuccess": None}, "wsbError": None},
+            "the backup probe's output could not be used: Get-WBSummary reported no LastSuccessfulBackupTime",
+        ),
+    ],
+    ids=["feature-absent", "access-denied", "no-date"],
+)
+def test_no_recognised_backup_evidence_is_unknown_never_a_pass(output: dict[str, object], reason: str) -> None:
+    fields, unreadable = read(backup=output)
+    assert (fields, unreadable) == (
+        {},
+        dict.fromkeys(("backup_evidence", "backup_last_success", "backup_succeeded"), reason),
+    )

@@ -41,6 +41,7 @@ def host_fields(outputs: Mapping[str, Any | ProbeOutputError], zone: ZoneInfo) -
         "remotedesktop": remote_desktop,
         "localadmins": local_admins,
         "removablemedia": removable_media,
+        "backup": backup,
     }
     for probe in PROBES:
         if probe.name not in outputs:
@@ -162,19 +163,46 @@ def bitlocker(output: Any) -> Fields:
     policy = _encryption_policy(data)
     if "error" in data:
         return {"volumes": Unknown(f"BitLocker status could not be read on the machine: {data['error']}"), **policy}
-    volumes = [
-        Volume(
-            id=str(volume["mount"]),
-            volume_type=_optional_text(volume.get("type")),
-            protection_status=_optional_text(volume.get("protection")),
-            encryption_percentage=None if volume.get("percent") is None else float(volume["percent"]),
-        )
-        for volume in map(_mapping, data["volumes"])
-    ]
+    volumes = [_volume(volume) for volume in map(_mapping, data["volumes"])]
     for index, failure in enumerate(map(_mapping, data.get("errors") or []), start=1):
         target = str(failure.get("target") or "").strip() or f"unnamed volume {index}"
         volumes.append(Volume(id=target, error=str(failure.get("message") or "no message")))
     return {"volumes": volumes, **policy}
+
+
+def _volume(volume: Mapping[str, Any]) -> Volume:
+    """One volume. A locked volume's protection and encryption cannot be read (its ProtectionStatus is "Unknown"
+    and the probe's [double] of an unread percentage is 0): both are left unknown, never "not encrypted"."""
+    lock = _optional_text(volume.get("lock")) or None
+    percent = None if volume.get("percent") is None or lock == "Locked" else float(volume["percent"])
+    return Volume(
+        id=str(volume["mount"]),
+        volume_type=_volume_type(volume.get("type"), volume.get("driveType")),
+        protection_status=_protection(volume.get("protection")),
+        encryption_percentage=percent,
+        lock_status=lock,
+    )
+
+
+def _volume_type(kind: Any, drive_type: Any) -> str | None:
+    """OperatingSystem, FixedData, Removable, or Data when the drive's type is not known. Get-BitLockerVolume's
+    VolumeType is "OperatingSystem" or "Data" (https://learn.microsoft.com/en-us/powershell/module/bitlocker/get-bitlockervolume:
+    "VolumeType - Data or Operating System"), for fixed and removable drives alike; the drive letter's
+    Win32_LogicalDisk DriveType tells them apart: 2 "Removable Disk", 3 "Local Disk"
+    (https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/win32-logicaldisk)."""
+    text = _optional_text(kind)
+    if text != "Data" or drive_type is None:
+        return text
+    return {2: "Removable", 3: "FixedData"}.get(_integer(drive_type, "DriveType"), "Data")
+
+
+def _protection(value: Any) -> str | None:
+    """ProtectionStatus On or Off; "Unknown" (PROTECTION UNKNOWN, 2: "The volume protection status cannot be
+    determined. This can be caused by the volume being in a locked state.") is no value at all, so a rule that
+    judges the volume reports ERROR, never FAIL or PASS
+    (https://learn.microsoft.com/en-us/windows/win32/secprov/getprotectionstatus-win32-encryptablevolume)."""
+    text = _optional_text(value)
+    return None if text is None or text.strip() in ("", "Unknown") else text
 
 
 ENCRYPTION_POLICIES = {
@@ -210,6 +238,30 @@ def _encryption_policy(data: Mapping[str, Any]) -> Fields:
         else:
             found[field] = Unknown(f"{value_name} is {value!r}, not the DWORD 0 or 1")
     return found
+
+
+WINDOWS_SERVER_BACKUP = "Windows Server Backup"
+
+
+def backup(output: Any) -> Fields:
+    """The last successful backup Windows Server Backup shows (Get-WBSummary's LastSuccessfulBackupTime,
+    https://learn.microsoft.com/en-us/powershell/module/windowsserverbackup/get-wbsummary). Without the feature
+    (no Get-WBSummary) there is no recognised backup evidence, and when it cannot be read (it needs
+    Administrators or Backup Operators) the reason is given: both unknown, so the rule reports ERROR, never
+    PASS. A summary whose LastSuccessfulBackupTime is .NET's empty date (year 1) shows no successful backup."""
+    data = _mapping(output)
+    names = ("backup_evidence", "backup_succeeded", "backup_last_success")
+    if data.get("wsbError"):
+        return dict.fromkeys(names, Unknown(f"Windows Server Backup's summary could not be read: {data['wsbError']}"))
+    if not _boolean(data["wsbInstalled"], "wsbInstalled"):
+        reason = "no recognised backup evidence: Windows Server Backup is not installed (no Get-WBSummary)"
+        return dict.fromkeys(names, Unknown(reason))
+    summary = _mapping(data["wsb"])
+    last = str(summary["lastSuccess"] or "")
+    if not last:
+        raise ProbeOutputError("Get-WBSummary reported no LastSuccessfulBackupTime")
+    when = None if last.startswith("0001-") else _iso_utc(last)
+    return {"backup_evidence": WINDOWS_SERVER_BACKUP, "backup_succeeded": when is not None, "backup_last_success": when}
 
 
 def tasks(output: Any, zone: ZoneInfo) -> Fields:

@@ -79,6 +79,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("remotedesktop", frozenset({"rdp_enabled", "rdp_nla_required", "rdp_security_layer"})),
     Probe("localadmins", frozenset({"local_admins"})),
     Probe("removablemedia", frozenset({"removable_bitlocker_write_denied", "removable_write_denied"})),
+    Probe("backup", frozenset({"backup_evidence", "backup_succeeded", "backup_last_success"})),
 )
 
 

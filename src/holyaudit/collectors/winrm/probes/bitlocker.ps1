@@ -1,10 +1,8 @@
 # holyaudit-probe: bitlocker
-# Each volume's BitLocker state. Get-BitLockerVolume needs the BitLocker feature and an administrator; when it
-# cannot run at all, the reason is reported instead; a volume it writes an error for is reported with that
-# error, and the other volumes as usual. Then the policies that require the OS drive to be encrypted, as the
-# machine received them: MDM's RequireDeviceEncryption (the BitLocker CSP, stored under PolicyManager) and
-# MBAM's ShouldEncryptOSDrive (Group Policy). A key that does not exist is null; one that cannot be read is
-# policyError. Read-only.
+# Each volume's BitLocker state (Get-BitLockerVolume: needs an administrator; a failure is reported, a volume's
+# error kept), with its drive letter's Win32_LogicalDisk DriveType (2 removable, 3 fixed; null if unread): VolumeType
+# is "Data" for both. Then the OS-drive encryption policies received: MDM's RequireDeviceEncryption and MBAM's
+# ShouldEncryptOSDrive; a missing key is null, an unreadable one policyError. Read-only.
 $ErrorActionPreference = 'Stop'
 function Read-PolicyValue([string]$path, [string]$name) {
     try {
@@ -25,6 +23,8 @@ try {
 } catch {
     $policyError = $_.Exception.Message
 }
+$driveTypes = @{}
+Get-CimInstance -ClassName Win32_LogicalDisk -ErrorAction SilentlyContinue | ForEach-Object { $driveTypes[[string]$_.DeviceID] = [int]$_.DriveType }
 try {
     $failures = @()
     $volumes = @(Get-BitLockerVolume -ErrorAction SilentlyContinue -ErrorVariable failures | ForEach-Object {
@@ -34,6 +34,8 @@ try {
             protection = [string]$_.ProtectionStatus
             status = [string]$_.VolumeStatus
             percent = [double]$_.EncryptionPercentage
+            lock = [string]$_.LockStatus
+            driveType = $driveTypes[[string]$_.MountPoint]
         }
     })
     $errors = @($failures | ForEach-Object { [pscustomobject]@{ target = [string]$_.TargetObject; message = $_.Exception.Message } })
