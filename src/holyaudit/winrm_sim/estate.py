@@ -132,7 +132,6 @@ def machine_from_host(host: Host) -> win.Machine:
                 Name=profile.id,
                 Enabled="NotConfigured" if profile.enabled is None else str(profile.enabled),
                 DefaultInboundAction=profile.default_inbound_action or "NotConfigured",
-                **_backup(host),
             )
             for profile in host.firewall_profiles or []
         ],
@@ -148,6 +147,7 @@ def machine_from_host(host: Host) -> win.Machine:
         ],
         administrators_error=ACCESS_DENIED if host.local_admins is None else None,
         denied_keys=[win.FVE_EFFECTIVE] if host.removable_bitlocker_write_denied is None else [],
+        **_backup(host),
     )
 
 
