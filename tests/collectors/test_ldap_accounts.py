@@ -111,12 +111,17 @@ def test_two_psos_of_equal_precedence_leave_the_governing_policy_unknown() -> No
     )
 
 
-def test_a_linked_pso_whose_precedence_is_hidden_leaves_the_governing_policy_unknown() -> None:
-    rules = governing(entry("PSO-Staff", 20, group("Staff")), entry("PSO-Hidden", None, group("Supply")))
-    fields, unreadable = governed(rules, ["Staff", "Supply"])
-    assert fields == {}
-    assert unreadable["password_policy"].startswith("the precedence of PSO-Hidden could not be read")
-    assert governed(rules, ["Staff"])[0]["password_policy"] == "PSO-Staff"  # users it is not linked to are known
+def test_a_pso_whose_settings_are_hidden_leaves_every_accounts_policy_unknown() -> None:
+    """Its links are hidden with its settings, so it may govern anyone: nobody is taken to be under the domain."""
+    dn, raw = entry("PSO-Hidden", None)
+    rules = governing(entry("PSO-Staff", 20, group("Staff")), (dn, {"cn": raw["cn"]}))
+    for groups in (["Staff"], ["Pupils"], []):
+        fields, unreadable = governed(rules, groups)
+        assert fields == {}
+        assert unreadable["password_policy"] == (
+            "whom PSO-Hidden governs is unknown (not readable by the audit account: grant it read access to the "
+            "Password Settings Container)"
+        )
 
 
 def test_a_hidden_setting_of_the_governing_pso_is_unreadable_for_its_users() -> None:

@@ -100,6 +100,12 @@ class Governing:
                     self._by_account.setdefault(target, []).append(found)
                 else:
                     self._by_group.setdefault(group.casefold(), []).append(found)
+        # A PSO whose settings are hidden from the audit account (its precedence, which every PSO must have, was
+        # not returned) may govern anyone: its links are hidden too.
+        hidden = (
+            sorted(p.policy.id for p in psos if "precedence" in p.policy.unreadable) if isinstance(psos, list) else []
+        )
+        self._hidden = f"whom {', '.join(hidden)} governs is unknown ({_HIDDEN})" if hidden else ""
         self._known: dict[tuple[str, ...], tuple[AccountPolicy | None, str]] = {}
         """By a user's groups: most accounts share theirs with many others (a year group's pupils, say)."""
 
@@ -108,6 +114,8 @@ class Governing:
         any that cannot be told is put in ``unreadable``."""
         if isinstance(self.psos, DirectoryError):
             policy, reason = None, f"which password policy governs it is unknown: {self.psos}"
+        elif self._hidden:
+            policy, reason = None, self._hidden
         elif direct := self._by_account.get(dn_key(dn)):
             policy, reason = _winner(direct)
         else:
@@ -134,9 +142,7 @@ class Governing:
 
 
 def _winner(linked: list[Pso]) -> tuple[AccountPolicy | None, str]:
-    """The PSO of lowest precedence, or why it cannot be told."""
-    if unknown := [p.policy.id for p in linked if p.policy.precedence is None]:
-        return None, f"the precedence of {', '.join(sorted(unknown))} could not be read ({_HIDDEN})"
+    """The PSO of lowest precedence (each one's precedence is known: see ``Governing``), or why it cannot be told."""
     lowest = min(p.policy.precedence or 0 for p in linked)
     tied = sorted(p.policy.id for p in linked if p.policy.precedence == lowest)
     if len(tied) > 1:
