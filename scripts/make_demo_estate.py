@@ -27,6 +27,7 @@ from holyaudit.collectors.winrm.collector import with_drift
 from holyaudit.collectors.winrm.drift import Intent
 from holyaudit.engine.weekly_hours import hours_map_for_local_window
 from holyaudit.facts import (
+    AccountPolicy,
     Computer,
     Domain,
     FactRecord,
@@ -56,6 +57,8 @@ PASSWD_NOTREQD = 0x20
 NORMAL_ACCOUNT = 0x200
 DONT_EXPIRE_PASSWORD = 0x10000
 UAC_ENABLED = NORMAL_ACCOUNT
+ENCRYPTED_TEXT_PWD_ALLOWED = 0x80
+DONT_REQ_PREAUTH = 0x400000
 UAC_DISABLED = NORMAL_ACCOUNT | ACCOUNTDISABLE
 
 # Logon-hours maps are stored in UTC; the school day is in London time.
@@ -94,6 +97,7 @@ def domain() -> Domain:
         pwd_properties=0,  # password-complexity: FAIL (complexity bit 0x1 clear)
         max_pwd_age_days=365,
         lockout_threshold=10,
+        lockout_duration_mins=30,
         pwd_history_length=12,
         force_logoff=False,  # force-logoff-enabled: FAIL (sessions outlive their logon hours)
     )
@@ -280,6 +284,57 @@ BUILTIN: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+SERVICE_OU = f"OU=Service Accounts,{SCHOOL_DN}"
+
+# (sAMAccountName, display name, overrides): service accounts, added after the built-in ones.
+SERVICE: list[tuple[str, str, dict[str, Any]]] = [
+    # reversible-encryption-disabled: FAIL (the old MIS sync wanted digest authentication).
+    ("svc-mis-sync", "MIS sync", {"uac": UAC_ENABLED | ENCRYPTED_TEXT_PWD_ALLOWED}),
+    # kerberos-preauth-required: FAIL (the copier's scan-to-folder account, set up without pre-authentication).
+    ("svc-copier", "Copier scan-to-folder", {"uac": UAC_ENABLED | DONT_REQ_PREAUTH}),
+]
+
+
+def account_policies() -> list[AccountPolicy]:
+    """The domain's own policy and each PSO's, as the collector records them (account-lockout)."""
+    return [
+        AccountPolicy(
+            id=DOMAIN, is_domain=True, lockout_threshold=10, lockout_duration_mins=30,
+            reversible_encryption=False, max_pwd_age_days=365,
+        ),
+        # Compliant: locks after 5 attempts, until an administrator unlocks the account.
+        AccountPolicy(
+            id="PSO-Admins", is_domain=False, precedence=10, lockout_threshold=5, lockout_duration_mins=-1,
+            reversible_encryption=False, max_pwd_age_days=90, applies_to=["Domain Admins"],
+        ),
+        # account-lockout: FAIL (never locks) and staff-passwords-expire: FAIL for the supply teachers it governs
+        # (no maximum age), both lowered with its length.
+        AccountPolicy(
+            id="PSO-Supply-Teachers", is_domain=False, precedence=20, lockout_threshold=0, lockout_duration_mins=30,
+            reversible_encryption=False, max_pwd_age_days=0, applies_to=["Supply Teachers"],
+        ),
+    ]  # fmt: skip
+
+
+PSO_GROUPS = {"Domain Admins": "PSO-Admins", "Supply Teachers": "PSO-Supply-Teachers"}
+"""The group each PSO is linked to."""
+
+
+def with_account_policy(user: User) -> User:
+    """A user with the policy that governs it, chosen as the collector does: the linked PSO of lowest precedence,
+    else the domain's own."""
+    policies = {policy.id: policy for policy in account_policies()}
+    linked = [policies[PSO_GROUPS[group]] for group in user.groups if group in PSO_GROUPS]
+    policy = min(linked, key=lambda pso: pso.precedence or 0, default=policies[DOMAIN])
+    return user.model_copy(
+        update={
+            "password_policy": policy.id,
+            "policy_max_pwd_age_days": policy.max_pwd_age_days,
+            "policy_reversible_encryption": policy.reversible_encryption,
+        }
+    )
+
+
 def users() -> list[User]:
     """Every account, in table order; the position in the estate varies the ordinary dates."""
     rows: list[tuple[str, str, dict[str, Any]]] = []
@@ -300,6 +355,8 @@ def users() -> list[User]:
     for sam, changes in BUILTIN:
         fields = role(None, "builtin", [], NO_RESTRICTION) | {"created": ago(2400)}
         rows.append((sam, BUILTIN_OU, fields | changes))
+    for sam, name, changes in SERVICE:
+        rows.append((sam, SERVICE_OU, role(name, "service", [], NO_RESTRICTION) | changes))
     return [_account(sam, index, ou, **fields) for index, (sam, ou, fields) in enumerate(rows, start=1)]
 
 
@@ -358,8 +415,10 @@ class Machine:
     """Overrides for the Host record; ``error`` alone makes the host unreachable."""
 
 
-def desktop(name: str, ou: str, *, chassis: list[int] = DESKTOP, **host: Any) -> Machine:
-    return Machine(name, ou, chassis, laptop=False, host=host)
+def desktop(
+    name: str, ou: str, *, chassis: list[int] = DESKTOP, computer: dict[str, Any] | None = None, **host: Any
+) -> Machine:
+    return Machine(name, ou, chassis, laptop=False, computer=computer or {}, host=host)
 
 
 def laptop(
@@ -393,8 +452,14 @@ MACHINES: list[Machine] = [
         inactivity_timeout_secs=None,
         screensaver_users=[hive("21greenh", 300), hive("21hillp", 600)],
     ),
-    # Unreachable: ERROR for every endpoint rule.
-    desktop("HW-ICT-08", "ICT Suite", **unreachable("connection refused on port 5986")),
+    # Unreachable: ERROR for every endpoint rule. stale-computer-accounts: FAIL (its account last signed in 140
+    # days ago: the machine was replaced in the summer and something else now answers on its address).
+    desktop(
+        "HW-ICT-08",
+        "ICT Suite",
+        computer={"last_logon": ago(140, hours=2)},
+        **unreachable("connection refused on port 5986"),
+    ),
     desktop("HW-OFF-01", "Office"),
     # screensaver-locking: FAIL (no machine limit, and the shared office account's screen saver waits 30 min).
     desktop(
@@ -609,7 +674,7 @@ def fact_sets() -> list[FactSet]:
         return FactSet(name=name, source=source, collected_at=COLLECTED_AT, records=tuple(records))
 
     ldap = f"ldap://dc1.{DOMAIN} (demo)"
-    directory_users = fact_set("directory.users", ldap, users())
+    directory_users = fact_set("directory.users", ldap, [with_account_policy(user) for user in users()])
     computers = fact_set("directory.computers", ldap, [computer(m, i) for i, m in enumerate(MACHINES)])
     gpo = fact_set("gpo.ous", f"{ldap} + SYSVOL", gpo_ous())
     # Drift is worked out by the same join the endpoint collector makes.
@@ -622,6 +687,7 @@ def fact_sets() -> list[FactSet]:
         computers,
         fact_set("endpoints.hosts", "winrm (demo)", hosts),
         gpo,
+        fact_set("directory.account_policies", ldap, account_policies()),
     ]
 
 

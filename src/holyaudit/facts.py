@@ -62,6 +62,27 @@ class PasswordPolicy(FactRecord):
     governs: list[str] = Field(default_factory=list, description="sAMAccountNames it resolves to.")
 
 
+class AccountPolicy(FactRecord):
+    """A password and lockout policy in force: the domain's own (id: the domain's name) or a fine-grained one (id:
+    the PSO's name)."""
+
+    kind: ClassVar[str] = "account_policy"
+    plural: ClassVar[str] = "account policies"
+    is_domain: bool | None = Field(default=None, description="True for the domain's own policy, False for a PSO.")
+    precedence: int | None = Field(default=None, description="A PSO's precedence (lowest wins); None for the domain.")
+    lockout_threshold: int | None = Field(default=None, description="Failed attempts before locking; 0 never locks.")
+    lockout_duration_mins: int | None = Field(
+        default=None, description="Whole minutes; -1 means until an administrator unlocks the account."
+    )
+    reversible_encryption: bool | None = Field(
+        default=None,
+        description="Passwords are stored with reversible encryption (domain: pwdProperties 0x10; PSO: "
+        "msDS-PasswordReversibleEncryptionEnabled).",
+    )
+    max_pwd_age_days: int | None = Field(default=None, description="0 means passwords never expire.")
+    applies_to: list[str] = Field(default_factory=list, description="A PSO's groups and users; empty for the domain.")
+
+
 class User(FactRecord):
     """A user account from the directory."""
 
@@ -99,6 +120,17 @@ class User(FactRecord):
     disabled_at: dt.datetime | None = Field(
         default=None, description="When userAccountControl last changed, if the account is disabled."
     )
+    password_policy: str | None = Field(
+        default=None,
+        description="The account policy that governs the account: the PSO that wins (one linked to the account "
+        "itself before any linked to its groups, then the lowest precedence), else the domain's (its name).",
+    )
+    policy_max_pwd_age_days: int | None = Field(
+        default=None, description="That policy's maximum password age in whole days; 0 means never expires."
+    )
+    policy_reversible_encryption: bool | None = Field(
+        default=None, description="That policy stores passwords with reversible encryption."
+    )
 
 
 class Computer(FactRecord):
@@ -112,7 +144,10 @@ class Computer(FactRecord):
     enabled: bool | None = None
     operating_system: str | None = None
     os_version: str | None = None
-    last_logon: dt.datetime | None = None
+    last_logon: dt.datetime | None = Field(
+        default=None, description="lastLogonTimestamp; None when the machine has never logged on."
+    )
+    created: dt.datetime | None = Field(default=None, description="whenCreated.")
     bitlocker_key_escrowed: bool | None = Field(
         default=None, description="A msFVE-RecoveryInformation object sits under the computer."
     )
@@ -405,6 +440,7 @@ FACT_SETS: dict[str, type[FactRecord]] = {
     "directory.domain": Domain,
     "directory.password_policies": PasswordPolicy,
     "directory.users": User,
+    "directory.account_policies": AccountPolicy,
     "directory.computers": Computer,
     "endpoints.hosts": Host,
     "gpo.ous": GpoContainer,

@@ -87,6 +87,7 @@ def test_demo_estate_loads_as_the_fictional_school(estate: Snapshot) -> None:
         "directory.computers",
         "endpoints.hosts",
         "gpo.ous",
+        "directory.account_policies",
     }
     assert all(fs.error is None for fs in estate.fact_sets.values())
 
@@ -126,9 +127,10 @@ def test_users_carry_one_site_category_each(estate: Snapshot) -> None:
     for user in _records(estate, "directory.users", User):
         assert len(user.categories) == 1, user.id
         by_category.setdefault(user.categories[0], set()).add(user.id)
-    assert set(by_category) == {"staff", "pupil", "generic", "builtin"}
+    assert set(by_category) == {"staff", "pupil", "generic", "builtin", "service"}
     assert by_category["builtin"] == {"Administrator", "Guest", "krbtgt", "dns-dc1"}
     assert by_category["generic"] == {"exam-kiosk", "office-shared", "library-kiosk", "hall-display"}
+    assert by_category["service"] == {"svc-mis-sync", "svc-copier"}
 
 
 def test_laptops_are_categorised_alike_as_computers_and_hosts(estate: Snapshot) -> None:

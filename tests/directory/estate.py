@@ -28,6 +28,9 @@ DISABLED = 0x2
 PASSWD_NOTREQD = 0x20
 DONT_EXPIRE_PASSWORD = 0x10000
 WORKSTATION = 0x1000
+ENCRYPTED_TEXT_PWD_ALLOWED = 0x80
+USE_DES_KEY_ONLY = 0x200000
+DONT_REQ_PREAUTH = 0x400000
 
 SCHOOL_HOURS = bytes([0xC0, 0xFF, 0x03] * 7)
 """Logon 06:00-18:00 UTC every day: ends by 19:00 local in winter (GMT) and summer (BST)."""
@@ -69,6 +72,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Supply Teachers": (),
     "Pupils": (),
     "Generic Accounts": (),
+    "Exam Invigilators": (),
+    "Legacy Apps": (),
 }
 """Group name -> the groups that are its members."""
 
@@ -143,6 +148,21 @@ PEOPLE = (
     Person("exams", "Exams", GENERIC_OU, GENERIC, NORMAL | PASSWD_NOTREQD),
     # The audit account: an ordinary user, given read access to PSOs and BitLocker records (DELEGATED_READS).
     AUDIT := Person(AUDIT_USER, "holyaudit reader", SERVICE_OU),
+    # Account flags and the policies that govern accounts (account-lockout and the rules after it).
+    # Staff, also an invigilator: governed by PSO-Invigilators (precedence 5 beats PSO-Staff's 20), no maximum age.
+    Person("ward.s", "Sue Ward", STAFF_OU, ("Staff", "Exam Invigilators"), hours=SCHOOL_HOURS, last_logon_days_ago=1),
+    # Staff whose password never expires.
+    Person("lewis.t", "Tom Lewis", STAFF_OU, ("Staff",), NORMAL | DONT_EXPIRE_PASSWORD, hours=SCHOOL_HOURS),
+    # Staff linked to PSO-Legacy-Apps directly: that link wins over PSO-Staff's, although its precedence is higher.
+    Person("turner.k", "Kim Turner", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, last_logon_days_ago=1),
+    # Governed through its group by PSO-Legacy-Apps, which stores passwords with reversible encryption.
+    Person("sims-sync", "SIMS sync", SERVICE_OU, ("Legacy Apps",), last_logon_days_ago=1),
+    # Reversible encryption allowed on the account itself.
+    Person("digest", "Digest web app", SERVICE_OU, uac=NORMAL | ENCRYPTED_TEXT_PWD_ALLOWED, last_logon_days_ago=1),
+    # No Kerberos pre-authentication; DES keys only; a disabled account with no pre-authentication (out of scope).
+    Person("copier", "Copier scan-to-folder", SERVICE_OU, uac=NORMAL | DONT_REQ_PREAUTH, last_logon_days_ago=1),
+    Person("old-nas", "Old NAS", SERVICE_OU, uac=NORMAL | USE_DES_KEY_ONLY, last_logon_days_ago=1),
+    Person("old-copier", "Old copier", SERVICE_OU, uac=NORMAL | DISABLED | DONT_REQ_PREAUTH),
 )
 
 MIS_ONLY_LEAVER = ("white.y", 20)
@@ -156,6 +176,8 @@ class Computer:
     enabled: bool = True
     recovery_keys: int = 0
     """msFVE-RecoveryInformation objects (BitLocker keys escrowed) under the computer."""
+    last_logon_days_ago: int | None = None
+    created_days_ago: int | None = None
 
 
 COMPUTERS = (
@@ -165,6 +187,10 @@ COMPUTERS = (
     Computer("HW-LT-04", LAPTOPS_OU, enabled=False),  # disabled laptop, no key: out of scope
     Computer("HW-DT-01", DESKTOPS_OU),  # desktop, no key: not a laptop
     Computer("HW-LT-05", LOAN_OU, recovery_keys=1),  # loan laptop, key escrowed, out of the BitLocker GPO's reach
+    Computer("HW-DT-02", DESKTOPS_OU, last_logon_days_ago=60),  # signed in 60 days ago: not stale
+    Computer("HW-DT-03", DESKTOPS_OU, last_logon_days_ago=120),  # stale
+    Computer("HW-DT-04", DESKTOPS_OU, created_days_ago=200),  # pre-staged 200 days ago, never signed in: stale
+    Computer("HW-DT-05", DESKTOPS_OU, enabled=False, last_logon_days_ago=400),  # disabled: out of scope
 )
 
 
@@ -175,11 +201,24 @@ class Pso:
     min_length: int
     complexity: bool
     applies_to: str
+    """A group's name."""
+    lockout_threshold: int = 10
+    reversible: bool = False
+    max_age_days: int = 42
+    """0: passwords never expire."""
+    linked_people: tuple[str, ...] = ()
+    """sAMAccountNames the PSO is also linked to directly."""
 
 
 PSOS = (
     Pso("PSO-Supply-Teachers", 10, min_length=4, complexity=False, applies_to="Supply Teachers"),  # too short
     Pso("PSO-Staff", 20, min_length=8, complexity=True, applies_to="Staff"),  # compliant
+    # Locks only after 11 attempts; passwords never expire.
+    Pso("PSO-Invigilators", 5, 8, True, "Exam Invigilators", lockout_threshold=11, max_age_days=0),
+    # Never locks; stores passwords with reversible encryption.
+    Pso(
+        "PSO-Legacy-Apps", 40, 8, True, "Legacy Apps", lockout_threshold=0, reversible=True, linked_people=("turner.k",)
+    ),
 )
 
 MSFVE_RECOVERY_INFORMATION = "ea715d30-8f53-40d0-bd1e-6109186d782c"

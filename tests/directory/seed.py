@@ -83,6 +83,9 @@ def seed(dc: SambaDC, now: dt.datetime) -> None:
             conn.add(pso_dn(dc, pso), "msDS-PasswordSettings", _pso(dc, pso))
         for computer in COMPUTERS:
             _add_computer(conn, dc, computer)
+            if computer.last_logon_days_ago is not None:
+                logon = nt_time(now - dt.timedelta(days=computer.last_logon_days_ago))
+                conn.modify(computer_dn(dc, computer), {"lastLogonTimestamp": [(ldap3.MODIFY_REPLACE, [logon])]})
         conn.search(person_dn(dc, AUDIT), "(objectClass=user)", ldap3.BASE, attributes=["objectSid"])
         audit_sid = format_sid(conn.entries[0].objectSid.raw_values[0])
     _delegate_reads(dc, audit_sid)
@@ -114,18 +117,19 @@ def _user(dc: SambaDC, person: Person, today: dt.date) -> dict[str, Any]:
 
 def _pso(dc: SambaDC, pso: Pso) -> dict[str, Any]:
     day, minutes_30 = -864_000_000_000, -18_000_000_000  # negative 100-ns intervals, as AD stores durations
+    people = [person_dn(dc, p) for p in PEOPLE if p.sam in pso.linked_people]
     return {
         "msDS-PasswordSettingsPrecedence": pso.precedence,
-        "msDS-PasswordReversibleEncryptionEnabled": "FALSE",
+        "msDS-PasswordReversibleEncryptionEnabled": "TRUE" if pso.reversible else "FALSE",
         "msDS-PasswordHistoryLength": 12,
         "msDS-PasswordComplexityEnabled": "TRUE" if pso.complexity else "FALSE",
         "msDS-MinimumPasswordLength": pso.min_length,
         "msDS-MinimumPasswordAge": day,
-        "msDS-MaximumPasswordAge": 42 * day,
-        "msDS-LockoutThreshold": 10,
+        "msDS-MaximumPasswordAge": pso.max_age_days * day if pso.max_age_days else -0x8000000000000000,
+        "msDS-LockoutThreshold": pso.lockout_threshold,
         "msDS-LockoutObservationWindow": minutes_30,
         "msDS-LockoutDuration": minutes_30,
-        "msDS-PSOAppliesTo": group_dn(dc, pso.applies_to),
+        "msDS-PSOAppliesTo": [group_dn(dc, pso.applies_to), *people],
     }
 
 
@@ -175,6 +179,11 @@ def _backdate(dc: SambaDC, now: dt.datetime) -> None:
             change["changed"] = {"pwdLastSet": nt_time(now - dt.timedelta(days=person.must_change_days_ago))}
         if change:
             changes.append({"dn": person_dn(dc, person), **change})
+    for computer in COMPUTERS:
+        if computer.created_days_ago is not None:
+            created = now - dt.timedelta(days=computer.created_days_ago)
+            when = created.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S.0Z")
+            changes.append({"dn": computer_dn(dc, computer), "whenCreated": when})
     script = Path(__file__).with_name("backdate.py")
     result = subprocess.run(
         [SYSTEM_PYTHON, str(script), str(dc.smb_conf), str(dc.sam_ldb)],

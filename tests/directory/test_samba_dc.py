@@ -33,7 +33,7 @@ from estate import (
     person_dn,
     pso_dn,
 )
-from expected import DNS_ACCOUNT, DOMAIN_ID, EXPECTED
+from expected import DC_ACCOUNT, DNS_ACCOUNT, DOMAIN_ID, EXPECTED
 from ldap3.core.exceptions import LDAPSocketOpenError
 from samba_dc import SambaDC
 from seed import leavers_csv, write_config
@@ -206,7 +206,10 @@ def test_svc_audit_reads_the_fine_grained_password_policies(audit: ldap3.Connect
     for pso in PSOS:
         found = read(audit, pso_dn(samba_dc, pso), "msDS-MinimumPasswordLength", "msDS-PSOAppliesTo")
         assert found["msDS-MinimumPasswordLength"] == [str(pso.min_length).encode()]
-        assert found["msDS-PSOAppliesTo"] == [group_dn(samba_dc, pso.applies_to).encode()]
+        linked = [person_dn(samba_dc, p) for p in PEOPLE if p.sam in pso.linked_people]
+        assert sorted(found["msDS-PSOAppliesTo"]) == sorted(
+            dn.encode() for dn in [group_dn(samba_dc, pso.applies_to), *linked]
+        )
     supply_teacher = next(p for p in PEOPLE if "Supply Teachers" in p.groups)
     resultant = read(audit, person_dn(samba_dc, supply_teacher), "msDS-ResultantPSO")["msDS-ResultantPSO"]
     assert resultant == [pso_dn(samba_dc, PSOS[0]).encode()]
@@ -250,7 +253,7 @@ def test_mis_export_lists_the_leavers_and_one_with_no_account(samba_dc: SambaDC,
 
 def test_expected_outcomes_name_catalogue_rules_and_seeded_objects() -> None:
     seeded = {p.sam for p in PEOPLE} | {c.name for c in COMPUTERS} | {p.name for p in PSOS}
-    seeded |= {"Administrator", DNS_ACCOUNT, DOMAIN_ID}
+    seeded |= {"Administrator", DNS_ACCOUNT, DOMAIN_ID, DC_ACCOUNT}
     catalogue = {path.stem for path in RULES.glob("*/*.yaml")}
     assert set(EXPECTED) <= catalogue
     assert {object_id for outcomes in EXPECTED.values() for object_id in outcomes} <= seeded

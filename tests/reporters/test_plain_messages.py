@@ -78,6 +78,24 @@ PLAIN = {
     ("password-complexity", "holywell.demo"): (
         "passwords need not mix upper and lower case letters, numbers and symbols (complexity is off)"
     ),
+    (
+        "stale-computer-accounts",
+        "HW-ICT-08",
+    ): "last signed in to the domain 140 days ago (limit 90): disposed of, or lost?",
+    ("account-lockout", "PSO-Supply-Teachers"): (
+        "never locks an account, however many passwords are tried (lockout threshold 0; limit 10)"
+    ),
+    ("kerberos-preauth-required", "svc-copier"): (
+        "does not require Kerberos pre-authentication (DONT_REQ_PREAUTH): anyone may ask for data to guess its "
+        "password offline"
+    ),
+    ("reversible-encryption-disabled", "svc-mis-sync"): (
+        "its password is stored with reversible encryption (ENCRYPTED_TEXT_PWD_ALLOWED is set on the account)"
+    ),
+    **dict.fromkeys(
+        [("staff-passwords-expire", "supply.a"), ("staff-passwords-expire", "supply.b")],
+        "the policy that governs it, PSO-Supply-Teachers, has no maximum password age, so its password never expires",
+    ),
 }
 RAW = "uac is 0x220; expected uac has all bits clear of 0x20"
 

@@ -45,6 +45,11 @@ CATALOGUE_IDS = {
     "logoff-task-scheduled",
     "autologon-no-stored-password",
     "antivirus-up-to-date",
+    "account-lockout",
+    "reversible-encryption-disabled",
+    "kerberos-preauth-required",
+    "staff-passwords-expire",
+    "stale-computer-accounts",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

@@ -20,7 +20,7 @@ from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, pa
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent as parent_dn
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
-from holyaudit.collectors.ldap import values
+from holyaudit.collectors.ldap import accounts, values
 from holyaudit.collectors.ldap.computer_ids import Account, computer_ids
 from holyaudit.collectors.ldap.connection import (
     Deadline,
@@ -36,10 +36,16 @@ from holyaudit.collectors.ldap.connection import (
 from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
 from holyaudit.errors import HolyauditError
-from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
+from holyaudit.facts import AccountPolicy, Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
 from holyaudit.patterns import compile_pattern
 
-_ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
+_ORDER = (
+    "directory.domain",
+    "directory.users",
+    "directory.password_policies",
+    "directory.computers",
+    "directory.account_policies",
+)
 """The order the fact sets are returned in."""
 USERS_FILTER = "(&(objectCategory=person)(objectClass=user))"
 
@@ -70,6 +76,9 @@ _USER_FIELDS: dict[str, tuple[str, ...]] = {
     "account_expires": ("accountExpires",),
     "logon_hours": ("logonHours",),
     "disabled_at": ("userAccountControl", "replPropertyMetaData"),
+    "password_policy": ("memberOf",),
+    "policy_max_pwd_age_days": ("memberOf",),
+    "policy_reversible_encryption": ("memberOf",),
 }
 """The LDAP attributes each user field is made from: a scan asks only for those its rules read."""
 _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -79,6 +88,7 @@ _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
     "operating_system": ("operatingSystem",),
     "os_version": ("operatingSystemVersion",),
     "last_logon": ("lastLogonTimestamp",),
+    "created": ("whenCreated",),
 }
 
 
@@ -100,7 +110,11 @@ def only(fields: frozenset[str], data: dict[str, object]) -> dict[str, object]:
 _PSO_ATTRS = [
     "cn", "msDS-PasswordSettingsPrecedence", "msDS-MinimumPasswordLength", "msDS-PasswordComplexityEnabled",
     "msDS-PSOAppliesTo",
+    "msDS-LockoutThreshold", "msDS-LockoutDuration", "msDS-PasswordReversibleEncryptionEnabled",
+    "msDS-MaximumPasswordAge",
 ]  # fmt: skip
+POLICY_FIELDS = frozenset(accounts.USER_POLICY_FIELDS)
+"""User fields that come from the account policy governing the user."""
 
 
 def _user_fields(needs: Mapping[str, frozenset[str]]) -> frozenset[str]:
@@ -108,6 +122,12 @@ def _user_fields(needs: Mapping[str, frozenset[str]]) -> frozenset[str]:
     which users each one governs)."""
     fields = needs.get("directory.users", frozenset())
     return fields | {"groups"} if "directory.password_policies" in needs else fields
+
+
+def _needs_policy_entries(needs: Mapping[str, frozenset[str]]) -> bool:
+    """Whether the PSOs are read: for their own fact sets, or to say which one governs each user."""
+    wanted = {"directory.password_policies", "directory.account_policies"}
+    return bool(wanted & needs.keys() or POLICY_FIELDS & needs.get("directory.users", frozenset()))
 
 
 def naming_context(connection: ldap3.Connection) -> str:
@@ -287,6 +307,8 @@ class _Reader:
         root = read_base(connection, "", ["defaultNamingContext", "schemaNamingContext"])
         self.base = settings.base_dn or values.text(_first(root, "defaultNamingContext") or b"")
         self.schema = values.text(_first(root, "schemaNamingContext") or b"")
+        self.governing: accounts.Governing | None = None
+        """Which account policy governs each user, when a rule reads that."""
 
     def _search(
         self, search_filter: str, attributes: list[str], base: str | None = None, scope: str = ldap3.SUBTREE
@@ -303,17 +325,24 @@ class _Reader:
         computer_fields = needs.get("directory.computers", frozenset())
         result: dict[str, FactSet] = {}
         groups = Groups({}, {})
-        if {"categories", "groups"} & (user_fields | computer_fields):
+        if {"categories", "groups", *POLICY_FIELDS} & (user_fields | computer_fields):
             groups = self._groups()  # before any user record is made: each needs its nested groups
         missing_attribute = self._leaving_date_problem() if "leaving_date" in user_fields else None
-        if "directory.domain" in needs:
-            result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
+        wants_policies = bool(POLICY_FIELDS & user_fields) or "directory.account_policies" in needs
+        domain = self._domain() if "directory.domain" in needs or wants_policies else None
+        if "directory.domain" in needs and domain is not None:
+            result["directory.domain"] = self._fact_set("directory.domain", [domain])
         policy_entries: list[Entry] | DirectoryError = []
-        if "directory.password_policies" in needs:
+        if _needs_policy_entries(needs):
             try:
                 policy_entries = self._policy_entries()
-            except DirectoryError as exc:  # only this set is lost; the rest of the directory is still read
+            except DirectoryError as exc:  # only the sets built from it are lost; the rest is still read
                 policy_entries = exc
+        if wants_policies and domain is not None:
+            psos = self._account_policies(policy_entries)
+            self.governing = accounts.Governing(accounts.domain_policy(domain), psos, groups.names)
+            if "directory.account_policies" in needs:
+                result["directory.account_policies"] = self._account_policy_set(self.governing)
         if "directory.computers" in needs:
             computers = self._computers(groups, computer_fields)
             result["directory.computers"] = self._fact_set("directory.computers", computers)
@@ -428,7 +457,9 @@ class _Reader:
             if disabled_at is None:
                 unreadable["disabled_at"] = reason or "no change time for userAccountControl"
         leaving_date = self._leaving_date(raw, missing_attribute, unreadable)
+        policy = self.governing.fields(dn, member_of, unreadable) if self.governing is not None else {}
         return {
+            **policy,
             "id": name,
             "dn": dn,
             "ou": ou,
@@ -525,6 +556,18 @@ class _Reader:
             self.tally.add("password policies")
         return policies
 
+    def _account_policies(self, entries: list[Entry] | DirectoryError) -> list[accounts.Pso] | DirectoryError:
+        if isinstance(entries, DirectoryError):
+            return entries
+        return [accounts.pso(dn, raw) for dn, raw in entries]
+
+    def _account_policy_set(self, governing: accounts.Governing) -> FactSet:
+        name = "directory.account_policies"
+        if isinstance(governing.psos, DirectoryError):
+            return FactSet(name=name, source=self.source, collected_at=self.clock(), error=str(governing.psos))
+        records: list[AccountPolicy] = [governing.domain, *(p.policy for p in governing.psos)]
+        return self._fact_set(name, records)
+
     def _computers(self, groups: Groups, fields: frozenset[str]) -> list[Computer]:
         escrowed: set[str] = set()
         if "bitlocker_key_escrowed" in fields:
@@ -551,6 +594,7 @@ class _Reader:
                 "operating_system": values.text(v) if (v := _first(raw, "operatingSystem")) else None,
                 "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
                 "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
+                "created": values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None,
                 "bitlocker_key_escrowed": dn_key(dn) in escrowed,
             }
             computers.append(Computer.model_validate(only(fields, data)))
