@@ -347,6 +347,43 @@ class GpoContainer(FactRecord):
     lockout_duration_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     lockout_window_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     clear_text_password_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    removable_write_needs_bitlocker: bool | None = Field(
+        default=None,
+        description="Machine policy FVE RDVDenyWriteAccess: removable drives not protected by BitLocker are read-only.",
+    )
+    removable_write_needs_bitlocker_from: str | None = None
+    removable_disks_write_denied: bool | None = Field(
+        default=None, description="Machine policy RemovableStorageDevices\\{53f5630d-...} Deny_Write (Removable Disks)."
+    )
+    removable_disks_write_denied_from: str | None = None
+    removable_storage_all_denied: bool | None = Field(
+        default=None, description="Machine policy RemovableStorageDevices Deny_All (all removable storage classes)."
+    )
+    removable_storage_all_denied_from: str | None = None
+    firewall_domain_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\DomainProfile EnableFirewall."
+    )
+    firewall_domain_on_from: str | None = None
+    firewall_domain_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\DomainProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_domain_blocks_inbound_from: str | None = None
+    firewall_private_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PrivateProfile EnableFirewall."
+    )
+    firewall_private_on_from: str | None = None
+    firewall_private_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PrivateProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_private_blocks_inbound_from: str | None = None
+    firewall_public_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PublicProfile EnableFirewall."
+    )
+    firewall_public_on_from: str | None = None
+    firewall_public_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PublicProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_public_blocks_inbound_from: str | None = None
     notes: list[str] = Field(default_factory=list, description="What was not modelled, and other remarks.")
     warnings: list[str] = Field(
         default_factory=list,

@@ -45,6 +45,8 @@ CATALOGUE_IDS = {
     "logoff-task-scheduled",
     "autologon-no-stored-password",
     "antivirus-up-to-date",
+    "gpo-removable-media-encrypted",
+    "gpo-firewall-on",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 
