@@ -116,6 +116,18 @@ class Computer(FactRecord):
     bitlocker_key_escrowed: bool | None = Field(
         default=None, description="A msFVE-RecoveryInformation object sits under the computer."
     )
+    os_release: str | None = Field(
+        default=None,
+        description="The Windows release operating_system and os_version name in holyaudit's lifecycle table "
+        "(src/holyaudit/data/windows-lifecycle.yaml), with its edition family.",
+    )
+    os_support_ends: dt.date | None = Field(
+        default=None, description="The last day Microsoft services that release (lifecycle table)."
+    )
+    os_esu_ends: dt.date | None = Field(
+        default=None, description="The last day of its paid Extended Security Updates; None when none are offered."
+    )
+    os_lifecycle_source: str | None = Field(default=None, description="The Microsoft page the dates come from.")
 
 
 class Volume(FactRecord):

@@ -47,6 +47,7 @@ CATALOGUE_IDS = {
     "antivirus-up-to-date",
     "gpo-removable-media-encrypted",
     "gpo-firewall-on",
+    "unsupported-operating-system",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

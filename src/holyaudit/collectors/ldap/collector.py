@@ -37,6 +37,7 @@ from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
 from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
+from holyaudit.lifecycle import LIFECYCLE_FIELDS, lifecycle_fields
 from holyaudit.patterns import compile_pattern
 
 _ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
@@ -79,6 +80,7 @@ _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
     "operating_system": ("operatingSystem",),
     "os_version": ("operatingSystemVersion",),
     "last_logon": ("lastLogonTimestamp",),
+    **dict.fromkeys(LIFECYCLE_FIELDS, ("operatingSystem", "operatingSystemVersion")),
 }
 
 
@@ -553,5 +555,11 @@ class _Reader:
                 "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
                 "bitlocker_key_escrowed": dn_key(dn) in escrowed,
             }
+            if fields & LIFECYCLE_FIELDS:
+                os_name, os_version = (
+                    values.text(v) if (v := _first(raw, attribute)) else None
+                    for attribute in ("operatingSystem", "operatingSystemVersion")
+                )
+                data.update(lifecycle_fields(os_name, os_version))
             computers.append(Computer.model_validate(only(fields, data)))
         return computers
