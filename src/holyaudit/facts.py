@@ -408,6 +408,27 @@ class GpoContainer(FactRecord):
     )
 
 
+class SysvolFile(FactRecord):
+    """A file in SYSVOL that could store a credential: a Group Policy Preferences XML file, a script, or the
+    scripts.ini that passes scripts their parameters (id: its path below the SYSVOL share). Only where and what
+    kind of credential is recorded, never its value."""
+
+    kind: ClassVar[str] = "sysvol_file"
+    plural: ClassVar[str] = "SYSVOL files"
+    file_type: str | None = Field(
+        default=None, description="Group Policy Preferences, script, or script parameters (scripts.ini)."
+    )
+    gpo: str | None = Field(default=None, description="The display name of the GPO whose folder holds it, if any.")
+    size: int | None = Field(default=None, description="Bytes.")
+    credentials: list[str] = Field(
+        default_factory=list,
+        description="Each stored credential as 'line N: what' (a cpassword, a net use password, ...), never the value.",
+    )
+    credentials_found: int | None = Field(
+        default=None, description="How many lines store a credential; None when the file could not be searched."
+    )
+
+
 FACT_SETS: dict[str, type[FactRecord]] = {
     "directory.domain": Domain,
     "directory.password_policies": PasswordPolicy,
@@ -415,6 +436,7 @@ FACT_SETS: dict[str, type[FactRecord]] = {
     "directory.computers": Computer,
     "endpoints.hosts": Host,
     "gpo.ous": GpoContainer,
+    "gpo.sysvol_files": SysvolFile,
 }
 """Every fact set a rule may read, and the record type it holds."""
 

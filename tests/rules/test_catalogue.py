@@ -48,6 +48,7 @@ CATALOGUE_IDS = {
     "gpo-removable-media-encrypted",
     "gpo-firewall-on",
     "unsupported-operating-system",
+    "no-passwords-in-sysvol",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 
