@@ -179,9 +179,8 @@ class GpoCollector(Collector):
     ) -> list[FactSet]:
         started = self.clock()
         tally = Tally(self.name, progress)
-        files = [self._sysvol_files(started, tally)] if "gpo.sysvol_files" in needs else []
         if "gpo.ous" not in needs:
-            return files
+            return [self._sysvol_files(started, tally)] if "gpo.sysvol_files" in needs else []
         connection = open_connection(self.directory, self.password, self.tls, self.deadline)
         try:
             base, gpos, containers = self._read_directory(connection, tally)
@@ -196,7 +195,8 @@ class GpoCollector(Collector):
             }
         builder = _Builder(base, resolved, broken, blocks, contents, inputs or {}, self.settings.bitlocker_started_by)
         records = builder.records()
-        return [*files, FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))]
+        ous = FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))
+        return [ous, *([self._sysvol_files(started, tally)] if "gpo.sysvol_files" in needs else [])]
 
     def _sysvol_files(self, started: dt.datetime, tally: Tally) -> FactSet:
         """Every SYSVOL file that could store a credential, searched (sysvol_files.py); each GPO's folder is named

@@ -68,7 +68,7 @@ class _Walk:
             self.stopped = f"{self._id(path)} and whatever follows it were not searched: more than {MAX_FILES} files"
             return
         self.files += 1
-        self.tally.add("SYSVOL files searched")
+        self.tally.add("files searched for passwords")
         known: dict[str, object] = {"id": self._id(path), "file_type": kind, "gpo": self._gpo(path), "size": size}
         if size > MAX_FILE_BYTES:
             why = f"{size} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit: not searched"
