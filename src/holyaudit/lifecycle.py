@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -154,13 +154,21 @@ LIFECYCLE_FIELDS = frozenset({"os_release", "os_support_ends", "os_esu_ends", "o
 
 def lifecycle_fields(operating_system: str | None, version: str | None) -> dict[str, object]:
     """A computer record's lifecycle fields for what it reports, or each named ``unreadable`` with the reason."""
-    try:
-        release = shipped().lookup(operating_system, version)
-    except UnknownRelease as exc:
-        return {"unreadable": dict.fromkeys(sorted(LIFECYCLE_FIELDS), str(exc))}
+    release, reason = _release(operating_system, version)
+    if release is None:
+        return {"unreadable": dict.fromkeys(sorted(LIFECYCLE_FIELDS), reason)}
     return {
         "os_release": f"{release.product} ({release.editions})",
         "os_support_ends": release.ends,
         "os_esu_ends": release.esu_ends,
         "os_lifecycle_source": release.source,
     }
+
+
+@lru_cache(maxsize=1024)
+def _release(operating_system: str | None, version: str | None) -> tuple[Release | None, str]:
+    """The release, or why there is none: once per distinct pair, as an estate has few and a directory thousands."""
+    try:
+        return shipped().lookup(operating_system, version), ""
+    except UnknownRelease as exc:
+        return None, str(exc)

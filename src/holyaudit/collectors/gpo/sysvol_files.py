@@ -46,7 +46,7 @@ class _Walk:
             return
         if self.folders >= MAX_FOLDERS or depth > MAX_DEPTH:
             why = f"more than {MAX_FOLDERS} folders" if self.folders >= MAX_FOLDERS else f"nested over {MAX_DEPTH} deep"
-            self.stopped = f"{self._id(path)} and whatever follows it were not searched: {why} (limit)"
+            self.stopped = f"{self._id(path)} and whatever follows it were not searched: {why}"
             return
         self.folders += 1
         try:
@@ -95,8 +95,8 @@ class _Walk:
 
     def _gpo(self, path: str) -> str | None:
         """The display name of the GPO whose folder (``Policies\\{GUID}``) holds the file."""
-        parts = self._id(path).split("\\")
-        if len(parts) > 2 and parts[1].lower() == "policies":
+        parts = self._id(path).split("\\")  # <domain>, Policies, {GUID}, ..., the file
+        if len(parts) > 3 and parts[1].lower() == "policies":
             guid = parts[2].upper()
             return self.gpo_names.get(guid, f"{parts[2]} (no GPO in the directory has this folder)")
         return None
