@@ -56,6 +56,11 @@ def test_a_release_is_found_by_platform_edition_family_and_build(operating_syste
     assert (found["os_release"], found["os_support_ends"]) == (product, ends)
 
 
+@pytest.mark.parametrize("version", ["10.0 (26100)", "10.0.26100.7171", "10.0.26100", "26100"])
+def test_the_build_is_read_as_the_directory_or_an_endpoint_reports_it(version):
+    assert lifecycle_fields("Microsoft Windows 11 Education", version)["os_support_ends"] == dt.date(2027, 10, 12)
+
+
 def test_windows_10_22h2_carries_its_esu_end_and_windows_11_none():
     assert lifecycle_fields("Windows 10 Enterprise", "10.0 (19045)")["os_esu_ends"] == dt.date(2028, 10, 10)
     assert lifecycle_fields("Windows 11 Enterprise", "10.0 (26100)")["os_esu_ends"] is None

@@ -105,7 +105,10 @@ def _platform(operating_system: str) -> str | None:
 
 
 def _build(version: str | None) -> int | None:
-    found = re.search(r"\((\d+)\)", version or "")
+    """The build from the directory's ``10.0 (19045)``, an endpoint's ``10.0.19045.6456`` or a bare ``19045``."""
+    text = (version or "").strip()
+    found = re.search(r"\((\d+)\)", text) or re.fullmatch(r"\d+\.\d+\.(\d+)(?:\.\d+)?", text)
+    found = found or re.fullmatch(r"(\d+)", text)
     return int(found.group(1)) if found else None
 
 
