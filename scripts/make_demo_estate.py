@@ -37,9 +37,11 @@ from holyaudit.facts import (
     PasswordPolicy,
     ScheduledTask,
     ScreenSaverPolicy,
+    SysvolFile,
     User,
     Volume,
 )
+from holyaudit.lifecycle import lifecycle_fields
 
 ESTATE_PATH = Path(__file__).resolve().parents[1] / "src" / "holyaudit" / "demo" / "estate.json"
 
@@ -515,7 +517,13 @@ MACHINES: list[Machine] = [
     ),
     # laptop-encryption: ERROR (BitLocker status could not be read); the other endpoint rules still check.
     laptop("HW-LT-08", unreadable={"volumes": "access denied reading BitLocker status"}, volumes=None),
-    laptop("HW-TR-01", "Laptop Trolley", chassis=PORTABLE),
+    # unsupported-operating-system: FAIL (still on Windows 10 Pro 22H2, serviced until 14 Oct 2025, no ESU).
+    laptop(
+        "HW-TR-01",
+        "Laptop Trolley",
+        chassis=PORTABLE,
+        computer={"operating_system": "Windows 10 Pro", "os_version": "10.0 (19045)"},
+    ),
     # screensaver-locking: FAIL (machine inactivity limit of 15 minutes).
     laptop("HW-TR-02", "Laptop Trolley", chassis=PORTABLE, inactivity_timeout_secs=900),
     # logoff-task-scheduled: FAIL (the nightly shutdown keeps Task Scheduler's default: not on battery power).
@@ -533,13 +541,14 @@ def computer(machine: Machine, index: int) -> Computer:
         "categories": ["laptop"] if machine.laptop else [],
         "enabled": True,
         "operating_system": "Windows 11 Education",
-        "os_version": "10.0 (22631)",
+        "os_version": "10.0 (26100)",
         "last_logon": ago(index % 3, hours=2 + index % 5),
         # Desktops and managed laptops were encrypted by the build process, which escrows the key;
         # HW-CL-06, a notebook filed as a desktop, missed it.
         "bitlocker_key_escrowed": machine.chassis == DESKTOP or machine.laptop,
     }
-    return Computer(**(values | machine.computer))
+    merged = values | machine.computer
+    return Computer(**(merged | lifecycle_fields(merged["operating_system"], merged["os_version"])))
 
 
 def host(machine: Machine, index: int) -> Host:
@@ -548,7 +557,7 @@ def host(machine: Machine, index: int) -> Host:
     values: dict[str, Any] = {
         "id": machine.name,
         "os": "Microsoft Windows 11 Education",
-        "os_build": "10.0.22631.4460",
+        "os_build": "10.0.26100.7171",
         "chassis_types": machine.chassis,
         "categories": ["laptop"] if machine.laptop else [],
         "volumes": [os_volume()],
@@ -584,6 +593,24 @@ BASELINE_SCREENSAVER: dict[str, Any] = {
     "screensaver_timeout_secs": 600,
     "screensaver_timeout_from": "Holywell Baseline",
 }
+
+
+SCHOOL_FIREWALL: dict[str, Any] = {
+    f"firewall_{profile}_{setting}{suffix}": "School Firewall" if suffix else True
+    for profile in ("domain", "private", "public")
+    for setting in ("on", "blocks_inbound")
+    for suffix in ("", "_from")
+}
+"""gpo-firewall-on: PASS wherever it is linked (every computer OU but the Hall's, whose GPO turns public off)."""
+HALL_DISPLAY: dict[str, Any] = {
+    "firewall_public_blocks_inbound": False,
+    "firewall_public_blocks_inbound_from": "Hall Display",
+}
+USB_ENCRYPTION: dict[str, Any] = {
+    "removable_write_needs_bitlocker": True,
+    "removable_write_needs_bitlocker_from": "USB Encryption",
+}
+"""gpo-removable-media-encrypted: PASS where it is linked (the laptop OUs); the desktop rooms have none."""
 
 
 PUPIL_RELAXED: dict[str, Any] = {
@@ -645,9 +672,19 @@ def gpo_ous() -> list[GpoContainer]:
             bitlocker_settings={"EncryptionMethodWithXtsOs": 7, "OSRecovery": 1},
             bitlocker_settings_from={"EncryptionMethodWithXtsOs": "Laptop BitLocker", "OSRecovery": "Laptop BitLocker"},
             **BASELINE_SCREENSAVER,
+            **SCHOOL_FIREWALL,
+            **USB_ENCRYPTION,
         ),
         *(
-            _ou(f"OU={room},OU=Computers,{SCHOOL_DN}", domain_gpos, computers=count, **BASELINE_SCREENSAVER)
+            _ou(
+                f"OU={room},OU=Computers,{SCHOOL_DN}",
+                domain_gpos,
+                computers=count,
+                **BASELINE_SCREENSAVER,
+                # gpo-firewall-on: FAIL in the Hall (a GPO lets the display's public profile accept connections).
+                **(SCHOOL_FIREWALL | (HALL_DISPLAY if room == "Hall" else {})),
+                **(USB_ENCRYPTION if room == "Laptop Trolley" else {}),
+            )
             for room, count in (
                 ("ICT Suite", 8),
                 ("Office", 2),
@@ -665,6 +702,38 @@ def gpo_ous() -> list[GpoContainer]:
             computers=4,
             laptops=4,
             skipped_links=[f"'Laptop BitLocker' linked at {laptops}: inheritance blocked at OU=Loan,{laptops}"],
+        ),
+    ]
+
+
+def sysvol_files() -> list[SysvolFile]:
+    policies = f"{DOMAIN}\\Policies"
+    staff_drives = "{6AC1786C-016F-11D2-945F-00C04FB984F9}"
+    return [
+        SysvolFile(  # no-passwords-in-sysvol: PASS (GPP local group membership, no password)
+            id=f"{policies}\\{staff_drives}\\Machine\\Preferences\\Groups\\Groups.xml",
+            file_type="Group Policy Preferences",
+            gpo="Holywell Baseline",
+            size=742,
+            credentials_found=0,
+        ),
+        SysvolFile(  # no-passwords-in-sysvol: FAIL (a drive map saved with the admin's password in 2013)
+            id=f"{policies}\\{{8E2F4C31-5B6A-4F0E-9C1D-2A7B3E4F5061}}\\User\\Preferences\\Drives\\Drives.xml",
+            file_type="Group Policy Preferences",
+            gpo="Legacy Drive Maps",
+            size=1210,
+            credentials=["line 4: <Properties> has a cpassword (item 'S:')"],
+            credentials_found=1,
+        ),
+        SysvolFile(  # no-passwords-in-sysvol: PASS
+            id=f"{DOMAIN}\\scripts\\logon.bat", file_type="script", size=388, credentials_found=0
+        ),
+        SysvolFile(  # no-passwords-in-sysvol: FAIL (the kiosk set-up script creates its account with a literal)
+            id=f"{DOMAIN}\\scripts\\kiosk-setup.ps1",
+            file_type="script",
+            size=2054,
+            credentials=["line 12: ConvertTo-SecureString of a literal"],
+            credentials_found=1,
         ),
     ]
 
@@ -688,6 +757,7 @@ def fact_sets() -> list[FactSet]:
         fact_set("endpoints.hosts", "winrm (demo)", hosts),
         gpo,
         fact_set("directory.account_policies", ldap, account_policies()),
+        fact_set("gpo.sysvol_files", f"{ldap} + SYSVOL", sysvol_files()),
     ]
 
 

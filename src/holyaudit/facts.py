@@ -151,6 +151,18 @@ class Computer(FactRecord):
     bitlocker_key_escrowed: bool | None = Field(
         default=None, description="A msFVE-RecoveryInformation object sits under the computer."
     )
+    os_release: str | None = Field(
+        default=None,
+        description="The Windows release operating_system and os_version name in holyaudit's lifecycle table "
+        "(src/holyaudit/data/windows-lifecycle.yaml), with its edition family.",
+    )
+    os_support_ends: dt.date | None = Field(
+        default=None, description="The last day Microsoft services that release (lifecycle table)."
+    )
+    os_esu_ends: dt.date | None = Field(
+        default=None, description="The last day of its paid Extended Security Updates; None when none are offered."
+    )
+    os_lifecycle_source: str | None = Field(default=None, description="The Microsoft page the dates come from.")
 
 
 class Volume(FactRecord):
@@ -424,6 +436,43 @@ class GpoContainer(FactRecord):
     lockout_duration_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     lockout_window_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     clear_text_password_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    removable_write_needs_bitlocker: bool | None = Field(
+        default=None,
+        description="Machine policy FVE RDVDenyWriteAccess: removable drives not protected by BitLocker are read-only.",
+    )
+    removable_write_needs_bitlocker_from: str | None = None
+    removable_disks_write_denied: bool | None = Field(
+        default=None, description="Machine policy RemovableStorageDevices\\{53f5630d-...} Deny_Write (Removable Disks)."
+    )
+    removable_disks_write_denied_from: str | None = None
+    removable_storage_all_denied: bool | None = Field(
+        default=None, description="Machine policy RemovableStorageDevices Deny_All (all removable storage classes)."
+    )
+    removable_storage_all_denied_from: str | None = None
+    firewall_domain_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\DomainProfile EnableFirewall."
+    )
+    firewall_domain_on_from: str | None = None
+    firewall_domain_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\DomainProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_domain_blocks_inbound_from: str | None = None
+    firewall_private_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PrivateProfile EnableFirewall."
+    )
+    firewall_private_on_from: str | None = None
+    firewall_private_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PrivateProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_private_blocks_inbound_from: str | None = None
+    firewall_public_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PublicProfile EnableFirewall."
+    )
+    firewall_public_on_from: str | None = None
+    firewall_public_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PublicProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_public_blocks_inbound_from: str | None = None
     notes: list[str] = Field(default_factory=list, description="What was not modelled, and other remarks.")
     warnings: list[str] = Field(
         default_factory=list,
@@ -436,6 +485,27 @@ class GpoContainer(FactRecord):
     )
 
 
+class SysvolFile(FactRecord):
+    """A file in SYSVOL that could store a credential: a Group Policy Preferences XML file, a script, or the
+    scripts.ini that passes scripts their parameters (id: its path below the SYSVOL share). Only where and what
+    kind of credential is recorded, never its value."""
+
+    kind: ClassVar[str] = "sysvol_file"
+    plural: ClassVar[str] = "SYSVOL files"
+    file_type: str | None = Field(
+        default=None, description="Group Policy Preferences, script, or script parameters (scripts.ini)."
+    )
+    gpo: str | None = Field(default=None, description="The display name of the GPO whose folder holds it, if any.")
+    size: int | None = Field(default=None, description="Bytes.")
+    credentials: list[str] = Field(
+        default_factory=list,
+        description="Each stored credential as 'line N: what' (a cpassword, a net use password, ...), never the value.",
+    )
+    credentials_found: int | None = Field(
+        default=None, description="How many lines store a credential; None when the file could not be searched."
+    )
+
+
 FACT_SETS: dict[str, type[FactRecord]] = {
     "directory.domain": Domain,
     "directory.password_policies": PasswordPolicy,
@@ -444,6 +514,7 @@ FACT_SETS: dict[str, type[FactRecord]] = {
     "directory.computers": Computer,
     "endpoints.hosts": Host,
     "gpo.ous": GpoContainer,
+    "gpo.sysvol_files": SysvolFile,
 }
 """Every fact set a rule may read, and the record type it holds."""
 

@@ -88,6 +88,7 @@ def test_demo_estate_loads_as_the_fictional_school(estate: Snapshot) -> None:
         "endpoints.hosts",
         "gpo.ous",
         "directory.account_policies",
+        "gpo.sysvol_files",
     }
     assert all(fs.error is None for fs in estate.fact_sets.values())
 
@@ -234,6 +235,14 @@ PLANTED = [
     ("antivirus-up-to-date", "HW-CL-05", Status.FAIL),
     ("antivirus-up-to-date", "HW-CL-02", Status.PASS),
     ("antivirus-up-to-date", "HW-HALL-01", Status.FAIL),
+    ("unsupported-operating-system", "HW-TR-01", Status.FAIL),
+    ("unsupported-operating-system", "HW-TR-02", Status.PASS),
+    ("gpo-firewall-on", "OU=Hall,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.FAIL),
+    ("gpo-firewall-on", "OU=Library,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.PASS),
+    ("gpo-removable-media-encrypted", "OU=Library,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.FAIL),
+    ("gpo-removable-media-encrypted", "OU=Laptop Trolley,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.PASS),
+    ("no-passwords-in-sysvol", "holywell.demo\\scripts\\kiosk-setup.ps1", Status.FAIL),
+    ("no-passwords-in-sysvol", "holywell.demo\\scripts\\logon.bat", Status.PASS),
 ]
 
 

@@ -176,16 +176,31 @@ class Computer:
     enabled: bool = True
     recovery_keys: int = 0
     """msFVE-RecoveryInformation objects (BitLocker keys escrowed) under the computer."""
+    os: str = "Windows 11 Education"
+    os_version: str = "10.0 (22631)"
     last_logon_days_ago: int | None = None
+    """lastLogonTimestamp; None: never signed in (out of scope for unsupported-operating-system)."""
     created_days_ago: int | None = None
 
 
 COMPUTERS = (
-    Computer("HW-LT-01", LAPTOPS_OU, recovery_keys=1),  # laptop, key escrowed
-    Computer("HW-LT-02", LAPTOPS_OU, recovery_keys=2),  # laptop, two volumes' keys escrowed
+    # laptop, key escrowed; Windows Server 2022 (serviced to 2031): unsupported-operating-system PASS
+    Computer(
+        "HW-LT-01",
+        LAPTOPS_OU,
+        recovery_keys=1,
+        os="Windows Server 2022 Standard",
+        os_version="10.0 (20348)",
+        last_logon_days_ago=1,
+    ),
+    # laptop, two volumes' keys escrowed; a build the lifecycle table does not hold: ERROR
+    Computer(
+        "HW-LT-02", LAPTOPS_OU, recovery_keys=2, os="Windows 11 Pro", os_version="10.0 (22632)", last_logon_days_ago=2
+    ),
     Computer("HW-LT-03", LAPTOPS_OU),  # laptop, no key
     Computer("HW-LT-04", LAPTOPS_OU, enabled=False),  # disabled laptop, no key: out of scope
-    Computer("HW-DT-01", DESKTOPS_OU),  # desktop, no key: not a laptop
+    # desktop, no key: not a laptop; Windows 10 Pro 22H2, serviced until 14 Oct 2025: FAIL
+    Computer("HW-DT-01", DESKTOPS_OU, os="Windows 10 Pro", os_version="10.0 (19045)", last_logon_days_ago=3),
     Computer("HW-LT-05", LOAN_OU, recovery_keys=1),  # loan laptop, key escrowed, out of the BitLocker GPO's reach
     Computer("HW-DT-02", DESKTOPS_OU, last_logon_days_ago=60),  # signed in 60 days ago: not stale
     Computer("HW-DT-03", DESKTOPS_OU, last_logon_days_ago=120),  # stale

@@ -143,10 +143,13 @@ def _add_computer(conn: ldap3.Connection, dc: SambaDC, computer: Computer) -> No
             # Added over LDAP so it can be enabled; `samba-tool computer create` makes disabled accounts.
             "userAccountControl": WORKSTATION | (0 if computer.enabled else DISABLED),
             "dNSHostName": f"{computer.name.lower()}.{dc.dns_domain}",
-            "operatingSystem": "Windows 11 Education",
-            "operatingSystemVersion": "10.0 (22631)",
+            "operatingSystem": computer.os,
+            "operatingSystemVersion": computer.os_version,
         },
     )
+    if computer.last_logon_days_ago is not None:  # administrators may write it, as in Windows
+        signed_in = dt.datetime.now(dt.UTC) - dt.timedelta(days=computer.last_logon_days_ago)
+        conn.modify(dn, {"lastLogonTimestamp": [(ldap3.MODIFY_REPLACE, [nt_time(signed_in)])]})
     for volume in range(computer.recovery_keys):
         key_id = uuid.uuid5(uuid.NAMESPACE_DNS, f"{computer.name}-{volume}")
         conn.add(

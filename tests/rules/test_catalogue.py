@@ -50,6 +50,10 @@ CATALOGUE_IDS = {
     "kerberos-preauth-required",
     "staff-passwords-expire",
     "stale-computer-accounts",
+    "gpo-removable-media-encrypted",
+    "gpo-firewall-on",
+    "unsupported-operating-system",
+    "no-passwords-in-sysvol",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

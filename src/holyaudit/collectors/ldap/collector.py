@@ -37,6 +37,7 @@ from holyaudit.collectors.ldap.partitions import PartitionedSearch
 from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
 from holyaudit.errors import HolyauditError
 from holyaudit.facts import AccountPolicy, Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
+from holyaudit.lifecycle import LIFECYCLE_FIELDS, lifecycle_fields
 from holyaudit.patterns import compile_pattern
 
 _ORDER = (
@@ -89,6 +90,7 @@ _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
     "os_version": ("operatingSystemVersion",),
     "last_logon": ("lastLogonTimestamp",),
     "created": ("whenCreated",),
+    **dict.fromkeys(LIFECYCLE_FIELDS, ("operatingSystem", "operatingSystemVersion")),
 }
 
 
@@ -597,5 +599,11 @@ class _Reader:
                 "created": values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None,
                 "bitlocker_key_escrowed": dn_key(dn) in escrowed,
             }
+            if fields & LIFECYCLE_FIELDS:
+                os_name, os_version = (
+                    values.text(v) if (v := _first(raw, attribute)) else None
+                    for attribute in ("operatingSystem", "operatingSystemVersion")
+                )
+                data.update(lifecycle_fields(os_name, os_version))
             computers.append(Computer.model_validate(only(fields, data)))
         return computers
