@@ -140,6 +140,7 @@ def _listed(findings: list[Finding], view: Overview, details: bool) -> dict[str,
     wanted = {f.rule_id: len(_pressing(_to_list(f))) for f in findings}
     if details:
         return wanted
+    wanted.update({f.rule_id: 0 for f in findings if _one_line(f)})
     listed = {rule_id: min(count, 1) for rule_id, count in wanted.items()}
     order = [item.rule_id for item in view.fix_first] + sorted(wanted)
     budget = OBJECT_BUDGET - sum(listed.values())
@@ -151,6 +152,13 @@ def _listed(findings: list[Finding], view: Overview, details: bool) -> dict[str,
     return listed
 
 
+def _one_line(finding: Finding) -> bool:
+    """A rule that passed or did not apply, with nothing waived: one line unless --details (what it left out of
+    its objects, not-applicable ones, is counted in the closing line)."""
+    waived = any(o.status is Status.WAIVED for o in finding.objects)
+    return finding.status in (Status.PASS, Status.NOT_APPLICABLE) and not waived
+
+
 def _hidden_text(hidden: Counter[Status]) -> str:
     """What the rules left unlisted, by status, counted once under each rule (as the rules' own counts are)."""
     return f"… and {hidden.total()} more not listed ({counts_text(hidden)}): --details lists all"
@@ -159,18 +167,19 @@ def _hidden_text(hidden: Counter[Status]) -> str:
 def _rule(finding: Finding, listed: int, options: RenderOptions) -> Table | Group:
     """One rule: its status and severity beside its title; under it its id and message (the counts), then the first
     ``listed`` objects that did not pass, one line each (cut short with … unless --details; the full values are
-    there and in JSON). A rule with nothing to list and nothing wrong (it passed) is one line: id and title."""
+    there and in JSON). A rule that passed or did not apply is one line: id and title (whole with --details)."""
     objects = _to_list(finding)
     head = Table.grid(padding=(0, 1), pad_edge=False)
     head.add_column(no_wrap=True)
     head.add_column()
     status = Text(f"{STATUS_WORD[finding.status]:<6}", style=STATUS_STYLE[finding.status])
     status.append(f" {finding.severity.value:<8}")
-    if not objects and finding.status not in (Status.FAIL, Status.ERROR):
+    if not options.details and _one_line(finding):
         line = Text(printable(finding.rule_id), style="bold")
         line.append(f": {printable(finding.title)}")
-        if not options.details:
-            _cut_at_word(line, options.width - cell_len(status.plain) - 1)
+        room = options.width - cell_len(status.plain) - 1
+        if cell_len(line.plain) > room:
+            _cut_at_word(line, room)
         head.add_row(status, line)
         return head
     head.add_row(status, Text(printable(finding.title), style="bold"))
