@@ -27,6 +27,7 @@ from holyaudit.collectors.winrm.collector import with_drift
 from holyaudit.collectors.winrm.drift import Intent
 from holyaudit.engine.weekly_hours import hours_map_for_local_window
 from holyaudit.facts import (
+    AccountPolicy,
     Computer,
     Domain,
     FactRecord,
@@ -38,9 +39,11 @@ from holyaudit.facts import (
     PasswordPolicy,
     ScheduledTask,
     ScreenSaverPolicy,
+    SysvolFile,
     User,
     Volume,
 )
+from holyaudit.lifecycle import lifecycle_fields
 
 ESTATE_PATH = Path(__file__).resolve().parents[1] / "src" / "holyaudit" / "demo" / "estate.json"
 
@@ -58,6 +61,8 @@ PASSWD_NOTREQD = 0x20
 NORMAL_ACCOUNT = 0x200
 DONT_EXPIRE_PASSWORD = 0x10000
 UAC_ENABLED = NORMAL_ACCOUNT
+ENCRYPTED_TEXT_PWD_ALLOWED = 0x80
+DONT_REQ_PREAUTH = 0x400000
 UAC_DISABLED = NORMAL_ACCOUNT | ACCOUNTDISABLE
 
 # Logon-hours maps are stored in UTC; the school day is in London time.
@@ -96,6 +101,7 @@ def domain() -> Domain:
         pwd_properties=0,  # password-complexity: FAIL (complexity bit 0x1 clear)
         max_pwd_age_days=365,
         lockout_threshold=10,
+        lockout_duration_mins=30,
         pwd_history_length=12,
         force_logoff=False,  # force-logoff-enabled: FAIL (sessions outlive their logon hours)
     )
@@ -325,6 +331,57 @@ def _with_privilege_and_text(accounts: list[User]) -> list[User]:
     ]
 
 
+SERVICE_OU = f"OU=Service Accounts,{SCHOOL_DN}"
+
+# (sAMAccountName, display name, overrides): service accounts, added after the built-in ones.
+SERVICE: list[tuple[str, str, dict[str, Any]]] = [
+    # reversible-encryption-disabled: FAIL (the old MIS sync wanted digest authentication).
+    ("svc-mis-sync", "MIS sync", {"uac": UAC_ENABLED | ENCRYPTED_TEXT_PWD_ALLOWED}),
+    # kerberos-preauth-required: FAIL (the copier's scan-to-folder account, set up without pre-authentication).
+    ("svc-copier", "Copier scan-to-folder", {"uac": UAC_ENABLED | DONT_REQ_PREAUTH}),
+]
+
+
+def account_policies() -> list[AccountPolicy]:
+    """The domain's own policy and each PSO's, as the collector records them (account-lockout)."""
+    return [
+        AccountPolicy(
+            id=DOMAIN, is_domain=True, lockout_threshold=10, lockout_duration_mins=30,
+            reversible_encryption=False, max_pwd_age_days=365,
+        ),
+        # Compliant: locks after 5 attempts, until an administrator unlocks the account.
+        AccountPolicy(
+            id="PSO-Admins", is_domain=False, precedence=10, lockout_threshold=5, lockout_duration_mins=-1,
+            reversible_encryption=False, max_pwd_age_days=90, applies_to=["Domain Admins"],
+        ),
+        # account-lockout: FAIL (never locks) and staff-passwords-expire: FAIL for the supply teachers it governs
+        # (no maximum age), both lowered with its length.
+        AccountPolicy(
+            id="PSO-Supply-Teachers", is_domain=False, precedence=20, lockout_threshold=0, lockout_duration_mins=30,
+            reversible_encryption=False, max_pwd_age_days=0, applies_to=["Supply Teachers"],
+        ),
+    ]  # fmt: skip
+
+
+PSO_GROUPS = {"Domain Admins": "PSO-Admins", "Supply Teachers": "PSO-Supply-Teachers"}
+"""The group each PSO is linked to."""
+
+
+def with_account_policy(user: User) -> User:
+    """A user with the policy that governs it, chosen as the collector does: the linked PSO of lowest precedence,
+    else the domain's own."""
+    policies = {policy.id: policy for policy in account_policies()}
+    linked = [policies[PSO_GROUPS[group]] for group in user.groups if group in PSO_GROUPS]
+    policy = min(linked, key=lambda pso: pso.precedence or 0, default=policies[DOMAIN])
+    return user.model_copy(
+        update={
+            "password_policy": policy.id,
+            "policy_max_pwd_age_days": policy.max_pwd_age_days,
+            "policy_reversible_encryption": policy.reversible_encryption,
+        }
+    )
+
+
 def users() -> list[User]:
     """Every account, in table order; the position in the estate varies the ordinary dates."""
     rows: list[tuple[str, str, dict[str, Any]]] = []
@@ -347,6 +404,8 @@ def users() -> list[User]:
         rows.append((sam, BUILTIN_OU, fields | changes))
     for sam, name, changes in ADMINS:
         rows.append((sam, ADMINS_OU, role(name, "admin", [], NO_RESTRICTION) | changes))
+    for sam, name, changes in SERVICE:
+        rows.append((sam, SERVICE_OU, role(name, "service", [], NO_RESTRICTION) | changes))
     accounts = [_account(sam, index, ou, **fields) for index, (sam, ou, fields) in enumerate(rows, start=1)]
     return _with_privilege_and_text(accounts)
 
@@ -406,8 +465,10 @@ class Machine:
     """Overrides for the Host record; ``error`` alone makes the host unreachable."""
 
 
-def desktop(name: str, ou: str, *, chassis: list[int] = DESKTOP, **host: Any) -> Machine:
-    return Machine(name, ou, chassis, laptop=False, host=host)
+def desktop(
+    name: str, ou: str, *, chassis: list[int] = DESKTOP, computer: dict[str, Any] | None = None, **host: Any
+) -> Machine:
+    return Machine(name, ou, chassis, laptop=False, computer=computer or {}, host=host)
 
 
 def laptop(
@@ -461,8 +522,14 @@ MACHINES: list[Machine] = [
         inactivity_timeout_secs=None,
         screensaver_users=[hive("21greenh", 300), hive("21hillp", 600)],
     ),
-    # Unreachable: ERROR for every endpoint rule.
-    desktop("HW-ICT-08", "ICT Suite", **unreachable("connection refused on port 5986")),
+    # Unreachable: ERROR for every endpoint rule. stale-computer-accounts: FAIL (its account last signed in 140
+    # days ago: the machine was replaced in the summer and something else now answers on its address).
+    desktop(
+        "HW-ICT-08",
+        "ICT Suite",
+        computer={"last_logon": ago(140, hours=2)},
+        **unreachable("connection refused on port 5986"),
+    ),
     desktop("HW-OFF-01", "Office"),
     # screensaver-locking: FAIL (no machine limit, and the shared office account's screen saver waits 30 min).
     desktop(
@@ -518,7 +585,13 @@ MACHINES: list[Machine] = [
     ),
     # laptop-encryption: ERROR (BitLocker status could not be read); the other endpoint rules still check.
     laptop("HW-LT-08", unreadable={"volumes": "access denied reading BitLocker status"}, volumes=None),
-    laptop("HW-TR-01", "Laptop Trolley", chassis=PORTABLE),
+    # unsupported-operating-system: FAIL (still on Windows 10 Pro 22H2, serviced until 14 Oct 2025, no ESU).
+    laptop(
+        "HW-TR-01",
+        "Laptop Trolley",
+        chassis=PORTABLE,
+        computer={"operating_system": "Windows 10 Pro", "os_version": "10.0 (19045)"},
+    ),
     # screensaver-locking: FAIL (machine inactivity limit of 15 minutes).
     laptop("HW-TR-02", "Laptop Trolley", chassis=PORTABLE, inactivity_timeout_secs=900),
     # logoff-task-scheduled: FAIL (the nightly shutdown keeps Task Scheduler's default: not on battery power).
@@ -557,14 +630,15 @@ def computer(machine: Machine, index: int) -> Computer:
         "categories": ["laptop"] if machine.laptop else [],
         "enabled": True,
         "operating_system": "Windows 11 Education",
-        "os_version": "10.0 (22631)",
+        "os_version": "10.0 (26100)",
         "last_logon": ago(index % 3, hours=2 + index % 5),
         # Desktops and managed laptops were encrypted by the build process, which escrows the key;
         # HW-CL-06, a notebook filed as a desktop, missed it.
         "bitlocker_key_escrowed": machine.chassis == DESKTOP or machine.laptop,
     }
     values |= {"domain_controller": False, "laps_expires": ago(-(3 + index * 7 % 25))}  # changes still to come
-    return Computer(**(values | machine.computer | LAPS.get(machine.name, {})))
+    merged = values | machine.computer | LAPS.get(machine.name, {})
+    return Computer(**(merged | lifecycle_fields(merged["operating_system"], merged["os_version"])))
 
 
 LAPS: dict[str, dict[str, Any]] = {
@@ -585,7 +659,7 @@ def host(machine: Machine, index: int) -> Host:
     values: dict[str, Any] = {
         "id": machine.name,
         "os": "Microsoft Windows 11 Education",
-        "os_build": "10.0.22631.4460",
+        "os_build": "10.0.26100.7171",
         "chassis_types": machine.chassis,
         "categories": ["laptop"] if machine.laptop else [],
         "volumes": [os_volume()],
@@ -674,6 +748,24 @@ BASELINE_SCREENSAVER: dict[str, Any] = {
 }
 
 
+SCHOOL_FIREWALL: dict[str, Any] = {
+    f"firewall_{profile}_{setting}{suffix}": "School Firewall" if suffix else True
+    for profile in ("domain", "private", "public")
+    for setting in ("on", "blocks_inbound")
+    for suffix in ("", "_from")
+}
+"""gpo-firewall-on: PASS wherever it is linked (every computer OU but the Hall's, whose GPO turns public off)."""
+HALL_DISPLAY: dict[str, Any] = {
+    "firewall_public_blocks_inbound": False,
+    "firewall_public_blocks_inbound_from": "Hall Display",
+}
+USB_ENCRYPTION: dict[str, Any] = {
+    "removable_write_needs_bitlocker": True,
+    "removable_write_needs_bitlocker_from": "USB Encryption",
+}
+"""gpo-removable-media-encrypted: PASS where it is linked (the laptop OUs); the desktop rooms have none."""
+
+
 PUPIL_RELAXED: dict[str, Any] = {
     **BASELINE_SCREENSAVER,
     "screensaver_timeout_secs": 1800,
@@ -733,9 +825,19 @@ def gpo_ous() -> list[GpoContainer]:
             bitlocker_settings={"EncryptionMethodWithXtsOs": 7, "OSRecovery": 1},
             bitlocker_settings_from={"EncryptionMethodWithXtsOs": "Laptop BitLocker", "OSRecovery": "Laptop BitLocker"},
             **BASELINE_SCREENSAVER,
+            **SCHOOL_FIREWALL,
+            **USB_ENCRYPTION,
         ),
         *(
-            _ou(f"OU={room},OU=Computers,{SCHOOL_DN}", domain_gpos, computers=count, **BASELINE_SCREENSAVER)
+            _ou(
+                f"OU={room},OU=Computers,{SCHOOL_DN}",
+                domain_gpos,
+                computers=count,
+                **BASELINE_SCREENSAVER,
+                # gpo-firewall-on: FAIL in the Hall (a GPO lets the display's public profile accept connections).
+                **(SCHOOL_FIREWALL | (HALL_DISPLAY if room == "Hall" else {})),
+                **(USB_ENCRYPTION if room == "Laptop Trolley" else {}),
+            )
             for room, count in (
                 ("ICT Suite", 8),
                 ("Office", 5),
@@ -757,12 +859,44 @@ def gpo_ous() -> list[GpoContainer]:
     ]
 
 
+def sysvol_files() -> list[SysvolFile]:
+    policies = f"{DOMAIN}\\Policies"
+    staff_drives = "{6AC1786C-016F-11D2-945F-00C04FB984F9}"
+    return [
+        SysvolFile(  # no-passwords-in-sysvol: PASS (GPP local group membership, no password)
+            id=f"{policies}\\{staff_drives}\\Machine\\Preferences\\Groups\\Groups.xml",
+            file_type="Group Policy Preferences",
+            gpo="Holywell Baseline",
+            size=742,
+            credentials_found=0,
+        ),
+        SysvolFile(  # no-passwords-in-sysvol: FAIL (a drive map saved with the admin's password in 2013)
+            id=f"{policies}\\{{8E2F4C31-5B6A-4F0E-9C1D-2A7B3E4F5061}}\\User\\Preferences\\Drives\\Drives.xml",
+            file_type="Group Policy Preferences",
+            gpo="Legacy Drive Maps",
+            size=1210,
+            credentials=["line 4: <Properties> has a cpassword (item 'S:')"],
+            credentials_found=1,
+        ),
+        SysvolFile(  # no-passwords-in-sysvol: PASS
+            id=f"{DOMAIN}\\scripts\\logon.bat", file_type="script", size=388, credentials_found=0
+        ),
+        SysvolFile(  # no-passwords-in-sysvol: FAIL (the kiosk set-up script creates its account with a literal)
+            id=f"{DOMAIN}\\scripts\\kiosk-setup.ps1",
+            file_type="script",
+            size=2054,
+            credentials=["line 12: ConvertTo-SecureString of a literal"],
+            credentials_found=1,
+        ),
+    ]
+
+
 def fact_sets() -> list[FactSet]:
     def fact_set(name: str, source: str, records: Sequence[FactRecord]) -> FactSet:
         return FactSet(name=name, source=source, collected_at=COLLECTED_AT, records=tuple(records))
 
     ldap = f"ldap://dc1.{DOMAIN} (demo)"
-    directory_users = fact_set("directory.users", ldap, users())
+    directory_users = fact_set("directory.users", ldap, [with_account_policy(user) for user in users()])
     computers = fact_set("directory.computers", ldap, [computer(m, i) for i, m in enumerate(MACHINES)])
     gpo = fact_set("gpo.ous", f"{ldap} + SYSVOL", gpo_ous())
     # Drift is worked out by the same join the endpoint collector makes.
@@ -775,6 +909,8 @@ def fact_sets() -> list[FactSet]:
         computers,
         fact_set("endpoints.hosts", "winrm (demo)", hosts),
         gpo,
+        fact_set("directory.account_policies", ldap, account_policies()),
+        fact_set("gpo.sysvol_files", f"{ldap} + SYSVOL", sysvol_files()),
     ]
 
 

@@ -62,6 +62,27 @@ class PasswordPolicy(FactRecord):
     governs: list[str] = Field(default_factory=list, description="sAMAccountNames it resolves to.")
 
 
+class AccountPolicy(FactRecord):
+    """A password and lockout policy in force: the domain's own (id: the domain's name) or a fine-grained one (id:
+    the PSO's name)."""
+
+    kind: ClassVar[str] = "account_policy"
+    plural: ClassVar[str] = "account policies"
+    is_domain: bool | None = Field(default=None, description="True for the domain's own policy, False for a PSO.")
+    precedence: int | None = Field(default=None, description="A PSO's precedence (lowest wins); None for the domain.")
+    lockout_threshold: int | None = Field(default=None, description="Failed attempts before locking; 0 never locks.")
+    lockout_duration_mins: int | None = Field(
+        default=None, description="Whole minutes; -1 means until an administrator unlocks the account."
+    )
+    reversible_encryption: bool | None = Field(
+        default=None,
+        description="Passwords are stored with reversible encryption (domain: pwdProperties 0x10; PSO: "
+        "msDS-PasswordReversibleEncryptionEnabled).",
+    )
+    max_pwd_age_days: int | None = Field(default=None, description="0 means passwords never expire.")
+    applies_to: list[str] = Field(default_factory=list, description="A PSO's groups and users; empty for the domain.")
+
+
 class User(FactRecord):
     """A user account from the directory."""
 
@@ -114,6 +135,17 @@ class User(FactRecord):
         description="Which of description, info and comment look like they record a password (their text is never "
         'kept: docs/directory.md, "Passwords written in the directory").',
     )
+    password_policy: str | None = Field(
+        default=None,
+        description="The account policy that governs the account: the PSO that wins (one linked to the account "
+        "itself before any linked to its groups, then the lowest precedence), else the domain's (its name).",
+    )
+    policy_max_pwd_age_days: int | None = Field(
+        default=None, description="That policy's maximum password age in whole days; 0 means never expires."
+    )
+    policy_reversible_encryption: bool | None = Field(
+        default=None, description="That policy stores passwords with reversible encryption."
+    )
 
 
 class Computer(FactRecord):
@@ -127,7 +159,10 @@ class Computer(FactRecord):
     enabled: bool | None = None
     operating_system: str | None = None
     os_version: str | None = None
-    last_logon: dt.datetime | None = None
+    last_logon: dt.datetime | None = Field(
+        default=None, description="lastLogonTimestamp; None when the machine has never logged on."
+    )
+    created: dt.datetime | None = Field(default=None, description="whenCreated.")
     bitlocker_key_escrowed: bool | None = Field(
         default=None, description="A msFVE-RecoveryInformation object sits under the computer."
     )
@@ -143,6 +178,18 @@ class Computer(FactRecord):
     password_text_in: list[str] | None = Field(
         default=None, description="As for users: which of description, info and comment look like a password."
     )
+    os_release: str | None = Field(
+        default=None,
+        description="The Windows release operating_system and os_version name in holyaudit's lifecycle table "
+        "(src/holyaudit/data/windows-lifecycle.yaml), with its edition family.",
+    )
+    os_support_ends: dt.date | None = Field(
+        default=None, description="The last day Microsoft services that release (lifecycle table)."
+    )
+    os_esu_ends: dt.date | None = Field(
+        default=None, description="The last day of its paid Extended Security Updates; None when none are offered."
+    )
+    os_lifecycle_source: str | None = Field(default=None, description="The Microsoft page the dates come from.")
 
 
 class Volume(FactRecord):
@@ -485,6 +532,43 @@ class GpoContainer(FactRecord):
     lockout_duration_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     lockout_window_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
     clear_text_password_agrees: bool | None = Field(default=None, description="As min_password_length_agrees.")
+    removable_write_needs_bitlocker: bool | None = Field(
+        default=None,
+        description="Machine policy FVE RDVDenyWriteAccess: removable drives not protected by BitLocker are read-only.",
+    )
+    removable_write_needs_bitlocker_from: str | None = None
+    removable_disks_write_denied: bool | None = Field(
+        default=None, description="Machine policy RemovableStorageDevices\\{53f5630d-...} Deny_Write (Removable Disks)."
+    )
+    removable_disks_write_denied_from: str | None = None
+    removable_storage_all_denied: bool | None = Field(
+        default=None, description="Machine policy RemovableStorageDevices Deny_All (all removable storage classes)."
+    )
+    removable_storage_all_denied_from: str | None = None
+    firewall_domain_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\DomainProfile EnableFirewall."
+    )
+    firewall_domain_on_from: str | None = None
+    firewall_domain_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\DomainProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_domain_blocks_inbound_from: str | None = None
+    firewall_private_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PrivateProfile EnableFirewall."
+    )
+    firewall_private_on_from: str | None = None
+    firewall_private_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PrivateProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_private_blocks_inbound_from: str | None = None
+    firewall_public_on: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PublicProfile EnableFirewall."
+    )
+    firewall_public_on_from: str | None = None
+    firewall_public_blocks_inbound: bool | None = Field(
+        default=None, description="Machine policy WindowsFirewall\\PublicProfile DefaultInboundAction is 1 (block)."
+    )
+    firewall_public_blocks_inbound_from: str | None = None
     notes: list[str] = Field(default_factory=list, description="What was not modelled, and other remarks.")
     warnings: list[str] = Field(
         default_factory=list,
@@ -497,13 +581,36 @@ class GpoContainer(FactRecord):
     )
 
 
+class SysvolFile(FactRecord):
+    """A file in SYSVOL that could store a credential: a Group Policy Preferences XML file, a script, or the
+    scripts.ini that passes scripts their parameters (id: its path below the SYSVOL share). Only where and what
+    kind of credential is recorded, never its value."""
+
+    kind: ClassVar[str] = "sysvol_file"
+    plural: ClassVar[str] = "SYSVOL files"
+    file_type: str | None = Field(
+        default=None, description="Group Policy Preferences, script, or script parameters (scripts.ini)."
+    )
+    gpo: str | None = Field(default=None, description="The display name of the GPO whose folder holds it, if any.")
+    size: int | None = Field(default=None, description="Bytes.")
+    credentials: list[str] = Field(
+        default_factory=list,
+        description="Each stored credential as 'line N: what' (a cpassword, a net use password, ...), never the value.",
+    )
+    credentials_found: int | None = Field(
+        default=None, description="How many lines store a credential; None when the file could not be searched."
+    )
+
+
 FACT_SETS: dict[str, type[FactRecord]] = {
     "directory.domain": Domain,
     "directory.password_policies": PasswordPolicy,
     "directory.users": User,
+    "directory.account_policies": AccountPolicy,
     "directory.computers": Computer,
     "endpoints.hosts": Host,
     "gpo.ous": GpoContainer,
+    "gpo.sysvol_files": SysvolFile,
 }
 """Every fact set a rule may read, and the record type it holds."""
 

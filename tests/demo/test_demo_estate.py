@@ -87,6 +87,8 @@ def test_demo_estate_loads_as_the_fictional_school(estate: Snapshot) -> None:
         "directory.computers",
         "endpoints.hosts",
         "gpo.ous",
+        "directory.account_policies",
+        "gpo.sysvol_files",
     }
     assert all(fs.error is None for fs in estate.fact_sets.values())
 
@@ -128,8 +130,10 @@ def test_users_carry_one_site_category_each(estate: Snapshot) -> None:
         by_category.setdefault(user.categories[0], set()).add(user.id)
     assert set(by_category) == {"staff", "pupil", "generic", "builtin", "admin"}
     assert by_category["admin"] == {"adm-price.o", "adm-jenkins.r"}
+    assert set(by_category) == {"staff", "pupil", "generic", "builtin", "service"}
     assert by_category["builtin"] == {"Administrator", "Guest", "krbtgt", "dns-dc1"}
     assert by_category["generic"] == {"exam-kiosk", "office-shared", "library-kiosk", "hall-display"}
+    assert by_category["service"] == {"svc-mis-sync", "svc-copier"}
 
 
 def test_laptops_are_categorised_alike_as_computers_and_hosts(estate: Snapshot) -> None:
@@ -233,6 +237,14 @@ PLANTED = [
     ("antivirus-up-to-date", "HW-CL-05", Status.FAIL),
     ("antivirus-up-to-date", "HW-CL-02", Status.PASS),
     ("antivirus-up-to-date", "HW-HALL-01", Status.FAIL),
+    ("unsupported-operating-system", "HW-TR-01", Status.FAIL),
+    ("unsupported-operating-system", "HW-TR-02", Status.PASS),
+    ("gpo-firewall-on", "OU=Hall,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.FAIL),
+    ("gpo-firewall-on", "OU=Library,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.PASS),
+    ("gpo-removable-media-encrypted", "OU=Library,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.FAIL),
+    ("gpo-removable-media-encrypted", "OU=Laptop Trolley,OU=Computers,OU=Holywell,DC=holywell,DC=demo", Status.PASS),
+    ("no-passwords-in-sysvol", "holywell.demo\\scripts\\kiosk-setup.ps1", Status.FAIL),
+    ("no-passwords-in-sysvol", "holywell.demo\\scripts\\logon.bat", Status.PASS),
 ]
 
 

@@ -36,6 +36,9 @@ DISABLED = 0x2
 PASSWD_NOTREQD = 0x20
 DONT_EXPIRE_PASSWORD = 0x10000
 WORKSTATION = 0x1000
+ENCRYPTED_TEXT_PWD_ALLOWED = 0x80
+USE_DES_KEY_ONLY = 0x200000
+DONT_REQ_PREAUTH = 0x400000
 
 SCHOOL_HOURS = bytes([0xC0, 0xFF, 0x03] * 7)
 """Logon 06:00-18:00 UTC every day: ends by 19:00 local in winter (GMT) and summer (BST)."""
@@ -79,6 +82,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Generic Accounts": (),
     "IT Admins": (),  # nested in Domain Admins (PRIVILEGED_MEMBERS)
     "Print Helpers": (),  # nested in Print Operators
+    "Exam Invigilators": (),
+    "Legacy Apps": (),
 }
 """Group name -> the groups that are its members."""
 
@@ -199,6 +204,21 @@ PEOPLE = (
         primary_group_rid=512,
         text=(("description", f"Backup job. password: {DESCRIPTION_SECRET}"),),
     ),
+    # Account flags and the policies that govern accounts (account-lockout and the rules after it).
+    # Staff, also an invigilator: governed by PSO-Invigilators (precedence 5 beats PSO-Staff's 20), no maximum age.
+    Person("ward.s", "Sue Ward", STAFF_OU, ("Staff", "Exam Invigilators"), hours=SCHOOL_HOURS, last_logon_days_ago=1),
+    # Staff whose password never expires.
+    Person("lewis.t", "Tom Lewis", STAFF_OU, ("Staff",), NORMAL | DONT_EXPIRE_PASSWORD, hours=SCHOOL_HOURS),
+    # Staff linked to PSO-Legacy-Apps directly: that link wins over PSO-Staff's, although its precedence is higher.
+    Person("turner.k", "Kim Turner", STAFF_OU, ("Staff",), hours=SCHOOL_HOURS, last_logon_days_ago=1),
+    # Governed through its group by PSO-Legacy-Apps, which stores passwords with reversible encryption.
+    Person("sims-sync", "SIMS sync", SERVICE_OU, ("Legacy Apps",), last_logon_days_ago=1),
+    # Reversible encryption allowed on the account itself.
+    Person("digest", "Digest web app", SERVICE_OU, uac=NORMAL | ENCRYPTED_TEXT_PWD_ALLOWED, last_logon_days_ago=1),
+    # No Kerberos pre-authentication; DES keys only; a disabled account with no pre-authentication (out of scope).
+    Person("copier", "Copier scan-to-folder", SERVICE_OU, uac=NORMAL | DONT_REQ_PREAUTH, last_logon_days_ago=1),
+    Person("old-nas", "Old NAS", SERVICE_OU, uac=NORMAL | USE_DES_KEY_ONLY, last_logon_days_ago=1),
+    Person("old-copier", "Old copier", SERVICE_OU, uac=NORMAL | DISABLED | DONT_REQ_PREAUTH),
 )
 
 MIS_ONLY_LEAVER = ("white.y", 20)
@@ -212,15 +232,36 @@ class Computer:
     enabled: bool = True
     recovery_keys: int = 0
     """msFVE-RecoveryInformation objects (BitLocker keys escrowed) under the computer."""
+    os: str = "Windows 11 Education"
+    os_version: str = "10.0 (22631)"
+    last_logon_days_ago: int | None = None
+    """lastLogonTimestamp; None: never signed in (out of scope for unsupported-operating-system)."""
+    created_days_ago: int | None = None
 
 
 COMPUTERS = (
-    Computer("HW-LT-01", LAPTOPS_OU, recovery_keys=1),  # laptop, key escrowed
-    Computer("HW-LT-02", LAPTOPS_OU, recovery_keys=2),  # laptop, two volumes' keys escrowed
+    # laptop, key escrowed; Windows Server 2022 (serviced to 2031): unsupported-operating-system PASS
+    Computer(
+        "HW-LT-01",
+        LAPTOPS_OU,
+        recovery_keys=1,
+        os="Windows Server 2022 Standard",
+        os_version="10.0 (20348)",
+        last_logon_days_ago=1,
+    ),
+    # laptop, two volumes' keys escrowed; a build the lifecycle table does not hold: ERROR
+    Computer(
+        "HW-LT-02", LAPTOPS_OU, recovery_keys=2, os="Windows 11 Pro", os_version="10.0 (22632)", last_logon_days_ago=2
+    ),
     Computer("HW-LT-03", LAPTOPS_OU),  # laptop, no key
     Computer("HW-LT-04", LAPTOPS_OU, enabled=False),  # disabled laptop, no key: out of scope
-    Computer("HW-DT-01", DESKTOPS_OU),  # desktop, no key: not a laptop
+    # desktop, no key: not a laptop; Windows 10 Pro 22H2, serviced until 14 Oct 2025: FAIL
+    Computer("HW-DT-01", DESKTOPS_OU, os="Windows 10 Pro", os_version="10.0 (19045)", last_logon_days_ago=3),
     Computer("HW-LT-05", LOAN_OU, recovery_keys=1),  # loan laptop, key escrowed, out of the BitLocker GPO's reach
+    Computer("HW-DT-02", DESKTOPS_OU, last_logon_days_ago=60),  # signed in 60 days ago: not stale
+    Computer("HW-DT-03", DESKTOPS_OU, last_logon_days_ago=120),  # stale
+    Computer("HW-DT-04", DESKTOPS_OU, created_days_ago=200),  # pre-staged 200 days ago, never signed in: stale
+    Computer("HW-DT-05", DESKTOPS_OU, enabled=False, last_logon_days_ago=400),  # disabled: out of scope
 )
 
 
@@ -231,11 +272,24 @@ class Pso:
     min_length: int
     complexity: bool
     applies_to: str
+    """A group's name."""
+    lockout_threshold: int = 10
+    reversible: bool = False
+    max_age_days: int = 42
+    """0: passwords never expire."""
+    linked_people: tuple[str, ...] = ()
+    """sAMAccountNames the PSO is also linked to directly."""
 
 
 PSOS = (
     Pso("PSO-Supply-Teachers", 10, min_length=4, complexity=False, applies_to="Supply Teachers"),  # too short
     Pso("PSO-Staff", 20, min_length=8, complexity=True, applies_to="Staff"),  # compliant
+    # Locks only after 11 attempts; passwords never expire.
+    Pso("PSO-Invigilators", 5, 8, True, "Exam Invigilators", lockout_threshold=11, max_age_days=0),
+    # Never locks; stores passwords with reversible encryption.
+    Pso(
+        "PSO-Legacy-Apps", 40, 8, True, "Legacy Apps", lockout_threshold=0, reversible=True, linked_people=("turner.k",)
+    ),
 )
 
 MSFVE_RECOVERY_INFORMATION = "ea715d30-8f53-40d0-bd1e-6109186d782c"

@@ -19,12 +19,16 @@ PASS, FAIL, ERROR, NOT_APPLICABLE = Status.PASS, Status.FAIL, Status.ERROR, Stat
 DOMAIN_ID = "holywell.test"
 DNS_ACCOUNT = "dns-dc1"
 """Made by provisioning (named after the DC) even with no DNS server; enabled, like Administrator."""
+DC_ACCOUNT = "DC1"
+"""The DC's own computer account."""
 ENABLED_USERS = ("Administrator", DNS_ACCOUNT, *(person.sam for person in PEOPLE if person.enabled))
 """Every enabled user account in the domain: Guest and krbtgt are disabled by provisioning."""
 CURFEWED = ("bloggs.j", "smith.a", "jones.b", "davies.c", "williams.d", "evans.e", "green.f", "hill.k", "morgan.l")
-CURFEWED += ("owen.n", "quinn.p", "roberts.r", "brown.a")
+CURFEWED += ("owen.n", "quinn.p", "roberts.r", "brown.a", "ward.s", "lewis.t", "turner.k")
 CURFEWED += ("morris.t", "taylor.p")
 """Enabled staff (through the Staff group, nested included) and pupils (by OU)."""
+STAFF = tuple(sam for sam in CURFEWED if sam != "brown.a")
+"""Enabled staff."""
 
 PRIVILEGED = (
     "Administrator",
@@ -62,7 +66,12 @@ EXPECTED: dict[str, dict[str, Status]] = {
     "password-minimum-length": {DOMAIN_ID: PASS},  # 8
     "password-complexity": {DOMAIN_ID: FAIL},  # pwdProperties 0
     "force-logoff-enabled": {DOMAIN_ID: PASS},  # forceLogoff 0
-    "fine-grained-password-minimum": {"PSO-Supply-Teachers": FAIL, "PSO-Staff": PASS},
+    "fine-grained-password-minimum": {
+        "PSO-Supply-Teachers": FAIL,
+        "PSO-Staff": PASS,
+        "PSO-Invigilators": PASS,
+        "PSO-Legacy-Apps": PASS,
+    },
     "password-not-required": {**_all(ENABLED_USERS, PASS), "exams": FAIL},
     "generic-password-age": {"office": FAIL, "library": FAIL, "reception": PASS, "exams": PASS},
     "temporary-password-changed": {"evans.e": FAIL, "green.f": PASS},
@@ -114,5 +123,29 @@ EXPECTED: dict[str, dict[str, Status]] = {
         "svc-backup": FAIL,  # description
         "morris.t": FAIL,  # info
         "adm-idle.d": FAIL,  # comment, by the site's own pattern
+    },
+    "account-lockout": {
+        DOMAIN_ID: FAIL,  # Samba provisions lockoutThreshold 0: never locks
+        "PSO-Supply-Teachers": PASS,
+        "PSO-Staff": PASS,
+        "PSO-Invigilators": FAIL,  # 11 attempts
+        "PSO-Legacy-Apps": FAIL,  # never locks
+    },
+    "reversible-encryption-disabled": {
+        **_all(ENABLED_USERS, PASS),
+        "digest": FAIL,  # ENCRYPTED_TEXT_PWD_ALLOWED
+        "sims-sync": FAIL,  # governed by PSO-Legacy-Apps through its group
+        "turner.k": FAIL,  # governed by PSO-Legacy-Apps, linked directly, over PSO-Staff's lower precedence
+    },
+    "kerberos-preauth-required": {**_all(ENABLED_USERS, PASS), "copier": FAIL, "old-nas": FAIL},
+    "staff-passwords-expire": {
+        **_all(STAFF, PASS),
+        "ward.s": FAIL,  # PSO-Invigilators has no maximum age
+        "lewis.t": FAIL,  # DONT_EXPIRE_PASSWORD
+    },
+    "stale-computer-accounts": {
+        **_all((DC_ACCOUNT, "HW-LT-01", "HW-LT-02", "HW-LT-03", "HW-DT-01", "HW-LT-05", "HW-DT-02"), PASS),
+        "HW-DT-03": FAIL,  # last signed in 120 days ago
+        "HW-DT-04": FAIL,  # created 200 days ago, never signed in
     },
 }

@@ -77,6 +77,8 @@ class GpoSpec:
     """GPT.INI one version behind the directory's versionNumber, as while SYSVOL has not replicated."""
     wmi_filter: str | None = None
     """The name of the WMI filter (WMI_FILTERS) the GPO is linked to."""
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Other files in the GPO's folder (path below it, content): Group Policy Preferences, scripts."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,54 @@ KIOSK_TABLETS, LOAN_PILOT = "Kiosk Tablets", "Loan No-TPM Pilot"
 SUPPLY_IDLE, DESKTOP_LOOPBACK, LOAN_LOOPBACK = "Supply Idle", "Desktop Loopback", "Loan Loopback"
 LOOPBACK = "Software\\Policies\\Microsoft\\Windows\\System"
 APPLY_GROUP_POLICY = "edacfd8f-ffb3-11d1-b41d-00a0c968f939"
+DESKTOP_FIREWALL, DESKTOP_USB = "Desktop Firewall", "Desktop USB"
+LEGACY_DRIVES, KIOSK_AUTOLOGON = "Legacy Drive Maps", "Kiosk Autologon"
+FIREWALL = "Software\\Policies\\Microsoft\\WindowsFirewall"
+REMOVABLE_DISKS = (
+    "Software\\Policies\\Microsoft\\Windows\\RemovableStorageDevices\\{53f5630d-b6bf-11d0-94f2-00a0c91efb8b}"
+)
+SYSVOL_SECRET = "Chalk-Dust-Secret-77"
+"""The password planted in SYSVOL's files: it must never appear in any output, snapshot or history."""
+WINLOGON = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon"
+GROUPS_XML = (
+    b'<?xml version="1.0" encoding="utf-8"?>\r\n<Groups clsid="{3125E937-EB16-4b4c-9934-544FC6D24D26}">\r\n'
+    b'<Group clsid="{6D4A79E4-529C-4481-ABD0-F5BD7EA93BA7}" name="Administrators (built-in)">\r\n'
+    b'<Properties action="U" groupName="Administrators (built-in)" groupSid="S-1-5-32-544"/></Group></Groups>\r\n'
+)
+"""Holywell Baseline's GPP local group membership: no password, a PASS."""
+DRIVES_XML = (
+    '<?xml version="1.0" encoding="utf-8"?>\r\n<Drives clsid="{8FDDCC1A-0C3C-43cd-A6B4-71A6DF20DA8C}">\r\n'
+    '<Drive clsid="{935D1B74-9CB8-4e3c-9914-7DD559B7A417}" name="S:" status="S:">\r\n'
+    f'<Properties action="U" thisDrive="NOCHANGE" cpassword="{SYSVOL_SECRET}" path="\\\\files\\staff" '
+    'useLetter="1" letter="S" userName="HOLYWELL\\drive-map"/></Drive>\r\n</Drives>\r\n'
+).encode()
+"""Legacy Drive Maps (linked nowhere, still readable by all): a drive map saved with a password."""
+REGISTRY_XML = (
+    '<?xml version="1.0" encoding="utf-8"?>\r\n<RegistrySettings clsid="{A3CCFC41-DFDB-43a5-8D26-0FE8B954DA51}">\r\n'
+    '<Registry clsid="{9CD4B2F4-923D-47f5-A062-E897DD1DAD50}" name="AutoAdminLogon">'
+    f'<Properties action="U" hive="HKEY_LOCAL_MACHINE" key="{WINLOGON}" name="AutoAdminLogon" type="REG_SZ" '
+    'value="1"/></Registry>\r\n'
+    '<Registry clsid="{9CD4B2F4-923D-47f5-A062-E897DD1DAD50}" name="DefaultPassword">'
+    f'<Properties action="U" hive="HKEY_LOCAL_MACHINE" key="{WINLOGON}" name="DefaultPassword" type="REG_SZ" '
+    f'value="{SYSVOL_SECRET}"/></Registry>\r\n</RegistrySettings>\r\n'
+).encode()
+KIOSK_PS1 = (
+    "# Kiosk set-up\r\n"
+    f'$secure = ConvertTo-SecureString "{SYSVOL_SECRET}" -AsPlainText -Force\r\n'
+    "New-LocalUser -Name kiosk -Password $secure\r\n"
+).encode("utf-8-sig")
+SCRIPTS_INI = f"\r\n[Startup]\r\n0CmdLine=map.cmd\r\n0Parameters=/user:HOLYWELL\\kiosk {SYSVOL_SECRET}\r\n".encode(
+    "utf-16"
+)
+NETLOGON_FILES = {
+    "logon.bat": (
+        "@echo off\r\nnet use H: \\\\files\\home\r\n"
+        f"net use P: \\\\files\\printers /user:HOLYWELL\\print-svc {SYSVOL_SECRET} /persistent:no\r\n"
+    ).encode("ascii"),
+    "map-drives.cmd": b"@echo off\r\nnet use S: \\\\files\\staff /user:HOLYWELL\\%USERNAME% *\r\n",
+    "big\\inventory.ps1": b"#" * (4 * 1024 * 1024 + 1),
+}
+"""Files in SYSVOL's scripts folder (the NETLOGON share): one with a password, one that prompts, one too big."""
 TABLETS_FILTER, TABLETS_QUERY = "Tablets", "SELECT * FROM Win32_SystemEnclosure WHERE ChassisTypes = 30"
 NO_TPM_FILTER, NO_TPM_QUERY = "No TPM", "SELECT * FROM Win32_Tpm WHERE IsEnabled_InitialValue = FALSE"
 WMI_FILTERS = {
@@ -133,10 +183,20 @@ GPOS = (
             _sz(SCREENSAVER, "ScreenSaverIsSecure", "1"),
             _sz(SCREENSAVER, "ScreenSaveTimeOut", "600"),
         ),
+        files=(("Machine\\Preferences\\Groups\\Groups.xml", GROUPS_XML),),
     ),
     GpoSpec(
         DEVICE_LOCK,
         template=f"[Unicode]\r\nUnicode=yes\r\n[Registry Values]\r\nMACHINE\\{SYSTEM}\\InactivityTimeoutSecs=4,900\r\n",
+        # The firewall on for every profile, inbound blocked on domain and private networks only: the public
+        # profile's inbound default is left to each OU (only Desktop Firewall sets it).
+        machine=(
+            *(
+                _dword(f"{FIREWALL}\\{profile}Profile", "EnableFirewall", 1)
+                for profile in ("Domain", "Private", "Public")
+            ),
+            *(_dword(f"{FIREWALL}\\{profile}Profile", "DefaultInboundAction", 1) for profile in ("Domain", "Private")),
+        ),
     ),
     GpoSpec(PUPIL_RELAXED, user=(_sz(SCREENSAVER, "ScreenSaveTimeOut", "1800"),)),
     GpoSpec(OLD_KIOSK, user=(_sz(SCREENSAVER, "ScreenSaveActive", "0"),)),
@@ -146,6 +206,7 @@ GPOS = (
             _dword(FVE, "EncryptionMethodWithXtsOs", 7),
             _dword(FVE, "OSRecovery", 1),
             _dword(f"{FVE}\\MDOPBitLockerManagement", "ShouldEncryptOSDrive", 1),
+            _dword(FVE, "RDVDenyWriteAccess", 1),
         ),
     ),
     GpoSpec(
@@ -163,6 +224,17 @@ GPOS = (
     GpoSpec(KIOSK_TABLETS, user=(_sz(SCREENSAVER, "ScreenSaverIsSecure", "0"),), wmi_filter=TABLETS_FILTER),
     GpoSpec(LOAN_PILOT, machine=(_dword(FVE, "EnableBDEWithNoTPM", 1),), wmi_filter=NO_TPM_FILTER),
     GpoSpec(DESKTOP_IDLE, machine=(_dword(SYSTEM, "InactivityTimeoutSecs", 300),)),
+    GpoSpec(DESKTOP_FIREWALL, machine=(_dword(f"{FIREWALL}\\PublicProfile", "DefaultInboundAction", 1),)),
+    GpoSpec(DESKTOP_USB, machine=(_dword(REMOVABLE_DISKS, "Deny_Write", 1),)),
+    GpoSpec(LEGACY_DRIVES, files=(("User\\Preferences\\Drives\\Drives.xml", DRIVES_XML),)),
+    GpoSpec(
+        KIOSK_AUTOLOGON,
+        files=(
+            ("Machine\\Preferences\\Registry\\Registry.xml", REGISTRY_XML),
+            ("Machine\\Scripts\\Startup\\kiosk.ps1", KIOSK_PS1),
+            ("Machine\\Scripts\\scripts.ini", SCRIPTS_INI),
+        ),
+    ),
     GpoSpec(
         LEGACY_CLEANUP,
         user=(
@@ -225,6 +297,8 @@ LINKS = (
     Link(GENERIC_OU, KIOSK_TABLETS),
     Link(LAPTOPS_OU, LAPTOP_BITLOCKER),
     Link(DESKTOPS_OU, DESKTOP_IDLE),
+    Link(DESKTOPS_OU, DESKTOP_FIREWALL),
+    Link(DESKTOPS_OU, DESKTOP_USB),
     Link(LOAN_OU, LOAN_SETTINGS),
     Link(LOAN_OU, LOAN_PILOT),
     Link(SUPPLY_OU, SUPPLY_IDLE),
@@ -311,6 +385,8 @@ def seed_gpos(dc: SambaDC) -> SeededGpos:
                 _write_files(dc, seeded, spec, cache, conn)
             for name, changes in SECURITY_FILTERS.items():
                 edit_dacl(dc, gpo_dn(dc, seeded.guids[name]), changes, _sids(dc, conn))
+            for name, data in NETLOGON_FILES.items():
+                _write(f"\\\\{dc.host}\\sysvol\\{dc.dns_domain}\\scripts\\{name}", data, cache)
     finally:
         smbclient.reset_connection_cache(connection_cache=cache)
     seeded.seconds = time.monotonic() - started
@@ -392,6 +468,8 @@ def _write_files(
         _write(f"{folder}\\Machine\\Registry.pol", registry_pol.encode(spec.machine), cache)
     if spec.user:
         _write(f"{folder}\\User\\Registry.pol", registry_pol.encode(spec.user), cache)
+    for relative, data in spec.files:
+        _write(f"{folder}\\{relative}", data, cache)
     machine_version = 1 if spec.template is not None or spec.machine else 0
     version = (1 if spec.user else 0) << 16 | machine_version  # user version in the high 16 bits
     on_disk = version - 1 if spec.sysvol_behind else version
@@ -434,7 +512,16 @@ EXPECTED_APPLIED: dict[str, list[str]] = {
     "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     LOAN_OU: [DEVICE_LOCK, LOAN_SETTINGS, LOAN_PILOT, LOAN_LOOPBACK],
-    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DESKTOP_LOOPBACK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    DESKTOPS_OU: [
+        DEVICE_LOCK,
+        DESKTOP_IDLE,
+        DESKTOP_FIREWALL,
+        DESKTOP_USB,
+        DESKTOP_LOOPBACK,
+        DEFAULT_DOMAIN,
+        BASELINE,
+        LEGACY_CLEANUP,
+    ],
 }
 """Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""
 

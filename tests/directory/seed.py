@@ -93,6 +93,9 @@ def seed(dc: SambaDC, now: dt.datetime) -> None:
         extend_schema(conn, base)
         for computer in COMPUTERS:
             _add_computer(conn, dc, computer)
+            if computer.last_logon_days_ago is not None:
+                logon = nt_time(now - dt.timedelta(days=computer.last_logon_days_ago))
+                conn.modify(computer_dn(dc, computer), {"lastLogonTimestamp": [(ldap3.MODIFY_REPLACE, [logon])]})
         _set_laps(conn, dc, now)
         conn.search(person_dn(dc, AUDIT), "(objectClass=user)", ldap3.BASE, attributes=["objectSid"])
         audit_sid = format_sid(conn.entries[0].objectSid.raw_values[0])
@@ -157,18 +160,19 @@ def _set_laps(conn: ldap3.Connection, dc: SambaDC, now: dt.datetime) -> None:
 
 def _pso(dc: SambaDC, pso: Pso) -> dict[str, Any]:
     day, minutes_30 = -864_000_000_000, -18_000_000_000  # negative 100-ns intervals, as AD stores durations
+    people = [person_dn(dc, p) for p in PEOPLE if p.sam in pso.linked_people]
     return {
         "msDS-PasswordSettingsPrecedence": pso.precedence,
-        "msDS-PasswordReversibleEncryptionEnabled": "FALSE",
+        "msDS-PasswordReversibleEncryptionEnabled": "TRUE" if pso.reversible else "FALSE",
         "msDS-PasswordHistoryLength": 12,
         "msDS-PasswordComplexityEnabled": "TRUE" if pso.complexity else "FALSE",
         "msDS-MinimumPasswordLength": pso.min_length,
         "msDS-MinimumPasswordAge": day,
-        "msDS-MaximumPasswordAge": 42 * day,
-        "msDS-LockoutThreshold": 10,
+        "msDS-MaximumPasswordAge": pso.max_age_days * day if pso.max_age_days else -0x8000000000000000,
+        "msDS-LockoutThreshold": pso.lockout_threshold,
         "msDS-LockoutObservationWindow": minutes_30,
         "msDS-LockoutDuration": minutes_30,
-        "msDS-PSOAppliesTo": group_dn(dc, pso.applies_to),
+        "msDS-PSOAppliesTo": [group_dn(dc, pso.applies_to), *people],
     }
 
 
@@ -182,10 +186,13 @@ def _add_computer(conn: ldap3.Connection, dc: SambaDC, computer: Computer) -> No
             # Added over LDAP so it can be enabled; `samba-tool computer create` makes disabled accounts.
             "userAccountControl": WORKSTATION | (0 if computer.enabled else DISABLED),
             "dNSHostName": f"{computer.name.lower()}.{dc.dns_domain}",
-            "operatingSystem": "Windows 11 Education",
-            "operatingSystemVersion": "10.0 (22631)",
+            "operatingSystem": computer.os,
+            "operatingSystemVersion": computer.os_version,
         },
     )
+    if computer.last_logon_days_ago is not None:  # administrators may write it, as in Windows
+        signed_in = dt.datetime.now(dt.UTC) - dt.timedelta(days=computer.last_logon_days_ago)
+        conn.modify(dn, {"lastLogonTimestamp": [(ldap3.MODIFY_REPLACE, [nt_time(signed_in)])]})
     for volume in range(computer.recovery_keys):
         key_id = uuid.uuid5(uuid.NAMESPACE_DNS, f"{computer.name}-{volume}")
         conn.add(
@@ -220,6 +227,11 @@ def _backdate(dc: SambaDC, now: dt.datetime) -> None:
             changes.append({"dn": person_dn(dc, person), **change})
     krbtgt = now - dt.timedelta(days=KRBTGT_PWD_SET_DAYS_AGO)
     changes.append({"dn": f"CN=krbtgt,CN=Users,{dc.base_dn}", "pwdLastSet": nt_time(krbtgt)})
+    for computer in COMPUTERS:
+        if computer.created_days_ago is not None:
+            created = now - dt.timedelta(days=computer.created_days_ago)
+            when = created.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S.0Z")
+            changes.append({"dn": computer_dn(dc, computer), "whenCreated": when})
     script = Path(__file__).with_name("backdate.py")
     result = subprocess.run(
         [SYSTEM_PYTHON, str(script), str(dc.smb_conf), str(dc.sam_ldb)],

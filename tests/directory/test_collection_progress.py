@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from estate import AUDIT_PASSWORD, COMPUTERS, OUS, PEOPLE, PSOS
-from gpo_estate import GPOS, LINKS
+from gpo_estate import GPOS, LINKS, NETLOGON_FILES
 from samba_dc import SambaDC
 from seed import write_config
 
@@ -53,11 +53,13 @@ def test_on_a_terminal_each_collector_that_ran_has_a_line_with_the_dc_s_counts(
     assert written == f"report written to {report}; exit 1: non-compliant\n"
     users, computers = len(PROVISIONED_USERS) + len(PEOPLE), len(COMPUTERS) + 1  # and the DC itself
     applied = {link.gpo for link in LINKS if not link.disabled} | set(PROVISIONED_GPOS)
+    searched = len(NETLOGON_FILES) + sum(len(gpo.files) for gpo in GPOS)  # every GPP file and script, linked or not
     assert last_frame(display) == [
         # the computers are read while the DC works out the users' pages, so they are counted first
         f"directory {groups_in(samba_dc)} groups, {computers} computers, {users} users, "
         f"{len(PSOS)} password policies T",
-        f"gpo {len(GPOS) + len(PROVISIONED_GPOS)} GPOs, {len(OUS) + 1} OUs, {len(applied)} read from SYSVOL T",
+        f"gpo {len(GPOS) + len(PROVISIONED_GPOS)} GPOs, {len(OUS) + 1} OUs, {len(applied)} read from SYSVOL, "
+        f"{searched} files searched for passwords T",
     ]
 
 

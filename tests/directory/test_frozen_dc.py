@@ -65,6 +65,7 @@ def test_a_frozen_dc_ends_the_scan_within_one_timeout_with_every_rule_error(
         f"ldaps://{frozen_dc.host}:{frozen_dc.port}: no answer within {TIMEOUT_SECONDS} s (directory.timeout_seconds)"
     )
     sets = ["directory.computers", "directory.domain", "directory.password_policies", "directory.users", "gpo.ous"]
+    sets.append("directory.account_policies")
     assert {source["name"]: source["error"] for source in report["sources"]} == dict.fromkeys(sets, silent)
     assert result.err.splitlines() == [f"warning: directory: {silent}", f"warning: gpo: {silent}"]
 

@@ -213,7 +213,10 @@ def test_svc_audit_reads_the_fine_grained_password_policies(audit: ldap3.Connect
     for pso in PSOS:
         found = read(audit, pso_dn(samba_dc, pso), "msDS-MinimumPasswordLength", "msDS-PSOAppliesTo")
         assert found["msDS-MinimumPasswordLength"] == [str(pso.min_length).encode()]
-        assert found["msDS-PSOAppliesTo"] == [group_dn(samba_dc, pso.applies_to).encode()]
+        linked = [person_dn(samba_dc, p) for p in PEOPLE if p.sam in pso.linked_people]
+        assert sorted(found["msDS-PSOAppliesTo"]) == sorted(
+            dn.encode() for dn in [group_dn(samba_dc, pso.applies_to), *linked]
+        )
     supply_teacher = next(p for p in PEOPLE if "Supply Teachers" in p.groups)
     resultant = read(audit, person_dn(samba_dc, supply_teacher), "msDS-ResultantPSO")["msDS-ResultantPSO"]
     assert resultant == [pso_dn(samba_dc, PSOS[0]).encode()]

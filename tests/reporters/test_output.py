@@ -131,6 +131,14 @@ def test_table_groups_by_clause_and_shows_status_in_words(run_cli, estate):
     assert out.rstrip().endswith("exit 1: non-compliant")
 
 
+def test_table_gives_a_passing_rule_one_line_and_its_message_only_with_details(run_cli, estate):
+    section = run_cli(*estate).out.split("§4 Viruses\n")[1].split("\n\n")[0]
+    assert section == "PASS   high     test-min-length: Minimum password length is long enough"
+    detailed = run_cli(*estate, "--details").out.split("§4 Viruses\n")[1].split("\n\n")[0].splitlines()
+    assert detailed[0] == "PASS   high     Minimum password length is long enough"
+    assert detailed[1].startswith("  test-min-length: ")
+
+
 def test_table_prints_markup_and_html_literally_and_escapes_control_characters(run_cli, estate):
     out = run_cli(*estate, "--details").out
     assert "[bold red]x[/]" in out
@@ -144,10 +152,10 @@ def test_table_prints_markup_and_html_literally_and_escapes_control_characters(r
 def test_table_shows_three_offenders_then_says_how_many_more_and_what_they_are(run_cli, estate):
     out = run_cli(*estate).out
     assert [line.lstrip()[:2] for line in out.splitlines() if line.startswith("  • ")] == ["• "] * 3
-    assert "  … and 4 more: 4 FAIL (use --details to list all)" in out.splitlines()
+    assert "… and 4 more not listed (4 FAIL): --details lists all" in out.splitlines()
     detailed = run_cli(*estate, "--details").out
     assert len([line for line in detailed.splitlines() if line.startswith("  • ")]) == 7
-    assert "more (use --details" not in detailed
+    assert "more not listed" not in detailed
     for name in ("a.one", "b.two", "c.three"):
         assert name in detailed
 

@@ -205,15 +205,15 @@ def test_demo_table_opens_with_the_school_and_the_counts_at_every_width(run_cli,
     start = lines.index("Overall: non-compliant")
     assert lines[start : start + 5] == [
         "Overall: non-compliant",
-        "Objects failing: 50 (5 critical, 23 high, 20 medium, 2 low)",
+        "Objects failing: 53 (5 critical, 23 high, 23 medium, 2 low)",
         "Could not be checked: 5 objects (4 machines, 1 account)",
-        "Rules passing: 1 of 29",
+        "Rules passing: 1 of 30",
         "",
     ]
     assert lines[start + 5] == "Fix first"
     assert lines[start + 6].startswith("1. critical Leavers' accounts are disabled within 7 days of leaving: 3")
     assert lines[-2:] == [
-        "29 rules: 28 FAIL, 1 PASS; objects: 50 FAIL, 5 ERROR, 29 N/A, 124 PASS",
+        "30 rules: 29 FAIL, 1 PASS; objects: 53 FAIL, 5 ERROR, 4 N/A, 130 PASS",
         "exit 1: non-compliant",
     ]
     assert max(len(line) for line in lines) <= width

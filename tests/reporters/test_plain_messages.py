@@ -113,6 +113,50 @@ PLAIN = {
     ),
     ("privileged-password-age", "adm-jenkins.r"): "privileged account's password last changed 500 days ago (limit 365)",
     ("privileged-password-age", "krbtgt"): "krbtgt password last changed 1400 days ago (limit 180)",
+    (
+        "stale-computer-accounts",
+        "HW-ICT-08",
+    ): "last signed in to the domain 140 days ago (limit 90): disposed of, or lost?",
+    ("account-lockout", "PSO-Supply-Teachers"): (
+        "never locks an account, however many passwords are tried (lockout threshold 0; limit 10)"
+    ),
+    ("kerberos-preauth-required", "svc-copier"): (
+        "does not require Kerberos pre-authentication (DONT_REQ_PREAUTH): anyone may ask for data to guess its "
+        "password offline"
+    ),
+    ("reversible-encryption-disabled", "svc-mis-sync"): (
+        "its password is stored with reversible encryption (ENCRYPTED_TEXT_PWD_ALLOWED is set on the account)"
+    ),
+    **dict.fromkeys(
+        [("staff-passwords-expire", "supply.a"), ("staff-passwords-expire", "supply.b")],
+        "the policy that governs it, PSO-Supply-Teachers, has no maximum password age, so its password never expires",
+    ),
+    ("unsupported-operating-system", "HW-TR-01"): (
+        "runs Windows 10, version 22H2 (Home and Pro), serviced by Microsoft until 14 Oct 2025 (402 days ago): no "
+        "security updates since"
+    ),
+    **{
+        ("gpo-firewall-on", f"{ou},OU=Holywell,DC=holywell,DC=demo"): (
+            "Group Policy does not keep the firewall on with inbound blocked on every network (domain, private, public)"
+        )
+        for ou in ("OU=Hall,OU=Computers", "OU=Loan,OU=Laptops,OU=Computers")
+    },
+    **{
+        ("gpo-removable-media-encrypted", f"OU={room},OU=Computers,OU=Holywell,DC=holywell,DC=demo"): (
+            "no Group Policy here stops computers writing to unencrypted USB sticks and removable drives"
+        )
+        for room in ("Classrooms", "Hall", "ICT Suite", "Library", "Loan,OU=Laptops", "Office")
+    },
+    (
+        "no-passwords-in-sysvol",
+        "holywell.demo\\Policies\\{8E2F4C31-5B6A-4F0E-9C1D-2A7B3E4F5061}\\User\\Preferences\\Drives\\Drives.xml",
+    ): (
+        "1 stored password(s) every pupil and member of staff can read: line 4: <Properties> has a cpassword "
+        "(item 'S:')"
+    ),
+    ("no-passwords-in-sysvol", "holywell.demo\\scripts\\kiosk-setup.ps1"): (
+        "1 stored password(s) every pupil and member of staff can read: line 12: ConvertTo-SecureString of a literal"
+    ),
 }
 RAW = "uac is 0x220; expected uac has all bits clear of 0x20"
 

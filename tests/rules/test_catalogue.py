@@ -55,6 +55,15 @@ CATALOGUE_IDS = {
     "removable-media-protected",
     "personal-data-machines-encrypted",
     "server-backups-recent",
+    "account-lockout",
+    "reversible-encryption-disabled",
+    "kerberos-preauth-required",
+    "staff-passwords-expire",
+    "stale-computer-accounts",
+    "gpo-removable-media-encrypted",
+    "gpo-firewall-on",
+    "unsupported-operating-system",
+    "no-passwords-in-sysvol",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

@@ -62,7 +62,7 @@ def test_demo_hosts_report_the_demo_estates_facts() -> None:
     }
     assert json.loads(render("system", hosts["HW-EXAM-01"].machine)) == {
         "os": "Microsoft Windows 11 Education",
-        "build": "22631",
+        "build": "26100",
         "chassis": [3],
         "inactivitySecs": 300,
         "winlogon": {

@@ -14,13 +14,19 @@ from rich.text import Text
 
 from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice, WaiverState
-from holyaudit.reporters.common import attribution, counts_text, verdict
+from holyaudit.reporters.common import attribution, counts_text, offending, verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
 from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
 SHOWN_OBJECTS = 3
-"""Objects listed per rule unless --details asks for all: the demo's table fits four screens at 80 columns."""
+"""The most objects listed for one rule unless --details asks for all."""
+OBJECT_BUDGET = 32
+"""Objects listed in the whole table unless --details: each rule with objects to list gets its first, then the
+rest go one more at a time to the most pressing rules. The more rules fail, the fewer objects each lists, so the
+table stays within four screens of 50 lines at 80 columns as the catalogue grows."""
+_SEPARATORS = (",", "\\", "/")
+"""Where a long id is best cut: between the parts of a distinguished name or a path."""
 
 STATUS_STYLE = {
     Status.PASS: "bold green",
@@ -65,12 +71,17 @@ class TableReporter(Reporter):
             console.print()
             console.print(_fix_first(view))
         findings = sorted(result.findings, key=_section_key)
+        listed = _listed(findings, view, options.details)
         for (_, heading), group in groupby(findings, key=_section_key):
             items = list(group)
             console.print()
             console.print(Text(f"§{items[0].clause.section} {heading}", style="bold underline"))
             for finding in items:
-                console.print(_rule(finding, options))
+                console.print(_rule(finding, listed[finding.rule_id], options))
+        hidden = Counter(o.status for f in findings for o in _pressing(_to_list(f))[listed[f.rule_id] :])
+        if hidden:
+            console.print()
+            console.print(Text(_hidden_text(hidden), style="italic"))
         if result.waivers is not None:
             console.print()
             console.print(_waivers(result.waivers))
@@ -108,38 +119,90 @@ def _sources(result: AuditResult) -> list[Padding]:
     return lines
 
 
-def _rule(finding: Finding, options: RenderOptions) -> Group:
-    """One rule: its status, severity and id on a line, its title and message under it, then the objects that
-    did not pass, one line each (cut short with … unless --details; the full values are there and in JSON)."""
-    head = Text(f"{STATUS_WORD[finding.status]:<6}", style=STATUS_STYLE[finding.status])
-    head.append(f" {finding.severity.value:<8} ")
-    head.append(printable(finding.rule_id), style="bold")
-    lines: list[Text | Padding | Table] = [head, _indented(Text(printable(finding.title), style="bold"))]
-    summary = Text(printable(finding.message))
-    lines.append(_indented(summary))
-    # Everything but passes: failures, what could not be checked, and every exemption, so none is silent.
-    shown = [o for o in finding.objects if o.status is not Status.PASS]
+def _to_list(finding: Finding) -> list[ObjectResult]:
+    """The objects a rule lists: every one but the passes (failures, what could not be checked, every exemption, so
+    none is silent), except a single object whose words the rule's message already gives (the domain)."""
+    shown = offending(finding)
     if len(shown) == 1 and (said := shown[0].message or shown[0].reason) and said in finding.message:
-        # A single object (the domain) whose words the rule's message already gives; --details adds its raw reason.
-        if options.details and shown[0].message and shown[0].reason:
-            summary.append(f" ({printable(shown[0].reason)})", style="dim")
-        shown = []
-    limit = len(shown) if options.details else SHOWN_OBJECTS
+        return []
+    return shown
+
+
+def _pressing(objects: list[ObjectResult]) -> list[ObjectResult]:
+    """The objects the budget shares out: all but the waived, which are always listed."""
+    return [o for o in objects if o.status is not Status.WAIVED]
+
+
+def _listed(findings: list[Finding], view: Overview, details: bool) -> dict[str, int]:
+    """How many objects each rule lists: all with --details; else the first of every rule, then one more at a time
+    to the rules in fix-first order (most severe, most objects failing), up to SHOWN_OBJECTS each, within
+    OBJECT_BUDGET for the whole table. Waived objects are listed besides, always: an exemption is never silent."""
+    wanted = {f.rule_id: len(_pressing(_to_list(f))) for f in findings}
+    if details:
+        return wanted
+    wanted.update({f.rule_id: 0 for f in findings if _one_line(f)})
+    listed = {rule_id: min(count, 1) for rule_id, count in wanted.items()}
+    order = [item.rule_id for item in view.fix_first] + sorted(wanted)
+    budget = OBJECT_BUDGET - sum(listed.values())
+    for _ in range(1, SHOWN_OBJECTS):
+        for rule_id in dict.fromkeys(order):
+            if budget > 0 and listed[rule_id] < min(wanted[rule_id], SHOWN_OBJECTS):
+                listed[rule_id] += 1
+                budget -= 1
+    return listed
+
+
+def _one_line(finding: Finding) -> bool:
+    """A rule that passed or did not apply, with nothing waived: one line unless --details (what it left out of
+    its objects, not-applicable ones, is counted in the closing line)."""
+    waived = any(o.status is Status.WAIVED for o in finding.objects)
+    return finding.status in (Status.PASS, Status.NOT_APPLICABLE) and not waived
+
+
+def _hidden_text(hidden: Counter[Status]) -> str:
+    """What the rules left unlisted, by status, counted once under each rule (as the rules' own counts are)."""
+    return f"… and {hidden.total()} more not listed ({counts_text(hidden)}): --details lists all"
+
+
+def _rule(finding: Finding, listed: int, options: RenderOptions) -> Table | Group:
+    """One rule: its status and severity beside its title; under it its id and message (the counts), then the first
+    ``listed`` objects that did not pass, one line each (cut short with … unless --details; the full values are
+    there and in JSON). A rule that passed or did not apply is one line: id and title (whole with --details)."""
+    objects = _to_list(finding)
+    head = Table.grid(padding=(0, 1), pad_edge=False)
+    head.add_column(no_wrap=True)
+    head.add_column()
+    status = Text(f"{STATUS_WORD[finding.status]:<6}", style=STATUS_STYLE[finding.status])
+    status.append(f" {finding.severity.value:<8}")
+    if not options.details and _one_line(finding):
+        line = Text(printable(finding.rule_id), style="bold")
+        line.append(f": {printable(finding.title)}")
+        room = options.width - cell_len(status.plain) - 1
+        if cell_len(line.plain) > room:
+            _cut_at_word(line, room)
+        head.add_row(status, line)
+        return head
+    head.add_row(status, Text(printable(finding.title), style="bold"))
+    summary = Text(printable(finding.rule_id), style="dim")
+    summary.append(f": {printable(finding.message)}")
+    said = offending(finding)
+    if options.details and not objects and len(said) == 1 and said[0].message and said[0].reason:
+        # A single object (the domain) whose words the rule's message already gives: add its raw reason.
+        summary.append(f" ({printable(said[0].reason)})", style="dim")
+    lines: list[Table | Padding] = [head, _indented(summary)]
     if options.details:
         # Whole, wrapped under the text rather than under the bullet.
         whole = Table.grid(padding=(0, 1), pad_edge=False)
         whole.add_column(no_wrap=True)
         whole.add_column(overflow="fold")  # a word longer than the line is folded, never cut
-        for obj in shown:
+        for obj in objects:
             whole.add_row("•", _object_line(obj, None, bullet=False))
-        if shown:
+        if objects:
             lines.append(Padding(whole, (0, 0, 0, 2), expand=False))
     else:
-        lines.extend(_indented(_object_line(o, options.width - 2)) for o in shown[:limit])
-    if len(shown) > limit:
-        hidden = counts_text(Counter(o.status for o in shown[limit:]))
-        more = Text(f"… and {len(shown) - limit} more: {hidden} (use --details to list all)", style="italic")
-        lines.append(_indented(more))
+        first = _pressing(objects)[:listed]
+        chosen = [o for o in objects if o in first or o.status is Status.WAIVED]
+        lines.extend(_indented(_object_line(o, options.width - 2)) for o in chosen)
     return Group(*lines)
 
 
@@ -150,7 +213,10 @@ def _indented(text: Text) -> Padding:
 def _object_line(obj: ObjectResult, room: int | None, *, bullet: bool = True) -> Text:
     """The object on one line of ``room`` cells, cut at a word with … (None: whole, wrapped)."""
     line = Text("• " if bullet else "")
-    line.append(printable(obj.id), style="bold")
+    name = printable(obj.id)
+    if room is not None and cell_len(name) > room // 2:
+        name = _elide_middle(name, room // 2)
+    line.append(name, style="bold")
     line.append(f" {STATUS_WORD[obj.status]}", style=STATUS_STYLE[obj.status])
     if obj.message:  # the rule's plain words first; the raw reason only in the whole (--details) line
         line.append(f": {printable(obj.message)}")
@@ -164,6 +230,21 @@ def _object_line(obj: ObjectResult, room: int | None, *, bullet: bool = True) ->
     if room is not None and cell_len(line.plain) > room:
         _cut_at_word(line, room)
     return line
+
+
+def _elide_middle(name: str, room: int) -> str:
+    """A long id (a distinguished name, a SYSVOL path) in ``room`` cells: its start and its end, which tell objects
+    apart, joined by …, each cut at a separator where it holds one."""
+    keep = room - 1
+    head = set_cell_size(name, keep // 2)
+    tail = name[len(name) - len(set_cell_size(name[::-1], keep - cell_len(head))) :]
+    cut = max(head.rfind(sep) for sep in _SEPARATORS)
+    if cut > 0:
+        head = head[: cut + 1]
+    starts = [i for i in (tail.find(sep) for sep in _SEPARATORS) if 0 <= i <= len(tail) // 2]
+    if starts:
+        tail = tail[min(starts) :]
+    return f"{head}…{tail}"
 
 
 def _cut_at_word(line: Text, room: int) -> None:

@@ -211,3 +211,41 @@ def test_out_of_range_account_policy_values_are_unknown_with_the_value_shown():
         "password_history_size": "unknown: GPO 'base' sets PasswordHistorySize to -1: -1 is negative",
         "clear_text_password": "unknown: GPO 'base' sets ClearTextPassword to 2: 2 is not 0 or 1",
     }
+
+
+FIREWALL_PUBLIC = "Software\\Policies\\Microsoft\\WindowsFirewall\\PublicProfile"
+FVE = "Software\\Policies\\Microsoft\\FVE"
+
+
+def machine_dwords(name: str, *entries: tuple[str, str, int]) -> GpoContent:
+    """A GPO whose machine Registry.pol holds (key, value name, DWORD) entries in order."""
+    return GpoContent(name, machine=tuple(RegistryEntry.of(k, v, RegType.DWORD, d) for k, v, d in entries))
+
+
+def test_firewall_and_removable_media_values_are_read_per_profile_and_named_by_their_gpo():
+    firewall = machine_dwords(
+        "firewall",
+        (FIREWALL_PUBLIC, "EnableFirewall", 1),
+        (FIREWALL_PUBLIC, "DefaultInboundAction", 0),
+        (FVE, "RDVDenyWriteAccess", 1),
+    )
+    result = effective_settings([applied(1, "firewall")], {"cn=firewall": firewall})
+    assert {k: v for k, v in result.values.items() if k.startswith(("firewall", "removable"))} == {
+        "firewall_public_on": True,
+        "firewall_public_blocks_inbound": False,
+        "removable_write_needs_bitlocker": True,
+    }
+    assert result.set_by["firewall_public_on"] == "firewall"
+
+
+def test_a_higher_gpo_deleting_the_firewall_value_leaves_it_unset_and_named():
+    lower = machine_dwords("school firewall", (FIREWALL_PUBLIC, "EnableFirewall", 1))
+    higher = GpoContent("lab", machine=(RegistryEntry.of(FIREWALL_PUBLIC, "**del.EnableFirewall", RegType.SZ, " "),))
+    result = effective_settings(
+        [applied(1, "lab"), applied(2, "school firewall")], {"cn=lab": higher, "cn=school firewall": lower}
+    )
+    assert "firewall_public_on" not in result.values
+    assert (result.set_by["firewall_public_on"], result.deleted["firewall_public_on"]) == (
+        "lab",
+        "PublicProfile EnableFirewall is deleted by GPO 'lab' (**del.EnableFirewall)",
+    )

@@ -18,9 +18,9 @@ import ldap3
 from ldap3.protocol.microsoft import security_descriptor_control
 
 from holyaudit.collectors.credentials import Secret
+from holyaudit.collectors.dn import domain_name, parent_key
 from holyaudit.collectors.dn import key as dn_key
-from holyaudit.collectors.dn import parent_key
-from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol, security, wmi
+from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol, security, sysvol_files, wmi
 from holyaudit.collectors.gpo.bitlocker import CONFIGURED, ENFORCED, NOTHING, BitLockerPolicy, bitlocker_policy
 from holyaudit.collectors.gpo.effective import (
     CLIENT_DECIDES,
@@ -200,10 +200,10 @@ class GpoCollector(Collector):
         progress: Progress | None = None,
         early: RecordSink | None = None,
     ) -> list[FactSet]:
-        if "gpo.ous" not in needs:
-            return []
         started = self.clock()
         tally = Tally(self.name, progress)
+        if "gpo.ous" not in needs:
+            return [self._sysvol_files(started, tally)] if "gpo.sysvol_files" in needs else []
         connection = open_connection(self.directory, self.password, self.tls, self.deadline)
         try:
             base, gpos, containers = self._read_directory(connection, tally)
@@ -222,7 +222,32 @@ class GpoCollector(Collector):
         builder = _Builder(base, resolved, broken, blocks, contents, inputs or {}, self.settings.bitlocker_started_by)
         builder.filter_by_principal(filters, tokens)
         records = builder.records()
-        return [FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))]
+        ous = FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))
+        return [ous, *([self._sysvol_files(started, tally)] if "gpo.sysvol_files" in needs else [])]
+
+    def _sysvol_files(self, started: dt.datetime, tally: Tally) -> FactSet:
+        """Every SYSVOL file that could store a credential, searched (sysvol_files.py); each GPO's folder is named
+        by the GPO's display name, read over LDAP."""
+        connection = open_connection(self.directory, self.password, self.tls, self.deadline)
+        try:
+            root = read_base(connection, "", ["defaultNamingContext"])
+            base = self.directory.base_dn or values.text((root.get("defaultnamingcontext") or [b""])[0])
+            names = {
+                values.text(cn).upper(): values.text(_first(raw, "displayName") or cn)
+                for _, raw in paged_search(
+                    connection,
+                    f"CN=Policies,CN=System,{base}",
+                    "(objectClass=groupPolicyContainer)",
+                    ["cn", "displayName"],
+                    self.directory.page_size,
+                )
+                if (cn := _first(raw, "cn"))
+            }
+        finally:
+            close(connection)
+        with self._sysvol() as sysvol:
+            records = sysvol_files.scan(sysvol, domain_name(base), names, tally)
+        return FactSet(name="gpo.sysvol_files", source=self.source(), collected_at=started, records=tuple(records))
 
     def _sysvol(self) -> Sysvol:
         protocol: Literal["ntlm", "kerberos"] = "kerberos" if self.directory.auth == "kerberos" else "ntlm"

@@ -166,6 +166,11 @@ _SCREENSAVER = "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop"
 _SYSTEM = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
 _MBAM = "Software\\Policies\\Microsoft\\FVE\\MDOPBitLockerManagement"
 LOOPBACK_KEY = "Software\\Policies\\Microsoft\\Windows\\System"
+_FVE = "Software\\Policies\\Microsoft\\FVE"
+_STORAGE = "Software\\Policies\\Microsoft\\Windows\\RemovableStorageDevices"
+_REMOVABLE_DISKS = f"{_STORAGE}\\{{53f5630d-b6bf-11d0-94f2-00a0c91efb8b}}"
+"""The Removable Disks device class (RemovableStorage.admx "Removable Disks: Deny write access")."""
+_FIREWALL = "Software\\Policies\\Microsoft\\WindowsFirewall"
 
 _TEMPLATE_INACTIVITY = TemplateRegistry(f"MACHINE\\{_SYSTEM}\\InactivityTimeoutSecs")
 
@@ -176,6 +181,27 @@ def _user(name: str) -> tuple[Source, ...]:
 
 def _access(key: str) -> tuple[Source, ...]:
     return (SystemAccess(key),)
+
+
+def _machine(key: str, name: str) -> tuple[Source, ...]:
+    return (PolValue("machine", key, name),)
+
+
+def _firewall(profile: str) -> tuple[SettingSpec, SettingSpec]:
+    """A Windows Defender Firewall profile's EnableFirewall (1: on) and DefaultInboundAction (1: block)."""
+    key, field = f"{_FIREWALL}\\{profile}Profile", f"firewall_{profile.lower()}"
+    return (
+        SettingSpec(
+            f"{field}_on", f"{profile}Profile EnableFirewall", "machine", _machine(key, "EnableFirewall"), as_flag
+        ),
+        SettingSpec(
+            f"{field}_blocks_inbound",
+            f"{profile}Profile DefaultInboundAction",
+            "machine",
+            _machine(key, "DefaultInboundAction"),
+            as_flag,
+        ),
+    )
 
 
 SETTINGS = (
@@ -221,6 +247,30 @@ SETTINGS = (
         (PolValue("machine", LOOPBACK_KEY, "UserPolicyMode"),),
         as_loopback,
     ),
+    SettingSpec(
+        "removable_write_needs_bitlocker",
+        "RDVDenyWriteAccess",
+        "machine",
+        _machine(_FVE, "RDVDenyWriteAccess"),
+        as_flag,
+    ),
+    SettingSpec(
+        "removable_disks_write_denied",
+        "Removable Disks Deny_Write",
+        "machine",
+        _machine(_REMOVABLE_DISKS, "Deny_Write"),
+        as_flag,
+    ),
+    SettingSpec(
+        "removable_storage_all_denied",
+        "RemovableStorageDevices Deny_All",
+        "machine",
+        _machine(_STORAGE, "Deny_All"),
+        as_flag,
+    ),
+    *_firewall("Domain"),
+    *_firewall("Private"),
+    *_firewall("Public"),
 )
 """What is read, in which order inside one GPO (GptTmpl.inf before the machine Registry.pol)."""
 
@@ -241,6 +291,14 @@ SOURCE_SUFFIX = {
     "clear_text_password": "clear_text_password_from",
     "bitlocker_os_drive_required": "bitlocker_os_drive_from",
     "loopback_mode": "loopback_mode_from",
+    "removable_write_needs_bitlocker": "removable_write_needs_bitlocker_from",
+    "removable_disks_write_denied": "removable_disks_write_denied_from",
+    "removable_storage_all_denied": "removable_storage_all_denied_from",
+    **{
+        f"firewall_{profile}_{setting}": f"firewall_{profile}_{setting}_from"
+        for profile in ("domain", "private", "public")
+        for setting in ("on", "blocks_inbound")
+    },
 }
 """Each setting's field -> the field naming the GPO that set it."""
 

@@ -34,7 +34,7 @@ class GpoSource(Source[GpoSettings]):
     name = "gpo"
     section = "gpo"
     model = GpoSettings
-    provides = frozenset({"gpo.ous"})
+    provides = frozenset({"gpo.ous", "gpo.sysvol_files"})
     always = True
 
     def collector(self, config: Settings, context: Context) -> Collector | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
@@ -39,6 +40,15 @@ FILE_READ_DATA = 0x1
 FILE_READ_ATTRIBUTES = 0x80
 READ_ONLY_ACCESS = FILE_READ_DATA | FILE_READ_ATTRIBUTES
 """The only access holyaudit asks for on a SYSVOL file."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a SYSVOL folder: its name, whether it is a folder, and its size in bytes."""
+
+    name: str
+    is_folder: bool
+    size: int
 
 
 class SysvolError(CollectorError):
@@ -172,6 +182,32 @@ class Sysvol:
         except SMBOSError as exc:
             if exc.ntstatus in _NOT_FOUND:
                 return None
+            raise SysvolFileError(self._reason(exc)) from None
+        except (SMBResponseException, OSError, ValueError) as exc:
+            raise SysvolFileError(self._reason(exc)) from None
+
+    def entries(self, path: str) -> list[Entry]:
+        """The folder's entries (never ``.`` or ``..``), listed with read-only access; None-free, in server order.
+
+        A folder that does not exist raises ``SysvolFileError`` like one that cannot be read: the caller named it.
+        """
+        import smbclient
+        from smbprotocol.exceptions import SMBOSError, SMBResponseException
+        from smbprotocol.file_info import FileAttributes
+
+        try:
+            with self._answered():
+                return [
+                    Entry(
+                        item.name,
+                        bool(item.smb_info.file_attributes & FileAttributes.FILE_ATTRIBUTE_DIRECTORY),
+                        item.smb_info.end_of_file,
+                    )
+                    for item in smbclient.scandir(path, desired_access=READ_ONLY_ACCESS, connection_cache=self._cache)
+                ]
+        except SMBOSError as exc:
+            if exc.ntstatus in _NOT_FOUND:
+                raise SysvolFileError("the folder does not exist") from None
             raise SysvolFileError(self._reason(exc)) from None
         except (SMBResponseException, OSError, ValueError) as exc:
             raise SysvolFileError(self._reason(exc)) from None

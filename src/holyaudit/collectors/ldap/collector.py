@@ -20,7 +20,7 @@ from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, pa
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent as parent_dn
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
-from holyaudit.collectors.ldap import values
+from holyaudit.collectors.ldap import accounts, values
 from holyaudit.collectors.ldap.computer_ids import Account, computer_ids
 from holyaudit.collectors.ldap.connection import (
     Deadline,
@@ -38,10 +38,17 @@ from holyaudit.collectors.ldap.password_text import TEXT_ATTRIBUTES, PasswordTex
 from holyaudit.collectors.ldap.privileged import Privileged, read_privileged, sid_text
 from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
 from holyaudit.errors import HolyauditError
-from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
+from holyaudit.facts import AccountPolicy, Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
+from holyaudit.lifecycle import LIFECYCLE_FIELDS, lifecycle_fields
 from holyaudit.patterns import compile_pattern
 
-_ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
+_ORDER = (
+    "directory.domain",
+    "directory.users",
+    "directory.password_policies",
+    "directory.computers",
+    "directory.account_policies",
+)
 """The order the fact sets are returned in."""
 USERS_FILTER = "(&(objectCategory=person)(objectClass=user))"
 LAPS_EXPIRES = "msLAPS-PasswordExpirationTime"
@@ -79,6 +86,9 @@ _USER_FIELDS: dict[str, tuple[str, ...]] = {
     "privileged": (),  # from the privileged groups' own searches (privileged.py)
     "privileged_groups": (),
     "password_text_in": TEXT_ATTRIBUTES,
+    "password_policy": ("memberOf",),
+    "policy_max_pwd_age_days": ("memberOf",),
+    "policy_reversible_encryption": ("memberOf",),
 }
 """The LDAP attributes each user field is made from: a scan asks only for those its rules read."""
 _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -92,6 +102,8 @@ _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
     "laps_expires": (LAPS_EXPIRES,),
     "legacy_laps_expires": (LEGACY_LAPS_EXPIRES,),
     "password_text_in": TEXT_ATTRIBUTES,
+    "created": ("whenCreated",),
+    **dict.fromkeys(LIFECYCLE_FIELDS, ("operatingSystem", "operatingSystemVersion")),
 }
 
 
@@ -113,7 +125,11 @@ def only(fields: frozenset[str], data: dict[str, object]) -> dict[str, object]:
 _PSO_ATTRS = [
     "cn", "msDS-PasswordSettingsPrecedence", "msDS-MinimumPasswordLength", "msDS-PasswordComplexityEnabled",
     "msDS-PSOAppliesTo",
+    "msDS-LockoutThreshold", "msDS-LockoutDuration", "msDS-PasswordReversibleEncryptionEnabled",
+    "msDS-MaximumPasswordAge",
 ]  # fmt: skip
+POLICY_FIELDS = frozenset(accounts.USER_POLICY_FIELDS)
+"""User fields that come from the account policy governing the user."""
 
 
 def _user_fields(needs: Mapping[str, frozenset[str]]) -> frozenset[str]:
@@ -121,6 +137,12 @@ def _user_fields(needs: Mapping[str, frozenset[str]]) -> frozenset[str]:
     which users each one governs)."""
     fields = needs.get("directory.users", frozenset())
     return fields | {"groups"} if "directory.password_policies" in needs else fields
+
+
+def _needs_policy_entries(needs: Mapping[str, frozenset[str]]) -> bool:
+    """Whether the PSOs are read: for their own fact sets, or to say which one governs each user."""
+    wanted = {"directory.password_policies", "directory.account_policies"}
+    return bool(wanted & needs.keys() or POLICY_FIELDS & needs.get("directory.users", frozenset()))
 
 
 def naming_context(connection: ldap3.Connection) -> str:
@@ -302,6 +324,8 @@ class _Reader:
         root = read_base(connection, "", ["defaultNamingContext", "schemaNamingContext"])
         self.base = settings.base_dn or values.text(_first(root, "defaultNamingContext") or b"")
         self.schema = values.text(_first(root, "schemaNamingContext") or b"")
+        self.governing: accounts.Governing | None = None
+        """Which account policy governs each user, when a rule reads that."""
 
     def _search(
         self, search_filter: str, attributes: list[str], base: str | None = None, scope: str = ldap3.SUBTREE
@@ -318,19 +342,26 @@ class _Reader:
         computer_fields = needs.get("directory.computers", frozenset())
         result: dict[str, FactSet] = {}
         groups = Groups({}, {})
-        if {"categories", "groups", *_PRIVILEGED_FIELDS} & (user_fields | computer_fields):
+        if {"categories", "groups", *_PRIVILEGED_FIELDS, *POLICY_FIELDS} & (user_fields | computer_fields):
             groups = self._groups()  # before any user record is made: each needs its nested groups
         missing_attribute = self._leaving_date_problem() if "leaving_date" in user_fields else None
         if _PRIVILEGED_FIELDS & user_fields:
             self.privileged = self._privileged(groups)  # before any user record: each needs its groups' sizes
-        if "directory.domain" in needs:
-            result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
+        wants_policies = bool(POLICY_FIELDS & user_fields) or "directory.account_policies" in needs
+        domain = self._domain() if "directory.domain" in needs or wants_policies else None
+        if "directory.domain" in needs and domain is not None:
+            result["directory.domain"] = self._fact_set("directory.domain", [domain])
         policy_entries: list[Entry] | DirectoryError = []
-        if "directory.password_policies" in needs:
+        if _needs_policy_entries(needs):
             try:
                 policy_entries = self._policy_entries()
-            except DirectoryError as exc:  # only this set is lost; the rest of the directory is still read
+            except DirectoryError as exc:  # only the sets built from it are lost; the rest is still read
                 policy_entries = exc
+        if wants_policies and domain is not None:
+            psos = self._account_policies(policy_entries)
+            self.governing = accounts.Governing(accounts.domain_policy(domain), psos, groups.names)
+            if "directory.account_policies" in needs:
+                result["directory.account_policies"] = self._account_policy_set(self.governing)
         if "directory.computers" in needs:
             computers = self._computers(groups, computer_fields)
             result["directory.computers"] = self._fact_set("directory.computers", computers)
@@ -456,7 +487,9 @@ class _Reader:
                 unreadable["disabled_at"] = reason or "no change time for userAccountControl"
         leaving_date = self._leaving_date(raw, missing_attribute, unreadable)
         privileged_groups = self.privileged.groups_of(dn)
+        policy = self.governing.fields(dn, member_of, unreadable) if self.governing is not None else {}
         return {
+            **policy,
             "id": name,
             "dn": dn,
             "ou": ou,
@@ -563,6 +596,18 @@ class _Reader:
             self.tally.add("password policies")
         return policies
 
+    def _account_policies(self, entries: list[Entry] | DirectoryError) -> list[accounts.Pso] | DirectoryError:
+        if isinstance(entries, DirectoryError):
+            return entries
+        return [accounts.pso(dn, raw) for dn, raw in entries]
+
+    def _account_policy_set(self, governing: accounts.Governing) -> FactSet:
+        name = "directory.account_policies"
+        if isinstance(governing.psos, DirectoryError):
+            return FactSet(name=name, source=self.source, collected_at=self.clock(), error=str(governing.psos))
+        records: list[AccountPolicy] = [governing.domain, *(p.policy for p in governing.psos)]
+        return self._fact_set(name, records)
+
     def _computers(self, groups: Groups, fields: frozenset[str]) -> list[Computer]:
         escrowed: set[str] = set()
         if "bitlocker_key_escrowed" in fields:
@@ -590,6 +635,7 @@ class _Reader:
                 "operating_system": values.text(v) if (v := _first(raw, "operatingSystem")) else None,
                 "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
                 "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
+                "created": values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None,
                 "bitlocker_key_escrowed": dn_key(dn) in escrowed,
                 "domain_controller": None if uac is None else bool(int(uac) & values.UAC_DOMAIN_CONTROLLER),
                 "laps_expires": values.filetime(v) if (v := _first(raw, LAPS_EXPIRES)) else None,
@@ -597,5 +643,11 @@ class _Reader:
                 "password_text_in": self._password_text(raw, unreadable),
                 "unreadable": unreadable,
             }
+            if fields & LIFECYCLE_FIELDS:
+                os_name, os_version = (
+                    values.text(v) if (v := _first(raw, attribute)) else None
+                    for attribute in ("operatingSystem", "operatingSystemVersion")
+                )
+                data.update(lifecycle_fields(os_name, os_version))
             computers.append(Computer.model_validate(only(fields, data)))
         return computers

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from holyaudit.config import Settings
 
 LDAP_PASSWORD_ENV = "HOLYAUDIT_LDAP_PASSWORD"  # noqa: S105 - the variable's name, not a password
-PROVIDES = frozenset({"directory.domain", "directory.password_policies", "directory.users", "directory.computers"})
+PROVIDES = frozenset(
+    {"directory.domain", "directory.password_policies", "directory.users", "directory.computers"}
+    | {"directory.account_policies"}
+)
 
 
 def _distinguished_name(dn: str) -> str:
