@@ -16,11 +16,15 @@ from holyaudit import __version__
 from holyaudit.models import AuditResult, Finding, ObjectResult, Status, WaiverNotice, WaiverState
 from holyaudit.reporters.common import attribution, counts_text, offending, verdict
 from holyaudit.reporters.interface import RenderOptions, Reporter
-from holyaudit.reporters.overview import FIX_FIRST_SHOWN, Overview, count_rows, overall_text, overview
+from holyaudit.reporters.overview import Overview, count_rows, overall_text, overview
 from holyaudit.reporters.safe_text import printable
 
 SHOWN_OBJECTS = 3
 """The most objects listed for one rule unless --details asks for all."""
+FIX_FIRST_LISTED = 3
+"""Failing rules the table's fix-first list spells out (the other reports list ``FIX_FIRST_SHOWN``): on a screen
+the rules follow at once, each with its first object, so three sentences with their first steps say where to
+start and leave room for the detail within four screens of 50 lines at 80 columns."""
 OBJECT_BUDGET = 32
 """Objects listed in the whole table unless --details: each rule with objects to list gets its first, then the
 rest go one more at a time to the most pressing rules. The more rules fail, the fewer objects each lists, so the
@@ -63,7 +67,7 @@ class TableReporter(Reporter):
         )
         view = overview(result)
         console.print(_header(result))
-        for line in _sources(result):
+        for line in _sources(result, options.details):
             console.print(line, width=options.width - 2)
         console.print()
         console.print(_counts(result, view))
@@ -79,8 +83,7 @@ class TableReporter(Reporter):
             for finding in items:
                 console.print(_rule(finding, listed[finding.rule_id], options))
         hidden = Counter(o.status for f in findings for o in _pressing(_to_list(f))[listed[f.rule_id] :])
-        if hidden:
-            console.print()
+        if hidden:  # under the last rule's objects, whose list it continues
             console.print(Text(_hidden_text(hidden), style="italic"))
         if result.waivers is not None:
             console.print()
@@ -104,15 +107,18 @@ def _header(result: AuditResult) -> Text:
     return text
 
 
-def _sources(result: AuditResult) -> list[Padding]:
-    """One line per source, naming the fact sets it gave: a source and time are not repeated for each set."""
+def _sources(result: AuditResult, details: bool) -> list[Padding]:
+    """One line per source, naming what it gave: a source and time are not repeated for each set. The fact sets by
+    their family (``directory``), each set by name with ``--details``, so the sources take a line each at 80
+    columns."""
     groups: dict[tuple[str, str, str | None], list[str]] = {}
     for fact_set in result.sources:
         when = f"{fact_set.collected_at:%Y-%m-%d %H:%M %Z}"
         groups.setdefault((fact_set.source, when, fact_set.error), []).append(fact_set.name)
     lines = []
     for (source, when, error), names in groups.items():
-        line = Text(f"{printable(source)}, collected {when}: {printable(', '.join(names))}")
+        given = names if details else list(dict.fromkeys(name.split(".")[0] for name in names))
+        line = Text(f"{printable(source)}, collected {when}: {printable(', '.join(given))}")
         if error:
             line.append(f" (not collected: {printable(error)})", style="magenta")
         lines.append(Padding(line, (0, 0, 0, 4), expand=False))
@@ -301,13 +307,13 @@ def _fix_first(view: Overview) -> Group:
     items = Table.grid(padding=(0, 1))
     items.add_column(no_wrap=True)
     items.add_column()
-    for number, item in enumerate(view.fix_first[:FIX_FIRST_SHOWN], start=1):
+    for number, item in enumerate(view.fix_first[:FIX_FIRST_LISTED], start=1):
         line = Text(item.severity.value, style="bold")
         line.append(f" {item.sentence} ")
         line.append(f"({item.rule_id})", style="dim")
         items.add_row(f"{number}.", line)
     parts: list[Text | Table] = [Text("Fix first", style="bold underline"), items]
-    more = len(view.fix_first) - FIX_FIRST_SHOWN
+    more = len(view.fix_first) - FIX_FIRST_LISTED
     if more > 0:
         parts.append(Text(f"… and {more} more failing {'rule' if more == 1 else 'rules'}, below", style="italic"))
     return Group(*parts)
