@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from holyaudit import __version__
@@ -84,9 +84,29 @@ def _as_is(items: Iterable[Any]) -> bool:
 
 class JsonReporter(Reporter):
     def render(self, result: AuditResult, options: RenderOptions) -> str:
-        # ensure_ascii keeps control and formatting characters from the data as \u escapes in the file. Compact:
-        # indentation forces Python's pure-Python encoder, several times slower on a school's report; use jq to read.
-        # check_circular=False: the document is a tree made here, so the encoder need not track what it entered.
+        return "".join(self.chunks(result, options))
+
+    def chunks(self, result: AuditResult, options: RenderOptions) -> Iterator[str]:
+        """The report encoded a finding at a time: the same text as the whole document encoded at once, but a
+        50,000-user report's text (tens of MB, and as much again while the encoder joins it) is never held whole."""
         document = report_document(result)
-        encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=True, check_circular=False, default=_plain)
-        return encoded + "\n"
+        findings = document.pop("findings")
+        waivers = document.pop("waivers", None)
+        head = _encoded(document)
+        yield head[:-1] + ',"findings":['  # the head's own closing brace comes off: findings and waivers follow
+        for index, finding in enumerate(findings):
+            if index:
+                yield ","
+            yield _encoded(finding)
+        yield "]"
+        if waivers is not None:
+            yield ',"waivers":'
+            yield _encoded(waivers)
+        yield "}\n"
+
+
+def _encoded(value: object) -> str:
+    # ensure_ascii keeps control and formatting characters from the data as \u escapes in the file. Compact:
+    # indentation forces Python's pure-Python encoder, several times slower on a school's report; use jq to read.
+    # check_circular=False: the document is a tree made here, so the encoder need not track what it entered.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=True, check_circular=False, default=_plain)
