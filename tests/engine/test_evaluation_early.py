@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
+import weakref
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -229,3 +231,22 @@ def test_users_fed_to_one_evaluation_are_judged_afresh_by_another_at_a_later_as_
         [("left.7", "NOT_APPLICABLE"), ("left.8", "NOT_APPLICABLE")],
     )
     assert verdicts(after)["leaver-accounts-disabled"] == ("FAIL", [("left.8", "FAIL"), ("left.7", "NOT_APPLICABLE")])
+
+
+def test_the_users_judged_on_arrival_are_not_kept_by_the_evaluation_once_their_findings_are_made(
+    rules: list[BoundRule],
+) -> None:
+    # A 50,000-user scan keeps its evaluation to the process's end: what it judged early must go with the users.
+    users = tuple(User(**dict(user)) for user in USERS)
+    evaluation = Evaluation(rules, as_of=AS_OF, tz=LONDON)
+    evaluation.feed("directory.users", users)
+    left = weakref.ref(users[3])
+
+    first = evaluation.audit(fact_sets(users), profile="holywell")
+    del users
+    gc.collect()
+
+    assert left() is None
+    again = evaluation.audit(fact_sets(USERS), profile="holywell")
+    assert verdicts(first) == verdicts(again)
+    assert verdicts(first)["leaver-accounts-disabled"] == ("FAIL", [("left.d", "FAIL"), ("gone.e", "PASS")])

@@ -108,7 +108,9 @@ class Evaluation:
         columns: list[list[ObjectResult]] = [[] for _ in evaluators]
         judged = self._judged
         for record in sorted(records, key=_casefold_id):
-            early = judged.get(id(record))
+            # Taken out as used: the results live on in the findings, and a large school's entries (one per user)
+            # would otherwise stay until the process ends. A record judged again later is judged anew, alike.
+            early = judged.pop(id(record), None)
             if early is not None and early[0] is record and early[1] == fact_set:
                 row = early[2]
             else:
@@ -193,6 +195,8 @@ def _result_maker(
     made = ObjectResult.made
 
     def identify(record: FactRecord) -> dict[str, Any]:
+        if not context:
+            return _NO_CONTEXT
         shown: dict[str, Any] = {}
         for path, read in context:
             try:
@@ -206,6 +210,11 @@ def _result_maker(
         return made(record.id, record.kind, status, seen, expected, reason, identify(record), said)
 
     return make
+
+
+_NO_CONTEXT: dict[str, Any] = {}
+"""The context of every result of a rule that shows none: one shared dict, where a 50,000-user scan would hold an
+empty one per result (results are frozen, and nothing changes a result's dicts in place)."""
 
 
 def _said(notes: tuple[Note, ...]) -> str:
