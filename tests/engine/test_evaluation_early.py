@@ -250,3 +250,22 @@ def test_the_users_judged_on_arrival_are_not_kept_by_the_evaluation_once_their_f
     again = evaluation.audit(fact_sets(USERS), profile="holywell")
     assert verdicts(first) == verdicts(again)
     assert verdicts(first)["leaver-accounts-disabled"] == ("FAIL", [("left.d", "FAIL"), ("gone.e", "PASS")])
+
+
+def test_each_user_s_identifying_values_are_held_once_for_every_rule_that_shows_them(rules: list[BoundRule]) -> None:
+    named = tuple(user.model_copy(update={"display_name": f"Name of {user.id}"}) for user in USERS)
+    evaluation = Evaluation(rules, as_of=AS_OF, tz=LONDON)
+    evaluation.feed("directory.users", named)
+    result = evaluation.audit(fact_sets(named), profile="holywell")
+
+    shown = {
+        f.rule_id: {o.id: o.context for o in f.objects}
+        for f in result.findings
+        if f.rule_id in ("dormant-accounts", "password-not-required")
+    }
+    dormant, no_password = shown["dormant-accounts"], shown["password-not-required"]
+    assert dormant["idle.b"] == {"display_name": "Name of idle.b"}
+    assert no_password["idle.b"] is dormant["idle.b"]
+    assert no_password["nopass.c"] == {"display_name": "Name of nopass.c"}
+    assert no_password["nopass.c"] is dormant["nopass.c"]
+    assert [f.objects[0].context for f in result.findings if f.rule_id == "password-minimum-length"] == [{}]

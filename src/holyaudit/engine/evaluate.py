@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
@@ -191,19 +192,8 @@ def _result_maker(
 ) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
     expected = rule.condition.describe()
     message = message_maker(rule, ctx)
-    context = tuple((path, path_reader(path)) for path in rule.spec.context)
+    identify = _identifier(tuple(rule.spec.context))
     made = ObjectResult.made
-
-    def identify(record: FactRecord) -> dict[str, Any]:
-        if not context:
-            return _NO_CONTEXT
-        shown: dict[str, Any] = {}
-        for path, read in context:
-            try:
-                note(shown, path, read(record))
-            except Unreadable:
-                continue  # shown only to identify the object; the judged values carry their own reasons
-        return shown
 
     def make(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> ObjectResult:
         said = message(record) if message is not None and status is Status.FAIL else None
@@ -212,9 +202,35 @@ def _result_maker(
     return make
 
 
+@functools.cache
+def _identifier(paths: tuple[str, ...]) -> Callable[[FactRecord], dict[str, Any]]:
+    """The values at ``paths`` that identify a record beside its results: one function for every rule showing the
+    same paths, which gives the record the rules judge one after another one shared dict. Results are frozen and
+    nothing changes their dicts in place, so a 50,000-user scan need not hold the same display name once per rule
+    (nor an empty dict per result of a rule that shows nothing)."""
+    if not paths:
+        return lambda record: _NO_CONTEXT
+    readers = tuple((path, path_reader(path)) for path in paths)
+    last: list[tuple[FactRecord | None, dict[str, Any]]] = [(None, _NO_CONTEXT)]
+    """The record identified last and its values, replaced as one tuple: evaluations may run on several threads."""
+
+    def identify(record: FactRecord) -> dict[str, Any]:
+        seen, shown = last[0]
+        if seen is record:
+            return shown
+        shown = {}
+        for path, read in readers:
+            try:
+                note(shown, path, read(record))
+            except Unreadable:
+                continue  # shown only to identify the object; the judged values carry their own reasons
+        last[0] = (record, shown)
+        return shown
+
+    return identify
+
+
 _NO_CONTEXT: dict[str, Any] = {}
-"""The context of every result of a rule that shows none: one shared dict, where a 50,000-user scan would hold an
-empty one per result (results are frozen, and nothing changes a result's dicts in place)."""
 
 
 def _said(notes: tuple[Note, ...]) -> str:
