@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,8 +52,8 @@ def test_ctrl_c_after_the_report_is_written_records_no_run(run_cli, tmp_path, mo
     history, report, log = tmp_path / "history.sqlite3", tmp_path / "report.json", tmp_path / "run.log"
     written = []
 
-    def write_then_ctrl_c(path: Path, text: str) -> None:
-        path.write_text(text)
+    def write_then_ctrl_c(path: Path, pieces: Iterable[str]) -> None:
+        path.write_text("".join(pieces))
         written.append(path)
         raise KeyboardInterrupt
 

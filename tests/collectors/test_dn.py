@@ -90,3 +90,14 @@ def test_text_that_is_not_a_dn_has_no_parent(text: str) -> None:
 @pytest.mark.parametrize("text", ["CN=a,b", "not a dn", "CN=a\\"])
 def test_text_that_is_not_a_dn_is_its_own_key(text: str) -> None:
     assert dn.key(text) == text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["CN=Smith\\, J,OU=Staff,DC=holywell,DC=local", "cn=a , ou=Pupils ,dc=x", "not a dn", "CN=Zoë,OU=Y7,DC=x"],
+)
+def test_an_account_s_own_key_is_the_cached_key_without_entering_the_cache(name: str) -> None:
+    dn.key.cache_clear()
+    once = dn.key_once(name)
+    assert dn.key.cache_info().currsize == 0
+    assert once == dn.key(name)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
+import weakref
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -229,3 +231,41 @@ def test_users_fed_to_one_evaluation_are_judged_afresh_by_another_at_a_later_as_
         [("left.7", "NOT_APPLICABLE"), ("left.8", "NOT_APPLICABLE")],
     )
     assert verdicts(after)["leaver-accounts-disabled"] == ("FAIL", [("left.8", "FAIL"), ("left.7", "NOT_APPLICABLE")])
+
+
+def test_the_users_judged_on_arrival_are_not_kept_by_the_evaluation_once_their_findings_are_made(
+    rules: list[BoundRule],
+) -> None:
+    # A 50,000-user scan keeps its evaluation to the process's end: what it judged early must go with the users.
+    users = tuple(User(**dict(user)) for user in USERS)
+    evaluation = Evaluation(rules, as_of=AS_OF, tz=LONDON)
+    evaluation.feed("directory.users", users)
+    left = weakref.ref(users[3])
+
+    first = evaluation.audit(fact_sets(users), profile="holywell")
+    del users
+    gc.collect()
+
+    assert left() is None
+    again = evaluation.audit(fact_sets(USERS), profile="holywell")
+    assert verdicts(first) == verdicts(again)
+    assert verdicts(first)["leaver-accounts-disabled"] == ("FAIL", [("left.d", "FAIL"), ("gone.e", "PASS")])
+
+
+def test_each_user_s_identifying_values_are_held_once_for_every_rule_that_shows_them(rules: list[BoundRule]) -> None:
+    named = tuple(user.model_copy(update={"display_name": f"Name of {user.id}"}) for user in USERS)
+    evaluation = Evaluation(rules, as_of=AS_OF, tz=LONDON)
+    evaluation.feed("directory.users", named)
+    result = evaluation.audit(fact_sets(named), profile="holywell")
+
+    shown = {
+        f.rule_id: {o.id: o.context for o in f.objects}
+        for f in result.findings
+        if f.rule_id in ("dormant-accounts", "password-not-required")
+    }
+    dormant, no_password = shown["dormant-accounts"], shown["password-not-required"]
+    assert dormant["idle.b"] == {"display_name": "Name of idle.b"}
+    assert no_password["idle.b"] is dormant["idle.b"]
+    assert no_password["nopass.c"] == {"display_name": "Name of nopass.c"}
+    assert no_password["nopass.c"] is dormant["nopass.c"]
+    assert [f.objects[0].context for f in result.findings if f.rule_id == "password-minimum-length"] == [{}]

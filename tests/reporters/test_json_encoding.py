@@ -10,7 +10,18 @@ from typing import Any
 from pydantic import BaseModel
 
 from holyaudit import __version__
-from holyaudit.models import SCHEMA_VERSION, AuditResult, Clause, FactSetSource, Finding, ObjectResult, Severity, Status
+from holyaudit.models import (
+    SCHEMA_VERSION,
+    AuditResult,
+    Clause,
+    FactSetSource,
+    Finding,
+    ObjectResult,
+    Severity,
+    Status,
+    WaiverNotice,
+    WaiverState,
+)
 from holyaudit.reporters.interface import RenderOptions
 from holyaudit.reporters.json import JsonReporter, overview_document
 
@@ -141,3 +152,32 @@ def test_a_made_result_is_the_model_validated_from_the_same_values() -> None:
     waived = made.model_copy(update={"status": Status.WAIVED})
     assert (waived.status, made.status, other.status) == (Status.WAIVED, Status.FAIL, Status.FAIL)
     assert other.model_fields_set == set(values)
+
+
+def test_json_report_comes_in_pieces_that_make_exactly_the_whole_encoding() -> None:
+    # A 50,000-user report is written piece by piece, never held whole; the pieces must still make exactly the
+    # document encoded at once, the waivers after the findings.
+    expires = dt.date(2024, 8, 1)
+    notice = WaiverNotice(
+        rule_id="test-awkward",
+        object_ids=[AWKWARD[0]],
+        justification="Known \u201cissue\u201d",
+        approved_by="Head of IT",
+        expires=expires,
+        state=WaiverState.APPLIED,
+        objects_waived=[AWKWARD[0]],
+        where="waivers.yaml:3",
+        message="waived 1 object",
+    )
+    awkward = result_with_awkward_values()
+    many = [odd(Status.PASS, {"n": n, "groups": ["a", AWKWARD[n % 6]]}, {"display_name": f"n{n}"}) for n in range(2500)]
+    large = awkward.findings[0].model_copy(update={"objects": [*awkward.findings[0].objects, *many]})
+    result = awkward.model_copy(update={"waivers": [notice], "findings": [large, *awkward.findings[1:]]})
+
+    pieces = list(JsonReporter().chunks(result, RenderOptions()))
+
+    whole = {**whole_document(result), "waivers": [notice.model_dump(mode="json")]}
+    text = json.dumps(whole, separators=(",", ":"), ensure_ascii=True) + "\n"
+    assert "".join(pieces) == text
+    assert max(len(p) for p in pieces) < len(text) / 2  # the large finding came in pieces too
+    assert JsonReporter().render(result, RenderOptions()) == text

@@ -4,7 +4,7 @@ the files they make."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -119,8 +119,9 @@ class ProgressOnTerminal:
             self._display.stop()
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename, so readers never see half a report.
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its pieces in turn) via a temporary file in the same folder and rename, so readers never
+    see half a report.
 
     A target that exists and is not a regular file (``/dev/null``, a named pipe) is written in place: renaming
     over it would replace the device or pipe with a file. A path that cannot be written is a UsageError.
@@ -131,20 +132,22 @@ def write_atomically(path: Path, text: str) -> None:
         raise cannot_write(path, exc) from exc
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str | Iterable[str]) -> None:
     import tempfile
 
     from holyaudit.oscompat import replace_file
 
+    pieces = (text,) if isinstance(text, str) else text
+
     if path.exists() and not path.is_file():
         with path.open("w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines(pieces)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines(pieces)
             handle.flush()
             os.fsync(handle.fileno())
         replace_file(Path(tmp), path)

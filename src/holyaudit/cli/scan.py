@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -128,10 +129,10 @@ def scan(
             if not quiet:
                 for line in outcome.waiver_warnings:
                     stderr_console().print(f"warning: {printable(line)}", soft_wrap=True)
-            text = _render(outcome.result, fmt, output, details, notes=outcome.notes, trend=outcome.trend)
+            pieces = _render(outcome.result, fmt, output, details, notes=outcome.notes, trend=outcome.trend)
             if output is not None:
-                write_atomically(output, text)
-            _deliver(text, fmt, output, f"exit {int(outcome.code)}: {outcome.verdict}", quiet=quiet)
+                write_atomically(output, pieces)
+            _deliver(pieces, fmt, output, f"exit {int(outcome.code)}: {outcome.verdict}", quiet=quiet)
             log.write(f"exit {int(outcome.code)}")
             # The run is committed next, with this exit code: from here on Ctrl-C must not make the process
             # return another.
@@ -150,18 +151,21 @@ def _render(
     *,
     notes: list[str],
     trend: tuple[TrendPoint, ...],
-) -> str:
+) -> Iterable[str]:
+    """The report as the pieces of text to write in turn (``Reporter.chunks``)."""
     options = RenderOptions(details=details, trend=trend)
     if fmt is OutputFormat.TABLE:  # the one report laid out for a console: its width and colours
         out = stdout_console()
         to_terminal = output is None and sys.stdout.isatty()
         color, width = to_terminal and not out.no_color, out.width if output is None else 120
         options = RenderOptions(details=details, color=color, width=width, trend=trend)
-    text = reporter_for(fmt).render(result, options)
-    if notes and fmt is OutputFormat.TABLE:
-        text += "\nCould not be checked, with when history last saw each compliant:\n"
-        text += "".join(_note_lines(note, options.width) for note in notes)
-    return text
+    reporter = reporter_for(fmt)
+    if not (notes and fmt is OutputFormat.TABLE):
+        return reporter.chunks(result, options)
+    text = reporter.render(result, options)
+    text += "\nCould not be checked, with when history last saw each compliant:\n"
+    text += "".join(_note_lines(note, options.width) for note in notes)
+    return (text,)
 
 
 def _note_lines(note: str, width: int) -> str:
@@ -175,14 +179,15 @@ def _note_lines(note: str, width: int) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def _deliver(text: str, fmt: OutputFormat, output: Path | None, verdict: str, *, quiet: bool) -> None:
+def _deliver(pieces: Iterable[str], fmt: OutputFormat, output: Path | None, verdict: str, *, quiet: bool) -> None:
     """The report on stdout, or (already written to its file) the line that says where it went; flushed, so a
     report that cannot be delivered is known before the run is recorded."""
     if output is not None:
         if not quiet:
             stderr_console().print(f"report written to {output}; {verdict}")
         return
-    sys.stdout.write(text)
+    for piece in pieces:
+        sys.stdout.write(piece)
     if fmt is OutputFormat.TABLE:
         sys.stdout.write(f"{verdict}\n")
     sys.stdout.flush()

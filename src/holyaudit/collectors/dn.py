@@ -67,6 +67,12 @@ def _spaced(dn: str) -> bool:
     return ", " in dn or " ," in dn or "= " in dn or " =" in dn or dn[:1] == " " or dn[-1:] == " "
 
 
+def key_once(dn: str) -> str:
+    """``key`` worked out without its cache, for a DN met once or twice in a run (each account's own): a large
+    school's accounts would otherwise fill the cache for the life of the process with keys never asked for again."""
+    return key.__wrapped__(dn)
+
+
 def parent(dn: str) -> str:
     """The DN of the object's container: ``dn`` without its first RDN ('' for a DN of one RDN)."""
     if _plain(dn):

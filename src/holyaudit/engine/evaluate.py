@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
@@ -108,7 +109,9 @@ class Evaluation:
         columns: list[list[ObjectResult]] = [[] for _ in evaluators]
         judged = self._judged
         for record in sorted(records, key=_casefold_id):
-            early = judged.get(id(record))
+            # Taken out as used: the results live on in the findings, and a large school's entries (one per user)
+            # would otherwise stay until the process ends. A record judged again later is judged anew, alike.
+            early = judged.pop(id(record), None)
             if early is not None and early[0] is record and early[1] == fact_set:
                 row = early[2]
             else:
@@ -189,23 +192,45 @@ def _result_maker(
 ) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
     expected = rule.condition.describe()
     message = message_maker(rule, ctx)
-    context = tuple((path, path_reader(path)) for path in rule.spec.context)
+    identify = _identifier(tuple(rule.spec.context))
     made = ObjectResult.made
-
-    def identify(record: FactRecord) -> dict[str, Any]:
-        shown: dict[str, Any] = {}
-        for path, read in context:
-            try:
-                note(shown, path, read(record))
-            except Unreadable:
-                continue  # shown only to identify the object; the judged values carry their own reasons
-        return shown
 
     def make(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> ObjectResult:
         said = message(record) if message is not None and status is Status.FAIL else None
         return made(record.id, record.kind, status, seen, expected, reason, identify(record), said)
 
     return make
+
+
+@functools.cache
+def _identifier(paths: tuple[str, ...]) -> Callable[[FactRecord], dict[str, Any]]:
+    """The values at ``paths`` that identify a record beside its results: one function for every rule showing the
+    same paths, which gives the record the rules judge one after another one shared dict. Results are frozen and
+    nothing changes their dicts in place, so a 50,000-user scan need not hold the same display name once per rule
+    (nor an empty dict per result of a rule that shows nothing)."""
+    if not paths:
+        return lambda record: _NO_CONTEXT
+    readers = tuple((path, path_reader(path)) for path in paths)
+    last: list[tuple[FactRecord | None, dict[str, Any]]] = [(None, _NO_CONTEXT)]
+    """The record identified last and its values, replaced as one tuple: evaluations may run on several threads."""
+
+    def identify(record: FactRecord) -> dict[str, Any]:
+        seen, shown = last[0]
+        if seen is record:
+            return shown
+        shown = {}
+        for path, read in readers:
+            try:
+                note(shown, path, read(record))
+            except Unreadable:
+                continue  # shown only to identify the object; the judged values carry their own reasons
+        last[0] = (record, shown)
+        return shown
+
+    return identify
+
+
+_NO_CONTEXT: dict[str, Any] = {}
 
 
 def _said(notes: tuple[Note, ...]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -47,6 +47,12 @@ class Reporter(ABC):
     @abstractmethod
     def render(self, result: AuditResult, options: RenderOptions) -> str:
         """The whole report as text."""
+
+    def chunks(self, result: AuditResult, options: RenderOptions) -> Iterator[str]:
+        """The report as pieces of text to write in turn, which together are ``render``'s text: by default that text
+        in one piece; a reporter whose reports grow with the directory gives smaller pieces, so that a large
+        school's report is never held whole in memory."""
+        yield self.render(result, options)
 
 
 def reporter_for(fmt: OutputFormat) -> Reporter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from holyaudit import __version__
@@ -84,9 +84,44 @@ def _as_is(items: Iterable[Any]) -> bool:
 
 class JsonReporter(Reporter):
     def render(self, result: AuditResult, options: RenderOptions) -> str:
-        # ensure_ascii keeps control and formatting characters from the data as \u escapes in the file. Compact:
-        # indentation forces Python's pure-Python encoder, several times slower on a school's report; use jq to read.
-        # check_circular=False: the document is a tree made here, so the encoder need not track what it entered.
+        return "".join(self.chunks(result, options))
+
+    def chunks(self, result: AuditResult, options: RenderOptions) -> Iterator[str]:
+        """The report encoded a finding at a time: the same text as the whole document encoded at once, but a
+        50,000-user report's text (tens of MB, and as much again while the encoder joins it) is never held whole."""
         document = report_document(result)
-        encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=True, check_circular=False, default=_plain)
-        return encoded + "\n"
+        findings = document.pop("findings")
+        waivers = document.pop("waivers", None)
+        head = _encoded(document)
+        yield head[:-1] + ',"findings":['  # the head's own closing brace comes off: findings and waivers follow
+        for index, finding in enumerate(findings):
+            if index:
+                yield ","
+            yield from _finding_chunks(finding)
+        yield "]"
+        if waivers is not None:
+            yield ',"waivers":'
+            yield _encoded(waivers)
+        yield "}\n"
+
+
+_OBJECTS_PER_CHUNK = 1000
+
+
+def _finding_chunks(finding: dict[str, Any]) -> Iterator[str]:
+    """One finding's text, its objects (the last of its keys) a thousand at a time: a rule over 50,000 users would
+    otherwise hold its whole finding's text, and the encoder's pieces of it, at once."""
+    objects = finding.pop("objects")
+    yield _encoded(finding)[:-1] + ',"objects":['  # its closing brace comes off: the objects follow
+    for start in range(0, len(objects), _OBJECTS_PER_CHUNK):
+        if start:
+            yield ","
+        yield _encoded(objects[start : start + _OBJECTS_PER_CHUNK])[1:-1]
+    yield "]}"
+
+
+def _encoded(value: object) -> str:
+    # ensure_ascii keeps control and formatting characters from the data as \u escapes in the file. Compact:
+    # indentation forces Python's pure-Python encoder, several times slower on a school's report; use jq to read.
+    # check_circular=False: the document is a tree made here, so the encoder need not track what it entered.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=True, check_circular=False, default=_plain)

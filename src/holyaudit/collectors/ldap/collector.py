@@ -16,7 +16,7 @@ import ldap3
 from ldap3.utils.conv import escape_filter_chars
 
 from holyaudit.collectors.credentials import Secret
-from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, parent_key
+from holyaudit.collectors.dn import InvalidDnError, domain_name, first_value, key_once, parent_key
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent as parent_dn
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally
@@ -122,6 +122,24 @@ def only(fields: frozenset[str], data: dict[str, object]) -> dict[str, object]:
     return kept
 
 
+class SharedFieldsSets:
+    """Records' sets of given field names, one shared set per distinct set.
+
+    pydantic keeps on every record the names of the fields it was given (a set of 17 names, 728 bytes, per user),
+    and a scan's accounts were all given the same ones. Records are frozen, and pydantic never changes that set in
+    place (a copy, even an updated one, copies it first), so records given the same fields can share one.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[frozenset[str], set[str]] = {}
+
+    def __call__(self, record: FactRecord) -> None:
+        given = record.__pydantic_fields_set__
+        shared = self._known.setdefault(frozenset(given), given)
+        if shared is not given:
+            object.__setattr__(record, "__pydantic_fields_set__", shared)
+
+
 _PSO_ATTRS = [
     "cn", "msDS-PasswordSettingsPrecedence", "msDS-MinimumPasswordLength", "msDS-PasswordComplexityEnabled",
     "msDS-PSOAppliesTo",
@@ -212,7 +230,7 @@ class Roles:
     def of(self, name: str, dn: str, groups: list[str]) -> list[str]:
         """The roles of an object: its DN ends with one of a role's OUs, it is in one of the role's groups (by
         name, nested membership included), or its name matches the role's pattern."""
-        key = dn_key(dn)
+        key = key_once(dn)
         member_of: set[str] | None = None
         found = []
         for role, ous, wanted_groups, pattern in self._roles:
@@ -326,6 +344,14 @@ class _Reader:
         self.schema = values.text(_first(root, "schemaNamingContext") or b"")
         self.governing: accounts.Governing | None = None
         """Which account policy governs each user, when a rule reads that."""
+        self._ous: dict[str, str] = {}
+        self._share_fields = SharedFieldsSets()
+
+    def _ou(self, dn: str) -> str:
+        """The DN of the object's container, as one string shared by every object of that OU (a school's accounts
+        are in a few dozen OUs)."""
+        ou = parent_dn(dn)
+        return self._ous.setdefault(ou, ou)
 
     def _search(
         self, search_filter: str, attributes: list[str], base: str | None = None, scope: str = ldap3.SUBTREE
@@ -442,6 +468,8 @@ class _Reader:
             users = [
                 User.model_validate(only(fields, self._user(dn, raw, groups, missing_attribute))) for dn, raw in page
             ]
+            for user in users:
+                self._share_fields(user)
             parts[part].extend(users)
             self.tally.add("users", len(page))
             if early is not None:  # judged now, while the readers wait for the next pages
@@ -461,7 +489,7 @@ class _Reader:
         enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
         member_of = groups.of(_all(raw, "memberOf"))
         try:
-            ou, categories = parent_dn(dn), self.roles.of(name, dn, member_of)
+            ou, categories = self._ou(dn), self.roles.of(name, dn, member_of)
         except InvalidDnError as exc:
             return {"id": name, "dn": dn, "error": f"cannot read its DN: {exc}"}
         meta = first.get("replpropertymetadata")
@@ -567,7 +595,7 @@ class _Reader:
         return self._fact_set("directory.password_policies", self._password_policies(entries, groups, users))
 
     def _password_policies(self, entries: list[Entry], groups: Groups, users: list[User]) -> list[PasswordPolicy]:
-        by_dn = {dn_key(u.dn): u for u in users if u.dn and not u.error}
+        by_dn = {key_once(u.dn): u for u in users if u.dn and not u.error}
         hidden = "not readable by the audit account: grant it read access to the Password Settings Container"
         policies = []
         for dn, raw in entries:
@@ -622,7 +650,7 @@ class _Reader:
             unreadable: dict[str, str] = {}
             member_of = groups.of(_all(raw, "memberOf"))
             try:
-                ou, categories = parent_dn(dn), self.roles.of(name, dn, member_of)
+                ou, categories = self._ou(dn), self.roles.of(name, dn, member_of)
             except InvalidDnError as exc:
                 computers.append(Computer(id=name, error=f"cannot read its DN: {exc}"))
                 continue
@@ -636,7 +664,7 @@ class _Reader:
                 "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
                 "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
                 "created": values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None,
-                "bitlocker_key_escrowed": dn_key(dn) in escrowed,
+                "bitlocker_key_escrowed": key_once(dn) in escrowed,
                 "domain_controller": None if uac is None else bool(int(uac) & values.UAC_DOMAIN_CONTROLLER),
                 "laps_expires": values.filetime(v) if (v := _first(raw, LAPS_EXPIRES)) else None,
                 "legacy_laps_expires": values.filetime(v) if (v := _first(raw, LEGACY_LAPS_EXPIRES)) else None,
@@ -649,5 +677,7 @@ class _Reader:
                     for attribute in ("operatingSystem", "operatingSystemVersion")
                 )
                 data.update(lifecycle_fields(os_name, os_version))
-            computers.append(Computer.model_validate(only(fields, data)))
+            computer = Computer.model_validate(only(fields, data))
+            self._share_fields(computer)
+            computers.append(computer)
         return computers

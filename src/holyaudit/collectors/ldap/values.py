@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+import sys
 
 _EPOCH_1601 = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
 _NEVER = {0, 0x7FFFFFFFFFFFFFFF}
@@ -72,8 +73,12 @@ def force_logoff(raw: bytes) -> bool:
 def logon_hours(raw: bytes | None) -> str:
     """The 21-byte weekly map as 42 hex digits; an absent attribute permits every hour."""
     if raw is None:
-        return "ff" * 21
-    return raw.hex()
+        return _EVERY_HOUR
+    # Interned: a school has a handful of distinct maps, and 50,000 accounts would each hold a copy of theirs.
+    return sys.intern(raw.hex())
+
+
+_EVERY_HOUR = "ff" * 21
 
 
 def dstime(value: int) -> dt.datetime:
