@@ -319,6 +319,25 @@ class GpoContainer(FactRecord):
         default=None,
         description="What the site declares turns encryption on outside Group Policy (gpo.bitlocker_started_by).",
     )
+    security_filters: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each applied GPO that not every account gets: who holds Apply Group Policy on it, who is denied.",
+    )
+    not_reached: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Each security-filtered GPO with settings for them: the accounts or computers here it misses.",
+    )
+    varies_by_principal: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each setting the accounts (or computers) here do not all get alike: who gets which value. The "
+        "setting's own field holds the weakest of them.",
+    )
+    loopback_mode: str | None = Field(
+        default=None,
+        description="Machine policy UserPolicyMode on this OU's computers: 'merge', 'replace' or 'off'. With merge "
+        "or replace the screensaver fields are what users signing in on these computers get.",
+    )
+    loopback_mode_from: str | None = None
     domain_min_pwd_length: int | None = Field(
         default=None, description="The domain record only: the domain object's minPwdLength (directory.domain)."
     )

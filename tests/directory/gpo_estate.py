@@ -42,10 +42,12 @@ accounts' value is unknown; Loan No-TPM Pilot sets EnableBDEWithNoTPM, which lea
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import ldap3
 import smbclient
@@ -54,6 +56,7 @@ from samba_dc import SambaDC, samba_program
 
 from holyaudit.collectors.gpo import registry_pol
 from holyaudit.collectors.gpo.registry_pol import RegistryEntry, RegType
+from holyaudit.collectors.gpo.tokens import sid_text
 
 SCREENSAVER = "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop"
 SYSTEM = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
@@ -99,6 +102,9 @@ DEFAULT_DOMAIN, DEFAULT_DCS = "Default Domain Policy", "Default Domain Controlle
 LEGACY_CLEANUP, STAFF_WIPE, PUPIL_SOFT, SUPPLY_LOCK = "Legacy Cleanup", "Staff Screen Wipe", "Pupil Soft", "Supply Lock"
 PUPIL_DRAFT, LOAN_SETTINGS = "Pupil Lock Draft", "Loan BitLocker Settings"
 KIOSK_TABLETS, LOAN_PILOT = "Kiosk Tablets", "Loan No-TPM Pilot"
+SUPPLY_IDLE, DESKTOP_LOOPBACK, LOAN_LOOPBACK = "Supply Idle", "Desktop Loopback", "Loan Loopback"
+LOOPBACK = "Software\\Policies\\Microsoft\\Windows\\System"
+APPLY_GROUP_POLICY = "edacfd8f-ffb3-11d1-b41d-00a0c968f939"
 TABLETS_FILTER, TABLETS_QUERY = "Tablets", "SELECT * FROM Win32_SystemEnclosure WHERE ChassisTypes = 30"
 NO_TPM_FILTER, NO_TPM_QUERY = "No TPM", "SELECT * FROM Win32_Tpm WHERE IsEnabled_InitialValue = FALSE"
 WMI_FILTERS = {
@@ -186,6 +192,24 @@ GPOS = (
         ),
         extensions=False,
     ),
+    GpoSpec(
+        SUPPLY_IDLE,
+        user=(
+            _sz(SCREENSAVER, "ScreenSaveActive", "1"),
+            _sz(SCREENSAVER, "ScreenSaverIsSecure", "1"),
+            _sz(SCREENSAVER, "ScreenSaveTimeOut", "1200"),
+        ),
+    ),
+    GpoSpec(
+        DESKTOP_LOOPBACK,
+        machine=(_dword(LOOPBACK, "UserPolicyMode", 2),),
+        user=(_sz(SCREENSAVER, "ScreenSaveTimeOut", "300"),),
+    ),
+    GpoSpec(
+        LOAN_LOOPBACK,
+        machine=(_dword(LOOPBACK, "UserPolicyMode", 1),),
+        user=(_sz(SCREENSAVER, "ScreenSaverIsSecure", "1"), _sz(SCREENSAVER, "ScreenSaveTimeOut", "300")),
+    ),
 )
 
 LINKS = (
@@ -203,8 +227,20 @@ LINKS = (
     Link(DESKTOPS_OU, DESKTOP_IDLE),
     Link(LOAN_OU, LOAN_SETTINGS),
     Link(LOAN_OU, LOAN_PILOT),
+    Link(SUPPLY_OU, SUPPLY_IDLE),
+    Link(DESKTOPS_OU, DESKTOP_LOOPBACK),
+    Link(LOAN_OU, LOAN_LOOPBACK),
 )
 BLOCKED = (SUPPLY_OU, LOAN_OU)
+SECURITY_FILTERS = {
+    SUPPLY_LOCK: {
+        "delete": [f"(OA;CI;CR;{APPLY_GROUP_POLICY};;AU)"],
+        "append": [f"(OA;CI;CR;{APPLY_GROUP_POLICY};;{{Staff}})"],
+        "prepend": [f"(OD;CI;CR;{APPLY_GROUP_POLICY};;{{morgan.l}})"],
+    },
+}
+"""Security filtering, as GPMC's Delegation tab leaves it: Supply Lock applies to the Staff group only (the supply
+teachers are in it through Supply Teachers) and is denied to morgan.l; Authenticated Users keep Read."""
 
 
 @dataclass
@@ -273,6 +309,8 @@ def seed_gpos(dc: SambaDC) -> SeededGpos:
             _add_wmi_filters(dc, conn)
             for spec in GPOS:
                 _write_files(dc, seeded, spec, cache, conn)
+            for name, changes in SECURITY_FILTERS.items():
+                edit_dacl(dc, gpo_dn(dc, seeded.guids[name]), changes, _sids(dc, conn))
     finally:
         smbclient.reset_connection_cache(connection_cache=cache)
     seeded.seconds = time.monotonic() - started
@@ -289,6 +327,42 @@ def _add_wmi_filters(dc: SambaDC, conn: ldap3.Connection) -> None:
         dn = f"CN={guid},CN=SOM,CN=WMIPolicy,CN=System,{dc.base_dn}"
         if not conn.add(dn, ["msWMI-Som"], attributes):
             raise RuntimeError(f"adding WMI filter {name}: {conn.result}")
+
+
+def gpo_dn(dc: SambaDC, guid: str) -> str:
+    return f"CN={guid},CN=Policies,CN=System,{dc.base_dn}"
+
+
+def _sids(dc: SambaDC, conn: ldap3.Connection) -> dict[str, str]:
+    """Every group's and account's SID by sAMAccountName, for ACEs written as SDDL."""
+    conn.search(dc.base_dn, "(|(objectClass=group)(objectClass=user))", attributes=["sAMAccountName", "objectSid"])
+    return {str(entry["sAMAccountName"]): sid_text(entry["objectSid"].raw_values[0]) for entry in conn.entries}
+
+
+def edit_dacl(dc: SambaDC, dn: str, changes: dict[str, list[str]], sids: dict[str, str]) -> None:
+    """Delete, prepend and append ACEs (SDDL, ``{name}`` standing for an account's SID) with Samba's own SDUtils."""
+
+    def resolved(ace: str) -> str:
+        for name, sid in sids.items():
+            ace = ace.replace(f"{{{name}}}", sid)
+        return ace
+
+    request: dict[str, object] = {key: [resolved(ace) for ace in aces] for key, aces in changes.items()}
+    request |= {"sam_ldb": str(dc.sam_ldb), "smb_conf": str(dc.smb_conf), "dn": dn}
+    run_samba_sd("edit", request)
+
+
+def run_samba_sd(command: str, data: object) -> object:
+    """tests/directory/samba_sd.py under Debian's system Python, which has the samba bindings."""
+    result = subprocess.run(
+        ["/usr/bin/python3", str(Path(__file__).with_name("samba_sd.py")), command],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"samba_sd.py {command} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout) if result.stdout.strip() else None
 
 
 def _sysvolreset(dc: SambaDC) -> None:
@@ -351,7 +425,7 @@ EXPECTED_APPLIED: dict[str, list[str]] = {
     "OU=Domain Controllers": [DEFAULT_DCS, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     HOLYWELL: [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     STAFF_OU: [DEVICE_LOCK, STAFF_WIPE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
-    SUPPLY_OU: [DEVICE_LOCK, SUPPLY_LOCK],
+    SUPPLY_OU: [DEVICE_LOCK, SUPPLY_LOCK, SUPPLY_IDLE],
     PUPILS_OU: [DEVICE_LOCK, PUPIL_DRAFT, PUPIL_SOFT, PUPIL_RELAXED, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     GENERIC_OU: [DEVICE_LOCK, KIOSK_TABLETS, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Leavers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
@@ -359,8 +433,8 @@ EXPECTED_APPLIED: dict[str, list[str]] = {
     "OU=Groups,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     "OU=Computers,OU=Holywell": [DEVICE_LOCK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
     LAPTOPS_OU: [DEVICE_LOCK, LAPTOP_BITLOCKER, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
-    LOAN_OU: [DEVICE_LOCK, LOAN_SETTINGS, LOAN_PILOT],
-    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
+    LOAN_OU: [DEVICE_LOCK, LOAN_SETTINGS, LOAN_PILOT, LOAN_LOOPBACK],
+    DESKTOPS_OU: [DEVICE_LOCK, DESKTOP_IDLE, DESKTOP_LOOPBACK, DEFAULT_DOMAIN, BASELINE, LEGACY_CLEANUP],
 }
 """Each container (relative to the domain's DN) -> its applied GPOs, highest precedence first."""
 

@@ -31,6 +31,7 @@ from gpo_estate import (
     PUPIL_RELAXED,
     SCREENSAVER,
     STAFF_WIPE,
+    SUPPLY_IDLE,
     SUPPLY_LOCK,
     TABLETS_QUERY,
     SeededGpos,
@@ -147,7 +148,8 @@ def test_deletion_and_soft_markers_apply_across_gpos_lowest_precedence_first(
     assert screensaver(ous[dn(samba_dc, PUPILS_OU)])[2] == (1800, PUPIL_RELAXED)
     # Supply Lock: **delvals. then values; **soft. sets what nothing below set; **SecureKey is recorded.
     supply = ous[dn(samba_dc, SUPPLY_OU)]
-    assert screensaver(supply) == [(True, SUPPLY_LOCK), (True, SUPPLY_LOCK), (300, SUPPLY_LOCK)]
+    # (for hill.k, whom it reaches; morgan.l, denied it, gets Supply Idle's 1200 s: test_gpo_filtering.py)
+    assert screensaver(supply)[:2] == [(True, SUPPLY_LOCK), (True, SUPPLY_LOCK)]
     assert [note for note in supply["notes"] if "SecureKey" in note] == [
         f"GPO '{SUPPLY_LOCK}' secures HKCU\\{SCREENSAVER} (**SecureKey)"
     ]
@@ -161,8 +163,14 @@ def test_each_gpo_rule_finds_exactly_the_planted_objects(samba_dc, run_cli, conf
     assert {rule_id: statuses(report, rule_id) for rule_id in GPO_RULES} == {
         "gpo-screensaver-locking": {
             dn(samba_dc, STAFF_OU): FAIL,  # Staff Screen Wipe deletes Baseline's screensaver
-            dn(samba_dc, SUPPLY_OU): PASS,  # blocked inheritance, but Supply Lock sets its own
+            # blocked inheritance; Supply Lock (300 s) is filtered to Staff and denied to morgan.l, who gets only
+            # Supply Idle's 1200 s (test_gpo_filtering.py)
+            dn(samba_dc, SUPPLY_OU): FAIL,
             dn(samba_dc, PUPILS_OU): FAIL,  # 1800 s from Pupil Relaxed; Pupil Soft's 300 s is only soft
+            # loopback: replace gives every account the desktops' settings; merge leaves the staff without
+            # ScreenSaveActive on the loan laptops (test_gpo_filtering.py)
+            dn(samba_dc, "OU=Desktops,OU=Computers,OU=Holywell"): PASS,
+            dn(samba_dc, LOAN_OU): FAIL,
         },
         "gpo-force-logoff": {domain: PASS},
         "gpo-password-settings-agree": {domain: FAIL},  # GPO 6 and complexity on; domain 8 and off
@@ -299,6 +307,7 @@ def test_files_whose_extension_is_not_listed_are_not_applied_and_stale_sysvol_is
     assert supply["gpo_versions"] == {
         "Device Lock": {"directory": 1, "gpt_ini": 1},
         SUPPLY_LOCK: {"directory": 65536, "gpt_ini": 65535},
+        SUPPLY_IDLE: {"directory": 65536, "gpt_ini": 65536},
     }
     _, report = scan_gpo(run_cli, config)
     finding = next(f for f in report["findings"] if f["rule_id"] == "gpo-screensaver-locking")
@@ -308,7 +317,7 @@ def test_files_whose_extension_is_not_listed_are_not_applied_and_stale_sysvol_is
         [draft],
     )
     assert (by_id[dn(samba_dc, SUPPLY_OU)]["status"], by_id[dn(samba_dc, SUPPLY_OU)]["context"]["warnings"]) == (
-        PASS,
+        FAIL,  # for morgan.l, whom Supply Lock's security filter denies (test_gpo_filtering.py)
         [stale],
     )
 

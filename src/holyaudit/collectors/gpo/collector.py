@@ -15,25 +15,46 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import ldap3
+from ldap3.protocol.microsoft import security_descriptor_control
 
 from holyaudit.collectors.credentials import Secret
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent_key
-from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol, wmi
-from holyaudit.collectors.gpo.bitlocker import bitlocker_policy
+from holyaudit.collectors.gpo import extensions, gpttmpl, registry_pol, security, wmi
+from holyaudit.collectors.gpo.bitlocker import CONFIGURED, ENFORCED, NOTHING, BitLockerPolicy, bitlocker_policy
 from holyaudit.collectors.gpo.effective import (
     CLIENT_DECIDES,
+    SETTINGS,
     SOURCE_SUFFIX,
+    Effective,
     GpoContent,
     GpoFile,
-    effective_settings,
 )
-from holyaudit.collectors.gpo.links import Container, GpLinkError, Gpo, Inheritance, resolve_inheritance
+from holyaudit.collectors.gpo.links import (
+    AppliedGpo,
+    Container,
+    GpLinkError,
+    Gpo,
+    Inheritance,
+    parse_gplink,
+    resolve_inheritance,
+)
+from holyaudit.collectors.gpo.principals import Judged, judge, named, reaching
+from holyaudit.collectors.gpo.security import SecurityFilter
 from holyaudit.collectors.gpo.source import GpoSettings
 from holyaudit.collectors.gpo.sysvol import Sysvol, SysvolFileError, unc_path
+from holyaudit.collectors.gpo.tokens import Tokens, read_tokens
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink, Tally, TlsPolicy
 from holyaudit.collectors.ldap import values
-from holyaudit.collectors.ldap.connection import Deadline, close, endpoint, open_connection, paged_search, read_base
+from holyaudit.collectors.ldap.connection import (
+    Deadline,
+    close,
+    endpoint,
+    open_connection,
+    paged_search,
+    read_base,
+    search_with_controls,
+)
 from holyaudit.collectors.ldap.source import DirectorySettings
 from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, GpoContainer, User
@@ -55,10 +76,8 @@ INPUTS: Mapping[str, frozenset[str]] = {
         }
     ),
 }
-NOT_MODELLED = (
-    "not modelled: security filtering (who may read and apply a GPO), loopback processing, site-linked GPOs and "
-    "the local GPO"
-)
+NOT_MODELLED = "not modelled: site-linked GPOs and the local GPO"
+GRANT_READ = "grant the audit account Read on the GPO (docs/gpo.md: Reading every GPO)"
 _GPO_ATTRS = [
     "cn",
     "displayName",
@@ -107,6 +126,10 @@ class _GpoEntry:
     wmi_filter: str | None = None
     """The WMI filter that decides on each client whether the GPO applies, described with its queries."""
     wmi_filter_readable: bool = True
+    security: SecurityFilter | None = None
+    """Who may read and apply the GPO; None when ``unreadable`` says why it is not known."""
+    unreadable: str | None = None
+    """Why the GPO cannot be judged at all (its container or its DACL cannot be read by the audit account)."""
 
 
 class GpoCollector(Collector):
@@ -184,6 +207,8 @@ class GpoCollector(Collector):
         connection = open_connection(self.directory, self.password, self.tls, self.deadline)
         try:
             base, gpos, containers = self._read_directory(connection, tally)
+            needs_tokens = any(entry.security and not entry.security.everyone_applies for entry in gpos.values())
+            tokens = read_tokens(connection, base, self.directory.page_size) if needs_tokens else None
         finally:
             close(connection)
         resolved, broken, blocks = _resolve(base, containers, [entry.gpo for entry in gpos.values()])
@@ -193,7 +218,9 @@ class GpoCollector(Collector):
                 key: self._content(sysvol, gpos[key])
                 for key in tally.each("read from SYSVOL", sorted(wanted & gpos.keys()))
             }
+        filters = {key: entry.security for key, entry in gpos.items()}
         builder = _Builder(base, resolved, broken, blocks, contents, inputs or {}, self.settings.bitlocker_started_by)
+        builder.filter_by_principal(filters, tokens)
         records = builder.records()
         return [FactSet(name="gpo.ous", source=self.source(), collected_at=started, records=tuple(records))]
 
@@ -237,6 +264,7 @@ class GpoCollector(Collector):
                 values.text(user) if user else None,
                 int(version) if version is not None and version.lstrip(b"-").isdigit() else None,
             )
+        _read_security(connection, base, page, gpos)
         if any(link for _, link in wql_filters):
             filters = _wmi_filters(connection, base, page)
             for key, link in wql_filters:
@@ -257,10 +285,13 @@ class GpoCollector(Collector):
             containers.append(
                 (dn, values.text(gplink) if gplink else None, values.text(options) if options is not None else None)
             )
+        _invisible_gpos(containers, gpos)
         return base, gpos, containers
 
     def _content(self, sysvol: Sysvol, entry: _GpoEntry) -> GpoContent:
         name = entry.gpo.display_name
+        if entry.unreadable:
+            return GpoContent(name, errors=dict.fromkeys(GpoFile, entry.unreadable))
         if not entry.file_sys_path:
             return GpoContent(
                 name,
@@ -310,6 +341,51 @@ class GpoCollector(Collector):
             entry.wmi_filter,
             entry.wmi_filter_readable,
         )
+
+
+def _read_security(connection: ldap3.Connection, base: str, page: int, gpos: dict[str, _GpoEntry]) -> None:
+    """Each GPO's DACL, read with the SD flags control asking for the DACL only (an ordinary account may read a
+    DACL, but not the SACL a plain read of nTSecurityDescriptor asks for); a GPO whose DACL does not come back is
+    marked unreadable, naming the permission to grant."""
+    found: dict[str, bytes] = {}
+    for dn, raw in search_with_controls(
+        connection,
+        f"CN=Policies,CN=System,{base}",
+        "(objectClass=groupPolicyContainer)",
+        ["nTSecurityDescriptor"],
+        page,
+        security_descriptor_control(sdflags=security.DACL_SECURITY_INFORMATION),
+    ):
+        if descriptor := _first(raw, "nTSecurityDescriptor"):
+            found[dn_key(dn)] = descriptor
+    for key, entry in gpos.items():
+        if key not in found:
+            why = f"the audit account cannot read the security descriptor of {entry.gpo.dn}"
+            gpos[key] = replace(entry, unreadable=f"{why}, so whom it applies to is not known: {GRANT_READ}")
+            continue
+        try:
+            gpos[key] = replace(entry, security=SecurityFilter(security.parse_dacl(found[key])))
+        except security.SecurityDescriptorError as exc:
+            gpos[key] = replace(entry, unreadable=f"{entry.gpo.dn}: {exc}")
+
+
+def _invisible_gpos(containers: list[tuple[str, str | None, str | None]], gpos: dict[str, _GpoEntry]) -> None:
+    """A GPO a gPLink names that the audit account cannot see (filtered without Read for it, or deleted without its
+    links) is still applied by the clients it reaches: it is entered as a GPO nothing can be known about."""
+    for container, gplink, _ in containers:
+        try:
+            links = parse_gplink(gplink)
+        except GpLinkError:
+            continue  # reported for the container by _resolve
+        for link in links:
+            key = dn_key(link.gpo_dn)
+            if key not in gpos:
+                name = link.gpo_dn.split(",", 1)[0].split("=", 1)[-1]
+                why = (
+                    f"it is linked at {container} but the audit account cannot see it (or it was deleted and the "
+                    f"link left behind): {GRANT_READ}, or remove the link"
+                )
+                gpos[key] = _GpoEntry(Gpo(link.gpo_dn, name), None, unreadable=why)
 
 
 def _wmi_filters(connection: ldap3.Connection, base: str, page: int) -> dict[str, wmi.WmiFilter | str]:
@@ -391,6 +467,23 @@ def _resolve(
     return resolve_inheritance(domain, usable, gpos), broken, blocks
 
 
+@dataclass(frozen=True)
+class _Principal:
+    """An enabled account or computer: its id, the container whose GPOs reach it and its token (None: not read)."""
+
+    id: str
+    kind: str
+    holder: str
+    token: frozenset[str] | None
+
+
+_ANY_TOKEN = frozenset({security.EVERYONE, security.AUTHENTICATED_USERS})
+"""Stands for every account when no applied GPO is security filtered."""
+_USER_SPECS = tuple(spec for spec in SETTINGS if spec.half == "user")
+_MACHINE_SPECS = tuple(spec for spec in SETTINGS if spec.half == "machine")
+_POLICY_STRENGTH = {NOTHING: 0, CONFIGURED: 1, ENFORCED: 2}
+
+
 class _Builder:
     """Turns resolved inheritance, GPO contents and the directory's inputs into records."""
 
@@ -412,6 +505,11 @@ class _Builder:
         self.contents = contents
         self.inputs = inputs
         self.keys = {dn_key(dn) for dn in resolved} | set(broken)
+        self.by_key = {dn_key(dn): inheritance for dn, inheritance in resolved.items()}
+        self.filters: dict[str, SecurityFilter | None] = {}
+        self.tokens: Tokens | None = None
+        self._principal_cache: list[_Principal] | None = None
+        self._principal_problem = False
 
     def records(self) -> list[GpoContainer]:
         counts, count_problem = self._counts()
@@ -423,14 +521,18 @@ class _Builder:
             unreadable: dict[str, str] = {}
             if key in self.broken:
                 record["error"] = self.broken[key]
-            effective = effective_settings(inheritance.applied, self.contents)
+            users, computers = self._lists(key, inheritance)
+            judged = self._judge(key, inheritance, users, computers)
+            effective = judged.effective
             record.update(self._links(inheritance, [*effective.deleted.values(), *self._secured(inheritance)]))
             record.update(self._client_side(inheritance))
             record["blocks_inheritance"] = self.blocks.get(key, False)
             record.update(effective.values)
             record.update({SOURCE_SUFFIX[name]: gpo for name, gpo in effective.set_by.items()})
             unreadable.update(effective.unreadable)
-            record.update(self._bitlocker(inheritance, effective.values, unreadable))
+            record.update(self._bitlocker(computers, effective.values, unreadable, judged.varies))
+            record["varies_by_principal"] = judged.varies
+            record.update(self._filtering(inheritance, users, computers))
             if count_problem is None:
                 record.update(counts.get(key, dict.fromkeys(("staff_users", "pupil_users", "computers", "laptops"), 0)))
             else:
@@ -454,15 +556,34 @@ class _Builder:
         return [GpoContainer.model_validate(record) for record in data]
 
     def _bitlocker(
-        self, inheritance: Inheritance, values: dict[str, object], unreadable: dict[str, str]
+        self,
+        computers: dict[str, tuple[AppliedGpo, ...]],
+        values: dict[str, object],
+        unreadable: dict[str, str],
+        varies: dict[str, str],
     ) -> dict[str, object]:
-        """Whether policy enforces OS-drive encryption or only configures BitLocker, and the site's declaration."""
-        found = bitlocker_policy(
-            inheritance.applied,
-            self.contents,
-            values.get("bitlocker_os_drive_required"),
-            unreadable.get("bitlocker_os_drive_required"),
-        )
+        """Whether policy enforces OS-drive encryption or only configures BitLocker (the weakest any computer here
+        gets), and the site's declaration."""
+        outcomes: dict[tuple[str, ...], tuple[BitLockerPolicy, list[str]]] = {}
+        for computer, applied in sorted(computers.items()):
+            group = tuple(dn_key(gpo.gpo_dn) for gpo in applied)
+            if group not in outcomes:
+                required, why = values.get("bitlocker_os_drive_required"), unreadable.get("bitlocker_os_drive_required")
+                if len(computers) > 1:
+                    alone = judge({computer: applied}, self.contents, _MACHINE_SPECS).effective
+                    required = alone.values.get("bitlocker_os_drive_required")
+                    why = alone.unreadable.get("bitlocker_os_drive_required")
+                outcomes[group] = (bitlocker_policy(applied, self.contents, required, why), [])
+            outcomes[group][1].append(computer)
+        ranked = sorted(outcomes.values(), key=lambda outcome: _POLICY_STRENGTH.get(outcome[0].policy or "", -1))
+        found = ranked[0][0]
+        if len({outcome.policy for outcome, _ in ranked}) > 1:
+            who: dict[str, list[str]] = {}
+            for outcome, names in ranked:
+                who.setdefault(outcome.policy or "not known", []).extend(names)
+            varies["bitlocker_os_drive_policy"] = "; ".join(
+                f"{policy} for {named(names)}" for policy, names in who.items()
+            )
         if found.unreadable:
             unreadable["bitlocker_os_drive_policy"] = found.unreadable
         fields: dict[str, object] = {
@@ -473,6 +594,159 @@ class _Builder:
         if self.bitlocker_started_by:
             fields["bitlocker_started_by"] = self.bitlocker_started_by
         return fields
+
+    def filter_by_principal(self, filters: dict[str, SecurityFilter | None], tokens: Tokens | None) -> None:
+        """Judge each container's accounts and computers by the GPOs their tokens may apply (``tokens`` None: no GPO
+        is filtered, so any authenticated token stands for all)."""
+        self.filters = filters
+        self.tokens = tokens
+
+    def _principals(self) -> list[_Principal] | None:
+        """The enabled accounts and computers with the container that holds each and its token; None when the
+        directory's users or computers could not be read."""
+        if self._principal_cache is not None or self._principal_problem:
+            return self._principal_cache
+        found: list[_Principal] = []
+        for fact_set, kind in (
+            (self.inputs.get("directory.users"), "user"),
+            (self.inputs.get("directory.computers"), "computer"),
+        ):
+            if fact_set is None or fact_set.error:
+                self._principal_problem = True
+                return None
+            for record in fact_set.records:
+                holder = self._holder(getattr(record, "ou", None))
+                if holder is None or getattr(record, "enabled", None) is not True:
+                    continue
+                token: frozenset[str] | None = _ANY_TOKEN
+                if self.tokens is not None:
+                    token = self.tokens.token(record.id) or self.tokens.token(f"{record.id}$")
+                found.append(_Principal(record.id, kind, holder, token))
+        self._principal_cache = found
+        return found
+
+    def _lists(
+        self, key: str, inheritance: Inheritance
+    ) -> tuple[dict[str, tuple[AppliedGpo, ...]], dict[str, tuple[AppliedGpo, ...]]]:
+        """The GPOs that reach each enabled account and each enabled computer in the container, by id; a container
+        with none of one kind is judged with every applied GPO, under the id ''."""
+        applied = inheritance.applied
+        lists: dict[str, dict[str, tuple[AppliedGpo, ...]]] = {"user": {}, "computer": {}}
+        for principal in self._principals() or ():
+            if principal.holder == key:
+                token = principal.token if principal.token is not None else _ANY_TOKEN
+                lists[principal.kind][principal.id] = reaching(applied, token, self.filters)
+        return lists["user"] or {"": applied}, lists["computer"] or {"": applied}
+
+    def _judge(
+        self,
+        key: str,
+        inheritance: Inheritance,
+        users: dict[str, tuple[AppliedGpo, ...]],
+        computers: dict[str, tuple[AppliedGpo, ...]],
+    ) -> Judged:
+        """The settings every account and computer here is sure to get; with loopback processing on the computers
+        here, the user settings are those of every account signing in on them."""
+        user = judge(users, self.contents, _USER_SPECS)
+        machine = judge(computers, self.contents, _MACHINE_SPECS)
+        unknown = self._unknown_tokens(key, inheritance)
+        if "" not in computers:
+            mode = machine.effective.values.get("loopback_mode")
+            why = machine.effective.unreadable.get("loopback_mode")
+            if why:
+                reason = f"whether loopback processing applies on the computers here is not known: {why}"
+                user = Judged(
+                    replace(
+                        user.effective,
+                        values={},
+                        set_by={},
+                        deleted={},
+                        unreadable=dict.fromkeys((spec.field for spec in _USER_SPECS), reason),
+                    )
+                )
+            elif mode in ("merge", "replace"):
+                user = self._loopback(inheritance, users, str(mode))
+        values = {**user.effective.values, **machine.effective.values}
+        set_by = {**user.effective.set_by, **machine.effective.set_by}
+        unreadable = {**user.effective.unreadable, **machine.effective.unreadable}
+        for half, reason in unknown.items():
+            unreadable.update(dict.fromkeys((spec.field for spec in SETTINGS if spec.half == half), reason))
+        deleted = {**user.effective.deleted, **machine.effective.deleted}
+        return Judged(Effective(values, set_by, unreadable, deleted), {**user.varies, **machine.varies})
+
+    def _loopback(self, inheritance: Inheritance, users: dict[str, tuple[AppliedGpo, ...]], mode: str) -> Judged:
+        """User settings for every enabled account signing in on this container's computers ([MS-GPOL] 3.2.1.3):
+        replace applies the computer's GPO list to the user; merge appends it to the user's own list, so the
+        computer's GPOs win. Each list is filtered by the user's own token (the user is the policy target). The
+        container's own accounts are judged on other computers too."""
+        lists: dict[str, tuple[AppliedGpo, ...]] = {}
+        for principal in self._principals() or ():
+            if principal.kind != "user":
+                continue
+            own = self.by_key.get(principal.holder)
+            candidates = inheritance.applied + (own.applied if mode == "merge" and own is not None else ())
+            why = None
+            if mode == "merge" and own is None:
+                why = f"the GPOs of {principal.holder}, which holds {principal.id}, are not known"
+            elif principal.token is None and any(self._filtered(gpo) for gpo in candidates):
+                why = f"the groups of {principal.id} could not be read, so which filtered GPOs reach it is not known"
+            if why:
+                reason = f"loopback {mode} on the computers here: {why}"
+                unknown = dict.fromkeys((spec.field for spec in _USER_SPECS), reason)
+                return Judged(Effective({}, {}, unknown))
+            lists[principal.id] = reaching(candidates, principal.token or _ANY_TOKEN, self.filters)
+        for user, applied in users.items():
+            if user:
+                lists[f"{user} (on other computers)"] = applied
+        return judge(lists or users, self.contents, _USER_SPECS)
+
+    def _filtered(self, gpo: AppliedGpo) -> bool:
+        """Whether a GPO's DACL keeps it from some accounts."""
+        found = self.filters.get(dn_key(gpo.gpo_dn))
+        return found is not None and not found.everyone_applies
+
+    def _unknown_tokens(self, key: str, inheritance: Inheritance) -> dict[str, str]:
+        """Why a half's settings are unknown here: an account or computer whose groups were not read, while a GPO
+        that not every account gets applies."""
+        filtered = [gpo.display_name for gpo in inheritance.applied if self._filtered(gpo)]
+        if not filtered:
+            return {}
+        reasons: dict[str, str] = {}
+        for principal in self._principals() or ():
+            if principal.holder == key and principal.token is None:
+                half = "user" if principal.kind == "user" else "machine"
+                reasons.setdefault(
+                    half,
+                    f"the groups of {principal.id} could not be read, so whether GPO '{filtered[0]}' (security "
+                    "filtered) reaches it is not known",
+                )
+        return reasons
+
+    def _filtering(
+        self,
+        inheritance: Inheritance,
+        users: dict[str, tuple[AppliedGpo, ...]],
+        computers: dict[str, tuple[AppliedGpo, ...]],
+    ) -> dict[str, object]:
+        """The applied GPOs that not every account gets (who holds Apply Group Policy), and for each the accounts
+        or computers here it misses among those its settings are for."""
+        described: dict[str, str] = {}
+        missed: dict[str, list[str]] = {}
+        names = self.tokens.names if self.tokens is not None else {}
+        for gpo in inheritance.applied:
+            found = self.filters.get(dn_key(gpo.gpo_dn))
+            if found is None or found.everyone_applies:
+                continue
+            described[gpo.display_name] = found.describe(names)
+            content = self.contents.get(dn_key(gpo.gpo_dn))
+            targets = []
+            if content is not None and content.user is not None:
+                targets += [user for user, applied in users.items() if user and gpo not in applied]
+            if content is not None and (content.machine is not None or content.template is not None):
+                targets += [computer for computer, applied in computers.items() if computer and gpo not in applied]
+            if targets:
+                missed[gpo.display_name] = sorted(targets)
+        return {"security_filters": described, "not_reached": missed}
 
     def _client_side(self, inheritance: Inheritance) -> dict[str, object]:
         """The applied GPOs' warnings (files clients skip, SYSVOL behind the directory), their versions and their

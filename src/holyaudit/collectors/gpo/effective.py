@@ -142,6 +142,15 @@ def as_count(value: object) -> int:
     return number
 
 
+def as_loopback(value: object) -> str:
+    """UserPolicyMode: 1 merge, 2 replace, 0 off ([MS-GPOL] 3.2.1.3 Policy Source Mode)."""
+    number = as_int(value)
+    modes = {0: "off", 1: "merge", 2: "replace"}
+    if number not in modes:
+        raise ValueError(f"{value!r} is not 0, 1 or 2")
+    return modes[number]
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     """One audited setting: the fact field it fills, the GPO half it belongs to, where it is read and how."""
@@ -156,6 +165,7 @@ class SettingSpec:
 _SCREENSAVER = "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop"
 _SYSTEM = "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System"
 _MBAM = "Software\\Policies\\Microsoft\\FVE\\MDOPBitLockerManagement"
+LOOPBACK_KEY = "Software\\Policies\\Microsoft\\Windows\\System"
 
 _TEMPLATE_INACTIVITY = TemplateRegistry(f"MACHINE\\{_SYSTEM}\\InactivityTimeoutSecs")
 
@@ -204,6 +214,13 @@ SETTINGS = (
         (PolValue("machine", _MBAM, "ShouldEncryptOSDrive"),),
         as_flag,
     ),
+    SettingSpec(
+        "loopback_mode",
+        "UserPolicyMode",
+        "machine",
+        (PolValue("machine", LOOPBACK_KEY, "UserPolicyMode"),),
+        as_loopback,
+    ),
 )
 """What is read, in which order inside one GPO (GptTmpl.inf before the machine Registry.pol)."""
 
@@ -223,6 +240,7 @@ SOURCE_SUFFIX = {
     "lockout_window_mins": "lockout_window_from",
     "clear_text_password": "clear_text_password_from",
     "bitlocker_os_drive_required": "bitlocker_os_drive_from",
+    "loopback_mode": "loopback_mode_from",
 }
 """Each setting's field -> the field naming the GPO that set it."""
 

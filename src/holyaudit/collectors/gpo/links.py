@@ -19,10 +19,11 @@ The rule implemented, as Microsoft documents it:
 Samba's client orders enforced links the other way (a lower enforced link wins over a higher one); this module
 follows Microsoft's documentation.
 
-Not modelled: site links (and so the site's place between local and domain), the local GPO, WMI filters, security
-filtering (who may read and apply a GPO) and loopback processing. A GPO linked at several containers is listed once
-per link, not merged. A GPO whose user or computer half is disabled (its ``flags``) is still listed, with that half
-marked, since whether it matters depends on the setting read.
+Not modelled: site links (and so the site's place between local and domain) and the local GPO. WMI filters,
+security filtering and loopback processing change which of these GPOs a client applies, and are handled where the
+settings are worked out (``effective.py``, ``principals.py``, the collector). A GPO linked at several containers is
+listed once per link, not merged. A GPO whose user or computer half is disabled (its ``flags``) is still listed, with
+that half marked, since whether it matters depends on the setting read.
 """
 
 from __future__ import annotations

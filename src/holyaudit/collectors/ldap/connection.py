@@ -557,3 +557,42 @@ def read_base(connection: ldap3.Connection, dn: str, attributes: list[str]) -> d
         if entry.get("type") == "searchResEntry":
             return _raw_attributes(entry)
     raise DirectoryError(f"cannot read {dn or 'the rootDSE'}: no entry returned")
+
+
+def search_with_controls(
+    connection: ldap3.Connection,
+    base: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+    controls: list[tuple[str, bool, bytes | None]],
+    *,
+    scope: str = ldap3.SUBTREE,
+) -> Iterator[Entry]:
+    """Every entry matching the filter, read with ldap3's own paged searches and request ``controls`` as well (the
+    SD flags control, say, which the fast read path does not send)."""
+    _check_idle(connection)
+    what = f"search of {base} for {search_filter}"
+    cookie: bytes | None = None
+    while True:
+        _stock_search(
+            connection,
+            base,
+            search_filter,
+            scope,
+            attributes,
+            what,
+            paged_size=page_size,
+            paged_cookie=cookie,
+            controls=controls,
+        )
+        result = connection.result or {}
+        if result.get("result") not in (0, 32):  # 32: the base does not exist
+            description = RESULT_CODES.get(result.get("result"), "unknown result")
+            text = f"{description}: {str(result.get('message', '')).rstrip(chr(0))}".rstrip(": ")
+            raise DirectoryError(f"{what} failed: {text}")
+        yield from (_stock_entry(entry) for entry in connection.response or [] if entry.get("type") == "searchResEntry")
+        control = (result.get("controls") or {}).get(ber.PAGED_RESULTS) or {}
+        cookie = (control.get("value") or {}).get("cookie") or None
+        if cookie is None:
+            return
