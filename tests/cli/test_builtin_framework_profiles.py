@@ -50,6 +50,16 @@ def test_every_quoted_clause_is_recorded_word_for_word_in_the_framework_docs(nam
             assert " ".join(rule.profile_clause.text.split()) in docs, rule.id
 
 
+def test_cyber_essentials_clauses_name_the_published_themes_by_their_place_in_its_list():
+    # The verified page lists the themes in this order; the clause sections number them so.
+    themes = ["Firewalls", "Secure configuration", "User access control", "Malware protection", "Patch management"]
+    profile = load_profile(builtin_profiles_dir() / "cyber-essentials.yaml", load_catalogue())
+    for rule in profile.rules:
+        if rule.profile_clause is not None:
+            clause = rule.profile_clause
+            assert clause.section == str(themes.index(clause.heading) + 1), rule.id
+
+
 def cell(table: str, heading: str, next_heading: str, row: str) -> str:
     """The text of one table cell, its wrapped lines joined: the column under ``heading`` in the row ``row``."""
     lines = table.splitlines()
