@@ -5,6 +5,7 @@ Before any test, the run moves into a network of its own where it can (``isolati
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("NO_COLOR", "1")
     for name in ("HOLYAUDIT_CONFIG", "HOLYAUDIT_TIMEZONE", "HOLYAUDIT_PROFILE", "HOLYAUDIT_WAIVERS", "HOLYAUDIT_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    for name in [name for name in os.environ if name.startswith("HOLYAUDIT__")]:  # config keys (docs/configuration.md)
+        monkeypatch.delenv(name)
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()

@@ -7,6 +7,9 @@ the environment, files or the keyring. Environment variables override file value
 - ``HOLYAUDIT_TIMEZONE``: overrides ``site.timezone``
 - ``HOLYAUDIT_PROFILE``: overrides ``profile``
 - ``HOLYAUDIT_WAIVERS``: overrides ``waivers``
+- ``HOLYAUDIT__<KEY>__<KEY>...``: overrides any key (``config_layers.py``), under the three above
+
+A fleet's site file may be laid over a base file its sites share (``load_settings(path, base=...)``).
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, ValidationError, create_model, field_validator
 
 from holyaudit.collectors.registry import SOURCES
+from holyaudit.config_layers import read_layers
 from holyaudit.errors import InvalidInputError, Problem
 from holyaudit.notify.settings import NotifySettings
 from holyaudit.sections import Section
-from holyaudit.yamlfile import PosDict, load_yaml, position_of, problem_at, problems_from_validation
+from holyaudit.yamlfile import validation_messages
 
 DEFAULT_TIMEZONE = "Europe/London"
 
@@ -90,44 +94,39 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {shown!r} (use an IANA name such as Europe/London)") from exc
 
 
-def load_settings(path: Path | None) -> Settings:
-    """The config file (or defaults when there is none), with environment overrides applied."""
+def load_settings(path: Path | None, *, base: Path | None = None) -> Settings:
+    """The config file (or defaults when there is none) over the ``base`` file it shares with other sites (a fleet's,
+    ``docs/fleet.md``), with environment overrides applied (``config_layers.py`` says how they combine)."""
     path = path or (Path(os.environ["HOLYAUDIT_CONFIG"]) if os.environ.get("HOLYAUDIT_CONFIG") else None)
-    settings: Settings = SettingsModel()
+    layers = read_layers(path, base, SettingsModel)
+    data = layers.merged()
+    try:
+        settings: Settings = SettingsModel.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInputError(
+            [layers.problem(message, loc, key) for message, loc, key in validation_messages(exc)]
+        ) from exc
     if path is not None:
-        data = load_yaml(path)
-        if data is None:
-            data = PosDict()
-        if not isinstance(data, PosDict):
-            raise InvalidInputError([Problem(path, 1, 1, "expected a YAML mapping at the top level")])
-        try:
-            settings = SettingsModel.model_validate(data)
-        except ValidationError as exc:
-            raise InvalidInputError(problems_from_validation(path, data, exc)) from exc
         settings = _relative_to(path.parent, settings)
-        # Checked here, not when used, so the error can point at the line of this file that names them.
-        problems = [
-            problem_at(path, data, f"rules: folder '{folder}' does not exist", ("rules", index))
-            for index, folder in enumerate(settings.rules)
-            if not folder.is_dir()
-        ]
-        if settings.waivers is not None and not settings.waivers.is_file():
-            message = f"waivers: file '{settings.waivers}' does not exist"
-            problems.append(problem_at(path, data, message, ("waivers",)))
-        if settings.notify is not None:
-            problems += [
-                problem_at(path, data, message, ("notify", *loc)) for message, loc in settings.notify.problems()
-            ]
-        for source in SOURCES:
-            section = source.settings(settings)
-            inside = section.problems() if section is not None else []
-            problems += [problem_at(path, data, message, (source.section, *loc)) for message, loc in inside]
-            problems += [problem_at(path, data, message, loc) for message, loc in source.problems(settings)]
-        if problems:
-            raise InvalidInputError(problems)
-        if "profile" in data:
-            pos = position_of(data, ("profile",))
-            settings._profile_at = Problem(path, pos[0] if pos else None, pos[1] if pos else None, "")
+    # Checked here, not when used, so the error can point at the line of the file that names them.
+    problems = [
+        layers.problem(f"rules: folder '{folder}' does not exist", ("rules", index))
+        for index, folder in enumerate(settings.rules)
+        if not folder.is_dir()
+    ]
+    if settings.waivers is not None and not settings.waivers.is_file():
+        problems.append(layers.problem(f"waivers: file '{settings.waivers}' does not exist", ("waivers",)))
+    if settings.notify is not None:
+        problems += [layers.problem(message, ("notify", *loc)) for message, loc in settings.notify.problems()]
+    for source in SOURCES:
+        section = source.settings(settings)
+        inside = section.problems() if section is not None else []
+        problems += [layers.problem(message, (source.section, *loc)) for message, loc in inside]
+        problems += [layers.problem(message, loc) for message, loc in source.problems(settings)]
+    if problems:
+        raise InvalidInputError(problems)
+    if "profile" in data:
+        settings._profile_at = layers.problem("", ("profile",))
     return _with_environment(settings)
 
 

@@ -420,17 +420,35 @@ def problems_from_validation(
     ``prefix`` is where the validated value sits inside ``data`` (when only part of the file was validated).
     """
     problems = []
+    for message, loc, about_key in validation_messages(error, prefix):
+        line, column = location_in(data, loc, about_key) or (None, None)
+        problems.append(Problem(path, line, column, message))
+    return problems
+
+
+def validation_messages(
+    error: ValidationError, prefix: tuple[int | str, ...] = ()
+) -> list[tuple[str, tuple[int | str, ...], bool]]:
+    """Pydantic's errors in plain words, each with where it is (a location in the data) and whether it is about
+    the key written there (an unknown key) rather than its value: for data read from more than one place."""
+    messages = []
     for err in error.errors(include_url=False):
         loc = prefix + tuple(err["loc"])
         if err["type"] == "extra_forbidden":
-            parent = _walk(data, loc[:-1])
-            pos = key_position(parent, str(loc[-1])) if loc else None
             msg = f"unknown key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else "")
-            problems.append(Problem(path, pos[0] if pos else None, pos[1] if pos else None, msg))
+            messages.append((msg, loc, True))
             continue
         where = ".".join(str(p) for p in loc) or "top level"
-        problems.append(problem_at(path, data, f"{where}: {_plain_message(err)}", loc))
-    return problems
+        messages.append((f"{where}: {_plain_message(err)}", loc, False))
+    return messages
+
+
+def location_in(data: Any, loc: tuple[int | str, ...], about_key: bool) -> Position | None:
+    if about_key and loc:
+        return key_position(_walk(data, loc[:-1]), str(loc[-1]))
+    if about_key:
+        return None
+    return position_of(data, loc)
 
 
 _EXPECTED = {

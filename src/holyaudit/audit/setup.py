@@ -17,8 +17,10 @@ class Setup:
     profile: Profile
 
 
-def load_setup(config: Path | None, profile: str | None, rules: list[Path] | None) -> Setup:
-    settings = load_settings(config)
+def load_setup(
+    config: Path | None, profile: str | None, rules: list[Path] | None, *, base: Path | None = None
+) -> Setup:
+    settings = load_settings(config, base=base)
     profile_path = profile_file(settings, profile)
     catalogue = load_catalogue([*settings.rules, *(rules or [])])
     return Setup(settings, catalogue, load_profile(profile_path, catalogue))

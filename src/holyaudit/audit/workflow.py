@@ -45,6 +45,10 @@ class AuditRequest:
     """What to audit, against what, and where to record it: a scan's options."""
 
     config: Path | None = None
+    base: Path | None = None
+    """A base config file the site's lies over (a fleet's, docs/fleet.md); None: the site's file alone."""
+    site: str | None = None
+    """The name the run is recorded and locked under; None: the snapshot's, else the config's ``site.name``."""
     profile: str | None = None
     """A built-in profile's name or a profile file; None: the config's (else holywell)."""
     rules: tuple[Path, ...] = ()
@@ -214,14 +218,14 @@ class _Inputs:
 def _checked_inputs(request: AuditRequest, listener: Listener) -> _Inputs:
     if request.fail_on_new and request.history is None:
         raise UsageError("--fail-on-new compares with the previous stored run, so it needs the history")
-    setup = load_setup(request.config, request.profile, list(request.rules))
+    setup = load_setup(request.config, request.profile, list(request.rules), base=request.base)
     if request.endpoint_facts is not None:
         setup = replace(setup, settings=_with_endpoint_facts(setup, request))
     selected = select_rules(setup.profile, list(request.only), list(request.tags))
     waivers_path = request.waivers or setup.settings.waivers
     loaded_waivers = load_waivers(waivers_path, setup.catalogue.rules) if waivers_path else None
     snapshot = load_snapshot(request.snapshot) if request.snapshot else None
-    site = (snapshot.site if snapshot else None) or setup.settings.site.name
+    site = request.site or (snapshot.site if snapshot else None) or setup.settings.site.name
     tz = zone(setup.settings.site.timezone or (snapshot.timezone if snapshot else None) or DEFAULT_TIMEZONE)
     as_of = parse_as_of(request.as_of, tz) if request.as_of else None
     lock = request.lock or (default_lock_path(request.history, site) if request.history else None)

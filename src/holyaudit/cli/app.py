@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from holyaudit import __version__
-from holyaudit.cli import collect, configure, endpoints, history, profiles, prune, rules, scan, validate
+from holyaudit.cli import collect, configure, endpoints, fleet, history, profiles, prune, rules, scan, validate
 
 app = typer.Typer(
     name="holyaudit",
@@ -48,3 +48,4 @@ app.add_typer(configure.app, name="config")
 app.add_typer(rules.app, name="rules")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(endpoints.app, name="endpoints")
+app.add_typer(fleet.app, name="fleet")
