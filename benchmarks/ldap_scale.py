@@ -187,7 +187,7 @@ def bulk_searches(config: Path, rules: list[str], as_of: dt.datetime, report: Pa
     """The users' and the computers' searches a scan makes (recorded from one in-process scan, which also warms
     Samba's caches), and every search it made."""
     _, searches = in_process_scan(scan_args(config, rules, as_of, report))
-    bulk = [s for s in searches.values() if "person" in s.filter or "objectClass=computer" in s.filter]
+    bulk = [s for s in searches.values() if s.filter in (ldap_collector.USERS_FILTER, "(objectClass=computer)")]
     if len(bulk) != 2:
         raise RuntimeError(f"expected one user and one computer search, found: {[s.filter for s in searches.values()]}")
     return bulk, searches

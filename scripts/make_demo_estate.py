@@ -280,6 +280,49 @@ BUILTIN: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+ADMINS_OU = f"OU=Admins,{SCHOOL_DN}"
+
+# (sAMAccountName, display name, overrides): dedicated admin accounts, and what privileged-accounts-separate and
+# privileged-password-age find among the privileged groups' members (price.o's everyday account and the built-in
+# Administrator are members too).
+ADMINS: list[tuple[str, str, dict[str, Any]]] = [
+    # privileged-accounts-separate: PASS (the IT technician's own admin account).
+    ("adm-price.o", "Owen Price (admin)", {"groups": ["Domain Admins"]}),
+    # privileged-accounts-separate: FAIL (disabled, left in Domain Admins); privileged-password-age: FAIL (500 days).
+    (
+        "adm-jenkins.r",
+        "Rob Jenkins (former technician, admin)",
+        {"groups": ["Domain Admins"], "enabled": False, "uac": UAC_DISABLED, "pwd_last_set": ago(500)},
+    ),
+]
+PRIVILEGED_GROUPS = {"Domain Admins": ("Administrators",)}
+"""The privileged groups the demo's accounts are in, and the groups each is itself nested in."""
+PASSWORD_TEXT = {"office-shared": ["description"], "lewis.r": ["info"]}
+"""no-passwords-in-directory-text: FAIL (a shared password in the description; one written in the Notes box)."""
+
+
+def _with_privilege_and_text(accounts: list[User]) -> list[User]:
+    """Each account's privileged groups with their sizes, and the text attributes that look like a password."""
+    nested = {
+        user.id: {g for group in user.groups if group in PRIVILEGED_GROUPS for g in (group, *PRIVILEGED_GROUPS[group])}
+        for user in accounts
+    }
+    sizes: dict[str, int] = {}
+    for groups in nested.values():
+        for group in groups:
+            sizes[group] = sizes.get(group, 0) + 1
+    return [
+        user.model_copy(
+            update={
+                "privileged": bool(nested[user.id]),
+                "privileged_groups": {g: sizes[g] for g in sorted(nested[user.id])},
+                "password_text_in": PASSWORD_TEXT.get(user.id, []),
+            }
+        )
+        for user in accounts
+    ]
+
+
 def users() -> list[User]:
     """Every account, in table order; the position in the estate varies the ordinary dates."""
     rows: list[tuple[str, str, dict[str, Any]]] = []
@@ -300,7 +343,10 @@ def users() -> list[User]:
     for sam, changes in BUILTIN:
         fields = role(None, "builtin", [], NO_RESTRICTION) | {"created": ago(2400)}
         rows.append((sam, BUILTIN_OU, fields | changes))
-    return [_account(sam, index, ou, **fields) for index, (sam, ou, fields) in enumerate(rows, start=1)]
+    for sam, name, changes in ADMINS:
+        rows.append((sam, ADMINS_OU, role(name, "admin", [], NO_RESTRICTION) | changes))
+    accounts = [_account(sam, index, ou, **fields) for index, (sam, ou, fields) in enumerate(rows, start=1)]
+    return _with_privilege_and_text(accounts)
 
 
 # ----------------------------------------------------------------------------------------------- machines
@@ -474,7 +520,20 @@ def computer(machine: Machine, index: int) -> Computer:
         # HW-CL-06, a notebook filed as a desktop, missed it.
         "bitlocker_key_escrowed": machine.chassis == DESKTOP or machine.laptop,
     }
-    return Computer(**(values | machine.computer))
+    values |= {"domain_controller": False, "laps_expires": ago(-(3 + index * 7 % 25))}  # changes still to come
+    return Computer(**(values | machine.computer | LAPS.get(machine.name, {})))
+
+
+LAPS: dict[str, dict[str, Any]] = {
+    # local-admin-passwords-managed boundaries: Windows LAPS change overdue by 42 days (PASS), 43 days (FAIL).
+    "HW-OFF-02": {"laps_expires": ago(42, hours=1)},
+    "HW-HALL-01": {"laps_expires": ago(43, hours=1)},
+    # PASS: still on legacy Microsoft LAPS, its change due in 12 days.
+    "HW-LIB-01": {"laps_expires": None, "legacy_laps_expires": ago(-12)},
+    # FAIL: imaged after LAPS was set up and never joined to its OU's policy: no managed password.
+    "HW-EXAM-01": {"laps_expires": None},
+}
+"""LAPS expiry times that differ from the estate's ordinary ones (a change due within the next weeks)."""
 
 
 def host(machine: Machine, index: int) -> Host:

@@ -99,6 +99,21 @@ class User(FactRecord):
     disabled_at: dt.datetime | None = Field(
         default=None, description="When userAccountControl last changed, if the account is disabled."
     )
+    privileged: bool | None = Field(
+        default=None,
+        description="A member, nested membership or primary group included, of a well-known privileged group "
+        '(docs/directory.md, "Privileged groups").',
+    )
+    privileged_groups: dict[str, int] = Field(
+        default_factory=dict,
+        description="The privileged groups the account is in, each with its size: every account in it, nested "
+        "membership and primary group included, enabled or not.",
+    )
+    password_text_in: list[str] | None = Field(
+        default=None,
+        description="Which of description, info and comment look like they record a password (their text is never "
+        'kept: docs/directory.md, "Passwords written in the directory").',
+    )
 
 
 class Computer(FactRecord):
@@ -115,6 +130,18 @@ class Computer(FactRecord):
     last_logon: dt.datetime | None = None
     bitlocker_key_escrowed: bool | None = Field(
         default=None, description="A msFVE-RecoveryInformation object sits under the computer."
+    )
+    domain_controller: bool | None = Field(
+        default=None, description="userAccountControl has SERVER_TRUST_ACCOUNT or PARTIAL_SECRETS_ACCOUNT (an RODC)."
+    )
+    laps_expires: dt.datetime | None = Field(
+        default=None, description="Windows LAPS msLAPS-PasswordExpirationTime; None when not set."
+    )
+    legacy_laps_expires: dt.datetime | None = Field(
+        default=None, description="Legacy Microsoft LAPS ms-Mcs-AdmPwdExpirationTime; None when not set."
+    )
+    password_text_in: list[str] | None = Field(
+        default=None, description="As for users: which of description, info and comment look like a password."
     )
 
 

@@ -126,7 +126,8 @@ def test_users_carry_one_site_category_each(estate: Snapshot) -> None:
     for user in _records(estate, "directory.users", User):
         assert len(user.categories) == 1, user.id
         by_category.setdefault(user.categories[0], set()).add(user.id)
-    assert set(by_category) == {"staff", "pupil", "generic", "builtin"}
+    assert set(by_category) == {"staff", "pupil", "generic", "builtin", "admin"}
+    assert by_category["admin"] == {"adm-price.o", "adm-jenkins.r"}
     assert by_category["builtin"] == {"Administrator", "Guest", "krbtgt", "dns-dc1"}
     assert by_category["generic"] == {"exam-kiosk", "office-shared", "library-kiosk", "hall-display"}
 

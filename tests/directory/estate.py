@@ -17,6 +17,14 @@ from samba_dc import SambaDC
 
 LONDON = ZoneInfo("Europe/London")
 LEAVING_DATE_ATTRIBUTE = "msDS-cloudExtensionAttribute1"
+DESCRIPTION_SECRET = "Tape-Drive-2026"
+INFO_SECRET = "Tulip-Garden-88"
+CODE_WORD = "Otter-Lake-12"
+COMPUTER_SECRET = "Kiosk-Screen-31"
+LAPS_SECRETS = ("Laps-Windows-Secret-5Q", "Laps-Legacy-Secret-7R")
+"""Written into directory text and LAPS password attributes: must never appear in any output or history."""
+PASSWORD_TEXT_PATTERN = "(?i)code word"
+"""The site's own pattern (directory.password_text_patterns) that finds CODE_WORD."""
 PASSWORD = "Chalk-Board-42!"
 """Every seeded person's password (long and complex enough for the domain and both PSOs)."""
 AUDIT_USER = "svc-audit"
@@ -69,6 +77,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Supply Teachers": (),
     "Pupils": (),
     "Generic Accounts": (),
+    "IT Admins": (),  # nested in Domain Admins (PRIVILEGED_MEMBERS)
+    "Print Helpers": (),  # nested in Print Operators
 }
 """Group name -> the groups that are its members."""
 
@@ -94,6 +104,10 @@ class Person:
     pwd_set_days_ago: int | None = None
     must_change_days_ago: int | None = None
     """pwdLastSet 0 ("must change at next logon") since this many days ago."""
+    primary_group_rid: int | None = None
+    """A primary group other than Domain Users (513), by relative id: set once the account is in that group."""
+    text: tuple[tuple[str, str], ...] = ()
+    """Free-text attributes (description, info, comment) and their values."""
 
     @property
     def enabled(self) -> bool:
@@ -143,6 +157,48 @@ PEOPLE = (
     Person("exams", "Exams", GENERIC_OU, GENERIC, NORMAL | PASSWD_NOTREQD),
     # The audit account: an ordinary user, given read access to PSOs and BitLocker records (DELEGATED_READS).
     AUDIT := Person(AUDIT_USER, "holyaudit reader", SERVICE_OU),
+    # Privileged groups (PRIVILEGED_MEMBERS); the admin accounts sit with the service accounts, in no staff or pupil
+    # OU. A dedicated admin account, in Domain Admins through IT Admins.
+    Person(
+        "adm-hughes.t",
+        "Tom Hughes (admin)",
+        SERVICE_OU,
+        ("IT Admins",),
+        last_logon_days_ago=3,
+        pwd_set_days_ago=100,
+        text=(("description", "IT technician's admin account; password reset by IT only"),),
+    ),
+    # A disabled admin account still in Domain Admins, its password unchanged for 400 days.
+    Person("adm-old.s", "Sam Old (admin)", SERVICE_OU, uac=NORMAL | DISABLED, pwd_set_days_ago=400),
+    # A dormant admin account in Backup Operators; a site pattern finds a password in its comment.
+    Person(
+        "adm-idle.d",
+        "Dee Idle (admin)",
+        SERVICE_OU,
+        last_logon_days_ago=90,
+        text=(("comment", f"code word {CODE_WORD}"),),
+    ),
+    # A teacher's everyday account in Print Operators through Print Helpers; a password in its notes.
+    Person(
+        "morris.t",
+        "Tess Morris",
+        STAFF_OU,
+        ("Staff", "Print Helpers"),
+        hours=SCHOOL_HOURS,
+        last_logon_days_ago=1,
+        text=(("info", f"pw is {INFO_SECRET}"),),
+    ),
+    # A pupil in Account Operators.
+    Person("taylor.p", "Pia Taylor", PUPILS_OU, ("Pupils",), hours=SCHOOL_HOURS, last_logon_days_ago=2),
+    # A service account in Domain Admins only through its primary group (memberOf does not show it).
+    Person(
+        "svc-backup",
+        "Backup service",
+        SERVICE_OU,
+        last_logon_days_ago=1,
+        primary_group_rid=512,
+        text=(("description", f"Backup job. password: {DESCRIPTION_SECRET}"),),
+    ),
 )
 
 MIS_ONLY_LEAVER = ("white.y", 20)
@@ -192,6 +248,38 @@ DELEGATED_READS = {
     COMPUTERS_OU: f"(OA;CIIO;RPLCLO;;{MSFVE_RECOVERY_INFORMATION};{{sid}})",
 }
 """What the school delegates to svc-audit (by DN relative to the domain's), as ACEs in SDDL."""
+
+PRIVILEGED_MEMBERS: dict[str, tuple[str, ...]] = {
+    "CN=Domain Admins,CN=Users": ("IT Admins", "adm-old.s", "svc-backup"),
+    "CN=Backup Operators,CN=Builtin": ("adm-idle.d",),
+    "CN=Print Operators,CN=Builtin": ("Print Helpers",),
+    "CN=Account Operators,CN=Builtin": ("taylor.p",),
+    "CN=DnsAdmins,CN=Users": ("adm-hughes.t",),  # created by seeding (DNS_ADMINS)
+}
+"""Built-in privileged groups (DN relative to the domain's) -> the seeded groups and people (sAMAccountName) added."""
+DNS_ADMINS = "CN=DnsAdmins,CN=Users"
+"""Made as installing the DNS server role makes it (the test DC is provisioned without DNS): no fixed RID."""
+KRBTGT_PWD_SET_DAYS_AGO = 200
+"""krbtgt's password, backdated past the 180 days privileged-password-age allows."""
+
+
+@dataclass(frozen=True)
+class Laps:
+    """LAPS expiry times, in days from the seeding time (negative: in the past); None: not set."""
+
+    windows_days: int | None = None
+    legacy_days: int | None = None
+
+
+LAPS = {
+    "HW-LT-01": Laps(windows_days=10),  # Windows LAPS, next change to come
+    "HW-LT-02": Laps(legacy_days=-42),  # legacy LAPS, change overdue by 42 days: still within
+    "HW-LT-03": Laps(windows_days=-43),  # overdue by 43 days
+    "HW-LT-05": Laps(windows_days=-5, legacy_days=-300),  # moved from legacy to Windows LAPS
+}
+"""Computers with LAPS expiry times (with their password attributes set too, never to be read); the rest have none."""
+COMPUTER_TEXT = {"HW-DT-01": f"Hall PC. pwd={COMPUTER_SECRET}"}
+"""Computers' descriptions: this one records a password."""
 
 DOMAIN_SETTINGS = {"minPwdLength": 8, "pwdProperties": 0, "forceLogoff": 0}
 """Long enough, complexity off (fails), sessions end when logon hours expire."""

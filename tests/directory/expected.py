@@ -23,7 +23,35 @@ ENABLED_USERS = ("Administrator", DNS_ACCOUNT, *(person.sam for person in PEOPLE
 """Every enabled user account in the domain: Guest and krbtgt are disabled by provisioning."""
 CURFEWED = ("bloggs.j", "smith.a", "jones.b", "davies.c", "williams.d", "evans.e", "green.f", "hill.k", "morgan.l")
 CURFEWED += ("owen.n", "quinn.p", "roberts.r", "brown.a")
+CURFEWED += ("morris.t", "taylor.p")
 """Enabled staff (through the Staff group, nested included) and pupils (by OU)."""
+
+PRIVILEGED = (
+    "Administrator",
+    "adm-hughes.t",
+    "adm-old.s",
+    "adm-idle.d",
+    "morris.t",
+    "taylor.p",
+    "svc-backup",
+    "krbtgt",
+)
+"""Every account in a privileged group (estate.PRIVILEGED_MEMBERS, and the built-in Administrator), and krbtgt."""
+ALL_USERS = ("Administrator", "Guest", "krbtgt", DNS_ACCOUNT, *(person.sam for person in PEOPLE))
+DC_ID = "DC1"
+"""The DC's own computer account."""
+PRIVILEGED_GROUP_SIZES = {
+    "Administrators": 4,  # Administrator, and through Domain Admins adm-hughes.t, adm-old.s, svc-backup
+    "Domain Admins": 4,
+    "Enterprise Admins": 1,
+    "Schema Admins": 1,
+    "Group Policy Creator Owners": 1,
+    "Backup Operators": 1,
+    "Print Operators": 1,
+    "Account Operators": 1,
+    "DnsAdmins": 1,  # adm-hughes.t, found by name in CN=Users
+}
+"""The size of each privileged group the rules report (every account in it, nested and primary group included)."""
 
 
 def _all(ids: Iterable[str], status: Status) -> dict[str, Status]:
@@ -51,6 +79,7 @@ EXPECTED: dict[str, dict[str, Status]] = {
         DNS_ACCOUNT: NOT_APPLICABLE,
         "davies.c": FAIL,
         "williams.d": FAIL,
+        "adm-idle.d": FAIL,  # unused for 90 days
     },
     "logon-hours-curfew": {
         **_all(CURFEWED, PASS),
@@ -58,4 +87,32 @@ EXPECTED: dict[str, dict[str, Status]] = {
         "jones.b": FAIL,  # no restriction
     },
     "bitlocker-key-escrowed": {"HW-LT-01": PASS, "HW-LT-02": PASS, "HW-LT-03": FAIL, "HW-LT-05": PASS},
+    "privileged-accounts-separate": {
+        "Administrator": PASS,  # approved by name, used while seeding
+        "adm-hughes.t": PASS,  # Domain Admins through IT Admins
+        "adm-old.s": FAIL,  # disabled
+        "adm-idle.d": FAIL,  # Backup Operators, unused for 90 days
+        "morris.t": FAIL,  # a teacher's everyday account, Print Operators through Print Helpers
+        "taylor.p": FAIL,  # a pupil in Account Operators
+        "svc-backup": FAIL,  # Domain Admins through its primary group; not named as an admin account
+    },
+    "privileged-password-age": {
+        **_all(PRIVILEGED, PASS),
+        "adm-old.s": FAIL,  # 400 days
+        "krbtgt": FAIL,  # 200 days
+    },
+    "local-admin-passwords-managed": {
+        "HW-LT-01": PASS,  # Windows LAPS, expires in 10 days
+        "HW-LT-02": PASS,  # legacy LAPS, 42 days overdue
+        "HW-LT-03": FAIL,  # 43 days overdue
+        "HW-DT-01": FAIL,  # no LAPS
+        "HW-LT-05": PASS,  # Windows LAPS 5 days overdue, beside a stale legacy expiry
+        DC_ID: NOT_APPLICABLE,
+    },
+    "no-passwords-in-directory-text": {
+        **_all(ALL_USERS, PASS),
+        "svc-backup": FAIL,  # description
+        "morris.t": FAIL,  # info
+        "adm-idle.d": FAIL,  # comment, by the site's own pattern
+    },
 }

@@ -48,9 +48,11 @@ SAMBA_RUNTIME_LIMIT_SECONDS = 3600
 
 _SBIN = "/usr/sbin:/sbin"
 
-LDAP_OPTIONS = "\tldap server require strong auth = allow_sasl_over_tls\n"
+LDAP_OPTIONS = "\tldap server require strong auth = allow_sasl_over_tls\n\tdsdb:schema update allowed = true\n"
 """Simple binds still need TLS; this also lets a SASL (Kerberos) bind without signing or sealing through, over
-TLS only: ldap3 asks for no SASL security layer, and Samba otherwise refuses it ("Sign or Seal are required")."""
+TLS only: ldap3 asks for no SASL security layer, and Samba otherwise refuses it ("Sign or Seal are required").
+Schema updates are allowed so the seeding can add the LAPS attributes over LDAP (laps_schema.py), as Microsoft's
+tools do on Windows, where the Schema Admins may."""
 
 
 def samba_program(name: str) -> str | None:

@@ -22,19 +22,26 @@ from estate import (
     AUDIT,
     AUDIT_PASSWORD,
     AUDIT_USER,
+    COMPUTER_TEXT,
     COMPUTERS,
     DELEGATED_READS,
     DISABLED,
+    DNS_ADMINS,
     DOMAIN_SETTINGS,
     GENERIC_OU,
     GROUPS,
+    KRBTGT_PWD_SET_DAYS_AGO,
+    LAPS,
+    LAPS_SECRETS,
     LAPTOPS_OU,
     LEAVING_DATE_ATTRIBUTE,
     LONDON,
     MIS_ONLY_LEAVER,
     OUS,
     PASSWORD,
+    PASSWORD_TEXT_PATTERN,
     PEOPLE,
+    PRIVILEGED_MEMBERS,
     PSOS,
     PUPILS_OU,
     WORKSTATION,
@@ -48,6 +55,7 @@ from estate import (
     person_dn,
     pso_dn,
 )
+from laps_schema import extend_schema
 from ldap3.protocol.formatters.formatters import format_sid
 from samba_dc import SYSTEM_PYTHON, SambaDC
 
@@ -69,6 +77,7 @@ def seed(dc: SambaDC, now: dt.datetime) -> None:
             members += [person_dn(dc, p) for p in PEOPLE if group in p.groups]
             if members:
                 conn.modify(group_dn(dc, group), {"member": [(ldap3.MODIFY_ADD, members)]})
+        _add_privileged_members(conn, dc)
         for person in PEOPLE:
             changes = {}
             if person.disabled_in_seeding:
@@ -81,8 +90,10 @@ def seed(dc: SambaDC, now: dt.datetime) -> None:
                 conn.modify(person_dn(dc, person), {k: [(ldap3.MODIFY_REPLACE, [v])] for k, v in changes.items()})
         for pso in PSOS:
             conn.add(pso_dn(dc, pso), "msDS-PasswordSettings", _pso(dc, pso))
+        extend_schema(conn, base)
         for computer in COMPUTERS:
             _add_computer(conn, dc, computer)
+        _set_laps(conn, dc, now)
         conn.search(person_dn(dc, AUDIT), "(objectClass=user)", ldap3.BASE, attributes=["objectSid"])
         audit_sid = format_sid(conn.entries[0].objectSid.raw_values[0])
     _delegate_reads(dc, audit_sid)
@@ -109,7 +120,39 @@ def _user(dc: SambaDC, person: Person, today: dt.date) -> dict[str, Any]:
         attributes["logonHours"] = person.hours
     if (leaving := leaving_text(person, today)) is not None:
         attributes[LEAVING_DATE_ATTRIBUTE] = leaving
+    attributes.update(person.text)
     return attributes
+
+
+def _add_privileged_members(conn: ldap3.Connection, dc: SambaDC) -> None:
+    """PRIVILEGED_MEMBERS into the built-in groups; then the primary groups, which need the membership first
+    (Samba, like Windows, then drops the explicit member link: primaryGroupID alone says it)."""
+    people = {person.sam: person for person in PEOPLE}
+    domain_local_security = -2147483644  # 0x80000004, as the DNS server role makes DnsAdmins
+    conn.add(f"{DNS_ADMINS},{dc.base_dn}", "group", {"sAMAccountName": "DnsAdmins", "groupType": domain_local_security})
+    for group, names in PRIVILEGED_MEMBERS.items():
+        members = [person_dn(dc, people[n]) if n in people else group_dn(dc, n) for n in names]
+        conn.modify(f"{group},{dc.base_dn}", {"member": [(ldap3.MODIFY_ADD, members)]})
+    for person in PEOPLE:
+        if person.primary_group_rid is not None:
+            conn.modify(person_dn(dc, person), {"primaryGroupID": [(ldap3.MODIFY_REPLACE, [person.primary_group_rid])]})
+
+
+def _set_laps(conn: ldap3.Connection, dc: SambaDC, now: dt.datetime) -> None:
+    """LAPS expiry times, with a password beside each (which holyaudit must never read), and the computers' text."""
+    windows_secret, legacy_secret = LAPS_SECRETS
+    by_name = {computer.name: computer for computer in COMPUTERS}
+    for name, laps in LAPS.items():
+        changes: dict[str, Any] = {}
+        if laps.windows_days is not None:
+            changes["msLAPS-PasswordExpirationTime"] = nt_time(now + dt.timedelta(days=laps.windows_days))
+            changes["msLAPS-Password"] = json.dumps({"n": "Administrator", "t": "1d8161b41c41cde", "p": windows_secret})
+        if laps.legacy_days is not None:
+            changes["ms-Mcs-AdmPwdExpirationTime"] = nt_time(now + dt.timedelta(days=laps.legacy_days))
+            changes["ms-Mcs-AdmPwd"] = legacy_secret
+        conn.modify(computer_dn(dc, by_name[name]), {k: [(ldap3.MODIFY_REPLACE, [v])] for k, v in changes.items()})
+    for name, text in COMPUTER_TEXT.items():
+        conn.modify(computer_dn(dc, by_name[name]), {"description": [(ldap3.MODIFY_REPLACE, [text])]})
 
 
 def _pso(dc: SambaDC, pso: Pso) -> dict[str, Any]:
@@ -175,6 +218,8 @@ def _backdate(dc: SambaDC, now: dt.datetime) -> None:
             change["changed"] = {"pwdLastSet": nt_time(now - dt.timedelta(days=person.must_change_days_ago))}
         if change:
             changes.append({"dn": person_dn(dc, person), **change})
+    krbtgt = now - dt.timedelta(days=KRBTGT_PWD_SET_DAYS_AGO)
+    changes.append({"dn": f"CN=krbtgt,CN=Users,{dc.base_dn}", "pwdLastSet": nt_time(krbtgt)})
     script = Path(__file__).with_name("backdate.py")
     result = subprocess.run(
         [SYSTEM_PYTHON, str(script), str(dc.smb_conf), str(dc.sam_ldb)],
@@ -223,6 +268,7 @@ def write_config(dc: SambaDC, path: Path, **directory: Any) -> Path:
                 "laptop": {"ous": [f"{LAPTOPS_OU},{base}"]},
                 "builtin": {"name_pattern": "^(Administrator|Guest|krbtgt)$"},
             },
+            "password_text_patterns": [PASSWORD_TEXT_PATTERN],
             **directory,
         },
         "mis": {"leavers_csv": str(leavers_csv(dc))},

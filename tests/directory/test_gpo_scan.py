@@ -115,7 +115,7 @@ def test_effective_values_name_the_gpo_that_set_them(samba_dc, run_cli, config, 
     desktops = ous[dn(samba_dc, "OU=Desktops,OU=Computers,OU=Holywell")]
     assert (desktops["inactivity_timeout_secs"], desktops["inactivity_timeout_from"]) == (900, "Device Lock")
     staff = ous[dn(samba_dc, "OU=Staff,OU=Holywell")]
-    assert (staff["staff_users"], staff["pupil_users"]) == (10, 0)
+    assert (staff["staff_users"], staff["pupil_users"]) == (11, 0)
 
 
 SCREENSAVER_FIELDS = (

@@ -23,6 +23,7 @@ from estate import (
     LONDON,
     MIS_ONLY_LEAVER,
     PEOPLE,
+    PRIVILEGED_MEMBERS,
     PSOS,
     Computer,
     Person,
@@ -33,7 +34,7 @@ from estate import (
     person_dn,
     pso_dn,
 )
-from expected import DNS_ACCOUNT, DOMAIN_ID, EXPECTED
+from expected import DC_ID, DNS_ACCOUNT, DOMAIN_ID, EXPECTED
 from ldap3.core.exceptions import LDAPSocketOpenError
 from samba_dc import SambaDC
 from seed import leavers_csv, write_config
@@ -132,7 +133,13 @@ def test_person_reads_back_as_planted(
     assert found["logonHours"] == ([person.hours] if person.hours else [])
     leaving = leaving_text(person, seeded_at.astimezone(LONDON).date())
     assert found[LEAVING_DATE_ATTRIBUTE] == ([leaving.encode()] if leaving else [])
-    assert sorted(found["memberOf"]) == sorted(group_dn(samba_dc, group).encode() for group in person.groups)
+    groups = [group_dn(samba_dc, group) for group in person.groups]
+    groups += [f"{group},{samba_dc.base_dn}" for group, members in PRIVILEGED_MEMBERS.items() if person.sam in members]
+    if person.primary_group_rid is not None:  # the new primary group is no longer listed, the old one now is
+        groups = [g for g in groups if not g.startswith("CN=Domain Admins,")] + [
+            f"CN=Domain Users,CN=Users,{samba_dc.base_dn}"
+        ]
+    assert sorted(found["memberOf"]) == sorted(group.encode() for group in groups)
 
     created = generalized_time(found["whenCreated"][0])
     if person.created_days_ago is None:
@@ -250,7 +257,7 @@ def test_mis_export_lists_the_leavers_and_one_with_no_account(samba_dc: SambaDC,
 
 def test_expected_outcomes_name_catalogue_rules_and_seeded_objects() -> None:
     seeded = {p.sam for p in PEOPLE} | {c.name for c in COMPUTERS} | {p.name for p in PSOS}
-    seeded |= {"Administrator", DNS_ACCOUNT, DOMAIN_ID}
+    seeded |= {"Administrator", DNS_ACCOUNT, DOMAIN_ID, "Guest", "krbtgt", DC_ID}
     catalogue = {path.stem for path in RULES.glob("*/*.yaml")}
     assert set(EXPECTED) <= catalogue
     assert {object_id for outcomes in EXPECTED.values() for object_id in outcomes} <= seeded

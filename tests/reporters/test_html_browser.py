@@ -107,9 +107,9 @@ def test_the_demo_report_from_the_cli_loads_cleanly(run_cli, tmp_path):
     opening = " ".join(t.strip() for t in body if t.strip())
     assert opening.startswith(
         "Holywell Primary School (demo) Data security compliance report Profile holywell · as of "
-        "2026-11-20 16:30 GMT (Europe/London) · holyaudit 0.1.0 Overall: non-compliant · 21 rules: 20 FAIL, 1 PASS; "
-        "objects: 39 FAIL, 5 ERROR, 4 N/A, 99 PASS Objects failing 39 (3 critical, 14 high, 20 medium, 2 low) "
-        "Could not be checked 5 objects (4 machines, 1 account) Rules passing 1 of 21 Fix first critical "
+        "2026-11-20 16:30 GMT (Europe/London) · holyaudit 0.1.0 Overall: non-compliant · 25 rules: 24 FAIL, 1 PASS; "
+        "objects: 45 FAIL, 5 ERROR, 4 N/A, 124 PASS Objects failing 45 (5 critical, 18 high, 20 medium, 2 low) "
+        "Could not be checked 5 objects (4 machines, 1 account) Rules passing 1 of 25 Fix first critical "
         "Leavers' accounts are disabled within 7 days of leaving: 3 accounts fail. First step: Disable the "
         "account now with Disable-ADAccount -Identity <sAMAccountName> , move it to the leavers' OU,"
     )
@@ -130,14 +130,14 @@ def test_the_printed_demo_opens_with_a_governors_page_and_heads_every_page_with_
     for text in (
         "Holywell Primary School (demo) Data security compliance report",
         "Overall: non-compliant",
-        "Objects failing 39 (3 critical, 14 high, 20 medium, 2 low)",
+        "Objects failing 45 (5 critical, 18 high, 20 medium, 2 low)",
         "Could not be checked 5 objects (4 machines, 1 account)",
-        "Rules passing 1 of 21",
+        "Rules passing 1 of 25",
         "Fix first 1. critical Leavers' accounts are disabled within 7 days of leaving: 3 accounts fail.",
-        "… and 15 more failing rules, in the sections below.",
-        "Policy clauses Policy clause Status Rules §8 Infrastructure FAIL 1 FAIL §10 Password security FAIL 4 FAIL "
-        "§10 Passwords FAIL 7 FAIL, 1 PASS §10 Zombie accounts FAIL 2 FAIL §14 Portable & mobile ICT equipment "
-        "FAIL 3 FAIL §14 School ICT equipment FAIL 3 FAIL",
+        "… and 19 more failing rules, in the sections below.",
+        "Policy clauses Policy clause Status Rules §8 Infrastructure FAIL 1 FAIL §10 Password security FAIL 5 FAIL "
+        "§10 Passwords FAIL 8 FAIL, 1 PASS §10 Zombie accounts FAIL 3 FAIL §14 Portable & mobile ICT equipment "
+        "FAIL 3 FAIL §14 School ICT equipment FAIL 3 FAIL §15 Servers FAIL 1 FAIL",
     ):
         assert text in first
     assert first.endswith(f"page 1 of {len(pages)}"), "the governors' part fits the first page"

@@ -205,15 +205,15 @@ def test_demo_table_opens_with_the_school_and_the_counts_at_every_width(run_cli,
     start = lines.index("Overall: non-compliant")
     assert lines[start : start + 5] == [
         "Overall: non-compliant",
-        "Objects failing: 39 (3 critical, 14 high, 20 medium, 2 low)",
+        "Objects failing: 45 (5 critical, 18 high, 20 medium, 2 low)",
         "Could not be checked: 5 objects (4 machines, 1 account)",
-        "Rules passing: 1 of 21",
+        "Rules passing: 1 of 25",
         "",
     ]
     assert lines[start + 5] == "Fix first"
     assert lines[start + 6].startswith("1. critical Leavers' accounts are disabled within 7 days of leaving: 3")
     assert lines[-2:] == [
-        "21 rules: 20 FAIL, 1 PASS; objects: 39 FAIL, 5 ERROR, 4 N/A, 99 PASS",
+        "25 rules: 24 FAIL, 1 PASS; objects: 45 FAIL, 5 ERROR, 4 N/A, 124 PASS",
         "exit 1: non-compliant",
     ]
     assert max(len(line) for line in lines) <= width

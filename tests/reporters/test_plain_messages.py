@@ -78,6 +78,25 @@ PLAIN = {
     ("password-complexity", "holywell.demo"): (
         "passwords need not mix upper and lower case letters, numbers and symbols (complexity is off)"
     ),
+    ("privileged-accounts-separate", "adm-jenkins.r"): (
+        "a disabled account is still in a privileged group: remove it from the group"
+    ),
+    ("privileged-accounts-separate", "price.o"): "an everyday (staff or pupil) account holds administrative rights",
+    ("local-admin-passwords-managed", "HW-EXAM-01"): (
+        "no managed local administrator password: neither Windows LAPS nor legacy LAPS has recorded an expiry time"
+    ),
+    ("local-admin-passwords-managed", "HW-HALL-01"): (
+        "local administrator password change overdue: Windows LAPS expiry was 43 days ago (limit 42)"
+    ),
+    (
+        "no-passwords-in-directory-text",
+        "lewis.r",
+    ): "a password appears to be written in its info (the text is not shown)",
+    ("no-passwords-in-directory-text", "office-shared"): (
+        "a password appears to be written in its description (the text is not shown)"
+    ),
+    ("privileged-password-age", "adm-jenkins.r"): "privileged account's password last changed 500 days ago (limit 365)",
+    ("privileged-password-age", "krbtgt"): "krbtgt password last changed 1400 days ago (limit 180)",
 }
 RAW = "uac is 0x220; expected uac has all bits clear of 0x20"
 

@@ -45,6 +45,10 @@ CATALOGUE_IDS = {
     "logoff-task-scheduled",
     "autologon-no-stored-password",
     "antivirus-up-to-date",
+    "privileged-accounts-separate",
+    "privileged-password-age",
+    "local-admin-passwords-managed",
+    "no-passwords-in-directory-text",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

@@ -88,9 +88,12 @@ def compact_json(value: object) -> str:
 
 
 def value_text(value: object) -> str:
-    """An observed or context value for people: text as it is, a list of names comma-separated, else JSON."""
+    """An observed or context value for people: text as it is, a list of names comma-separated, a mapping of names
+    to plain values as ``name: value, ...`` (group sizes), else JSON."""
     if isinstance(value, str):
         return printable(value)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return printable(", ".join(value))
+    if isinstance(value, dict) and all(isinstance(v, str | int | float | bool | None) for v in value.values()):
+        return printable(", ".join(f"{key}: {item}" for key, item in value.items()))
     return compact_json(value)

@@ -34,6 +34,8 @@ from holyaudit.collectors.ldap.connection import (
     read_base,
 )
 from holyaudit.collectors.ldap.partitions import PartitionedSearch
+from holyaudit.collectors.ldap.password_text import TEXT_ATTRIBUTES, PasswordText
+from holyaudit.collectors.ldap.privileged import Privileged, read_privileged, sid_text
 from holyaudit.collectors.ldap.source import PROVIDES, DirectorySettings, Selector
 from holyaudit.errors import HolyauditError
 from holyaudit.facts import Computer, Domain, FactRecord, FactSet, PasswordPolicy, User
@@ -42,6 +44,10 @@ from holyaudit.patterns import compile_pattern
 _ORDER = ("directory.domain", "directory.users", "directory.password_policies", "directory.computers")
 """The order the fact sets are returned in."""
 USERS_FILTER = "(&(objectCategory=person)(objectClass=user))"
+LAPS_EXPIRES = "msLAPS-PasswordExpirationTime"
+LEGACY_LAPS_EXPIRES = "ms-Mcs-AdmPwdExpirationTime"
+"""When each LAPS will next change a computer's local administrator password; the passwords are never read."""
+_PRIVILEGED_FIELDS = frozenset({"privileged", "privileged_groups"})
 
 _DOMAIN_ATTRS = [
     "minPwdLength",
@@ -70,6 +76,9 @@ _USER_FIELDS: dict[str, tuple[str, ...]] = {
     "account_expires": ("accountExpires",),
     "logon_hours": ("logonHours",),
     "disabled_at": ("userAccountControl", "replPropertyMetaData"),
+    "privileged": (),  # from the privileged groups' own searches (privileged.py)
+    "privileged_groups": (),
+    "password_text_in": TEXT_ATTRIBUTES,
 }
 """The LDAP attributes each user field is made from: a scan asks only for those its rules read."""
 _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -79,6 +88,10 @@ _COMPUTER_FIELDS: dict[str, tuple[str, ...]] = {
     "operating_system": ("operatingSystem",),
     "os_version": ("operatingSystemVersion",),
     "last_logon": ("lastLogonTimestamp",),
+    "domain_controller": ("userAccountControl",),
+    "laps_expires": (LAPS_EXPIRES,),
+    "legacy_laps_expires": (LEGACY_LAPS_EXPIRES,),
+    "password_text_in": TEXT_ATTRIBUTES,
 }
 
 
@@ -284,6 +297,8 @@ class _Reader:
         self.early = early
         self.source = endpoint(settings)
         self.roles = Roles(settings.categories)
+        self.password_text = PasswordText(settings.password_text_patterns)
+        self.privileged = Privileged({})
         root = read_base(connection, "", ["defaultNamingContext", "schemaNamingContext"])
         self.base = settings.base_dn or values.text(_first(root, "defaultNamingContext") or b"")
         self.schema = values.text(_first(root, "schemaNamingContext") or b"")
@@ -303,9 +318,11 @@ class _Reader:
         computer_fields = needs.get("directory.computers", frozenset())
         result: dict[str, FactSet] = {}
         groups = Groups({}, {})
-        if {"categories", "groups"} & (user_fields | computer_fields):
+        if {"categories", "groups", *_PRIVILEGED_FIELDS} & (user_fields | computer_fields):
             groups = self._groups()  # before any user record is made: each needs its nested groups
         missing_attribute = self._leaving_date_problem() if "leaving_date" in user_fields else None
+        if _PRIVILEGED_FIELDS & user_fields:
+            self.privileged = self._privileged(groups)  # before any user record: each needs its groups' sizes
         if "directory.domain" in needs:
             result["directory.domain"] = self._fact_set("directory.domain", [self._domain()])
         policy_entries: list[Entry] | DirectoryError = []
@@ -362,6 +379,16 @@ class _Reader:
             names[key] = values.text(_first(raw, "sAMAccountName") or dn.encode())
             parents[key] = [dn_key(values.text(p)) for p in _all(raw, "memberOf")]
         return Groups(names, parents)
+
+    def _privileged(self, groups: Groups) -> Privileged:
+        raw_sid = _first(read_base(self.connection, self.base, ["objectSid"]), "objectSid")
+        if raw_sid is None:  # without it the domain's own privileged groups cannot be told apart
+            raise DirectoryError(f"cannot read the domain's objectSid at {self.base}")
+
+        def search(base: str, search_filter: str, attributes: list[str], scope: str) -> Iterable[Entry]:
+            return self._search(search_filter, attributes, base, scope)
+
+        return read_privileged(search, self.base, sid_text(raw_sid), groups.names.keys())
 
     def _leaving_date_problem(self) -> str | None:
         """Why the configured leaving-date attribute cannot be read at all, or None if it can."""
@@ -428,6 +455,7 @@ class _Reader:
             if disabled_at is None:
                 unreadable["disabled_at"] = reason or "no change time for userAccountControl"
         leaving_date = self._leaving_date(raw, missing_attribute, unreadable)
+        privileged_groups = self.privileged.groups_of(dn)
         return {
             "id": name,
             "dn": dn,
@@ -448,8 +476,18 @@ class _Reader:
             "logon_hours": values.logon_hours(first.get("logonhours")),
             "leaving_date": leaving_date,
             "disabled_at": disabled_at,
+            "privileged": bool(privileged_groups),
+            "privileged_groups": privileged_groups,
+            "password_text_in": self._password_text(raw, unreadable),
             "unreadable": unreadable,
         }
+
+    def _password_text(self, raw: dict[str, list[bytes]], unreadable: dict[str, str]) -> list[str] | None:
+        try:
+            return self.password_text.found_in(raw)
+        except ValueError as exc:  # a pattern RE2 gave up on: unknown, never "no password written down"
+            unreadable["password_text_in"] = str(exc)
+            return None
 
     def _leaving_date(
         self, raw: dict[str, list[bytes]], missing: str | None, unreadable: dict[str, str]
@@ -536,6 +574,7 @@ class _Reader:
         ids = computer_ids([_account(dn, raw) for dn, raw in entries])
         for (dn, raw), name in zip(entries, ids, strict=True):
             uac = _first(raw, "userAccountControl")
+            unreadable: dict[str, str] = {}
             member_of = groups.of(_all(raw, "memberOf"))
             try:
                 ou, categories = parent_dn(dn), self.roles.of(name, dn, member_of)
@@ -552,6 +591,11 @@ class _Reader:
                 "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
                 "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
                 "bitlocker_key_escrowed": dn_key(dn) in escrowed,
+                "domain_controller": None if uac is None else bool(int(uac) & values.UAC_DOMAIN_CONTROLLER),
+                "laps_expires": values.filetime(v) if (v := _first(raw, LAPS_EXPIRES)) else None,
+                "legacy_laps_expires": values.filetime(v) if (v := _first(raw, LEGACY_LAPS_EXPIRES)) else None,
+                "password_text_in": self._password_text(raw, unreadable),
+                "unreadable": unreadable,
             }
             computers.append(Computer.model_validate(only(fields, data)))
         return computers

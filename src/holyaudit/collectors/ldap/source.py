@@ -97,6 +97,16 @@ class DirectorySettings(Section):
     categories: dict[str, Selector] = Field(
         default_factory=dict, description="Site roles (staff, pupil, generic, builtin, laptop) by OU, group or name."
     )
+    password_text_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions, beside the documented ones, for a description, info or comment that "
+        "records a password (docs/directory.md).",
+    )
+
+    @field_validator("password_text_patterns")
+    @classmethod
+    def _password_text_patterns(cls, patterns: list[str]) -> list[str]:
+        return [compiled_pattern(pattern) for pattern in patterns]
 
     @field_validator("base_dn")
     @classmethod
