@@ -119,6 +119,9 @@ def test_demo_scan_against_cyber_essentials_quotes_the_framework_with_its_source
         "dormant-accounts",
         "autologon-no-stored-password",
         "antivirus-up-to-date",
+        "privileged-accounts-separate",
+        "local-admin-passwords-managed",
+        "no-passwords-in-directory-text",
     }
     assert {f["clause"]["source"] for f in findings.values()} == {CE_SOURCE}
     assert findings["password-minimum-length"]["clause"]["heading"] == "User access control"
