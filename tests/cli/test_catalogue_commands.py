@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from factories import write_profile
-from holyaudit.engine.loader import builtin_rules_dir, rule_files
+from holyaudit.engine.loader import builtin_profiles_dir, builtin_rules_dir, rule_files
 
 
 def builtin_ids() -> set[str]:
@@ -95,7 +95,9 @@ def test_profiles_list_and_show(run_cli):
 def test_validate_with_no_paths_checks_the_builtin_catalogue_and_profiles(run_cli):
     result = run_cli("validate")
     assert result.code == 0
-    assert f"ok: {len(builtin_ids())} rule file(s), 1 profile(s) are valid" in result.out
+    profiles = len(list(builtin_profiles_dir().glob("*.yaml")))
+    assert profiles == 2  # holywell and cyber-essentials
+    assert f"ok: {len(builtin_ids())} rule file(s), {profiles} profile(s) are valid" in result.out
 
 
 def test_validate_checks_a_waivers_file_against_the_catalogue(run_cli, tmp_path: Path):
