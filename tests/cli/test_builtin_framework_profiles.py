@@ -13,7 +13,14 @@ import pytest
 from holyaudit.engine.loader import builtin_profiles_dir, load_catalogue, load_profile
 
 CE_SOURCE = "https://www.cyberessentials.ncsc.gov.uk/requirements-for-it-infrastructure"
-FRAMEWORKS = {"cyber-essentials": ("Cyber Essentials: Requirements for IT Infrastructure", CE_SOURCE)}
+DFE_SOURCE = (
+    "https://www.gov.uk/guidance/meeting-digital-and-technology-standards-in-schools-and-colleges/"
+    "cyber-security-standards-for-schools-and-colleges"
+)
+FRAMEWORKS = {
+    "cyber-essentials": ("Cyber Essentials: Requirements for IT Infrastructure", CE_SOURCE),
+    "dfe-cyber-standards": ("Cyber security standards for schools and colleges", DFE_SOURCE),
+}
 DOCS = Path(__file__).parents[2] / "docs" / "frameworks.md"
 
 
@@ -122,7 +129,14 @@ def test_demo_scan_against_cyber_essentials_quotes_the_framework_with_its_source
         "privileged-accounts-separate",
         "local-admin-passwords-managed",
         "no-passwords-in-directory-text",
+        "account-lockout",
+        "reversible-encryption-disabled",
+        "kerberos-preauth-required",
+        "no-passwords-in-sysvol",
+        "gpo-firewall-on",
+        "unsupported-operating-system",
     }
+    assert "staff-passwords-expire" not in findings, "Cyber Essentials advises against forced expiry"
     assert {f["clause"]["source"] for f in findings.values()} == {CE_SOURCE}
     assert findings["password-minimum-length"]["clause"]["heading"] == "User access control"
     assert findings["antivirus-up-to-date"]["clause"]["heading"] == "Malware protection"
@@ -139,3 +153,28 @@ def test_demo_table_against_cyber_essentials_attributes_the_quoted_words(run_cli
     assert CE_SOURCE in text
     assert "§3 User access control" in result.out
     assert "§10 Passwords" not in result.out
+
+
+def test_demo_scan_against_the_dfe_standards_quotes_the_firewall_standard_under_the_open_government_licence(run_cli):
+    result = run_cli("scan", "--demo", "--profile", "dfe-cyber-standards", "--format", "json")
+    document = json.loads(result.out)
+    assert document["framework"]["source"] == DFE_SOURCE
+    assert document["framework"]["licence"] == (
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+    )
+    findings = {f["rule_id"]: f for f in document["findings"]}
+    assert set(findings) == {"gpo-firewall-on", "firewall-enabled"}
+    heading = "Protect all devices on every network with a properly configured boundary or software firewall"
+    assert findings["gpo-firewall-on"]["clause"] == {
+        "section": "1",
+        "heading": heading,
+        "text": "block inbound unauthenticated connections by default",
+        "source": DFE_SOURCE,
+    }
+    assert findings["firewall-enabled"]["clause"]["text"] == (
+        "protect every device with a correctly configured boundary, or software firewall, or a device that performs "
+        "the same function"
+    )
+    # The demo has an OU whose Group Policy leaves the firewall off on public networks, and a machine with it off.
+    assert {f["status"] for f in findings.values()} == {"FAIL"}
+    assert result.code == 1

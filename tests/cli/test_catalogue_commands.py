@@ -96,7 +96,7 @@ def test_validate_with_no_paths_checks_the_builtin_catalogue_and_profiles(run_cl
     result = run_cli("validate")
     assert result.code == 0
     profiles = len(list(builtin_profiles_dir().glob("*.yaml")))
-    assert profiles == 2  # holywell and cyber-essentials
+    assert profiles == 3  # holywell, cyber-essentials and dfe-cyber-standards
     assert f"ok: {len(builtin_ids())} rule file(s), {profiles} profile(s) are valid" in result.out
 
 
