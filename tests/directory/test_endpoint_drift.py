@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from estate import AUDIT_PASSWORD
-from seed import write_config
+from live_endpoints import write_config_with_machines
 
 from holyaudit.winrm_sim import Fleet, SimHost
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "endpoints"))
-from endpoint_support import ACCOUNT, USER, machine
+from endpoint_support import ACCOUNT, machine
 
 PUPIL = "HOLYWELL\\brown.a"  # in OU=Pupils, where 'Pupil Relaxed' sets ScreenSaveTimeOut 1800
 RELAXED = {"ScreenSaveActive": "1", "ScreenSaverIsSecure": "1", "ScreenSaveTimeOut": "1800"}
@@ -38,20 +37,7 @@ def test_drift_names_the_setting_the_gpo_and_the_machine(
     }
     hosts = [SimHost(address=f"127.0.0.{2 + i}", name=n, machine=m) for i, (n, m) in enumerate(machines.items())]
     with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
-        inventory = tmp_path / "addresses.yaml"
-        inventory.write_text(
-            yaml.safe_dump({"hosts": [{"name": h.name, "address": h.address, "port": h.port} for h in fleet.hosts]})
-        )
-        config = write_config(samba_dc, tmp_path / "holyaudit.yaml")
-        settings = yaml.safe_load(config.read_text())
-        settings["endpoints"] = {
-            "auth": "basic",
-            "user": USER,
-            "ca_file": str(tls.ca),
-            "from_directory": False,
-            "inventory": str(inventory),
-        }
-        config.write_text(yaml.safe_dump(settings))
+        config = write_config_with_machines(samba_dc, tmp_path, fleet, tls.ca)
         result = run_cli("scan", "--config", str(config), "--format", "json", "--only", "gpo-endpoint-drift")
     assert result.code == 1, result.err
     objects = json.loads(result.out)["findings"][0]["objects"]

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from estate import AUDIT_PASSWORD, LAPTOPS_OU, LOAN_OU
 from gpo_estate import FVE, NO_TPM_FILTER, NO_TPM_QUERY, GpoSpec, added_gpo, removed_gpo
+from live_endpoints import write_config_with_machines
 from seed import write_config
 
 from holyaudit.collectors.gpo.registry_pol import RegistryEntry, RegType
@@ -22,7 +23,7 @@ from holyaudit.winrm_sim import Fleet, Machine, SimHost
 from holyaudit.winrm_sim.machine import MDM_BITLOCKER
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "endpoints"))
-from endpoint_support import ACCOUNT, USER, machine
+from endpoint_support import ACCOUNT, machine
 from facts_files_support import WINDOWS_OUTPUT, compliant_outputs, write_facts
 
 CONFIGURED = "BitLocker configured, encryption not enforced by policy"
@@ -42,20 +43,7 @@ def scan(
     tmp_path.mkdir(exist_ok=True)
     hosts = [SimHost(address=f"127.0.0.{2 + i}", name=n, machine=m) for i, (n, m) in enumerate(machines.items())]
     with Fleet(hosts, credentials=[ACCOUNT], tls=tls.pair, auth="basic") as fleet:
-        inventory = tmp_path / "addresses.yaml"
-        inventory.write_text(
-            yaml.safe_dump({"hosts": [{"name": h.name, "address": h.address, "port": h.port} for h in fleet.hosts]})
-        )
-        config = write_config(samba_dc, tmp_path / "holyaudit.yaml")
-        settings = yaml.safe_load(config.read_text())
-        settings["endpoints"] = {
-            "auth": "basic",
-            "user": USER,
-            "ca_file": str(tls.ca),
-            "from_directory": False,
-            "inventory": str(inventory),
-        }
-        config.write_text(yaml.safe_dump(settings))
+        config = write_config_with_machines(samba_dc, tmp_path, fleet, tls.ca)
         only = ["gpo-bitlocker-laptops", *(rules or ["laptop-encryption"])]
         result = run_cli(
             "scan", "--config", str(config), "--format", "json", *[arg for rule in only for arg in ("--only", rule)]

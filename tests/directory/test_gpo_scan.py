@@ -8,7 +8,6 @@ end as ERROR findings with a reason, never PASS.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 import socket
@@ -37,7 +36,7 @@ from gpo_estate import (
     SeededGpos,
 )
 from seed import write_config
-from smbprotocol.open import Open
+from sysvol_watch import record_opens, sysvol_fingerprint
 
 from holyaudit.collectors.gpo.sysvol import READ_ONLY_ACCESS
 from holyaudit.models import Status
@@ -354,33 +353,14 @@ def test_password_settings_agree_names_each_difference_with_both_values(samba_dc
     ]
 
 
-def _sysvol_fingerprint(samba_dc) -> dict[str, tuple[float, str]]:
-    return {
-        str(path): (path.stat().st_mtime, hashlib.sha256(path.read_bytes()).hexdigest())
-        for path in sorted(samba_dc.sysvol.rglob("*"))
-        if path.is_file()
-    }
-
-
 def test_a_scan_writes_nothing_and_opens_sysvol_files_for_reading_only(
     samba_dc, run_cli, config, audit_env, monkeypatch
 ):
-    opened: list[tuple[int, int]] = []
-    real_create = Open.create
-
-    def recording_create(self, impersonation_level, desired_access, file_attributes, share_access,
-                         create_disposition, create_options, *args, **kwargs):  # fmt: skip
-        opened.append((desired_access, create_disposition))
-        return real_create(
-            self, impersonation_level, desired_access, file_attributes, share_access,
-            create_disposition, create_options, *args, **kwargs,
-        )  # fmt: skip
-
-    monkeypatch.setattr(Open, "create", recording_create)
-    before = (samba_dc.highest_committed_usn(), _sysvol_fingerprint(samba_dc))
+    opened = record_opens(monkeypatch)
+    before = (samba_dc.highest_committed_usn(), sysvol_fingerprint(samba_dc))
     result, _ = scan_gpo(run_cli, config)
     assert result.code == 1, result.err
-    assert (samba_dc.highest_committed_usn(), _sysvol_fingerprint(samba_dc)) == before
+    assert (samba_dc.highest_committed_usn(), sysvol_fingerprint(samba_dc)) == before
     file_open = 1  # FILE_OPEN: open an existing file, never create or overwrite
     assert opened
     assert {(access, disposition) for access, disposition in opened} == {(READ_ONLY_ACCESS, file_open)}

@@ -8,7 +8,6 @@ history, and that a scan leaves SYSVOL byte- and timestamp-identical, opening fi
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from estate import AUDIT_PASSWORD, DESKTOPS_OU, LAPTOPS_OU, LOAN_OU
 from gpo_estate import KIOSK_AUTOLOGON, LEGACY_DRIVES, SYSVOL_SECRET, SeededGpos
 from seed import write_config
-from smbprotocol.open import Open
+from sysvol_watch import record_opens, sysvol_fingerprint
 
 from holyaudit.collectors.gpo.sysvol import READ_ONLY_ACCESS
 
@@ -153,31 +152,12 @@ def test_the_planted_password_is_in_no_report_snapshot_or_history(run_cli, confi
     assert SYSVOL_SECRET.encode("utf-16-le") not in history
 
 
-def _sysvol_fingerprint(samba_dc) -> dict[str, tuple[float, str]]:
-    return {
-        str(path): (path.stat().st_mtime, hashlib.sha256(path.read_bytes()).hexdigest())
-        for path in sorted(samba_dc.sysvol.rglob("*"))
-        if path.is_file()
-    }
-
-
 def test_searching_sysvol_changes_nothing_and_opens_for_reading_only(samba_dc, run_cli, config, audit_env, monkeypatch):
-    opened: list[tuple[int, int]] = []
-    real_create = Open.create
-
-    def recording_create(self, impersonation_level, desired_access, file_attributes, share_access,
-                         create_disposition, create_options, *args, **kwargs):  # fmt: skip
-        opened.append((desired_access, create_disposition))
-        return real_create(
-            self, impersonation_level, desired_access, file_attributes, share_access,
-            create_disposition, create_options, *args, **kwargs,
-        )  # fmt: skip
-
-    monkeypatch.setattr(Open, "create", recording_create)
-    before = (samba_dc.highest_committed_usn(), _sysvol_fingerprint(samba_dc))
+    opened = record_opens(monkeypatch)
+    before = (samba_dc.highest_committed_usn(), sysvol_fingerprint(samba_dc))
     result = scan(run_cli, "--config", str(config), "--format", "json", "--no-history")
     assert result.code == 1, result.err
-    assert (samba_dc.highest_committed_usn(), _sysvol_fingerprint(samba_dc)) == before
+    assert (samba_dc.highest_committed_usn(), sysvol_fingerprint(samba_dc)) == before
     file_open = 1  # FILE_OPEN: open an existing file or folder, never create or overwrite
     assert len(opened) > 20  # folders listed and files read
     assert {(access, disposition) for access, disposition in opened} == {(READ_ONLY_ACCESS, file_open)}
