@@ -103,10 +103,11 @@ def history_step(
         first = Changes(None, tuple(new_failures(set(), results_of(result), Severity.LOW))) if changes else None
         return HistoryStep(code, "", [], nullcontext(()), first)
     stored = results_of(result)  # one conversion for the comparison, the notes and the history
-    found = _changes(store, result, stored, site) if changes else None
+    # One comparison with the previous run, for --fail-on-new and for a notification alike.
+    found = _changes(store, result, stored, site) if changes or fail_on_new else None
     verdict = ""
-    if fail_on_new:
-        code, verdict = _only_new(store, result, stored, site, fail_on, code)
+    if found is not None and fail_on_new:
+        code, verdict = _only_new(result, found, fail_on, code)
     notes = [str(note) for note in notes_for(store, site, result.as_of, stored)]
     # Asked first: the recording has the store to itself.
     points = trend_for(store, result.profile, site, result) if trend else ()
@@ -120,7 +121,7 @@ def history_step(
         tool_version=__version__,
         results=stored,
     )
-    return HistoryStep(code, verdict, notes, _with_trend(recording, points), found)
+    return HistoryStep(code, verdict, notes, _with_trend(recording, points), found if changes else None)
 
 
 def _changes(store: HistoryStore, result: AuditResult, stored: Sequence[StoredResult], site: str) -> Changes:
@@ -139,18 +140,10 @@ def _with_trend(
         yield trend
 
 
-def _only_new(
-    store: HistoryStore,
-    result: AuditResult,
-    stored: Sequence[StoredResult],
-    site: str,
-    fail_on: Severity,
-    code: ExitCode,
-) -> tuple[ExitCode, str]:
+def _only_new(result: AuditResult, changes: Changes, fail_on: Severity, code: ExitCode) -> tuple[ExitCode, str]:
     """--fail-on-new: the exit code counting only failures the previous run of this profile and site lacked."""
-    previous = store.previous_run(profile=result.profile, site=site)
-    fresh = new_failures(store.failing_keys(previous) if previous else set(), stored, fail_on)
-    counted = findings_code(result, fail_on, new_failures=bool(fresh))
+    fresh = any(r.severity.rank >= fail_on.rank for r in changes.new_failures)
+    counted = findings_code(result, fail_on, new_failures=fresh)
     if counted is code:
         return code, ""
     remaining = "no new failures (--fail-on-new); failures from the previous run remain"
