@@ -133,9 +133,9 @@ def test_table_groups_by_clause_and_shows_status_in_words(run_cli, estate):
 
 def test_table_gives_a_passing_rule_one_line_and_its_message_only_with_details(run_cli, estate):
     section = run_cli(*estate).out.split("§4 Viruses\n")[1].split("\n\n")[0]
-    assert section == "PASS   high     test-min-length: Minimum password length is long enough"
+    assert section == "PASS high test-min-length: Minimum password length is long enough"
     detailed = run_cli(*estate, "--details").out.split("§4 Viruses\n")[1].split("\n\n")[0].splitlines()
-    assert detailed[0] == "PASS   high     Minimum password length is long enough"
+    assert detailed[0] == "PASS high Minimum password length is long enough"
     assert detailed[1].startswith("  test-min-length: ")
 
 

@@ -4,10 +4,13 @@ with ``HOLYAUDIT_UPDATE_SNAPSHOTS=1 python -m pytest tests/reporters/test_table_
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
+
+from holyaudit.reporters.table import OBJECT_BUDGET
 
 SNAPSHOTS = Path(__file__).parent / "table_snapshots"
 WIDTHS = (80, 120, 200)
@@ -37,6 +40,23 @@ def test_demo_table_at_each_width(run_cli, monkeypatch, width):
     assert max(len(line) for line in lines) <= width
     if width == 80:
         assert len(lines) <= 4 * SCREEN, "the demo's table fits four screens of 50 lines at 80 columns"
+
+
+def test_every_failing_rule_keeps_its_status_severity_title_id_and_counts_at_80_columns(run_cli, monkeypatch):
+    findings = json.loads(run_cli("scan", "--demo", "--no-history", "--format", "json").out)["findings"]
+    lines = table_at(run_cli, monkeypatch, 80, "scan", "--demo", "--no-history").splitlines()
+    words = " ".join(" ".join(lines).split())  # a wrapped line read on, as the eye does
+    failing = [f for f in findings if f["status"] == "FAIL"]
+    assert len(failing) == 39
+    for finding in failing:
+        assert f"FAIL {finding['severity']} {finding['title']} {finding['rule_id']}: {finding['message']}" in words
+    assert len([line for line in lines if line.startswith("  • ")]) == OBJECT_BUDGET
+    assert [line.split(", collected")[0] for line in lines[2:5]] == [
+        "  ldap://dc1.holywell.demo (demo)",
+        "  winrm (demo)",
+        "  ldap://dc1.holywell.demo (demo) + SYSVOL",
+    ]
+    assert lines[5] == "", "each source on one line"
 
 
 @pytest.mark.parametrize("width", WIDTHS)

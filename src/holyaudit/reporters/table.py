@@ -23,12 +23,12 @@ SHOWN_OBJECTS = 3
 """The most objects listed for one rule unless --details asks for all."""
 FIX_FIRST_LISTED = 3
 """Failing rules the table's fix-first list spells out (the other reports list ``FIX_FIRST_SHOWN``): on a screen
-the rules follow at once, each with its first object, so three sentences with their first steps say where to
-start and leave room for the detail within four screens of 50 lines at 80 columns."""
+the rules follow at once, the most pressing with their first objects, so three sentences with their first steps
+say where to start and leave room for the detail within four screens of 50 lines at 80 columns."""
 OBJECT_BUDGET = 32
-"""Objects listed in the whole table unless --details: each rule with objects to list gets its first, then the
-rest go one more at a time to the most pressing rules. The more rules fail, the fewer objects each lists, so the
-table stays within four screens of 50 lines at 80 columns as the catalogue grows."""
+"""Objects listed in the whole table unless --details: one at a time to the most pressing rules, each rule's first
+before any rule's second. The more rules fail, the fewer objects each lists, and past the budget a rule is its
+title and counts alone, so the table stays within four screens of 50 lines at 80 columns as the catalogue grows."""
 _SEPARATORS = (",", "\\", "/")
 """Where a long id is best cut: between the parts of a distinguished name or a path."""
 
@@ -68,7 +68,7 @@ class TableReporter(Reporter):
         view = overview(result)
         console.print(_header(result))
         for line in _sources(result, options.details):
-            console.print(line, width=options.width - 2)
+            console.print(line)
         console.print()
         console.print(_counts(result, view))
         if view.fix_first:
@@ -76,12 +76,14 @@ class TableReporter(Reporter):
             console.print(_fix_first(view))
         findings = sorted(result.findings, key=_section_key)
         listed = _listed(findings, view, options.details)
+        # One status column for the whole table, as wide as its widest word, so every severity starts in one column.
+        status_width = max((cell_len(STATUS_WORD[f.status]) for f in findings), default=0)
         for (_, heading), group in groupby(findings, key=_section_key):
             items = list(group)
             console.print()
             console.print(Text(f"§{items[0].clause.section} {heading}", style="bold underline"))
             for finding in items:
-                console.print(_rule(finding, listed[finding.rule_id], options))
+                console.print(_rule(finding, listed[finding.rule_id], status_width, options))
         hidden = Counter(o.status for f in findings for o in _pressing(_to_list(f))[listed[f.rule_id] :])
         if hidden:  # under the last rule's objects, whose list it continues
             console.print(Text(_hidden_text(hidden), style="italic"))
@@ -108,9 +110,9 @@ def _header(result: AuditResult) -> Text:
 
 
 def _sources(result: AuditResult, details: bool) -> list[Padding]:
-    """One line per source, naming what it gave: a source and time are not repeated for each set. The fact sets by
-    their family (``directory``), each set by name with ``--details``, so the sources take a line each at 80
-    columns."""
+    """One line per source under the header, naming what it gave: a source and time are not repeated for each set.
+    The fact sets by their family (``directory``), each set by name with ``--details``, so the sources take a line
+    each at 80 columns."""
     groups: dict[tuple[str, str, str | None], list[str]] = {}
     for fact_set in result.sources:
         when = f"{fact_set.collected_at:%Y-%m-%d %H:%M %Z}"
@@ -121,7 +123,7 @@ def _sources(result: AuditResult, details: bool) -> list[Padding]:
         line = Text(f"{printable(source)}, collected {when}: {printable(', '.join(given))}")
         if error:
             line.append(f" (not collected: {printable(error)})", style="magenta")
-        lines.append(Padding(line, (0, 0, 0, 4), expand=False))
+        lines.append(_indented(line))
     return lines
 
 
@@ -140,17 +142,18 @@ def _pressing(objects: list[ObjectResult]) -> list[ObjectResult]:
 
 
 def _listed(findings: list[Finding], view: Overview, details: bool) -> dict[str, int]:
-    """How many objects each rule lists: all with --details; else the first of every rule, then one more at a time
-    to the rules in fix-first order (most severe, most objects failing), up to SHOWN_OBJECTS each, within
-    OBJECT_BUDGET for the whole table. Waived objects are listed besides, always: an exemption is never silent."""
+    """How many objects each rule lists: all with --details; else one at a time to the rules in fix-first order (most
+    severe, most objects failing; then the rest), the first of each before any gets a second, up to SHOWN_OBJECTS
+    each, within OBJECT_BUDGET for the whole table. Waived objects are listed besides, always: an exemption is never
+    silent."""
     wanted = {f.rule_id: len(_pressing(_to_list(f))) for f in findings}
     if details:
         return wanted
     wanted.update({f.rule_id: 0 for f in findings if _one_line(f)})
-    listed = {rule_id: min(count, 1) for rule_id, count in wanted.items()}
+    listed = dict.fromkeys(wanted, 0)
     order = [item.rule_id for item in view.fix_first] + sorted(wanted)
-    budget = OBJECT_BUDGET - sum(listed.values())
-    for _ in range(1, SHOWN_OBJECTS):
+    budget = OBJECT_BUDGET
+    for _ in range(SHOWN_OBJECTS):
         for rule_id in dict.fromkeys(order):
             if budget > 0 and listed[rule_id] < min(wanted[rule_id], SHOWN_OBJECTS):
                 listed[rule_id] += 1
@@ -170,25 +173,27 @@ def _hidden_text(hidden: Counter[Status]) -> str:
     return f"… and {hidden.total()} more not listed ({counts_text(hidden)}): --details lists all"
 
 
-def _rule(finding: Finding, listed: int, options: RenderOptions) -> Table | Group:
-    """One rule: its status and severity beside its title; under it its id and message (the counts), then the first
-    ``listed`` objects that did not pass, one line each (cut short with … unless --details; the full values are
-    there and in JSON). A rule that passed or did not apply is one line: id and title (whole with --details)."""
+def _rule(finding: Finding, listed: int, status_width: int, options: RenderOptions) -> Table | Group:
+    """One rule: its status, then its severity and title, wrapped under the severity (as the fix-first list writes
+    them); under it its id and message (the counts), then the first ``listed`` objects that did not pass, one line
+    each (cut short with … unless --details; the full values are there and in JSON). A rule that passed or did not
+    apply is one line: severity, id and title (whole with --details)."""
     objects = _to_list(finding)
     head = Table.grid(padding=(0, 1), pad_edge=False)
     head.add_column(no_wrap=True)
     head.add_column()
-    status = Text(f"{STATUS_WORD[finding.status]:<6}", style=STATUS_STYLE[finding.status])
-    status.append(f" {finding.severity.value:<8}")
+    status = Text(set_cell_size(STATUS_WORD[finding.status], status_width), style=STATUS_STYLE[finding.status])
+    line = Text(f"{finding.severity.value} ")
     if not options.details and _one_line(finding):
-        line = Text(printable(finding.rule_id), style="bold")
+        line.append(printable(finding.rule_id), style="bold")
         line.append(f": {printable(finding.title)}")
-        room = options.width - cell_len(status.plain) - 1
+        room = options.width - status_width - 1
         if cell_len(line.plain) > room:
             _cut_at_word(line, room)
         head.add_row(status, line)
         return head
-    head.add_row(status, Text(printable(finding.title), style="bold"))
+    line.append(printable(finding.title), style="bold")
+    head.add_row(status, line)
     summary = Text(printable(finding.rule_id), style="dim")
     summary.append(f": {printable(finding.message)}")
     said = offending(finding)
