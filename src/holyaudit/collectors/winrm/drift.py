@@ -2,15 +2,17 @@
 
 Each compared setting is one row of a table (``MACHINE_SETTINGS``, ``USER_SETTINGS``): the field of ``gpo.ous``
 holding what the GPOs set, the field naming the GPO, and the field holding what the machine has. Machine settings
-are compared with what the GPOs of the computer's OU set; each loaded user's screensaver values with what the GPOs
-of that user's OU set (user policy follows the user, not the machine; loopback processing, which would change
-that, is not modelled: see docs/gpo.md). Only settings a GPO configures are compared. Each mismatch names the
-setting, the machine's value, the GPO and its value.
+(the inactivity limit and the removable-media policies) are compared with what the GPOs of the computer's OU set;
+each loaded user's screensaver values with what the GPOs of that user's OU set (user policy follows the user, not
+the machine; loopback processing, which would change that, is not modelled: see docs/gpo.md). Only settings a GPO
+configures are compared. Each mismatch names the setting, the machine's value, the GPO and its value. A value the
+probes could not read leaves the machine's drift unknown, whatever its GPOs set: never "nothing set".
 
 A value a GPO deletes (``**del.``, ``**delvals.``, ``**DeleteValues``, ``**DeleteKeys``: null in the record, with the
-deleting GPO in ``*_from``) is intent too: the machine should not have it where Group Policy writes it. A machine
-setting is read from that very key; a user's screensaver values are judged by the user's policy key
-(``policy_values``), since the value the user sees may come from their own settings, which no GPO deletes.
+deleting GPO in ``*_from``) is intent too: the machine should not have it. The inactivity limit and the Removable
+Storage Access values are read from the very key the GPO writes, BitLocker's RDVDenyWriteAccess from where BitLocker
+holds it in force; a user's screensaver values are judged by the user's policy key (``policy_values``), since the
+value the user sees may come from their own settings, which no GPO deletes.
 """
 
 from __future__ import annotations
@@ -39,6 +41,27 @@ class Setting:
 
 MACHINE_SETTINGS = (
     Setting("InactivityTimeoutSecs", "inactivity_timeout_secs", "inactivity_timeout_from", "inactivity_timeout_secs"),
+    # Removable media, by the Group Policy setting's name and its registry value. BitLocker's value is compared where
+    # it is in force (HKLM\SYSTEM\CurrentControlSet\Policies\Microsoft\FVE), not where Group Policy writes it:
+    # the effect is what must match the intent.
+    Setting(
+        "Deny write access to removable drives not protected by BitLocker (RDVDenyWriteAccess)",
+        "removable_write_needs_bitlocker",
+        "removable_write_needs_bitlocker_from",
+        "removable_write_needs_bitlocker",
+    ),
+    Setting(
+        "Removable Disks: Deny write access (Deny_Write)",
+        "removable_disks_write_denied",
+        "removable_disks_write_denied_from",
+        "removable_disks_write_denied",
+    ),
+    Setting(
+        "All Removable Storage classes: Deny all access (Deny_All)",
+        "removable_storage_all_denied",
+        "removable_storage_all_denied_from",
+        "removable_storage_all_denied",
+    ),
 )
 USER_SETTINGS = (
     Setting("ScreenSaveActive", "screensaver_active", "screensaver_active_from", "active"),
