@@ -29,9 +29,10 @@ from holyaudit.facts import Computer, FactRecord, FactSet, GpoContainer, Host, S
 
 @dataclass(frozen=True)
 class Setting:
-    """One compared setting: its registry value name as shown, where ``gpo.ous`` records what the GPOs set and
-    which GPO set (or deleted) it, and where the machine's value is recorded (a Host field for a machine setting,
-    a ScreenSaverPolicy field for a user's)."""
+    """One compared setting: its name as a difference shows it (the registry value's, after the Group Policy
+    setting's own where the value's alone says little), where ``gpo.ous`` records what the GPOs set and which GPO
+    set (or deleted) it, and where the machine's value is recorded (a Host field for a machine setting, a
+    ScreenSaverPolicy field for a user's)."""
 
     name: str
     policy: str
