@@ -706,8 +706,9 @@ HARDENING: dict[str, dict[str, Any]] = {
     "HW-CL-01": {"extra_admins": [local_admin("HOLYWELL\\21greenh", f"{DOMAIN_SID}-1187")]},
     # local-admins-restricted: FAIL (an account deleted from the directory left its SID behind).
     "HW-ICT-03": {"extra_admins": [local_admin("", f"{DOMAIN_SID}-1203", resolved=False)]},
-    # removable-media-protected: FAIL (no policy denies writing to unencrypted USB sticks).
-    "HW-LT-01": {"removable_bitlocker_write_denied": False},
+    # removable-media-protected: FAIL (no policy denies writing to unencrypted USB sticks); gpo-endpoint-drift: FAIL
+    # (its OU's GPO 'USB Encryption' sets RDVDenyWriteAccess 1, which never reached the machine).
+    "HW-LT-01": {"removable_bitlocker_write_denied": False, "removable_write_needs_bitlocker": None},
 }
 """Machines whose firewall, Remote Desktop, local administrators or removable-media policy is not the default."""
 
@@ -728,6 +729,7 @@ def hardening(name: str) -> dict[str, Any]:
         "local_admins": admins,
         "removable_bitlocker_write_denied": True,
         "removable_write_denied": False,
+        "removable_write_needs_bitlocker": True,
     } | override
 
 

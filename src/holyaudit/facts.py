@@ -365,6 +365,22 @@ class Host(FactRecord):
         description="Removable Storage Access denies writing to removable disks (Deny_Write or Deny_All for the disk "
         "class, or Deny_All for every class).",
     )
+    removable_write_needs_bitlocker: bool | None = Field(
+        default=None,
+        description="RDVDenyWriteAccess (1 True, 0 False) as the machine holds it in force "
+        "(HKLM\\SYSTEM\\CurrentControlSet\\Policies\\Microsoft\\FVE): None when the value is not there. Compared "
+        "with gpo.ous's field of the same name (drift).",
+    )
+    removable_disks_write_denied: bool | None = Field(
+        default=None,
+        description="Removable Storage Access's Deny_Write for removable disks as the machine holds it: None when the "
+        "value is not there. Compared with gpo.ous's field of the same name (drift).",
+    )
+    removable_storage_all_denied: bool | None = Field(
+        default=None,
+        description="Removable Storage Access's Deny_All for all classes as the machine holds it: None when the value "
+        "is not there. Compared with gpo.ous's field of the same name (drift).",
+    )
     policy_ou: str | None = Field(default=None, description="The computer account's OU, whose GPOs apply to it.")
     policy_drift: list[str] | None = Field(
         default=None, description="Where the machine differs from what its Group Policy sets; empty when it agrees."

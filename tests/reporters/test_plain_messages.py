@@ -64,8 +64,10 @@ PLAIN = {
         "no Group Policy reaching it requires BitLocker encryption (laptops here: 4)"
     ),
     **{
-        ("gpo-endpoint-drift", host): "its screen saver or inactivity settings differ from what its Group Policy sets"
-        for host in ("HW-ICT-07", "HW-OFF-02")
+        ("gpo-endpoint-drift", host): (
+            "its screen saver, inactivity or removable-media settings differ from what its Group Policy sets"
+        )
+        for host in ("HW-ICT-07", "HW-OFF-02", "HW-LT-01")
     },
     ("gpo-force-logoff", "DC=holywell,DC=demo"): (
         'Group Policy turns "Force logoff when logon hours expire" on, but the domain does not apply it'

@@ -107,6 +107,18 @@ def test_demo_hosts_report_the_demo_estates_facts() -> None:
     )
 
 
+def test_demo_hosts_hold_the_removable_media_values_the_demo_records() -> None:
+    hosts = {host.name: host for host in demo_hosts()}
+    held = {"fvePolicy", "diskDenyWrite", "diskDenyAll", "allDenyAll", "error"}
+    # HW-LT-01's OU gets RDVDenyWriteAccess 1 from its GPO, which never reached the machine (gpo-endpoint-drift).
+    assert json.loads(render("removablemedia", hosts["HW-LT-01"].machine)) == dict.fromkeys(held | {"fveEffective"})
+    assert json.loads(render("removablemedia", hosts["HW-LT-02"].machine)) == {
+        **dict.fromkeys(held),
+        "fveEffective": 1,
+        "fvePolicy": 1,
+    }
+
+
 def test_the_cli_rejects_an_invalid_estate_with_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "users").write_text("HOLYWELL:audit:pw\n", encoding="utf-8")
     (tmp_path / "estate.json").write_text('{"hosts": [{"port": -1}]}', encoding="utf-8")

@@ -164,13 +164,25 @@ def _remote_desktop(host: Host) -> dict[str, dict[str, win.RegistryValue]]:
 
 
 def _removable_media(host: Host) -> dict[str, dict[str, win.RegistryValue]]:
+    """The removable-media policy values as the host records them (0, 1 or not there); a record made before they
+    were kept has 1 where its verdict says writes are denied."""
     keys: dict[str, dict[str, win.RegistryValue]] = {}
-    if host.removable_bitlocker_write_denied:
-        keys[win.FVE_EFFECTIVE] = {"RDVDenyWriteAccess": 1}
-        keys[win.FVE_POLICY] = {"RDVDenyWriteAccess": 1}
-    if host.removable_write_denied:
-        keys[win.REMOVABLE_DISKS] = {"Deny_Write": 1}
+    fve = _dword(host.removable_write_needs_bitlocker, host.removable_bitlocker_write_denied)
+    if fve is not None:
+        keys[win.FVE_EFFECTIVE] = {"RDVDenyWriteAccess": fve}
+        keys[win.FVE_POLICY] = {"RDVDenyWriteAccess": fve}
+    disks = _dword(host.removable_disks_write_denied, host.removable_write_denied)
+    if disks is not None:
+        keys[win.REMOVABLE_DISKS] = {"Deny_Write": disks}
+    if host.removable_storage_all_denied is not None:
+        keys[win.REMOVABLE_STORAGE] = {"Deny_All": int(host.removable_storage_all_denied)}
     return keys
+
+
+def _dword(held: bool | None, denied: bool | None) -> int | None:
+    if held is not None:
+        return int(held)
+    return 1 if denied else None
 
 
 NEVER = dt.datetime(1, 1, 1)

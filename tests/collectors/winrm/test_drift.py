@@ -173,3 +173,80 @@ def test_a_deleted_value_without_the_policy_key_recorded_is_unknown_never_agreed
         {"policy_ou": f"OU=Staff,{BASE}"},
         {"policy_drift": reason, "policy_agrees": reason},
     )
+
+
+DESKTOPS, LOAN = f"OU=Desktops,{BASE}", f"OU=Loan,{BASE}"
+BITLOCKER_WRITE = "Deny write access to removable drives not protected by BitLocker (RDVDenyWriteAccess)"
+DISKS_WRITE = "Removable Disks: Deny write access (Deny_Write)"
+
+
+def removable_intent() -> Intent:
+    """OU=Desktops: 'Desktop USB' sets Removable Disks Deny_Write 1. OU=Loan: 'USB Cleanup' deletes RDVDenyWriteAccess.
+    No GPO configures the all-classes Deny_All anywhere."""
+    return Intent.from_facts(
+        fact_set(
+            "gpo.ous",
+            GpoContainer(id=BASE),
+            GpoContainer(
+                id=DESKTOPS, removable_disks_write_denied=True, removable_disks_write_denied_from="Desktop USB"
+            ),
+            GpoContainer(id=LOAN, removable_write_needs_bitlocker_from="USB Cleanup"),
+        ),
+        fact_set("directory.computers", Computer(id="HW-DT-01", ou=DESKTOPS), Computer(id="HW-LN-01", ou=LOAN)),
+        fact_set("directory.users"),
+    )
+
+
+def removable(name: str, **values: bool | None) -> Host:
+    return Host(id=name, inactivity_timeout_secs=None, screensaver_users=[], **values)
+
+
+def test_a_removable_media_setting_the_gpo_sets_and_the_machine_holds_alike_agrees() -> None:
+    # Values no GPO here configures (BitLocker's, and every class's Deny_All) are not compared, whatever they are.
+    same = removable(
+        "HW-DT-01",
+        removable_disks_write_denied=True,
+        removable_write_needs_bitlocker=False,
+        removable_storage_all_denied=True,
+    )
+    assert drift(same, removable_intent()) == ({"policy_ou": DESKTOPS, "policy_drift": [], "policy_agrees": True}, {})
+
+
+def test_a_removable_media_setting_the_machine_holds_otherwise_than_its_gpo_sets_is_drift() -> None:
+    for value, shown in ((False, "0"), (None, "nothing set")):
+        fields, unreadable = drift(removable("HW-DT-01", removable_disks_write_denied=value), removable_intent())
+        assert unreadable == {}
+        assert fields["policy_drift"] == [f"{DISKS_WRITE}: the machine has {shown}, GPO 'Desktop USB' sets 1"]
+        assert fields["policy_agrees"] is False
+
+
+def test_a_removable_media_value_a_gpo_deletes_is_drift_only_where_the_machine_still_has_it() -> None:
+    fields, _ = drift(removable("HW-LN-01", removable_write_needs_bitlocker=True), removable_intent())
+    assert fields["policy_drift"] == [f"{BITLOCKER_WRITE}: the machine has 1, GPO 'USB Cleanup' deletes it"]
+    fields, _ = drift(removable("HW-LN-01", removable_write_needs_bitlocker=False), removable_intent())
+    assert fields["policy_drift"] == [f"{BITLOCKER_WRITE}: the machine has 0, GPO 'USB Cleanup' deletes it"]
+    assert drift(removable("HW-LN-01"), removable_intent()) == (
+        {"policy_ou": LOAN, "policy_drift": [], "policy_agrees": True},
+        {},
+    )
+
+
+def test_a_removable_media_value_the_probe_could_not_read_leaves_drift_unknown_as_any_unread_value_does() -> None:
+    # As for the inactivity limit: unknown whether or not a GPO sets it, so never a PASS.
+    odd = "Deny_Write is '1', not the DWORD 0 or 1"
+    for name, ou in (("HW-DT-01", DESKTOPS), ("HW-LN-01", LOAN)):
+        unread = removable(name, unreadable={"removable_disks_write_denied": odd})
+        assert drift(unread, removable_intent()) == ({"policy_ou": ou}, {"policy_drift": odd, "policy_agrees": odd})
+
+
+def test_a_removable_media_setting_whose_gpo_file_was_not_read_is_unknown_never_nothing_set() -> None:
+    unread = "the files of GPO 'Desktop USB' were not read: access denied"
+    gpo = fact_set("gpo.ous", GpoContainer(id=DESKTOPS, unreadable={"removable_disks_write_denied": unread}))
+    joined = Intent.from_facts(
+        gpo, fact_set("directory.computers", Computer(id="HW-DT-01", ou=DESKTOPS)), fact_set("directory.users")
+    )
+    reason = f"what Group Policy sets for {DESKTOPS} is unknown: {unread}"
+    assert drift(removable("HW-DT-01", removable_disks_write_denied=True), joined) == (
+        {"policy_ou": DESKTOPS},
+        {"policy_drift": reason, "policy_agrees": reason},
+    )

@@ -86,12 +86,38 @@ def test_a_member_without_a_sid_makes_the_whole_group_unknown() -> None:
 def test_one_value_that_denies_writes_decides_although_another_is_not_a_dword() -> None:
     output = {"fveEffective": None, "diskDenyWrite": "yes", "diskDenyAll": None, "allDenyAll": 1, "error": None}
     fields, unreadable = read(removablemedia=output)
-    assert (fields["removable_bitlocker_write_denied"], fields["removable_write_denied"]) == (False, True)
+    assert fields == {
+        "removable_bitlocker_write_denied": False,
+        "removable_write_denied": True,
+        "removable_write_needs_bitlocker": None,
+        "removable_storage_all_denied": True,
+    }
+    # The odd value itself stays unknown, for drift against what Group Policy sets.
+    assert unreadable == {"removable_disks_write_denied": "Deny_Write is 'yes', not the DWORD 0 or 1"}
+
+
+def test_the_values_group_policy_sets_are_kept_as_the_machine_holds_them_0_1_or_not_there() -> None:
+    output = {"fveEffective": 0, "fvePolicy": 1, "diskDenyWrite": None, "diskDenyAll": 1, "allDenyAll": 0}
+    output["error"] = None
+    fields, unreadable = read(removablemedia=output)
     assert unreadable == {}
+    assert fields == {
+        "removable_bitlocker_write_denied": False,
+        "removable_write_denied": True,  # the disks' Deny_All, which no drift compares
+        "removable_write_needs_bitlocker": False,
+        "removable_disks_write_denied": None,
+        "removable_storage_all_denied": False,
+    }
 
 
 def test_an_output_that_lacks_a_value_is_not_read_as_not_denied() -> None:
     fields, unreadable = read(removablemedia={"fveEffective": 1, "error": None})
     assert fields == {}
-    assert set(unreadable) == {"removable_bitlocker_write_denied", "removable_write_denied"}
+    assert set(unreadable) == {
+        "removable_bitlocker_write_denied",
+        "removable_write_denied",
+        "removable_write_needs_bitlocker",
+        "removable_disks_write_denied",
+        "removable_storage_all_denied",
+    }
     assert "no diskDenyWrite" in unreadable["removable_write_denied"]

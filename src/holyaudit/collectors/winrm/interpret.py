@@ -557,12 +557,20 @@ def removable_media(output: Any) -> Fields:
     Removable Storage Access (HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\RemovableStorageDevices): Deny_Write or
     Deny_All under the removable disks class {53f5630d-b6bf-11d0-94f2-00a0c91efb8b}, or Deny_All for all classes
     (RemovableStorage.admx). A value not there is "not denied"; a DWORD other than 0 or 1, or keys that could not be
-    read, are unknown (ERROR)."""
+    read, are unknown (ERROR).
+
+    The values Group Policy also sets (RDVDenyWriteAccess in force, the disks' Deny_Write, every class's Deny_All)
+    are kept as the machine holds them too, None where the value is not there, for drift against Group Policy."""
     data = _mapping(output)
-    names = ("removable_bitlocker_write_denied", "removable_write_denied")
+    held = {
+        "fveEffective": "removable_write_needs_bitlocker",
+        "diskDenyWrite": "removable_disks_write_denied",
+        "allDenyAll": "removable_storage_all_denied",
+    }
+    names = ("removable_bitlocker_write_denied", "removable_write_denied", *held.values())
     if data.get("error"):
         return dict.fromkeys(names, Unknown(f"the removable storage policies could not be read: {data['error']}"))
-    values: dict[str, bool | Unknown] = {}
+    values: dict[str, bool | Unknown | None] = {}
     for key, value_name in (
         ("fveEffective", "RDVDenyWriteAccess"),
         ("diskDenyWrite", "Deny_Write"),
@@ -573,15 +581,17 @@ def removable_media(output: Any) -> Fields:
             raise ProbeOutputError(f"no {key} in the removablemedia probe's output")
         value = data[key]
         if value is None or (isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)):
-            values[key] = value == 1
+            values[key] = None if value is None else value == 1
         else:
             values[key] = Unknown(f"{value_name} is {value!r}, not the DWORD 0 or 1")
     storage = [values["diskDenyWrite"], values["diskDenyAll"], values["allDenyAll"]]
     unknown = [value for value in storage if isinstance(value, Unknown)]
+    fve = values["fveEffective"]
     return {
-        "removable_bitlocker_write_denied": values["fveEffective"],
+        "removable_bitlocker_write_denied": fve if isinstance(fve, Unknown) else fve is True,
         # One value that denies writing decides it, whatever the others hold.
         "removable_write_denied": True if True in storage else (unknown[0] if unknown else False),
+        **{field: values[key] for key, field in held.items()},
     }
 
 

@@ -78,7 +78,18 @@ PROBES: tuple[Probe, ...] = (
     Probe("firewall", frozenset({"firewall_profiles"})),
     Probe("remotedesktop", frozenset({"rdp_enabled", "rdp_nla_required", "rdp_security_layer"})),
     Probe("localadmins", frozenset({"local_admins"})),
-    Probe("removablemedia", frozenset({"removable_bitlocker_write_denied", "removable_write_denied"})),
+    Probe(
+        "removablemedia",
+        frozenset(
+            {
+                "removable_bitlocker_write_denied",
+                "removable_write_denied",
+                "removable_write_needs_bitlocker",
+                "removable_disks_write_denied",
+                "removable_storage_all_denied",
+            }
+        ),
+    ),
     Probe("backup", frozenset({"backup_evidence", "backup_succeeded", "backup_last_success"})),
 )
 
