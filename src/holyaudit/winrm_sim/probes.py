@@ -142,9 +142,11 @@ def probe_name(script: str) -> str | None:
     return match["name"] if match else None
 
 
-def render(name: str, machine: Machine) -> str:
-    """What probe ``name`` prints on ``machine``, without the line end. KeyError for an unknown probe."""
-    text = convert_to_json(PROBES[name](machine))
+def render(name: str, machine: Machine, script: str = "") -> str:
+    """What probe ``name`` (whose text is ``script``) prints on ``machine``, without the line end. KeyError for an
+    unknown probe."""
+    value = backup(machine, declared(script)) if name == "backup" else PROBES[name](machine)
+    text = convert_to_json(value)
     return "\ufeff" + text if machine.bom else text
 
 
@@ -353,7 +355,56 @@ def removable_media(machine: Machine) -> Json:
     }
 
 
-def backup(machine: Machine) -> Json:
+_PARAMETERS = re.compile(
+    r"^\$parameters = '((?:[^'\u2018\u2019\u201a\u201b]|''|\u2018\u2018|\u2019\u2019|\u201a\u201a|\u201b\u201b)*)'\r?$",
+    re.MULTILINE,
+)
+_DOUBLED_QUOTE = re.compile("(['\u2018\u2019\u201a\u201b])\\1")
+
+
+def declared(script: str) -> list[Json]:
+    """The evidence a backup probe's ``$parameters`` literal declares, read as PowerShell reads a single-quoted
+    string (each doubled single-quote character is one) and then as ConvertFrom-Json reads the JSON."""
+    match = _PARAMETERS.search(script)
+    if match is None:
+        return []
+    evidence = json.loads(_DOUBLED_QUOTE.sub(r"\1", match[1]))["evidence"]
+    return list(evidence)
+
+
+TASK_NOT_FOUND = "The system cannot find the file specified."
+"""Get-ScheduledTaskInfo for a task that does not exist (HRESULT 0x80070002, ERROR_FILE_NOT_FOUND)."""
+
+
+def _declared_result(machine: Machine, entry: Json) -> Json:
+    assert isinstance(entry, dict)
+    result: dict[str, Json] = {key: entry.get(key) for key in ("kind", "taskPath", "taskName", "path")}
+    failure: tuple[str, str] | None = None
+    if entry.get("kind") == "task":
+        task = machine.task(str(entry.get("taskPath")), str(entry.get("taskName")))
+        if task is None:
+            failure = (TASK_NOT_FOUND, "ObjectNotFound")
+        elif task.unreadable is not None:
+            failure = (task.unreadable, "PermissionDenied")
+        else:
+            result["lastRun"] = round_trip_utc(task.LastRunTime)
+            result["result"] = task.LastTaskResult
+    else:
+        path = str(entry.get("path"))
+        item = machine.file(path)
+        if item is None:
+            failure = (f"Cannot find path '{path}' because it does not exist.", "ObjectNotFound")
+        elif item.error is not None:
+            failure = (item.error, "PermissionDenied")
+        else:
+            result["lastWrite"] = round_trip_utc(item.LastWriteTimeUtc)
+            result["folder"] = item.PSIsContainer
+    if failure is not None:
+        result["error"], result["category"] = failure
+    return result
+
+
+def backup(machine: Machine, evidence: list[Json] | None = None) -> Json:
     installed = machine.wb_summary is not None or machine.wb_summary_error is not None
     summary: Json = None
     if machine.wb_summary is not None and machine.wb_summary_error is None:
@@ -364,7 +415,8 @@ def backup(machine: Machine) -> Json:
             "lastResult": wb.LastBackupResultHR,
             "versions": wb.NumberOfVersions,
         }
-    return {"wsbInstalled": installed, "wsb": summary, "wsbError": machine.wb_summary_error}
+    found: list[Json] = [_declared_result(machine, entry) for entry in evidence or []]
+    return {"wsbInstalled": installed, "wsb": summary, "wsbError": machine.wb_summary_error, "declared": found}
 
 
 def round_trip_utc(moment: dt.datetime) -> str:
