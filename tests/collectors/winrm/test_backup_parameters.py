@@ -105,3 +105,24 @@ def test_the_first_declaration_that_applies_judges_a_machine() -> None:
 def test_a_broken_declaration_is_refused_when_the_config_loads(declared: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message.replace("*", r"\*").replace("(", r"\(").replace(")", r"\)")):
         BackupEvidence.model_validate(declared)
+
+
+def test_from_a_script_that_read_every_declaration_a_machine_is_judged_by_its_own() -> None:
+    veeam = BackupEvidence.model_validate({"task": "\\Veeam\\Nightly", "hosts": ["^SRV-FS"]})
+    marker = BackupEvidence.model_validate({"file": "D:\\ok.txt"})
+    output = {
+        "wsbInstalled": False,
+        "wsb": None,
+        "wsbError": None,
+        "declared": [
+            {"kind": "task", "taskPath": "\\veeam\\", "taskName": "NIGHTLY", "path": None,
+             "lastRun": "2026-11-20T22:00:00.0000000Z", "result": 0},
+            {"kind": "file", "taskPath": None, "taskName": None, "path": "D:\\OK.txt",
+             "lastWrite": "2026-11-27T22:00:00.0000000Z", "folder": False},
+        ],
+    }  # fmt: skip
+    zone = ZoneInfo("UTC")
+    assert host_fields({"backup": output}, zone, veeam)[0]["backup_last_success"] == dt.datetime(
+        2026, 11, 20, 22, tzinfo=dt.UTC
+    )
+    assert host_fields({"backup": output}, zone, marker)[0]["backup_last_success"] == LAST_NIGHT.replace(minute=0)
