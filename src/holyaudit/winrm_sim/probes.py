@@ -55,7 +55,14 @@ and exits 0. Keys are exactly these:
     "2026-11-27T23:14:05.0000000Z","lastResult":0,"versions":12},"wsbError":null}``: Get-WBSummary's
     LastSuccessfulBackupTime, LastBackupTime (UTC, ``.ToString('o')``), LastBackupResultHR and NumberOfVersions.
     ``wsbInstalled`` is false, and ``wsb`` null, when there is no Get-WBSummary (the Windows Server Backup feature
-    is not installed); when Get-WBSummary fails, ``wsb`` is null and ``wsbError`` its message. ``bitlocker``
+    is not installed); when Get-WBSummary fails, ``wsb`` is null and ``wsbError`` its message. ``declared`` holds
+    one entry per piece of evidence the probe's ``$parameters`` literal declares (``{"evidence":[{"kind":"task",
+    "taskPath":"\\Veeam\\","taskName":"Nightly backup"}]}``, JSON in a single-quoted string, ``'`` doubled):
+    the declaration echoed (``kind``, ``taskPath``, ``taskName``, ``path``, null where not given), then a task's
+    ``lastRun`` (LastRunTime, UTC, ``.ToString('o')``) and ``result`` (LastTaskResult, a UInt32) from
+    Get-ScheduledTaskInfo, or a file's ``lastWrite`` (LastWriteTimeUtc) and ``folder`` (PSIsContainer) from
+    Get-Item; or ``error`` (the message) and ``category`` (CategoryInfo.Category: ObjectNotFound for a task or
+    path that does not exist, PermissionDenied for access denied). ``bitlocker``
     volumes also carry ``"lock":"Unlocked"`` (LockStatus; a locked volume's protection is ``Unknown``) and
     ``"driveType":3``, the drive letter's Win32_LogicalDisk DriveType (2 removable, 3 fixed; null when unread);
     ``type`` is Get-BitLockerVolume's ``OperatingSystem`` or ``Data``.
