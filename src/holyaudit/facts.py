@@ -388,14 +388,22 @@ class Host(FactRecord):
     policy_agrees: bool | None = Field(default=None, description="policy_drift is empty.")
     backup_evidence: str | None = Field(
         default=None,
-        description="What showed the machine's backups: Windows Server Backup (Get-WBSummary). Unknown (with the "
-        "reason) when the machine shows no recognised backup evidence.",
+        description="What showed the machine's backups: Windows Server Backup (Get-WBSummary), or the scheduled "
+        "task or file the site declared for it (endpoints.backup_evidence). Unknown (with the reason) when the "
+        "machine shows no recognised backup evidence.",
     )
     backup_succeeded: bool | None = Field(
         default=None, description="The backup evidence shows a successful backup at all (False: never)."
     )
     backup_last_success: dt.datetime | None = Field(
-        default=None, description="When the last successful backup the evidence shows finished (UTC)."
+        default=None,
+        description="When the last successful backup the evidence shows finished (UTC): for a declared task, when "
+        "its last successful run started; for a declared file, its last write.",
+    )
+    backup_failure: str | None = Field(
+        default=None,
+        description="Why a declared scheduled task shows no successful backup: it has never run, or how its last "
+        "run ended.",
     )
 
 

@@ -27,6 +27,11 @@ from holyaudit.yamlfile import PosDict, PosList, _Loader, parse_yaml
 RULES = [yaml.safe_load(path.read_text()) for path in sorted(builtin_rules_dir().rglob("*.yaml"))]
 PROFILE = yaml.safe_load((builtin_profiles_dir() / "holywell.yaml").read_text())
 CONFIG = yaml.safe_load(re.sub(r"^# (?=\S+:|  )", "", template(), flags=re.MULTILINE))
+# The template leaves these commented out (a site declares its own), so the fuzzed config adds them.
+CONFIG["endpoints"]["backup_evidence"] = [
+    {"name": "Veeam Agent", "task": "\\Veeam\\Nightly backup", "hosts": ["^HW-SRV-0[12]$"]},
+    {"file": "D:\\Backup\\last-success.txt", "categories": ["server"]},
+]
 WAIVERS = [
     {
         "rule": "password-minimum-length",

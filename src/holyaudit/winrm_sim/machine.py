@@ -113,7 +113,9 @@ class TaskSettings(_Cim):
 
 class ScheduledTask(_Cim):
     """What Get-ScheduledTask returns for one task. ``Triggers`` is None for a task with no triggers;
-    ``unreadable``, when set, is the error reading the task's details fails with."""
+    ``unreadable``, when set, is the error reading the task's details fails with (Get-ScheduledTaskInfo's too).
+    ``LastRunTime`` and ``LastTaskResult`` are what Get-ScheduledTaskInfo returns: a task that never ran has
+    Task Scheduler's 30 November 1999 and SCHED_S_TASK_HAS_NOT_RUN (0x41303)."""
 
     TaskPath: str = "\\"
     TaskName: str
@@ -123,6 +125,17 @@ class ScheduledTask(_Cim):
     Actions: list[TaskAction] = Field(default_factory=list)
     Triggers: list[TaskTrigger] | None = Field(default_factory=list)
     unreadable: str | None = None
+    LastRunTime: dt.datetime = dt.datetime(1999, 11, 30)
+    LastTaskResult: int = Field(default=0x41303, ge=0, le=0xFFFFFFFF, description="A UInt32 HRESULT.")
+
+
+class FileItem(_Cim):
+    """What Get-Item returns for a path (the properties holyaudit reads), or ``error``: the message it fails with
+    when the account may not read it."""
+
+    LastWriteTimeUtc: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    PSIsContainer: bool = False
+    error: str | None = None
 
 
 class MpComputerStatus(_Cim):
@@ -249,6 +262,23 @@ class Machine(BaseModel):
     wb_summary_error: str | None = Field(
         default=None, description="The error Get-WBSummary fails with (the feature installed, the summary unreadable)."
     )
+    files: dict[str, FileItem] = Field(
+        default_factory=dict, description="Files and folders by path (matched case-insensitively), for Get-Item."
+    )
+
+    def file(self, path: str) -> FileItem | None:
+        return next((item for name, item in self.files.items() if name.casefold() == path.casefold()), None)
+
+    def task(self, path: str, name: str) -> ScheduledTask | None:
+        """The task with exactly this path and name (Task Scheduler compares them without regard to case)."""
+        return next(
+            (
+                task
+                for task in self.scheduled_tasks
+                if task.TaskPath.casefold() == path.casefold() and task.TaskName.casefold() == name.casefold()
+            ),
+            None,
+        )
 
     def key(self, path: str) -> dict[str, RegistryValue] | None:
         """The values of a registry key (value names matched case-insensitively), or None if it does not exist."""

@@ -55,7 +55,14 @@ and exits 0. Keys are exactly these:
     "2026-11-27T23:14:05.0000000Z","lastResult":0,"versions":12},"wsbError":null}``: Get-WBSummary's
     LastSuccessfulBackupTime, LastBackupTime (UTC, ``.ToString('o')``), LastBackupResultHR and NumberOfVersions.
     ``wsbInstalled`` is false, and ``wsb`` null, when there is no Get-WBSummary (the Windows Server Backup feature
-    is not installed); when Get-WBSummary fails, ``wsb`` is null and ``wsbError`` its message. ``bitlocker``
+    is not installed); when Get-WBSummary fails, ``wsb`` is null and ``wsbError`` its message. ``declared`` holds
+    one entry per piece of evidence the probe's ``$parameters`` literal declares (``{"evidence":[{"kind":"task",
+    "taskPath":"\\Veeam\\","taskName":"Nightly backup"}]}``, JSON in a single-quoted string, ``'`` doubled):
+    the declaration echoed (``kind``, ``taskPath``, ``taskName``, ``path``, null where not given), then a task's
+    ``lastRun`` (LastRunTime, UTC, ``.ToString('o')``) and ``result`` (LastTaskResult, a UInt32) from
+    Get-ScheduledTaskInfo, or a file's ``lastWrite`` (LastWriteTimeUtc) and ``folder`` (PSIsContainer) from
+    Get-Item; or ``error`` (the message) and ``category`` (CategoryInfo.Category: ObjectNotFound for a task or
+    path that does not exist, PermissionDenied for access denied). ``bitlocker``
     volumes also carry ``"lock":"Unlocked"`` (LockStatus; a locked volume's protection is ``Unknown``) and
     ``"driveType":3``, the drive letter's Win32_LogicalDisk DriveType (2 removable, 3 fixed; null when unread);
     ``type`` is Get-BitLockerVolume's ``OperatingSystem`` or ``Data``.
@@ -142,9 +149,11 @@ def probe_name(script: str) -> str | None:
     return match["name"] if match else None
 
 
-def render(name: str, machine: Machine) -> str:
-    """What probe ``name`` prints on ``machine``, without the line end. KeyError for an unknown probe."""
-    text = convert_to_json(PROBES[name](machine))
+def render(name: str, machine: Machine, script: str = "") -> str:
+    """What probe ``name`` (whose text is ``script``) prints on ``machine``, without the line end. KeyError for an
+    unknown probe."""
+    value = backup(machine, declared(script)) if name == "backup" else PROBES[name](machine)
+    text = convert_to_json(value)
     return "\ufeff" + text if machine.bom else text
 
 
@@ -353,7 +362,56 @@ def removable_media(machine: Machine) -> Json:
     }
 
 
-def backup(machine: Machine) -> Json:
+_PARAMETERS = re.compile(
+    r"^\$parameters = '((?:[^'\u2018\u2019\u201a\u201b]|''|\u2018\u2018|\u2019\u2019|\u201a\u201a|\u201b\u201b)*)'\r?$",
+    re.MULTILINE,
+)
+_DOUBLED_QUOTE = re.compile("(['\u2018\u2019\u201a\u201b])\\1")
+
+
+def declared(script: str) -> list[Json]:
+    """The evidence a backup probe's ``$parameters`` literal declares, read as PowerShell reads a single-quoted
+    string (each doubled single-quote character is one) and then as ConvertFrom-Json reads the JSON."""
+    match = _PARAMETERS.search(script)
+    if match is None:
+        return []
+    evidence = json.loads(_DOUBLED_QUOTE.sub(r"\1", match[1]))["evidence"]
+    return list(evidence)
+
+
+TASK_NOT_FOUND = "The system cannot find the file specified."
+"""Get-ScheduledTaskInfo for a task that does not exist (HRESULT 0x80070002, ERROR_FILE_NOT_FOUND)."""
+
+
+def _declared_result(machine: Machine, entry: Json) -> Json:
+    assert isinstance(entry, dict)
+    result: dict[str, Json] = {key: entry.get(key) for key in ("kind", "taskPath", "taskName", "path")}
+    failure: tuple[str, str] | None = None
+    if entry.get("kind") == "task":
+        task = machine.task(str(entry.get("taskPath")), str(entry.get("taskName")))
+        if task is None:
+            failure = (TASK_NOT_FOUND, "ObjectNotFound")
+        elif task.unreadable is not None:
+            failure = (task.unreadable, "PermissionDenied")
+        else:
+            result["lastRun"] = round_trip_utc(task.LastRunTime)
+            result["result"] = task.LastTaskResult
+    else:
+        path = str(entry.get("path"))
+        item = machine.file(path)
+        if item is None:
+            failure = (f"Cannot find path '{path}' because it does not exist.", "ObjectNotFound")
+        elif item.error is not None:
+            failure = (item.error, "PermissionDenied")
+        else:
+            result["lastWrite"] = round_trip_utc(item.LastWriteTimeUtc)
+            result["folder"] = item.PSIsContainer
+    if failure is not None:
+        result["error"], result["category"] = failure
+    return result
+
+
+def backup(machine: Machine, evidence: list[Json] | None = None) -> Json:
     installed = machine.wb_summary is not None or machine.wb_summary_error is not None
     summary: Json = None
     if machine.wb_summary is not None and machine.wb_summary_error is None:
@@ -364,7 +422,8 @@ def backup(machine: Machine) -> Json:
             "lastResult": wb.LastBackupResultHR,
             "versions": wb.NumberOfVersions,
         }
-    return {"wsbInstalled": installed, "wsb": summary, "wsbError": machine.wb_summary_error}
+    found: list[Json] = [_declared_result(machine, entry) for entry in evidence or []]
+    return {"wsbInstalled": installed, "wsb": summary, "wsbError": machine.wb_summary_error, "declared": found}
 
 
 def round_trip_utc(moment: dt.datetime) -> str:

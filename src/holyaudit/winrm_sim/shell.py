@@ -95,7 +95,7 @@ def run(received: ReceivedCommand, machine: Machine, limit: int | None = COMMAND
             ),
             1,
         )
-    return CommandResult(render(name, machine) + "\r\n", "", 0)
+    return CommandResult(render(name, machine, received.script or "") + "\r\n", "", 0)
 
 
 def clixml_error(message: str) -> str:

@@ -14,7 +14,7 @@ from holyaudit.facts import Host
 
 PARSER = Parser(Language(tree_sitter_powershell.language()))
 
-READ_ONLY_COMMANDS = {"ConvertTo-Json", "ForEach-Object", "Where-Object", "Select-Object"}
+READ_ONLY_COMMANDS = {"ConvertTo-Json", "ConvertFrom-Json", "ForEach-Object", "Where-Object", "Select-Object"}
 """Besides Get-* cmdlets: the only commands a probe may call."""
 READ_ONLY_METHODS = {
     "GetValue",

@@ -17,6 +17,7 @@ from test_probes import (
 )
 
 from holyaudit import __version__
+from holyaudit.collectors.winrm.backup_evidence import BackupEvidence, backup_probe
 from holyaudit.collectors.winrm.probes import PROBES
 from holyaudit.collectors.winrm.standalone import probe_block, standalone_script
 
@@ -80,3 +81,35 @@ def test_around_the_probes_the_script_writes_only_its_one_file() -> None:
         assert first in GUARDED_METHODS[method], (method, first)
         assert method != "InvokeMember" or second == "'GetProperty'", (method, first, second)
     assert standalone_script().count("WriteAllText(") == 1
+
+
+def test_endpoints_script_with_a_config_carries_every_declared_backup_evidence(run_cli, tmp_path: Path) -> None:
+    config = tmp_path / "holyaudit.yaml"
+    config.write_text(
+        "site: {name: Holywell test, timezone: Europe/London}\n"
+        "endpoints:\n"
+        "  winrm: false\n"
+        "  from_directory: false\n"
+        "  inventory: machines.yaml\n"
+        "  backup_evidence:\n"
+        "    - {name: Veeam Agent, task: '\\Veeam\\Nightly backup', hosts: ['^SRV-FS']}\n"
+        "    - {file: 'D:\\Backup\\it''s ok.txt', categories: [server]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "machines.yaml").write_text("hosts: [{name: SRV-FS01}]\n", encoding="utf-8")
+    declared = [
+        BackupEvidence(name="Veeam Agent", task="\\Veeam\\Nightly backup", hosts=["^SRV-FS"]),
+        BackupEvidence(file="D:\\Backup\\it's ok.txt", categories=["server"]),
+    ]
+
+    result = run_cli("endpoints", "script", "--config", str(config))
+
+    assert (result.code, result.err) == (0, "")
+    assert result.out == standalone_script(declared).replace("\r\n", "\n")
+    text = standalone_script(declared).replace("\r\n", "\n")
+    assert text.count(probe_block("backup", backup_probe(declared).script)) == 1
+    assert syntax_errors(text) == []
+    assert text.isascii()
+    # Every other probe is unchanged.
+    for probe in PROBES:
+        assert probe.name == "backup" or text.count(probe_block(probe.name, probe.script)) == 1, probe.name

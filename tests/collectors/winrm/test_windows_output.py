@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from holyaudit.collectors.winrm.backup_evidence import BackupEvidence
 from holyaudit.collectors.winrm.interpret import host_fields
 from holyaudit.collectors.winrm.probes import PROBES
 from holyaudit.collectors.winrm.session import parse_output
@@ -38,7 +39,8 @@ def host_from_windows(name: str, case: dict[str, Any]) -> Host:
         probe: parse_output(probes[probe], (FOLDER / file).read_bytes(), b"", 0)
         for probe, file in case["outputs"].items()
     }
-    fields, unreadable = host_fields(outputs, ZONE)
+    declared = BackupEvidence.model_validate(case["declared"]) if "declared" in case else None
+    fields, unreadable = host_fields(outputs, ZONE, declared)
     return Host.model_validate({"id": name, "connection": "reached", **fields, "unreadable": unreadable})
 
 

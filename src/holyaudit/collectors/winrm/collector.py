@@ -22,12 +22,13 @@ import winrm.transport as winrm_transport
 
 from holyaudit.collectors.credentials import CredentialError, Secret
 from holyaudit.collectors.interface import Check, Collector, Progress, RecordSink
+from holyaudit.collectors.winrm.backup_evidence import BackupEvidence, backup_probe, evidence_for
 from holyaudit.collectors.winrm.drift import DRIFT_FIELDS, PROBED, Intent, drift
 from holyaudit.collectors.winrm.drift import INPUTS as DRIFT_INPUTS
 from holyaudit.collectors.winrm.facts_files import FactsFileError, FactsFolder
 from holyaudit.collectors.winrm.interpret import host_fields
 from holyaudit.collectors.winrm.outcome import TIMED_OUT_REASON, Outcome, Reach
-from holyaudit.collectors.winrm.probes import probes_for
+from holyaudit.collectors.winrm.probes import Probe, probes_for
 from holyaudit.collectors.winrm.session import Endpoint, Watch, converse
 from holyaudit.collectors.winrm.source import EndpointSettings
 from holyaudit.collectors.winrm.targets import Target, from_directory, merge, read_inventory
@@ -199,7 +200,7 @@ class EndpointCollector(Collector):
                 reasons = [host.error, str(exc)] if host is not None and host.error else [str(exc)]
                 hosts.append(Host.model_validate({**base, "source": "file", "error": "; ".join(reasons)}))
                 continue
-            found, unreadable = host_fields(facts.outputs, self.zone)
+            found, unreadable = host_fields(facts.outputs, self.zone, self._declared_backup(target))
             file = {"facts_file": str(facts.path), "facts_produced_at": facts.produced_at}
             hosts.append(Host.model_validate({**base, **found, **file, "source": "file", "unreadable": unreadable}))
         return hosts
@@ -261,7 +262,12 @@ class EndpointCollector(Collector):
         show()
 
         def run(visit: _Visit) -> None:
-            outcome = converse(self._endpoint(visit.target), probes, visit.watch, self.settings.connect_timeout_seconds)
+            outcome = converse(
+                self._endpoint(visit.target),
+                self._probes_for(visit.target, probes),
+                visit.watch,
+                self.settings.connect_timeout_seconds,
+            )
             with changed:
                 visit.outcome = outcome
                 changed.notify()
@@ -299,8 +305,18 @@ class EndpointCollector(Collector):
         }
         if outcome.reach is not Reach.REACHED:
             return Host.model_validate({**base, "error": f"{outcome.reach.value}: {outcome.reason}"})
-        fields, unreadable = host_fields(outcome.outputs, self.zone)
+        fields, unreadable = host_fields(outcome.outputs, self.zone, self._declared_backup(target))
         return Host.model_validate({**base, **fields, "unreadable": unreadable})
+
+    def _declared_backup(self, target: Target) -> BackupEvidence | None:
+        return evidence_for(self.settings.backup_evidence, target.name, target.categories)
+
+    def _probes_for(self, target: Target, probes: list[Probe]) -> list[Probe]:
+        """The probes for one machine: the backup probe is told the evidence declared for it, if any."""
+        declared = self._declared_backup(target)
+        if declared is None:
+            return probes
+        return [backup_probe([declared]) if probe.name == "backup" else probe for probe in probes]
 
     def _where_machines_come_from(self) -> str:
         sources = []

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from holyaudit.collectors.winrm.backup_evidence import BackupEvidence
 from holyaudit.collectors.winrm.probes import PROBES
 from holyaudit.facts import FirewallProfile, LocalGroupMember, ScheduledTask, ScreenSaverPolicy, Volume
 
@@ -27,8 +28,11 @@ class ProbeOutputError(ValueError):
     """A probe printed something other than the shape it promises."""
 
 
-def host_fields(outputs: Mapping[str, Any | ProbeOutputError], zone: ZoneInfo) -> tuple[Fields, dict[str, str]]:
-    """Host fields from each probe's parsed JSON output, and the fields that could not be read, with why."""
+def host_fields(
+    outputs: Mapping[str, Any | ProbeOutputError], zone: ZoneInfo, backup_declared: BackupEvidence | None = None
+) -> tuple[Fields, dict[str, str]]:
+    """Host fields from each probe's parsed JSON output, and the fields that could not be read, with why.
+    ``backup_declared`` is the backup evidence the site declared for this machine, if any."""
     fields: Fields = {}
     unreadable: dict[str, str] = {}
     readers: dict[str, Callable[[Any], Fields]] = {
@@ -41,7 +45,7 @@ def host_fields(outputs: Mapping[str, Any | ProbeOutputError], zone: ZoneInfo) -
         "remotedesktop": remote_desktop,
         "localadmins": local_admins,
         "removablemedia": removable_media,
-        "backup": backup,
+        "backup": lambda output: backup(output, backup_declared),
     }
     for probe in PROBES:
         if probe.name not in outputs:
@@ -243,13 +247,16 @@ def _encryption_policy(data: Mapping[str, Any]) -> Fields:
 WINDOWS_SERVER_BACKUP = "Windows Server Backup"
 
 
-def backup(output: Any) -> Fields:
-    """The last successful backup Windows Server Backup shows (Get-WBSummary's LastSuccessfulBackupTime,
+def backup(output: Any, declared: BackupEvidence | None = None) -> Fields:
+    """The machine's backup evidence: what the site declared for it (``declared_backup``), else Windows Server
+    Backup's last successful backup (Get-WBSummary's LastSuccessfulBackupTime,
     https://learn.microsoft.com/en-us/powershell/module/windowsserverbackup/get-wbsummary). Without the feature
     (no Get-WBSummary) there is no recognised backup evidence, and when it cannot be read (it needs
     Administrators or Backup Operators) the reason is given: both unknown, so the rule reports ERROR, never
     PASS. A summary whose LastSuccessfulBackupTime is .NET's empty date (year 1) shows no successful backup."""
     data = _mapping(output)
+    if declared is not None:
+        return declared_backup(data, declared)
     names = ("backup_evidence", "backup_succeeded", "backup_last_success")
     if data.get("wsbError"):
         return dict.fromkeys(names, Unknown(f"Windows Server Backup's summary could not be read: {data['wsbError']}"))
@@ -262,6 +269,72 @@ def backup(output: Any) -> Fields:
         raise ProbeOutputError("Get-WBSummary reported no LastSuccessfulBackupTime")
     when = None if last.startswith("0001-") else _iso_utc(last)
     return {"backup_evidence": WINDOWS_SERVER_BACKUP, "backup_succeeded": when is not None, "backup_last_success": when}
+
+
+TASK_HAS_NOT_RUN = 0x41303
+TASK_RUNNING = 0x41301
+TASK_QUEUED = 0x41325
+"""LastTaskResult values that are a task's state rather than how its last run ended: SCHED_S_TASK_HAS_NOT_RUN
+("The task has not yet run"), SCHED_S_TASK_RUNNING ("The task is currently running") and SCHED_S_TASK_QUEUED
+("The Task Scheduler service has asked the task to run")
+(https://learn.microsoft.com/en-us/windows/win32/taskschd/task-scheduler-error-and-success-constants)."""
+
+
+def declared_backup(data: Mapping[str, Any], declared: BackupEvidence) -> Fields:
+    """The evidence the site declared for this machine, as the probe read it.
+
+    A scheduled task (Get-ScheduledTaskInfo, https://learn.microsoft.com/en-us/powershell/module/scheduledtasks/get-scheduledtaskinfo:
+    LastRunTime, and LastTaskResult, a UInt32 HRESULT): a last run that ended with 0 succeeded when it started
+    (LastRunTime); one that ended with anything else failed, and shows no successful backup (FAIL). A task that
+    has never run (SCHED_S_TASK_HAS_NOT_RUN, with Task Scheduler's "never" LastRunTime of 30 November 1999) FAILs
+    too: the evidence was read and shows that no backup ever ran, which is a finding, not a gap in the audit. A
+    task running (or queued) now has overwritten the result of its previous run, so whether the last backup
+    succeeded is not known until it ends: ERROR, to be audited again later, never PASS.
+
+    A file (Get-Item's LastWriteTimeUtc): the product writes it when a backup succeeds, so its last write is the
+    last successful backup. A task or file that does not exist, cannot be read, or is a folder is no recognised
+    evidence: ERROR, never PASS, naming it. (PowerShell may report a file the account may not see as not existing.)
+    """
+    described = declared.description()
+    names = ("backup_succeeded", "backup_last_success")
+    found = next((entry for entry in data.get("declared") or [] if declared.matches(entry)), None)
+    if found is None:
+        reason = f"the backup probe did not read the declared evidence, {described}"
+        return {"backup_evidence": described, **dict.fromkeys(names, Unknown(reason))}
+    if found.get("error"):
+        what = "does not exist on the machine" if found.get("category") == "ObjectNotFound" else "could not be read"
+        reason = f"no recognised backup evidence: {described} {what} ({found['error']})"
+        return {"backup_evidence": described, **dict.fromkeys(names, Unknown(reason))}
+    if declared.kind == "file":
+        if found.get("folder") is True:
+            reason = f"no recognised backup evidence: {described} is a folder, not a file"
+            return {"backup_evidence": described, **dict.fromkeys(names, Unknown(reason))}
+        when = _iso_utc(str(found["lastWrite"]))
+        return {"backup_evidence": described, "backup_succeeded": True, "backup_last_success": when}
+    result = _integer(found["result"], "LastTaskResult") & 0xFFFFFFFF
+    last_run = found.get("lastRun")
+    if result == TASK_HAS_NOT_RUN or not last_run or str(last_run).startswith("1999-11-30"):
+        return {
+            "backup_evidence": described,
+            "backup_succeeded": False,
+            "backup_last_success": None,
+            "backup_failure": "it has never run",
+        }
+    if result in (TASK_RUNNING, TASK_QUEUED):
+        state = "running" if result == TASK_RUNNING else "queued to run"
+        reason = (
+            f"{described} is {state} now (LastTaskResult 0x{result:X}): whether its last backup succeeded is not "
+            "known until it ends; audit again later"
+        )
+        return {"backup_evidence": described, **dict.fromkeys(names, Unknown(reason))}
+    if result != 0:
+        return {
+            "backup_evidence": described,
+            "backup_succeeded": False,
+            "backup_last_success": None,
+            "backup_failure": f"its last run ended with 0x{result:08X}",
+        }
+    return {"backup_evidence": described, "backup_succeeded": True, "backup_last_success": _iso_utc(str(last_run))}
 
 
 def tasks(output: Any, zone: ZoneInfo) -> Fields:

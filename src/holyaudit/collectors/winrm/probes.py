@@ -6,12 +6,17 @@ Several short commands rather than one long script because cmd.exe, which WinRM 
 refuses a command line over 8,191 characters ("The command line is too long."), and base64 of UTF-16LE makes
 a script about 2.7 times longer: no probe may come near that (a test checks every probe's full command line).
 A scan runs only the probes whose facts the selected rules read.
+
+A probe that takes parameters (the backup probe: the evidence a site declares) holds them as JSON in one
+single-quoted PowerShell string on its second line, ``$parameters = '...'``; ``Probe.with_parameters`` replaces
+that literal, so a value from the config is only ever data.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -20,6 +25,18 @@ MAX_COMMAND_LINE = 8191
 
 POWERSHELL = "powershell.exe"
 POWERSHELL_ARGS = ("-NoLogo", "-NoProfile", "-NonInteractive", "-EncodedCommand")
+PARAMETERS_LINE = re.compile(r"^\$parameters = '[^'\n]*'$", re.MULTILINE)
+"""A probe's default parameters, on its second line."""
+SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+"""What PowerShell reads as a single quote: the apostrophe and the typographic single quotes
+(https://learn.microsoft.com/en-us/powershell/module/microsoft.powershell.core/about/about_quoting_rules;
+the language specification's single-quote-character; ``CodeGeneration.EscapeSingleQuotedStringContent``)."""
+
+
+def powershell_literal(text: str) -> str:
+    """``text`` as a single-quoted PowerShell string: nothing in it is expanded or run, and each character
+    PowerShell reads as a single quote is doubled, which is how such a string holds one."""
+    return "'" + "".join(char * 2 if char in SINGLE_QUOTES else char for char in text) + "'"
 
 
 @dataclass(frozen=True)
@@ -27,10 +44,22 @@ class Probe:
     name: str
     fields: frozenset[str]
     """The Host fields made from its output."""
+    parameters: str | None = None
+    """JSON for the probe's ``$parameters`` line, replacing its default; None keeps the default."""
 
     @property
     def script(self) -> str:
-        return _script(self.name)
+        script = _script(self.name)
+        if self.parameters is None:
+            return script
+        line = f"$parameters = {powershell_literal(self.parameters)}"
+        return PARAMETERS_LINE.sub(lambda _: line, script, count=1)
+
+    def with_parameters(self, parameters: str) -> Probe:
+        """This probe told ``parameters`` (JSON). ValueError for a probe that takes none."""
+        if not PARAMETERS_LINE.search(_script(self.name)):
+            raise ValueError(f"the {self.name} probe takes no parameters")
+        return replace(self, parameters=parameters)
 
     def command(self) -> tuple[str, list[str]]:
         """The command and arguments that run this probe in a remote shell."""
@@ -90,7 +119,7 @@ PROBES: tuple[Probe, ...] = (
             }
         ),
     ),
-    Probe("backup", frozenset({"backup_evidence", "backup_succeeded", "backup_last_success"})),
+    Probe("backup", frozenset({"backup_evidence", "backup_succeeded", "backup_last_success", "backup_failure"})),
 )
 
 

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from holyaudit.collectors.interface import Collector, Context, Source
 from holyaudit.collectors.ldap.source import DIRECTORY
+from holyaudit.collectors.winrm.backup_evidence import BackupEvidence
 from holyaudit.sections import Loc, Port, Section, anchored, ca_file_problem
 
 if TYPE_CHECKING:
@@ -53,6 +54,12 @@ class EndpointSettings(Section):
     )
     connect_timeout_seconds: float = Field(
         default=10, gt=0, le=600, description="Most seconds to wait to connect to one machine (at most 600)."
+    )
+    backup_evidence: list[BackupEvidence] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Backup evidence for servers another product backs up (server-backups-recent): the first "
+        "declaration that applies to a machine judges it; Windows Server Backup judges any other machine.",
     )
 
     @model_validator(mode="after")
@@ -101,6 +108,10 @@ TEMPLATE = """\
 #   # facts_dir: //server/holyaudit-facts   # files the endpoint script writes, for machines WinRM cannot reach
 #   # facts_max_age_days: 7
 #   # winrm: false               # read only facts_dir (no user or password needed)
+#   # backup_evidence:           # servers another product backs up (docs/endpoints.md#backup-evidence)
+#   #   - name: Veeam Agent
+#   #     task: '\\Veeam\\Nightly backup'      # or file: 'D:\\Backup\\last-success.txt'
+#   #     hosts: ['^HW-SRV-0[12]$']           # and/or categories: [server]; neither: every machine
 """
 
 
