@@ -81,7 +81,8 @@ def test_a_machine_at_the_last_listed_update_lacks_none_but_what_came_after_is_n
     found = installed_fields("ServerStandard", 20348, 5256, "Server")
     assert (found["os_update_missing"], found["os_oldest_missing_update"]) == (False, None)
     assert reasons(found) == {
-        "holyaudit's update list ends on 2026-06-23: update holyaudit (a cumulative update released since may be missing)"
+        "holyaudit's update list ends on 2026-06-23: update holyaudit "
+        "(a cumulative update released since may be missing)"
     }
 
 
