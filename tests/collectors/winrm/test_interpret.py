@@ -112,11 +112,25 @@ def test_a_facts_file_from_before_the_release_values_leaves_them_unknown() -> No
     assert "a facts file from an older script?" in unreadable["os_release"]
 
 
+def test_no_current_version_values_and_no_error_leaves_only_the_release_fields_unknown() -> None:
+    fields, unreadable = read(system={**SYSTEM, "version": None})
+    assert set(unreadable) == RELEASE_FIELDS
+    assert (fields["os"], fields["chassis_types"]) == ("Microsoft Windows 11 Education", [10])
+
+
 def test_current_build_and_current_build_number_must_agree() -> None:
-    _, unreadable = read(system={**SYSTEM, "version": {**VERSION, "CurrentBuildNumber": "22631"}})
-    assert unreadable["os_ubr"] == (
-        "the system probe's output could not be used: CurrentBuild and CurrentBuildNumber disagree: [22631, 26100]"
+    fields, unreadable = read(system={**SYSTEM, "version": {**VERSION, "CurrentBuildNumber": "22631"}})
+    assert set(unreadable) == RELEASE_FIELDS
+    assert unreadable["os_release"] == (
+        "the CurrentVersion values could not be used: CurrentBuild and CurrentBuildNumber disagree: [22631, 26100]"
     )
+    assert fields["autologon_enabled"] is True
+
+
+def test_a_ubr_that_is_not_a_number_leaves_only_the_release_fields_unknown() -> None:
+    fields, unreadable = read(system={**SYSTEM, "version": {**VERSION, "UBR": "8655a"}})
+    assert unreadable["os_ubr"] == "the CurrentVersion values could not be used: UBR is not a whole number: '8655a'"
+    assert fields["os_build"] == "26100"
 
 
 def test_either_build_value_alone_gives_the_build() -> None:

@@ -98,7 +98,8 @@ def _release(data: Mapping[str, Any]) -> Fields:
     """The release values under CurrentVersion, and what the lifecycle table makes of them (``installed_windows``).
     CurrentBuild and CurrentBuildNumber are both REG_SZ and hold the same build; UBR is a REG_DWORD. The key exists
     on every Windows machine, so one that could not be read leaves every field unknown with its error, as does a
-    facts file written by a script from before holyaudit read it."""
+    facts file written by a script from before holyaudit read it, or values of the wrong shape; the probe's other
+    facts stand."""
     names = ("os_ubr", *_RELEASE_VALUES, *RELEASE_FIELDS, *UPDATE_FIELDS)
     if data.get("versionError"):
         reason = f"the CurrentVersion registry key could not be read: {data['versionError']}"
@@ -106,15 +107,20 @@ def _release(data: Mapping[str, Any]) -> Fields:
     if "version" not in data:
         reason = "the system probe did not report the CurrentVersion values (a facts file from an older script?)"
         return dict.fromkeys(names, Unknown(reason))
-    values = _mapping(data["version"])
-    found: Fields = {field: _optional_text(values.get(key)) for field, key in _RELEASE_VALUES.items()}
-    builds = {
-        _integer(values[key], key) for key in ("CurrentBuild", "CurrentBuildNumber") if values.get(key) is not None
-    }
-    if len(builds) > 1:
-        raise ProbeOutputError(f"CurrentBuild and CurrentBuildNumber disagree: {sorted(builds)}")
+    if data["version"] is None:
+        return dict.fromkeys(names, Unknown("the system probe reported neither the CurrentVersion values nor an error"))
+    try:
+        values = _mapping(data["version"])
+        builds = {
+            _integer(values[key], key) for key in ("CurrentBuild", "CurrentBuildNumber") if values.get(key) is not None
+        }
+        if len(builds) > 1:
+            raise ProbeOutputError(f"CurrentBuild and CurrentBuildNumber disagree: {sorted(builds)}")
+        ubr = None if values.get("UBR") is None else _integer(values["UBR"], "UBR")
+    except ProbeOutputError as exc:
+        return dict.fromkeys(names, Unknown(f"the CurrentVersion values could not be used: {exc}"))
     build = builds.pop() if builds else None
-    ubr = None if values.get("UBR") is None else _integer(values["UBR"], "UBR")
+    found: Fields = {field: _optional_text(values.get(key)) for field, key in _RELEASE_VALUES.items()}
     found["os_ubr"] = ubr
     derived = installed_fields(found["os_edition_id"], build, ubr, found["os_installation_type"])
     for name, value in derived.items():
