@@ -43,6 +43,7 @@ from holyaudit.facts import (
     User,
     Volume,
 )
+from holyaudit.installed_windows import Unknown, installed_fields
 from holyaudit.lifecycle import lifecycle_fields
 
 ESTATE_PATH = Path(__file__).resolve().parents[1] / "src" / "holyaudit" / "demo" / "estate.json"
@@ -678,7 +679,68 @@ def host(machine: Machine, index: int) -> Host:
         "av_signatures_updated": ago(0, hours=4 + index % 9),
     }
     values |= hardening(machine.name)
-    return Host(**(values | machine.host))
+    merged = values | machine.host
+    usual = WINDOWS_SERVER_2022 if "server" in merged["categories"] else WINDOWS_11
+    return Host(**with_release(merged, RELEASES.get(machine.name, usual)))
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a machine says it runs under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion."""
+
+    edition: str
+    build: int
+    ubr: int
+    installation: str
+    display: str
+    product: str
+    caption: str
+
+
+WINDOWS_11 = Release(
+    "Education", 26100, 8655, "Client", "24H2", "Windows 10 Education", "Microsoft Windows 11 Education"
+)
+WINDOWS_SERVER_2022 = Release(
+    "ServerStandard",
+    20348,
+    5256,
+    "Server",
+    "21H2",
+    "Windows Server 2022 Standard",
+    "Microsoft Windows Server 2022 Standard",
+)
+RELEASES: dict[str, Release] = {
+    # updates-current: FAIL (its updates stopped in November 2025: it lacks the December update and every one since).
+    "HW-LIB-01": Release(
+        "Education", 26100, 7171, "Client", "24H2", "Windows 10 Education", "Microsoft Windows 11 Education"
+    ),
+    # os-supported: FAIL (Windows 10 Pro 22H2, serviced until 14 Oct 2025, no ESU), as the directory says;
+    # updates-current: FAIL (it lacks the ESU updates since November 2025).
+    "HW-TR-01": Release("Professional", 19045, 6456, "Client", "22H2", "Windows 10 Pro", "Microsoft Windows 10 Pro"),
+}
+"""Releases other than the estate's usual ones: Windows 11 24H2 Education on clients, Windows Server 2022 on
+servers, each with the June 2026 update, the last in holyaudit's update list (so updates-current reports ERROR on
+the demo's day: the list ends too long before it)."""
+
+
+def with_release(values: dict[str, Any], release: Release) -> dict[str, Any]:
+    """A host's fields with its release values and what holyaudit's lifecycle table makes of them."""
+    found = {
+        "os": release.caption,
+        "os_build": f"10.0.{release.build}.{release.ubr}",
+        "os_edition_id": release.edition,
+        "os_installation_type": release.installation,
+        "os_display_version": release.display,
+        "os_product_name": release.product,
+        "os_ubr": release.ubr,
+    }
+    unreadable = dict(values.get("unreadable", {}))
+    for name, value in installed_fields(release.edition, release.build, release.ubr, release.installation).items():
+        if isinstance(value, Unknown):
+            unreadable[name] = value.reason
+        else:
+            found[name] = value
+    return values | found | {"unreadable": unreadable}
 
 
 DOMAIN_SID = "S-1-5-21-3623811015-3361044348-30300820"

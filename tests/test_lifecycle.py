@@ -89,7 +89,7 @@ def test_what_the_table_does_not_hold_is_unreadable_with_the_reason(operating_sy
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "lifecycle.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text("updates_checked: 2026-06-23\n" + text, encoding="utf-8")
     return path
 
 
@@ -103,7 +103,7 @@ def test_a_table_row_repeated_is_refused_at_its_line(tmp_path):
     with pytest.raises(InvalidInputError) as caught:
         load(write(tmp_path, "rows:\n" + ROW + ROW))
     assert str(caught.value.problems[0]).endswith(
-        "lifecycle.yaml:3:5: rows.1: Windows 8.1 repeats ('Windows 8.1', 'All editions', 9600)"
+        "lifecycle.yaml:4:5: rows.1: Windows 8.1 repeats ('Windows 8.1', 'All editions', 9600)"
     )
 
 
@@ -113,7 +113,7 @@ def test_an_esu_end_without_its_source_is_refused(tmp_path):
 
 
 def test_an_unknown_key_is_refused_at_its_line(tmp_path):
-    with pytest.raises(InvalidInputError, match=r"lifecycle.yaml:2:\d+: unknown key 'end'"):
+    with pytest.raises(InvalidInputError, match=r"lifecycle.yaml:3:\d+: unknown key 'end'"):
         load(write(tmp_path, "rows:\n" + ROW.replace("ends:", "end:")))
 
 

@@ -300,6 +300,51 @@ class Host(FactRecord):
     )
     os: str | None = None
     os_build: str | None = None
+    os_edition_id: str | None = Field(
+        default=None,
+        description="EditionID under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion: Professional, Education, "
+        "Enterprise, EnterpriseS, ServerStandard, ...",
+    )
+    os_installation_type: str | None = Field(default=None, description="InstallationType: Client, Server, Server Core.")
+    os_display_version: str | None = Field(default=None, description="DisplayVersion: 22H2, 24H2, ...")
+    os_product_name: str | None = Field(
+        default=None,
+        description="ProductName as the registry holds it (Windows 11 keeps 'Windows 10 ...'); not judged.",
+    )
+    os_ubr: int | None = Field(
+        default=None, description="UBR: the update build revision each cumulative update raises."
+    )
+    os_release: str | None = Field(
+        default=None,
+        description="The Windows release its EditionID, build and InstallationType name in holyaudit's lifecycle table "
+        "(src/holyaudit/data/windows-lifecycle.yaml), with its edition family.",
+    )
+    os_support_ends: dt.date | None = Field(
+        default=None, description="The last day Microsoft services that release (lifecycle table)."
+    )
+    os_esu_ends: dt.date | None = Field(
+        default=None, description="The last day of its paid Extended Security Updates; None when none are offered."
+    )
+    os_lifecycle_source: str | None = Field(default=None, description="The Microsoft page the dates come from.")
+    os_update_missing: bool | None = Field(
+        default=None,
+        description="A cumulative update the lifecycle table lists for its release has a higher UBR than the machine's "
+        "has.",
+    )
+    os_oldest_missing_update: dt.date | None = Field(
+        default=None, description="The release day of the earliest such update; None when none is missing."
+    )
+    os_oldest_missing_build: str | None = Field(
+        default=None, description="That update's build and UBR (26100.7462); None when none is missing."
+    )
+    os_updates_listed_until: dt.date | None = Field(
+        default=None, description="The day the lifecycle table's update lists were last checked."
+    )
+    os_updates_after_list: bool | None = Field(
+        default=None,
+        description="Whether Microsoft released an update after that day: never known, so always unreadable with "
+        "the reason (rule updates-current reads it only when the list is too old for the days it judges).",
+    )
     chassis_types: list[int] | None = None
     categories: list[str] = Field(default_factory=list, description="Site roles from config, e.g. laptop.")
     volumes: list[Volume] | None = None

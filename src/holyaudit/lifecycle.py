@@ -61,6 +61,10 @@ class Release(BaseModel):
 
 class _Table(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+    updates_checked: dt.date = Field(description="The day the releases' update lists were last brought up to date.")
+    cumulative_updates: dict[str, tuple[CumulativeUpdate, ...]] = Field(
+        default_factory=dict, description="Each update list, written once for the rows that name it (YAML aliases)."
+    )
     rows: tuple[Release, ...]
 
 
@@ -73,6 +77,7 @@ class Lifecycle:
     """The table, indexed by (platform, edition family, build)."""
 
     releases: dict[tuple[str, str, int], Release]
+    updates_checked: dt.date
 
     def lookup(self, operating_system: str | None, version: str | None) -> Release:
         """The release a machine runs, from its ``operatingSystem`` and ``operatingSystemVersion``."""
@@ -85,15 +90,22 @@ class Lifecycle:
         if build is None:
             raise UnknownRelease(f"operatingSystemVersion {version!r} gives no build number")
         family = _family(platform, operating_system)
-        for editions in (*([family] if family else []), "All editions"):
-            found = self.releases.get((platform, editions, build))
-            if found is not None:
-                return found
+        found = self.find(platform, family, build)
+        if found is not None:
+            return found
         named = f" ({family})" if family else ""
         raise UnknownRelease(
             f"'{operating_system}'{named} build {build} is not in holyaudit's lifecycle table "
             "(src/holyaudit/data/windows-lifecycle.yaml)"
         )
+
+    def find(self, platform: str, family: str | None, build: int) -> Release | None:
+        """The row for the edition family (or every edition) of a platform's build; None when there is none."""
+        for editions in (*([family] if family else []), "All editions"):
+            found = self.releases.get((platform, editions, build))
+            if found is not None:
+                return found
+        return None
 
 
 def _platform(operating_system: str) -> str | None:
@@ -142,7 +154,7 @@ def load(path: Path = TABLE) -> Lifecycle:
                 [problem_at(path, data, f"rows.{index}: {row.product} repeats {key}", ("rows", index))]
             )
         releases[key] = row
-    return Lifecycle(releases)
+    return Lifecycle(releases, table.updates_checked)
 
 
 @cache

@@ -135,8 +135,12 @@ def test_demo_scan_against_cyber_essentials_quotes_the_framework_with_its_source
         "no-passwords-in-sysvol",
         "gpo-firewall-on",
         "unsupported-operating-system",
+        "os-supported",
+        "updates-current",
     }
     assert "staff-passwords-expire" not in findings, "Cyber Essentials advises against forced expiry"
+    assert {findings[rule]["clause"]["heading"] for rule in ("os-supported", "updates-current")} == {"Patch management"}
+    assert findings["updates-current"]["title"] == "Machines have every Windows update out more than 14 days"
     assert {f["clause"]["source"] for f in findings.values()} == {CE_SOURCE}
     assert findings["password-minimum-length"]["clause"]["heading"] == "User access control"
     assert findings["antivirus-up-to-date"]["clause"]["heading"] == "Malware protection"

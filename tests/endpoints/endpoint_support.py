@@ -10,6 +10,7 @@ import yaml
 
 from holyaudit.winrm_sim import Account, Fleet, Machine
 from holyaudit.winrm_sim.machine import (
+    CURRENT_VERSION,
     DESKTOP_POLICY,
     FVE_EFFECTIVE,
     POLICIES_SYSTEM,
@@ -18,6 +19,7 @@ from holyaudit.winrm_sim.machine import (
     WINLOGON,
     BitLockerVolume,
     MpComputerStatus,
+    OperatingSystem,
     RegistryValue,
     ScheduledTask,
     TaskAction,
@@ -30,6 +32,15 @@ USER = "HOLYWELL\\audit-winrm"
 SID = "S-1-5-21-1004336348-1177238915-682003330-1104"
 AS_OF = "2026-11-28T12:00:00+00:00"
 SIGNATURES = dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+WINDOWS_11_24H2: dict[str, RegistryValue] = {
+    "EditionID": "Education",
+    "CurrentBuild": "26100",
+    "CurrentBuildNumber": "26100",
+    "UBR": 8655,
+    "DisplayVersion": "24H2",
+    "InstallationType": "Client",
+    "ProductName": "Windows 10 Education",
+}
 
 
 def machine(
@@ -57,6 +68,8 @@ def machine(
         TERMINAL_SERVER: {"fDenyTSConnections": 1},
         RDP_TCP: {"UserAuthentication": 1, "SecurityLayer": 2},
         FVE_EFFECTIVE: {"RDVDenyWriteAccess": 1},
+        # Windows 11 24H2 Education with the June 2026 update, the last in holyaudit's update list.
+        CURRENT_VERSION: WINDOWS_11_24H2,
     }
     if inactivity is not None:
         registry[POLICIES_SYSTEM] = {"InactivityTimeoutSecs": inactivity}
@@ -78,6 +91,7 @@ def machine(
         ]
     return Machine(
         computer_name=name,
+        os=OperatingSystem(Caption="Microsoft Windows 11 Education", BuildNumber="26100"),
         chassis_types=[chassis],
         registry=registry,
         accounts={SID: user},

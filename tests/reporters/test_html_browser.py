@@ -107,9 +107,9 @@ def test_the_demo_report_from_the_cli_loads_cleanly(run_cli, tmp_path):
     opening = " ".join(t.strip() for t in body if t.strip())
     assert opening.startswith(
         "Holywell Primary School (demo) Data security compliance report Profile holywell · as of "
-        "2026-11-20 16:30 GMT (Europe/London) · holyaudit 0.1.0 Overall: non-compliant · 40 rules: 39 FAIL, 1 PASS; "
-        "objects: 66 FAIL, 5 ERROR, 32 N/A, 143 PASS Objects failing 66 (7 critical, 34 high, 23 medium, 2 low) "
-        "Could not be checked 5 objects (4 machines, 1 account) Rules passing 1 of 40 Fix first critical "
+        "2026-11-20 16:30 GMT (Europe/London) · holyaudit 0.1.0 Overall: non-compliant · 42 rules: 41 FAIL, 1 PASS; "
+        "objects: 67 FAIL, 32 ERROR, 32 N/A, 143 PASS Objects failing 67 (7 critical, 35 high, 23 medium, 2 low) "
+        "Could not be checked 32 objects (31 machines, 1 account) Rules passing 1 of 42 Fix first critical "
         "Leavers' accounts are disabled within 7 days of leaving: 3 accounts fail. First step: Disable the "
         "account now with Disable-ADAccount -Identity <sAMAccountName> , move it to the leavers' OU,"
     )
@@ -130,15 +130,15 @@ def test_the_printed_demo_opens_with_a_governors_page_and_heads_every_page_with_
     for text in (
         "Holywell Primary School (demo) Data security compliance report",
         "Overall: non-compliant",
-        "Objects failing 66 (7 critical, 34 high, 23 medium, 2 low)",
-        "Could not be checked 5 objects (4 machines, 1 account)",
-        "Rules passing 1 of 40",
+        "Objects failing 67 (7 critical, 35 high, 23 medium, 2 low)",
+        "Could not be checked 32 objects (31 machines, 1 account)",
+        "Rules passing 1 of 42",
         "Fix first 1. critical Leavers' accounts are disabled within 7 days of leaving: 3 accounts fail.",
-        "… and 34 more failing rules, in the sections below.",
+        "… and 36 more failing rules, in the sections below.",
         "Policy clauses Policy clause Status Rules §6 Disposal of Redundant ICT Equipment Policy FAIL 1 FAIL "
         "§8 Infrastructure FAIL 1 FAIL §10 Password security FAIL 6 FAIL §10 Passwords FAIL 12 FAIL, 1 PASS "
         "§10 Zombie accounts FAIL 3 FAIL §11 Personal or sensitive information FAIL 2 FAIL §12 Remote access FAIL 1 "
-        "FAIL §14 Portable & mobile ICT equipment FAIL 5 FAIL §14 School ICT equipment FAIL 5 FAIL §15 Servers FAIL 2 "
+        "FAIL §14 Portable & mobile ICT equipment FAIL 7 FAIL §14 School ICT equipment FAIL 5 FAIL §15 Servers FAIL 2 "
         "FAIL §16 Systems and access FAIL 1 FAIL",
     ):
         assert text in first

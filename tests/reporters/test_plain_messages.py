@@ -137,6 +137,16 @@ PLAIN = {
         "runs Windows 10, version 22H2 (Home and Pro), serviced by Microsoft until 14 Oct 2025 (402 days ago): no "
         "security updates since"
     ),
+    ("os-supported", "HW-TR-01"): (
+        "runs Windows 10, version 22H2 (Home and Pro), serviced by Microsoft until 14 Oct 2025 (402 days ago): no "
+        "security updates since"
+    ),
+    ("updates-current", "HW-LIB-01"): (
+        "lacks the cumulative update released 9 Dec 2025 (build 26100.7462), 346 days ago (limit 14)"
+    ),
+    ("updates-current", "HW-TR-01"): (
+        "lacks the cumulative update released 11 Nov 2025 (build 19045.6575), 374 days ago (limit 14)"
+    ),
     **{
         ("gpo-firewall-on", f"{ou},OU=Holywell,DC=holywell,DC=demo"): (
             "Group Policy does not keep the firewall on with inbound blocked on every network (domain, private, public)"

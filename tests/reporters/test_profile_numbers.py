@@ -153,6 +153,13 @@ RULES = {
         ("every enabled computer account that signed in within the last 45 days",),
         (),
     ),
+    "updates-current": Numbers(
+        "{max_age_days: 7}",
+        "Machines have every Windows update out more than 7 days",
+        "Machines have every Windows update out more than 14 days",
+        ("lacks a cumulative update released more than 7 whole calendar days before the audit",),
+        (),
+    ),
 }
 PROFILE = "name: strict\ntitle: Stricter than the policy\nrules:\n" + "".join(
     f"  {rule_id}:\n    parameters: {numbers.parameters}\n" for rule_id, numbers in RULES.items()

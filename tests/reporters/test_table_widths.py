@@ -82,5 +82,7 @@ def test_could_not_be_checked_notes_wrap_at_words_within_80_columns(run_cli, mon
         "    applies: leaving_date could not be read: cannot parse 'TBC' as dd/mm/yyyy;",
         "    never seen compliant in history",
     ]
-    # Each note starts a line two spaces in; its continuation lines, four.
-    assert [line[:4].strip()[:2] for line in notes if not line.startswith("    ")] == ["HW", "HW", "HW", "HW", "be"]
+    # Each note starts a line two spaces in; its continuation lines, four. 31 machines: the four the other rules
+    # could not check, and every reached one updates-current cannot judge on the demo's day (its update list ends
+    # months before).
+    assert [line[:4].strip()[:2] for line in notes if not line.startswith("    ")] == ["HW"] * 31 + ["be"]

@@ -64,6 +64,8 @@ CATALOGUE_IDS = {
     "gpo-firewall-on",
     "unsupported-operating-system",
     "no-passwords-in-sysvol",
+    "os-supported",
+    "updates-current",
 }
 PEOPLE_NAMED_IN_POLICY = ("Linda", "Blake", "Coert", "Straaten")
 

@@ -10,9 +10,11 @@ from winrm.protocol import Protocol
 
 from holyaudit.winrm_sim import Account, Machine
 from holyaudit.winrm_sim.machine import (
+    CURRENT_VERSION,
     DESKTOP_POLICY,
     DESKTOP_SETTINGS,
     POLICIES_SYSTEM,
+    WINDOWS_11_EDUCATION,
     WINLOGON,
     AntiVirusProduct,
     BitLockerVolume,
@@ -108,7 +110,11 @@ def workstation(
         winlogon["AutoAdminLogon"] = auto_admin_logon
     if default_password:
         winlogon["DefaultPassword"] = "hunter2"
-    registry: dict[str, dict[str, RegistryValue]] = {WINLOGON: winlogon, rf"HKU\{SID}": {}}
+    registry: dict[str, dict[str, RegistryValue]] = {
+        WINLOGON: winlogon,
+        CURRENT_VERSION: dict(WINDOWS_11_EDUCATION),
+        rf"HKU\{SID}": {},
+    }
     if inactivity is not None:
         registry[POLICIES_SYSTEM] = {"InactivityTimeoutSecs": inactivity, "EnableLUA": 1}
     if policy is not None:

@@ -63,6 +63,16 @@ def test_demo_hosts_report_the_demo_estates_facts() -> None:
     assert json.loads(render("system", hosts["HW-EXAM-01"].machine)) == {
         "os": "Microsoft Windows 11 Education",
         "build": "26100",
+        "version": {
+            "EditionID": "Education",
+            "CurrentBuild": "26100",
+            "CurrentBuildNumber": "26100",
+            "UBR": 8655,
+            "DisplayVersion": "24H2",
+            "InstallationType": "Client",
+            "ProductName": "Windows 10 Education",
+        },
+        "versionError": None,
         "chassis": [3],
         "inactivitySecs": 300,
         "winlogon": {

@@ -11,6 +11,7 @@ from sim_support import ACCOUNT, SID, SIGNATURES, desktop, ntlm_client, probe_sc
 from holyaudit.winrm_sim import Fleet, Machine, SimHost
 from holyaudit.winrm_sim.machine import (
     BITLOCKER_NOT_INSTALLED,
+    CURRENT_VERSION,
     MDM_BITLOCKER,
     WINLOGON,
     AntiVirusProduct,
@@ -61,18 +62,25 @@ def with_entra_and_denied_hives(machine: Machine) -> Machine:
     )
 
 
+SYSTEM_START = (
+    '{"os":"Microsoft Windows 11 Education","build":"22631","version":{"EditionID":"Education","CurrentBuild":'
+    '"22631","CurrentBuildNumber":"22631","UBR":6199,"DisplayVersion":"23H2","InstallationType":"Client",'
+    '"ProductName":"Windows 10 Education"},"versionError":null,'
+)
+"""What the system probe prints first on the default Windows 11 workstation (its CurrentVersion values)."""
+
 CASES: dict[str, tuple[str, Machine, str]] = {
     "system-autologon-with-stored-password": (
         "system",
         workstation(inactivity=600, auto_admin_logon="1", default_password=True),
-        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":600,'
+        SYSTEM_START + '"chassis":[10],"inactivitySecs":600,'
         '"winlogon":{"autoAdminLogon":"1","userName":null,"domainName":null,"autoLogonCount":null,'
         '"forceAutoLogon":null,"defaultPassword":true}}',
     ),
     "system-values-absent": (
         "system",
         workstation(inactivity=None, auto_admin_logon=None, chassis=[3, 12]),
-        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[3,12],"inactivitySecs":null,'
+        SYSTEM_START + '"chassis":[3,12],"inactivitySecs":null,'
         '"winlogon":{"autoAdminLogon":null,"userName":null,"domainName":null,"autoLogonCount":null,'
         '"forceAutoLogon":null,"defaultPassword":false}}',
     ),
@@ -87,14 +95,22 @@ CASES: dict[str, tuple[str, Machine, str]] = {
                 },
             }
         ),
-        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":null,"inactivitySecs":600,'
+        SYSTEM_START + '"chassis":null,"inactivitySecs":600,'
         '"winlogon":{"autoAdminLogon":"1","userName":"hall-display","domainName":null,"autoLogonCount":2,'
         '"forceAutoLogon":null,"defaultPassword":false}}',
     ),
     "system-inactivity-stored-as-a-string": (
         "system",
         workstation(inactivity="900"),
-        '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":"900",'
+        SYSTEM_START + '"chassis":[10],"inactivitySecs":"900",'
+        '"winlogon":{"autoAdminLogon":"0","userName":null,"domainName":null,"autoLogonCount":null,'
+        '"forceAutoLogon":null,"defaultPassword":false}}',
+    ),
+    "system-current-version-unreadable": (
+        "system",
+        workstation(inactivity=None).model_copy(update={"denied_keys": [CURRENT_VERSION]}),
+        '{"os":"Microsoft Windows 11 Education","build":"22631","version":null,'
+        '"versionError":"Requested registry access is not allowed.","chassis":[10],"inactivitySecs":null,'
         '"winlogon":{"autoAdminLogon":"0","userName":null,"domainName":null,"autoLogonCount":null,'
         '"forceAutoLogon":null,"defaultPassword":false}}',
     ),

@@ -13,7 +13,9 @@ from winrm.protocol import Protocol
 from holyaudit.winrm_sim import Fleet, SimHost
 
 SYSTEM_JSON = (
-    '{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[3],"inactivitySecs":null,'
+    '{"os":"Microsoft Windows 11 Education","build":"22631","version":{"EditionID":"Education","CurrentBuild":'
+    '"22631","CurrentBuildNumber":"22631","UBR":6199,"DisplayVersion":"23H2","InstallationType":"Client",'
+    '"ProductName":"Windows 10 Education"},"versionError":null,"chassis":[3],"inactivitySecs":null,'
     '"winlogon":{"autoAdminLogon":null,"userName":null,"domainName":null,"autoLogonCount":null,'
     '"forceAutoLogon":null,"defaultPassword":false}}\r\n'
 )

@@ -85,6 +85,7 @@ def machine_from_host(host: Host) -> win.Machine:
         registry[win.WINLOGON]["ForceAutoLogon"] = "1"
     if host.default_password_present:
         registry[win.WINLOGON]["DefaultPassword"] = "not-the-real-one"
+    registry.update(_current_version(host))
     registry.update(_remote_desktop(host))
     registry.update(_removable_media(host))
     defender, products = _antivirus(host)
@@ -146,9 +147,32 @@ def machine_from_host(host: Host) -> win.Machine:
             for member in host.local_admins or []
         ],
         administrators_error=ACCESS_DENIED if host.local_admins is None else None,
-        denied_keys=[win.FVE_EFFECTIVE] if host.removable_bitlocker_write_denied is None else [],
+        denied_keys=[
+            *([win.FVE_EFFECTIVE] if host.removable_bitlocker_write_denied is None else []),
+            *([win.CURRENT_VERSION] if "could not be read" in host.unreadable.get("os_edition_id", "") else []),
+        ],
         **_backup(host),
     )
+
+
+def _current_version(host: Host) -> dict[str, dict[str, win.RegistryValue]]:
+    """The release values under CurrentVersion the host's facts came from; none when it recorded no edition."""
+    if host.os_edition_id is None:
+        return {}
+    build = _build_number(host.os_build)
+    values: dict[str, win.RegistryValue] = {
+        "EditionID": host.os_edition_id,
+        "CurrentBuild": build,
+        "CurrentBuildNumber": build,
+        "InstallationType": host.os_installation_type or "Client",
+    }
+    if host.os_ubr is not None:
+        values["UBR"] = host.os_ubr
+    if host.os_display_version is not None:
+        values["DisplayVersion"] = host.os_display_version
+    if host.os_product_name is not None:
+        values["ProductName"] = host.os_product_name
+    return {win.CURRENT_VERSION: values}
 
 
 def _remote_desktop(host: Host) -> dict[str, dict[str, win.RegistryValue]]:

@@ -15,7 +15,21 @@ RegistryValue = str | int
 """``str`` is a ``REG_SZ`` value, ``int`` a ``REG_DWORD``."""
 
 POLICIES_SYSTEM = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
-WINLOGON = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon"
+CURRENT_VERSION = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+"""The release values: EditionID, CurrentBuild, CurrentBuildNumber, DisplayVersion, InstallationType, ProductName
+(REG_SZ) and UBR (REG_DWORD)."""
+WINLOGON = CURRENT_VERSION + r"\Winlogon"
+WINDOWS_11_EDUCATION: dict[str, str | int] = {
+    "EditionID": "Education",
+    "CurrentBuild": "22631",
+    "CurrentBuildNumber": "22631",
+    "UBR": 6199,
+    "DisplayVersion": "23H2",
+    "InstallationType": "Client",
+    # Windows 11 keeps the Windows 10 name here, for compatibility.
+    "ProductName": "Windows 10 Education",
+}
+"""CurrentVersion on the default machine (Win32_OperatingSystem: Windows 11 Education, build 22631)."""
 MDM_BITLOCKER = r"HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\BitLocker"
 """Where the BitLocker CSP's policies (Intune's "Require device encryption": RequireDeviceEncryption) land."""
 MBAM_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\FVE\MDOPBitLockerManagement"
@@ -231,9 +245,11 @@ class Machine(BaseModel):
         default_factory=lambda: [3], description="Win32_SystemEnclosure.ChassisTypes; None when the BIOS gives none."
     )
     registry: dict[str, dict[str, RegistryValue]] = Field(
-        default_factory=lambda: dict[str, dict[str, RegistryValue]]({WINLOGON: {"Shell": "explorer.exe"}}),
-        description="Every Windows machine has the Winlogon key; an estate that leaves it out plays one whose key "
-        "the audit account cannot read.",
+        default_factory=lambda: dict[str, dict[str, RegistryValue]](
+            {WINLOGON: {"Shell": "explorer.exe"}, CURRENT_VERSION: dict(WINDOWS_11_EDUCATION)}
+        ),
+        description="Every Windows machine has the Winlogon and CurrentVersion keys; an estate that leaves Winlogon "
+        "out plays one whose key the audit account cannot read.",
     )
     accounts: dict[str, str] = Field(default_factory=dict)
     bitlocker_volumes: list[BitLockerVolume] = Field(default_factory=list)

@@ -7,12 +7,16 @@ Each prints one line of JSON, as Windows PowerShell 5.1's ``ConvertTo-Json -Comp
 and exits 0. Keys are exactly these:
 
 ``system``
-    ``{"os":"Microsoft Windows 11 Education","build":"22631","chassis":[10],"inactivitySecs":600,
+    ``{"os":"Microsoft Windows 11 Education","build":"22631","version":{"EditionID":"Education",
+    "CurrentBuild":"22631","CurrentBuildNumber":"22631","UBR":6199,"DisplayVersion":"23H2","InstallationType":
+    "Client","ProductName":"Windows 10 Education"},"versionError":null,"chassis":[10],"inactivitySecs":600,
     "winlogon":{"autoAdminLogon":"1","userName":"kiosk","domainName":"HOLYWELL","autoLogonCount":null,
     "forceAutoLogon":null,"defaultPassword":false}}``. ``chassis`` is null when ChassisTypes is.
     ``inactivitySecs`` is the ``InactivityTimeoutSecs`` value under
     ``HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`` as stored (a DWORD is a number) or null
-    when absent; ``winlogon`` is null when the Winlogon key cannot be read, else its ``AutoAdminLogon``,
+    when absent; ``version`` holds the values under ``HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`` as
+    stored (null when absent), or is null with the message in ``versionError`` when the key cannot be read;
+    ``winlogon`` is null when the Winlogon key cannot be read, else its ``AutoAdminLogon``,
     ``DefaultUserName``, ``DefaultDomainName``, ``AutoLogonCount`` and ``ForceAutoLogon`` values as stored (or
     null), and whether it has a ``DefaultPassword`` value (its value is never printed).
 ``screensaver``
@@ -103,6 +107,7 @@ from collections.abc import Callable
 from typing import TypeAlias
 
 from holyaudit.winrm_sim.machine import (
+    CURRENT_VERSION,
     DESKTOP_POLICY,
     DESKTOP_SETTINGS,
     FVE_EFFECTIVE,
@@ -174,6 +179,17 @@ def _whole_doubles(value: Json) -> Json:
     return value
 
 
+_CURRENT_VERSION_VALUES = (
+    "EditionID",
+    "CurrentBuild",
+    "CurrentBuildNumber",
+    "UBR",
+    "DisplayVersion",
+    "InstallationType",
+    "ProductName",
+)
+
+
 def system(machine: Machine) -> Json:
     winlogon = machine.key(WINLOGON)
     # The Winlogon key exists on every Windows machine: when it cannot be read, the probe says null.
@@ -187,9 +203,14 @@ def system(machine: Machine) -> Json:
             "forceAutoLogon": machine.value(WINLOGON, "ForceAutoLogon"),
             "defaultPassword": any(name.casefold() == "defaultpassword" for name in winlogon),
         }
+    version: Json = None
+    if not _denied(machine, CURRENT_VERSION):
+        version = {name: machine.value(CURRENT_VERSION, name) for name in _CURRENT_VERSION_VALUES}
     return {
         "os": machine.os.Caption,
         "build": machine.os.BuildNumber,
+        "version": version,
+        "versionError": REGISTRY_DENIED if version is None else None,
         "chassis": None if machine.chassis_types is None else list(machine.chassis_types),
         "inactivitySecs": machine.value(POLICIES_SYSTEM, "InactivityTimeoutSecs"),
         "winlogon": logon,

@@ -26,12 +26,43 @@ WINLOGON = {
     "forceAutoLogon": None,
     "defaultPassword": True,
 }
+VERSION = {
+    "EditionID": "Education",
+    "CurrentBuild": "26100",
+    "CurrentBuildNumber": "26100",
+    "UBR": 8655,
+    "DisplayVersion": "24H2",
+    "InstallationType": "Client",
+    "ProductName": "Windows 10 Education",
+}
 SYSTEM = {
     "os": "Microsoft Windows 11 Education",
-    "build": "22631",
+    "build": "26100",
+    "version": VERSION,
+    "versionError": None,
     "chassis": [10],
     "inactivitySecs": 600,
     "winlogon": WINLOGON,
+}
+
+AFTER_LIST = (
+    "holyaudit's update list ends on 2026-06-23: update holyaudit (a cumulative update released since may be missing)"
+)
+RELEASE_FIELDS = {
+    "os_edition_id",
+    "os_installation_type",
+    "os_display_version",
+    "os_product_name",
+    "os_ubr",
+    "os_release",
+    "os_support_ends",
+    "os_esu_ends",
+    "os_lifecycle_source",
+    "os_update_missing",
+    "os_oldest_missing_update",
+    "os_oldest_missing_build",
+    "os_updates_listed_until",
+    "os_updates_after_list",
 }
 
 
@@ -39,7 +70,7 @@ def test_system_probe() -> None:
     fields, unreadable = read(system=SYSTEM)
     assert fields == {
         "os": "Microsoft Windows 11 Education",
-        "os_build": "22631",
+        "os_build": "26100",
         "chassis_types": [10],
         "inactivity_timeout_secs": 600,
         "autologon_enabled": True,
@@ -47,8 +78,64 @@ def test_system_probe() -> None:
         "autologon_count": None,
         "force_autologon": False,
         "default_password_present": True,
+        "os_edition_id": "Education",
+        "os_installation_type": "Client",
+        "os_display_version": "24H2",
+        "os_product_name": "Windows 10 Education",
+        "os_ubr": 8655,
+        "os_release": "Windows 11, version 24H2 (Enterprise and Education)",
+        "os_support_ends": dt.date(2027, 10, 12),
+        "os_esu_ends": None,
+        "os_lifecycle_source": "https://learn.microsoft.com/en-us/lifecycle/products/windows-11-enterprise-and-education",
+        "os_update_missing": False,
+        "os_oldest_missing_update": None,
+        "os_oldest_missing_build": None,
+        "os_updates_listed_until": dt.date(2026, 6, 23),
     }
-    assert unreadable == {}
+    assert unreadable == {"os_updates_after_list": AFTER_LIST}
+
+
+def test_a_current_version_key_that_could_not_be_read_leaves_every_release_field_unknown() -> None:
+    denied = {**SYSTEM, "version": None, "versionError": "Requested registry access is not allowed."}
+    fields, unreadable = read(system=denied)
+    assert set(unreadable) == RELEASE_FIELDS
+    assert set(unreadable.values()) == {
+        "the CurrentVersion registry key could not be read: Requested registry access is not allowed."
+    }
+    assert fields["os"] == "Microsoft Windows 11 Education"
+
+
+def test_a_facts_file_from_before_the_release_values_leaves_them_unknown() -> None:
+    older = {key: value for key, value in SYSTEM.items() if key not in ("version", "versionError")}
+    _, unreadable = read(system=older)
+    assert set(unreadable) == RELEASE_FIELDS
+    assert "a facts file from an older script?" in unreadable["os_release"]
+
+
+def test_no_current_version_values_and_no_error_leaves_only_the_release_fields_unknown() -> None:
+    fields, unreadable = read(system={**SYSTEM, "version": None})
+    assert set(unreadable) == RELEASE_FIELDS
+    assert (fields["os"], fields["chassis_types"]) == ("Microsoft Windows 11 Education", [10])
+
+
+def test_current_build_and_current_build_number_must_agree() -> None:
+    fields, unreadable = read(system={**SYSTEM, "version": {**VERSION, "CurrentBuildNumber": "22631"}})
+    assert set(unreadable) == RELEASE_FIELDS
+    assert unreadable["os_release"] == (
+        "the CurrentVersion values could not be used: CurrentBuild and CurrentBuildNumber disagree: [22631, 26100]"
+    )
+    assert fields["autologon_enabled"] is True
+
+
+def test_a_ubr_that_is_not_a_number_leaves_only_the_release_fields_unknown() -> None:
+    fields, unreadable = read(system={**SYSTEM, "version": {**VERSION, "UBR": "8655a"}})
+    assert unreadable["os_ubr"] == "the CurrentVersion values could not be used: UBR is not a whole number: '8655a'"
+    assert fields["os_build"] == "26100"
+
+
+def test_either_build_value_alone_gives_the_build() -> None:
+    fields, _ = read(system={**SYSTEM, "version": {**VERSION, "CurrentBuild": None, "CurrentBuildNumber": "19045"}})
+    assert fields["os_release"] == "Windows 10, version 22H2 (Enterprise and Education)"
 
 
 def test_automatic_logon_needs_a_user_name_and_counts_without_a_stored_password() -> None:
@@ -64,7 +151,7 @@ def test_automatic_logon_needs_a_user_name_and_counts_without_a_stored_password(
 def test_no_inactivity_limit_is_none_and_no_chassis_is_unreadable() -> None:
     fields, unreadable = read(system={**SYSTEM, "inactivitySecs": None, "chassis": None})
     assert fields["inactivity_timeout_secs"] is None
-    assert unreadable == {"chassis_types": "the machine reports no chassis type"}
+    assert unreadable == {"chassis_types": "the machine reports no chassis type", "os_updates_after_list": AFTER_LIST}
 
 
 @pytest.mark.parametrize("chassis", [[0], [2], [0, 2]])
@@ -89,6 +176,7 @@ def test_a_failed_probe_leaves_all_its_fields_unreadable_with_the_reason() -> No
             "inactivity_timeout_secs",
             "os",
             "os_build",
+            *RELEASE_FIELDS,
         ],
         reason,
     )
@@ -105,7 +193,7 @@ def test_an_unreadable_winlogon_key_is_unknown_never_no_stored_password() -> Non
     assert unreadable == dict.fromkeys(
         ["autologon_enabled", "autologon_user", "autologon_count", "force_autologon", "default_password_present"],
         "the Winlogon registry key could not be read",
-    )
+    ) | {"os_updates_after_list": AFTER_LIST}
 
 
 def hives(*found: dict[str, object]) -> dict[str, object]:

@@ -142,3 +142,34 @@ def test_the_local_admins_probe_only_lists_members_and_gets_their_properties() -
         ("InvokeMember", "'Class'", "'GetProperty'"),
         ("InvokeMember", "'ADsPath'", "'GetProperty'"),
     ]
+
+
+POWERSHELL_7_TOKENS = {"??", "??=", "?.", "?[", "&&", "||", "?"}
+"""Operators Windows PowerShell 5.1 does not have: null-coalescing and null-conditional (??, ??=, ?., ?[), the
+pipeline chain operators (&&, ||) and the ternary operator (a ? b : c), all added in PowerShell 7
+(https://learn.microsoft.com/en-us/powershell/scripting/whats-new/what-s-new-in-powershell-70)."""
+POWERSHELL_7_PARAMETERS = {"-parallel", "-ashashtable", "-escapehandling"}
+"""ForEach-Object -Parallel, ConvertFrom-Json -AsHashtable and ConvertTo-Json -EscapeHandling: PowerShell 6+ only."""
+
+
+def tokens(node: Node) -> list[str]:
+    """The script's tokens outside comments and strings."""
+    if node.type in ("comment", "string_literal", "expandable_string_literal", "verbatim_string_characters"):
+        return []
+    if not node.children:
+        return node.text.decode().split()
+    return [token for child in node.children for token in tokens(child)]
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_each_probe_uses_nothing_only_powershell_7_has(probe: Probe) -> None:
+    found = tokens(PARSER.parse(probe.script.encode("utf-8")).root_node)
+    assert POWERSHELL_7_TOKENS.isdisjoint(found)
+    assert POWERSHELL_7_PARAMETERS.isdisjoint(token.lower() for token in found)
+
+
+def test_the_powershell_7_check_sees_each_operator() -> None:
+    for script in ("$a = $b ?? 1", "$a = $b ? 1 : 2", "Get-Item x && Get-Item y", "$a = $b?.Name"):
+        found = tokens(PARSER.parse(script.encode("utf-8")).root_node)
+        assert not POWERSHELL_7_TOKENS.isdisjoint(found), (script, found)
+    assert "-Parallel" in tokens(PARSER.parse(b"1..3 | ForEach-Object -Parallel { $_ }").root_node)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from holyaudit.collectors.winrm.backup_evidence import BackupEvidence
 from holyaudit.collectors.winrm.probes import PROBES
 from holyaudit.facts import FirewallProfile, LocalGroupMember, ScheduledTask, ScreenSaverPolicy, Volume
+from holyaudit.installed_windows import RELEASE_FIELDS, UPDATE_FIELDS, installed_fields
+from holyaudit.installed_windows import Unknown as InstalledUnknown
 
 Fields = dict[str, Any]
 
@@ -83,7 +85,51 @@ def system(output: Any) -> Fields:
         "chassis_types": _chassis(data.get("chassis")),
         "inactivity_timeout_secs": None if inactivity is None else _integer(inactivity, "InactivityTimeoutSecs"),
         **_winlogon(data["winlogon"]),
+        **_release(data),
     }
+
+
+_RELEASE_VALUES = {
+    "os_edition_id": "EditionID",
+    "os_installation_type": "InstallationType",
+    "os_display_version": "DisplayVersion",
+    "os_product_name": "ProductName",
+}
+"""Host field -> its REG_SZ value under CurrentVersion (the system probe's keys are the value names)."""
+
+
+def _release(data: Mapping[str, Any]) -> Fields:
+    """The release values under CurrentVersion, and what the lifecycle table makes of them (``installed_windows``).
+    CurrentBuild and CurrentBuildNumber are both REG_SZ and hold the same build; UBR is a REG_DWORD. The key exists
+    on every Windows machine, so one that could not be read leaves every field unknown with its error, as does a
+    facts file written by a script from before holyaudit read it, or values of the wrong shape; the probe's other
+    facts stand."""
+    names = ("os_ubr", *_RELEASE_VALUES, *RELEASE_FIELDS, *UPDATE_FIELDS)
+    if data.get("versionError"):
+        reason = f"the CurrentVersion registry key could not be read: {data['versionError']}"
+        return dict.fromkeys(names, Unknown(reason))
+    if "version" not in data:
+        reason = "the system probe did not report the CurrentVersion values (a facts file from an older script?)"
+        return dict.fromkeys(names, Unknown(reason))
+    if data["version"] is None:
+        return dict.fromkeys(names, Unknown("the system probe reported neither the CurrentVersion values nor an error"))
+    try:
+        values = _mapping(data["version"])
+        builds = {
+            _integer(values[key], key) for key in ("CurrentBuild", "CurrentBuildNumber") if values.get(key) is not None
+        }
+        if len(builds) > 1:
+            raise ProbeOutputError(f"CurrentBuild and CurrentBuildNumber disagree: {sorted(builds)}")
+        ubr = None if values.get("UBR") is None else _integer(values["UBR"], "UBR")
+    except ProbeOutputError as exc:
+        return dict.fromkeys(names, Unknown(f"the CurrentVersion values could not be used: {exc}"))
+    build = builds.pop() if builds else None
+    found: Fields = {field: _optional_text(values.get(key)) for field, key in _RELEASE_VALUES.items()}
+    found["os_ubr"] = ubr
+    derived = installed_fields(found["os_edition_id"], build, ubr, found["os_installation_type"])
+    for name, value in derived.items():
+        found[name] = Unknown(value.reason) if isinstance(value, InstalledUnknown) else value
+    return found
 
 
 def _chassis(chassis: Any) -> list[int] | Unknown:

@@ -1,6 +1,6 @@
 # holyaudit-probe: system
-# The operating system, the chassis, the machine inactivity limit and automatic log-on. Read-only.
-# The Winlogon DefaultPassword value is looked for by name; its value is never read.
+# The operating system and its release values, the chassis, the machine inactivity limit and automatic log-on.
+# Read-only. The Winlogon DefaultPassword value is looked for by name; its value is never read.
 $ErrorActionPreference = 'Stop'
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
 $enclosure = Get-CimInstance -ClassName Win32_SystemEnclosure | Select-Object -First 1
@@ -9,6 +9,17 @@ $chassis = $null
 if ($enclosure -and $null -ne $enclosure.ChassisTypes) { $chassis = @($enclosure.ChassisTypes | ForEach-Object { [int]$_ }) }
 $policies = Get-Item -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System' -ErrorAction SilentlyContinue
 $winlogon = Get-Item -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon' -ErrorAction SilentlyContinue
+# Every machine has this key: one that cannot be read is reported with its error.
+$version = $versionError = $null
+try {
+    $current = Get-Item -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+    $version = [ordered]@{}
+    foreach ($name in 'EditionID', 'CurrentBuild', 'CurrentBuildNumber', 'UBR', 'DisplayVersion', 'InstallationType', 'ProductName') {
+        $version[$name] = $current.GetValue($name)
+    }
+} catch {
+    $versionError = $_.Exception.Message
+}
 $inactivity = $null
 if ($policies) { $inactivity = $policies.GetValue('InactivityTimeoutSecs') }
 $logon = $null  # the key exists on every Windows machine: not found means it could not be read
@@ -25,6 +36,8 @@ if ($winlogon) {
 [pscustomobject]@{
     os = $os.Caption
     build = $os.BuildNumber
+    version = $version
+    versionError = $versionError
     chassis = $chassis
     inactivitySecs = $inactivity
     winlogon = $logon
