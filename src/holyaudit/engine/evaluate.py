@@ -56,7 +56,7 @@ class Evaluation:
                 self._by_fact_set.setdefault(part.spec.facts, []).append(_key(part))
         self._judged: dict[int, tuple[FactRecord, str, list[ObjectResult | None]]] = {}
         """Per record fed (by ``id``, with the record itself, which also keeps the id from being reused): its fact
-        set, and the result of each rule that reads that set, in ``_by_fact_set``'s order."""
+        set, and the result of each rule (or `also` part) that reads that set, in ``_by_fact_set``'s order."""
 
     def feed(self, fact_set: str, records: Iterable[FactRecord]) -> None:
         """Judge ``records`` of ``fact_set`` by every rule that reads it, now."""
