@@ -64,6 +64,7 @@ DONT_EXPIRE_PASSWORD = 0x10000
 UAC_ENABLED = NORMAL_ACCOUNT
 ENCRYPTED_TEXT_PWD_ALLOWED = 0x80
 DONT_REQ_PREAUTH = 0x400000
+WORKSTATION_TRUST_ACCOUNT = 0x1000
 UAC_DISABLED = NORMAL_ACCOUNT | ACCOUNTDISABLE
 
 # Logon-hours maps are stored in UTC; the school day is in London time.
@@ -638,8 +639,13 @@ def computer(machine: Machine, index: int) -> Computer:
         "bitlocker_key_escrowed": machine.chassis == DESKTOP or machine.laptop,
     }
     values |= {"domain_controller": False, "laps_expires": ago(-(3 + index * 7 % 25))}  # changes still to come
+    values |= {"uac": WORKSTATION_TRUST_ACCOUNT, "password_text_in": COMPUTER_TEXT.get(machine.name, [])}
     merged = values | machine.computer | LAPS.get(machine.name, {})
     return Computer(**(merged | lifecycle_fields(merged["operating_system"], merged["os_version"])))
+
+
+COMPUTER_TEXT = {"HW-HALL-01": ["description"]}
+"""no-passwords-in-directory-text: FAIL (the hall display's local password, noted in its description)."""
 
 
 LAPS: dict[str, dict[str, Any]] = {

@@ -157,6 +157,7 @@ class Computer(FactRecord):
     ou: str | None = None
     categories: list[str] = Field(default_factory=list, description="Site roles from config, e.g. laptop.")
     enabled: bool | None = None
+    uac: int | None = Field(default=None, description="Raw userAccountControl flags.")
     operating_system: str | None = None
     os_version: str | None = None
     last_logon: dt.datetime | None = Field(

@@ -94,6 +94,14 @@ def user_rule(condition: str) -> str:
     return edit(edit(RULE, "facts: directory.domain", "facts: directory.users"), CONDITION, condition)
 
 
+ALSO = "also:\n  - facts: directory.computers\n    condition: {attr: enabled, op: eq, value: true}\n"
+"""An ``also`` part after RULE's last line (lines 21-23): the rule judges computer accounts too."""
+
+
+def also_rule(part: str = ALSO) -> str:
+    return RULE + part
+
+
 def with_tabs(text: str) -> str:
     """The same document indented with tabs instead of spaces (same columns)."""
     return "".join("\t" * (len(line) - len(line.lstrip(" "))) + line.lstrip(" ") for line in text.splitlines(True))
@@ -649,6 +657,37 @@ CASES = [
         "4:11",
         "file is not UTF-8 text: byte 0xc9 cannot be decoded",
     ),
+    # --- a rule judging another fact set too (also) ---
+    rule_case(
+        "also-attribute-of-the-rule-s-own-set",
+        also_rule(edit(ALSO, "attr: enabled, op: eq, value: true", "attr: min_pwd_length, op: ge, value: 6")),
+        "23:23",
+        "also[0].condition: computer facts have no attribute 'min_pwd_length' (known: id, dns_host_name,",
+    ),
+    rule_case(
+        "also-the-rule-s-own-set-again",
+        also_rule(edit(ALSO, "directory.computers", "directory.domain")),
+        "22:12",
+        "also[0].facts: directory.domain is judged already; a rule judges each fact set once",
+    ),
+    rule_case(
+        "also-unknown-fact-set",
+        also_rule(edit(ALSO, "directory.computers", "directory.computer")),
+        "22:12",
+        "also.0.facts: unknown fact set 'directory.computer'",
+    ),
+    rule_case(
+        "also-context-of-another-set",
+        also_rule(ALSO + "    context: [display_name]\n"),
+        "24:15",
+        "also[0].context: computer facts have no attribute 'display_name'",
+    ),
+    rule_case(
+        "also-message-names-another-set-s-attribute",
+        also_rule(ALSO + "    messages: {text: 'is {min_pwd_length}'}\n"),
+        "24:22",
+        "also[0].messages.text: unknown parameter or attribute {min_pwd_length}",
+    ),
 ]
 
 
@@ -700,12 +739,13 @@ def test_base_rule_is_the_factory_rule():
         ({"rule.yaml": RULE}, VALIDATE_RULE, 0),
         ({"rule.yaml": user_rule("attr: ou\n  op: matches\n  value: '^OU=Staff'")}, VALIDATE_RULE, 0),
         ({"rule.yaml": exempt_rule('"{{min_length}} is {min_length}"')}, VALIDATE_RULE, 0),
+        ({"rule.yaml": also_rule()}, VALIDATE_RULE, 0),
         ({"rule.yaml": RULE, "profile.yaml": PROFILE}, VALIDATE_PROFILE, 0),
         ({"config.yaml": CONFIG}, SCAN_CONFIG, 1),
         ({"snapshot.json": SNAPSHOT}, SCAN_SNAPSHOT, 1),
         ({"snapshot.json": with_tabs(SNAPSHOT)}, SCAN_SNAPSHOT, 1),
     ],
-    ids=["rule", "user-rule", "exempt-rule", "profile", "config", "snapshot", "tab-indented-snapshot"],
+    ids=["rule", "user-rule", "exempt-rule", "also-rule", "profile", "config", "snapshot", "tab-indented-snapshot"],
 )
 def test_unedited_inputs_are_valid(run_cli, in_folder, files, command, expected_code):
     """Each case above is one mistake away from these, so only that mistake can cause its error."""

@@ -237,6 +237,8 @@ class Computer:
     last_logon_days_ago: int | None = None
     """lastLogonTimestamp; None: never signed in (out of scope for unsupported-operating-system)."""
     created_days_ago: int | None = None
+    flags: int = 0
+    """userAccountControl flags beside WORKSTATION (and DISABLED)."""
 
 
 COMPUTERS = (
@@ -258,10 +260,13 @@ COMPUTERS = (
     # desktop, no key: not a laptop; Windows 10 Pro 22H2, serviced until 14 Oct 2025: FAIL
     Computer("HW-DT-01", DESKTOPS_OU, os="Windows 10 Pro", os_version="10.0 (19045)", last_logon_days_ago=3),
     Computer("HW-LT-05", LOAN_OU, recovery_keys=1),  # loan laptop, key escrowed, out of the BitLocker GPO's reach
-    Computer("HW-DT-02", DESKTOPS_OU, last_logon_days_ago=60),  # signed in 60 days ago: not stale
-    Computer("HW-DT-03", DESKTOPS_OU, last_logon_days_ago=120),  # stale
+    # signed in 60 days ago: not stale; does not require Kerberos pre-authentication
+    Computer("HW-DT-02", DESKTOPS_OU, last_logon_days_ago=60, flags=DONT_REQ_PREAUTH),
+    # stale; limited to DES Kerberos keys
+    Computer("HW-DT-03", DESKTOPS_OU, last_logon_days_ago=120, flags=USE_DES_KEY_ONLY),
     Computer("HW-DT-04", DESKTOPS_OU, created_days_ago=200),  # pre-staged 200 days ago, never signed in: stale
-    Computer("HW-DT-05", DESKTOPS_OU, enabled=False, last_logon_days_ago=400),  # disabled: out of scope
+    # disabled: out of scope, its pre-authentication flag included
+    Computer("HW-DT-05", DESKTOPS_OU, enabled=False, last_logon_days_ago=400, flags=DONT_REQ_PREAUTH),
 )
 
 
@@ -271,8 +276,8 @@ class Pso:
     precedence: int
     min_length: int
     complexity: bool
-    applies_to: str
-    """A group's name."""
+    applies_to: str | None
+    """A group's name; None: linked to no group."""
     lockout_threshold: int = 10
     reversible: bool = False
     max_age_days: int = 42
@@ -290,6 +295,8 @@ PSOS = (
     Pso(
         "PSO-Legacy-Apps", 40, 8, True, "Legacy Apps", lockout_threshold=0, reversible=True, linked_people=("turner.k",)
     ),
+    # Stores passwords with reversible encryption, linked to nobody: it governs no account, yet fails itself.
+    Pso("PSO-Old-Digest", 50, 8, True, applies_to=None, reversible=True),
 )
 
 MSFVE_RECOVERY_INFORMATION = "ea715d30-8f53-40d0-bd1e-6109186d782c"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from estate import PEOPLE
+from estate import COMPUTERS, PEOPLE
 
 from holyaudit.models import Status
 
@@ -56,6 +56,9 @@ PRIVILEGED_GROUP_SIZES = {
     "DnsAdmins": 1,  # adm-hughes.t, found by name in CN=Users
 }
 """The size of each privileged group the rules report (every account in it, nested and primary group included)."""
+ALL_COMPUTERS = (DC_ACCOUNT, *(computer.name for computer in COMPUTERS))
+ENABLED_COMPUTERS = (DC_ACCOUNT, *(computer.name for computer in COMPUTERS if computer.enabled))
+PSO_IDS = ("PSO-Supply-Teachers", "PSO-Staff", "PSO-Invigilators", "PSO-Legacy-Apps", "PSO-Old-Digest")
 
 
 def _all(ids: Iterable[str], status: Status) -> dict[str, Status]:
@@ -71,6 +74,7 @@ EXPECTED: dict[str, dict[str, Status]] = {
         "PSO-Staff": PASS,
         "PSO-Invigilators": PASS,
         "PSO-Legacy-Apps": PASS,
+        "PSO-Old-Digest": PASS,
     },
     "password-not-required": {**_all(ENABLED_USERS, PASS), "exams": FAIL},
     "generic-password-age": {"office": FAIL, "library": FAIL, "reception": PASS, "exams": PASS},
@@ -124,6 +128,8 @@ EXPECTED: dict[str, dict[str, Status]] = {
         "svc-backup": FAIL,  # description
         "morris.t": FAIL,  # info
         "adm-idle.d": FAIL,  # comment, by the site's own pattern
+        **_all(ALL_COMPUTERS, PASS),  # disabled ones too
+        "HW-DT-01": FAIL,  # description
     },
     "account-lockout": {
         DOMAIN_ID: FAIL,  # Samba provisions lockoutThreshold 0: never locks
@@ -131,14 +137,26 @@ EXPECTED: dict[str, dict[str, Status]] = {
         "PSO-Staff": PASS,
         "PSO-Invigilators": FAIL,  # 11 attempts
         "PSO-Legacy-Apps": FAIL,  # never locks
+        "PSO-Old-Digest": PASS,
     },
     "reversible-encryption-disabled": {
         **_all(ENABLED_USERS, PASS),
         "digest": FAIL,  # ENCRYPTED_TEXT_PWD_ALLOWED
         "sims-sync": FAIL,  # governed by PSO-Legacy-Apps through its group
         "turner.k": FAIL,  # governed by PSO-Legacy-Apps, linked directly, over PSO-Staff's lower precedence
+        DOMAIN_ID: PASS,  # pwdProperties 0
+        **_all(PSO_IDS, PASS),
+        "PSO-Legacy-Apps": FAIL,
+        "PSO-Old-Digest": FAIL,  # linked to nobody
     },
-    "kerberos-preauth-required": {**_all(ENABLED_USERS, PASS), "copier": FAIL, "old-nas": FAIL},
+    "kerberos-preauth-required": {
+        **_all(ENABLED_USERS, PASS),
+        "copier": FAIL,
+        "old-nas": FAIL,
+        **_all(ENABLED_COMPUTERS, PASS),  # HW-DT-05, disabled with DONT_REQ_PREAUTH, is out of scope
+        "HW-DT-02": FAIL,  # DONT_REQ_PREAUTH
+        "HW-DT-03": FAIL,  # USE_DES_KEY_ONLY
+    },
     "staff-passwords-expire": {
         **_all(STAFF, PASS),
         "ward.s": FAIL,  # PSO-Invigilators has no maximum age

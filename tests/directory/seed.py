@@ -160,7 +160,8 @@ def _set_laps(conn: ldap3.Connection, dc: SambaDC, now: dt.datetime) -> None:
 
 def _pso(dc: SambaDC, pso: Pso) -> dict[str, Any]:
     day, minutes_30 = -864_000_000_000, -18_000_000_000  # negative 100-ns intervals, as AD stores durations
-    people = [person_dn(dc, p) for p in PEOPLE if p.sam in pso.linked_people]
+    linked = [group_dn(dc, pso.applies_to)] if pso.applies_to else []
+    linked += [person_dn(dc, p) for p in PEOPLE if p.sam in pso.linked_people]
     return {
         "msDS-PasswordSettingsPrecedence": pso.precedence,
         "msDS-PasswordReversibleEncryptionEnabled": "TRUE" if pso.reversible else "FALSE",
@@ -172,7 +173,7 @@ def _pso(dc: SambaDC, pso: Pso) -> dict[str, Any]:
         "msDS-LockoutThreshold": pso.lockout_threshold,
         "msDS-LockoutObservationWindow": minutes_30,
         "msDS-LockoutDuration": minutes_30,
-        "msDS-PSOAppliesTo": [group_dn(dc, pso.applies_to), *people],
+        **({"msDS-PSOAppliesTo": linked} if linked else {}),
     }
 
 
@@ -184,7 +185,7 @@ def _add_computer(conn: ldap3.Connection, dc: SambaDC, computer: Computer) -> No
         {
             "sAMAccountName": f"{computer.name}$",
             # Added over LDAP so it can be enabled; `samba-tool computer create` makes disabled accounts.
-            "userAccountControl": WORKSTATION | (0 if computer.enabled else DISABLED),
+            "userAccountControl": WORKSTATION | computer.flags | (0 if computer.enabled else DISABLED),
             "dNSHostName": f"{computer.name.lower()}.{dc.dns_domain}",
             "operatingSystem": computer.os,
             "operatingSystemVersion": computer.os_version,

@@ -9,7 +9,7 @@ from pathlib import Path
 import ldap3
 import pytest
 from estate import AUDIT_PASSWORD, PASSWORD
-from expected import DOMAIN_ID, ENABLED_USERS, STAFF
+from expected import DOMAIN_ID, ENABLED_USERS, PSO_IDS, STAFF
 from seed import write_config
 
 POLICY_RULES = ("account-lockout", "reversible-encryption-disabled", "staff-passwords-expire")
@@ -50,6 +50,14 @@ def test_each_failure_says_which_policy_or_flag_decided_it(run_cli, config, monk
     assert reversible["digest"]["message"] == (
         "its password is stored with reversible encryption (ENCRYPTED_TEXT_PWD_ALLOWED is set on the account)"
     )
+    # A PSO that stores passwords reversibly is named itself, whether it governs anyone or not.
+    assert {name: reversible[name]["message"] for name in ("PSO-Legacy-Apps", "PSO-Old-Digest")} == dict.fromkeys(
+        ("PSO-Legacy-Apps", "PSO-Old-Digest"),
+        "this fine-grained policy stores passwords with reversible encryption for every account it governs, now or "
+        "once linked",
+    )
+    assert reversible["PSO-Old-Digest"]["context"] == {"applies_to": []}
+    assert reversible[DOMAIN_ID]["status"] == "PASS"
     expiry = objects(findings["staff-passwords-expire"])
     assert expiry["ward.s"]["message"] == (
         "the policy that governs it, PSO-Invigilators, has no maximum password age, so its password never expires"
@@ -78,6 +86,7 @@ def test_collect_records_every_policy_in_force_and_the_one_governing_each_accoun
         "PSO-Staff": [False, 20, 10, 30, False, 42],
         "PSO-Invigilators": [False, 5, 11, 30, False, 0],
         "PSO-Legacy-Apps": [False, 40, 0, 30, True, 42],
+        "PSO-Old-Digest": [False, 50, 10, 30, True, 42],
     }
     accounts = [r for r in fact_sets["directory.users"]["records"] if r.get("in_directory", True)]  # not MIS-only
     governing = {r["id"]: r["password_policy"] for r in accounts}
@@ -114,11 +123,15 @@ def test_an_account_that_cannot_read_the_psos_gets_error_for_every_policy_never_
     code, findings = scan(run_cli, config, *POLICY_RULES)
     assert code == 1
     lockout = objects(findings["account-lockout"])
-    psos = ("PSO-Supply-Teachers", "PSO-Staff", "PSO-Invigilators", "PSO-Legacy-Apps")
-    assert {i: o["status"] for i, o in lockout.items()} == {DOMAIN_ID: "FAIL", **dict.fromkeys(psos, "ERROR")}
+    assert {i: o["status"] for i, o in lockout.items()} == {DOMAIN_ID: "FAIL", **dict.fromkeys(PSO_IDS, "ERROR")}
     assert "grant it read access to the Password Settings Container" in lockout["PSO-Staff"]["reason"]
     reversible = {i: o["status"] for i, o in objects(findings["reversible-encryption-disabled"]).items()}
-    assert reversible == {**dict.fromkeys(ENABLED_USERS, "ERROR"), "digest": "FAIL"}
+    assert reversible == {
+        **dict.fromkeys(ENABLED_USERS, "ERROR"),
+        "digest": "FAIL",
+        DOMAIN_ID: "PASS",
+        **dict.fromkeys(PSO_IDS, "ERROR"),
+    }
     expiry = {i: o["status"] for i, o in objects(findings["staff-passwords-expire"]).items()}
     assert expiry == {**dict.fromkeys(STAFF, "ERROR"), "lewis.t": "FAIL"}
     reason = objects(findings["staff-passwords-expire"])["bloggs.j"]["reason"]

@@ -67,7 +67,7 @@ def test_leaver_timing_reasons_count_calendar_days(live_report):
 
 def test_pso_evidence_names_the_people_it_governs(live_report):
     finding = next(f for f in live_report["findings"] if f["rule_id"] == "fine-grained-password-minimum")
-    assert finding["message"] == "1 of 4 password policies fail, 3 pass"
+    assert finding["message"] == "1 of 5 password policies fail, 4 pass"
     supply = next(o for o in finding["objects"] if o["id"] == "PSO-Supply-Teachers")
     assert supply["observed"] == {"min_length": 4}
 

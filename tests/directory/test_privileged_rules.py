@@ -29,6 +29,7 @@ NEW_RULES = (
     "privileged-password-age",
     "local-admin-passwords-managed",
     "no-passwords-in-directory-text",
+    "kerberos-preauth-required",
 )
 SECRETS = (DESCRIPTION_SECRET, INFO_SECRET, CODE_WORD, COMPUTER_SECRET, *LAPS_SECRETS)
 
@@ -111,9 +112,28 @@ def test_a_password_in_directory_text_is_named_by_its_attribute_only(report: dic
         "svc-backup": (["description"], "a password appears to be written in its description (the text is not shown)"),
         "morris.t": (["info"], "a password appears to be written in its info (the text is not shown)"),
         "adm-idle.d": (["comment"], "a password appears to be written in its comment (the text is not shown)"),
+        "HW-DT-01": (["description"], "a password appears to be written in its description (the text is not shown)"),
     }
+    assert (text["HW-DT-01"]["kind"], text["svc-backup"]["kind"]) == ("computer", "user")
     # A description that only mentions passwords is not one.
     assert text["adm-hughes.t"]["status"] == "PASS"
+
+
+def test_computer_accounts_that_skip_pre_authentication_or_use_des_keys_fail_beside_users(report: dict) -> None:
+    failing = {
+        name: (o["kind"], hex(o["observed"]["uac"]), o["message"])
+        for name, o in objects(report, "kerberos-preauth-required").items()
+        if o["status"] == "FAIL"
+    }
+    preauth = "does not require Kerberos pre-authentication (DONT_REQ_PREAUTH): anyone may ask for data to guess its "
+    preauth += "password offline"
+    des = "is limited to DES Kerberos keys (USE_DES_KEY_ONLY), which are broken"
+    assert failing == {
+        "copier": ("user", "0x400200", preauth),
+        "old-nas": ("user", "0x200200", des),
+        "HW-DT-02": ("computer", "0x401000", preauth),
+        "HW-DT-03": ("computer", "0x201000", des),
+    }
 
 
 def test_computers_text_is_matched_too_and_only_its_name_kept(run_cli, config: Path, tmp_path: Path) -> None:

@@ -213,10 +213,9 @@ def test_svc_audit_reads_the_fine_grained_password_policies(audit: ldap3.Connect
     for pso in PSOS:
         found = read(audit, pso_dn(samba_dc, pso), "msDS-MinimumPasswordLength", "msDS-PSOAppliesTo")
         assert found["msDS-MinimumPasswordLength"] == [str(pso.min_length).encode()]
-        linked = [person_dn(samba_dc, p) for p in PEOPLE if p.sam in pso.linked_people]
-        assert sorted(found["msDS-PSOAppliesTo"]) == sorted(
-            dn.encode() for dn in [group_dn(samba_dc, pso.applies_to), *linked]
-        )
+        linked = [group_dn(samba_dc, pso.applies_to)] if pso.applies_to else []
+        linked += [person_dn(samba_dc, p) for p in PEOPLE if p.sam in pso.linked_people]
+        assert sorted(found.get("msDS-PSOAppliesTo", [])) == sorted(dn.encode() for dn in linked)
     supply_teacher = next(p for p in PEOPLE if "Supply Teachers" in p.groups)
     resultant = read(audit, person_dn(samba_dc, supply_teacher), "msDS-ResultantPSO")["msDS-ResultantPSO"]
     assert resultant == [pso_dn(samba_dc, PSOS[0]).encode()]
@@ -226,7 +225,7 @@ def test_svc_audit_reads_the_fine_grained_password_policies(audit: ldap3.Connect
 def test_computer_and_its_bitlocker_records(audit: ldap3.Connection, samba_dc: SambaDC, computer: Computer) -> None:
     dn = computer_dn(samba_dc, computer)
     uac = int(read(audit, dn, "userAccountControl")["userAccountControl"][0])
-    assert uac == 0x1000 | (0 if computer.enabled else DISABLED)
+    assert uac == 0x1000 | computer.flags | (0 if computer.enabled else DISABLED)
     records = children(audit, dn, "msFVE-RecoveryInformation", "msFVE-RecoveryGuid", "msFVE-RecoveryPassword")
     assert len(records) == computer.recovery_keys
     # The recovery password is confidential: svc-audit sees that a key is escrowed, never the key.

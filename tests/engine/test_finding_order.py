@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from holyaudit.collectors.snapshot import demo_path, load_snapshot
 from holyaudit.engine.context import EvalContext
-from holyaudit.engine.evaluate import audit, evaluate_rule
+from holyaudit.engine.evaluate import audit, evaluate_parts, evaluate_rule
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 from holyaudit.facts import FactSet, User
 
@@ -51,6 +51,12 @@ def test_a_scan_s_findings_list_their_objects_as_a_finding_judged_alone_does() -
     rules = load_profile(find_profile("holywell"), load_catalogue()).rules
     ctx = EvalContext(as_of=AS_OF, tz=ZoneInfo("Europe/London"))
     scanned = audit(rules, snapshot.fact_sets, as_of=AS_OF, tz=ZoneInfo("Europe/London"), profile="holywell")
-    alone = [evaluate_rule(rule, snapshot.fact_sets.get(rule.spec.facts), ctx) for rule in rules]
+    alone = [
+        evaluate_parts(rule, snapshot.fact_sets, ctx)
+        if rule.also
+        else evaluate_rule(rule, snapshot.fact_sets.get(rule.spec.facts), ctx)
+        for rule in rules
+    ]
+    assert any(rule.also for rule in rules)
     assert [f.model_dump() for f in scanned.findings] == [f.model_dump() for f in alone]
     assert sum(len(f.objects) for f in alone) > 100

@@ -113,6 +113,9 @@ PLAIN = {
     ("no-passwords-in-directory-text", "office-shared"): (
         "a password appears to be written in its description (the text is not shown)"
     ),
+    ("no-passwords-in-directory-text", "HW-HALL-01"): (
+        "a password appears to be written in its description (the text is not shown)"
+    ),
     ("privileged-password-age", "adm-jenkins.r"): "privileged account's password last changed 500 days ago (limit 365)",
     ("privileged-password-age", "krbtgt"): "krbtgt password last changed 1400 days ago (limit 180)",
     (

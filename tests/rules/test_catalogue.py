@@ -84,12 +84,13 @@ def _normalised(text: str) -> str:
     return " ".join(text.replace("**", "").split())
 
 
-def _case_statuses(rule_id: str) -> set[str]:
-    path = CASES_DIR / rule_id / "cases.yaml"
+def _case_statuses(rule: Rule, facts: str) -> set[str]:
+    """The statuses the rule's cases expect of records of ``facts`` (the rule's own set, or an ``also`` part's)."""
+    path = CASES_DIR / rule.id / "cases.yaml"
     if not path.is_file():
         return set()
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {case["expect"] for case in data["cases"]}
+    return {case["expect"] for case in data["cases"] if case.get("facts", rule.spec.facts) == facts}
 
 
 def test_catalogue_holds_exactly_the_contracted_rule_ids() -> None:
@@ -107,8 +108,9 @@ def test_rule_file_is_named_by_its_id_in_a_policy_area_folder(rule: Rule) -> Non
 
 
 @pytest.mark.parametrize("rule", _rules(), ids=lambda r: r.id)
-def test_rule_has_pass_and_fail_cases(rule: Rule) -> None:
-    assert {"PASS", "FAIL"} <= _case_statuses(rule.id)
+def test_rule_has_pass_and_fail_cases_for_each_fact_set_it_judges(rule: Rule) -> None:
+    for part in (rule, *rule.also):
+        assert {"PASS", "FAIL"} <= _case_statuses(rule, part.spec.facts), part.spec.facts
 
 
 def test_every_case_folder_names_a_built_in_rule() -> None:
@@ -135,12 +137,13 @@ def test_rule_explains_why_and_how_to_fix(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", _rules(), ids=lambda r: r.id)
 def test_rule_puts_every_failure_into_plain_words(rule: Rule) -> None:
-    assert rule.messages, "a rule gives its failing objects a message in plain English"
-    assert rule.messages[-1].when is None, "the last message has no `when`, so no failure goes without words"
-    for message in rule.messages:
-        words = re.sub(r"\{\w+\}", "", message.text)  # the text a person reads, placeholders aside
-        raw = {name for name in rule.record_type.model_fields if "_" in name and name in words}
-        assert (raw, "0x" in words) == (set(), False), message.text
+    for part in (rule, *rule.also):
+        assert part.messages, "a rule gives its failing objects a message in plain English, in every part"
+        assert part.messages[-1].when is None, "the last message has no `when`, so no failure goes without words"
+        for message in part.messages:
+            words = re.sub(r"\{\w+\}", "", message.text)  # the text a person reads, placeholders aside
+            raw = {name for name in part.record_type.model_fields if "_" in name and name in words}
+            assert (raw, "0x" in words) == (set(), False), message.text
 
 
 # The numbers the Holywell policy states (19:00 log-off, six characters), as a rule's own words might repeat them.

@@ -13,9 +13,11 @@ cases:
     reason_contains: [...]         # optional: text (or texts) the object's reason must contain
     message: "left on 1 Jul 2024, ..."  # FAIL only, optional: the object's plain-English message, exactly
     parameters: {}                 # optional: overrides for this case only
+    facts: directory.computers     # optional: for a rule with `also` parts, the part's fact set the record is of
 ```
 
-``record`` holds the fields of one fact record of the rule's fact set; ``id`` defaults to ``subject``. Times
+``record`` holds the fields of one fact record of the rule's fact set (or of ``facts``, one of its ``also`` parts'
+sets); ``id`` defaults to ``subject``. Times
 of day must be quoted ("19:00"): YAML 1.1 reads 19:00 as the number 1140. Each case runs as a fact set of
 that one record, so the rule's roll-up must equal the object's status. Every rule's cases give the ``message`` of
 at least one failing object, and a case that names a message must fail.
@@ -23,6 +25,7 @@ at least one failing object, and a case that names a message must fail.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -55,6 +58,7 @@ class Case(_Strict):
     reason_contains: list[str] = Field(default_factory=list)
     message: str | None = Field(default=None, min_length=1)
     parameters: dict[str, Any] = Field(default_factory=dict)
+    facts: str | None = Field(default=None, description="The fact set of an `also` part; the rule's own by default.")
 
     @field_validator("reason_contains", mode="before")
     @classmethod
@@ -115,9 +119,16 @@ def _bound(rule_id: str, overrides: dict[str, Any], source: Path) -> BoundRule:
     return bind_rule(bound.rule, {**bound.params, **overrides}, bound.severity, source, PosDict())
 
 
+def case_part(rule: BoundRule, case: Case) -> BoundRule:
+    """The part of ``rule`` the case's record is of, alone: its own, or the ``also`` part reading ``case.facts``."""
+    parts = {part.spec.facts: dataclasses.replace(part, also=()) for part in rule.parts}
+    assert case.facts is None or case.facts in parts, f"{case.name!r}: {rule.id} reads no {case.facts}"
+    return parts[case.facts or rule.spec.facts]
+
+
 @pytest.mark.parametrize(("rule_id", "path", "case_file", "case"), _all_cases())
 def test_rule_gives_the_expected_status_for_the_case(rule_id: str, path: Path, case_file: CaseFile, case: Case) -> None:
-    rule = _bound(rule_id, {**case_file.parameters, **case.parameters}, path)
+    rule = case_part(_bound(rule_id, {**case_file.parameters, **case.parameters}, path), case)
     record = rule.rule.record_type.model_validate({"id": "subject", **case.record})
     facts = FactSet(name=rule.spec.facts, source=str(path), collected_at=case_file.as_of, records=(record,))
     ctx = EvalContext(as_of=case_file.as_of, tz=ZoneInfo(case_file.timezone))

@@ -322,8 +322,8 @@ def select_rules(profile: Profile, only: list[str], tags: list[str]) -> list[Bou
 def rule_needs(rules: list[BoundRule]) -> dict[str, frozenset[str]]:
     """Per fact set, the fields the selected rules read: all a collector has to fetch."""
     needs: dict[str, frozenset[str]] = {}
-    for rule in rules:
-        needs[rule.spec.facts] = needs.get(rule.spec.facts, frozenset()) | rule.fields()
+    for part in (part for rule in rules for part in rule.parts):
+        needs[part.spec.facts] = needs.get(part.spec.facts, frozenset()) | part.fields()
     return needs
 
 

@@ -64,7 +64,8 @@ def show_rule(
     text = Text()
     text.append(f"{spec.id}", style="bold")
     text.append(f" — {bound.title}\n")
-    text.append(f"Severity: {bound.severity.value}   Tags: {', '.join(spec.tags) or '-'}   Facts: {spec.facts}\n")
+    facts = ", ".join(part.spec.facts for part in bound.parts)
+    text.append(f"Severity: {bound.severity.value}   Tags: {', '.join(spec.tags) or '-'}   Facts: {facts}\n")
     text.append(
         f"Profile {setup.profile.name}: {'runs' if bound.id in setup.profile.selected else 'does not run'} this rule\n"
     )
@@ -77,11 +78,16 @@ def show_rule(
     text.append(f"  “{bound.clause.text}”\n")
     text.append(f"  Source: {bound.clause.source}\n\n" if bound.clause.source else "\n")
     text.append("Checks\n", style="bold")
-    if bound.scope is not None:
-        text.append(f"  for each {bound.rule.record_type.kind} where {bound.scope.describe()}\n")
-    for exemption in bound.exemptions:
-        text.append(f"  not applicable when {exemption.when.describe()}: {exemption.reason}\n")
-    text.append(f"  passes when {bound.condition.describe()}\n\n")
+    for part in bound.parts:
+        kind = part.rule.record_type.kind.replace("_", " ")
+        if part.scope is not None:
+            text.append(f"  for each {kind} where {part.scope.describe()}\n")
+        elif bound.also:
+            text.append(f"  for each {kind}\n")
+        for exemption in part.exemptions:
+            text.append(f"  not applicable when {exemption.when.describe()}: {exemption.reason}\n")
+        text.append(f"  passes when {part.condition.describe()}\n")
+    text.append("\n")
     if spec.parameters:
         text.append(f"Parameters (in effect under profile {setup.profile.name})\n", style="bold")
         for name, param in spec.parameters.items():

@@ -49,13 +49,14 @@ class Evaluation:
     def __init__(self, rules: Sequence[BoundRule], *, as_of: dt.datetime, tz: ZoneInfo) -> None:
         self.rules = list(rules)
         self.ctx = EvalContext(as_of=as_of, tz=tz)
-        self._evaluators = {rule.id: object_evaluator(rule, self.ctx) for rule in self.rules}
-        self._by_fact_set: dict[str, list[str]] = {}
+        self._evaluators = {_key(part): object_evaluator(part, self.ctx) for rule in self.rules for part in rule.parts}
+        self._by_fact_set: dict[str, list[_Part]] = {}
         for rule in self.rules:
-            self._by_fact_set.setdefault(rule.spec.facts, []).append(rule.id)
+            for part in rule.parts:
+                self._by_fact_set.setdefault(part.spec.facts, []).append(_key(part))
         self._judged: dict[int, tuple[FactRecord, str, list[ObjectResult | None]]] = {}
         """Per record fed (by ``id``, with the record itself, which also keeps the id from being reused): its fact
-        set, and the result of each rule that reads that set, in ``_by_fact_set``'s order."""
+        set, and the result of each rule (or `also` part) that reads that set, in ``_by_fact_set``'s order."""
 
     def feed(self, fact_set: str, records: Iterable[FactRecord]) -> None:
         """Judge ``records`` of ``fact_set`` by every rule that reads it, now."""
@@ -76,18 +77,22 @@ class Evaluation:
         by_rule: dict[str, list[Waiver]] = {}
         for waiver in waivers or ():
             by_rule.setdefault(waiver.rule_id, []).append(waiver)
-        results: dict[str, list[ObjectResult]] = {}
+        results: dict[_Part, list[ObjectResult]] = {}
         for name, collected in facts.items():
             if name in self._by_fact_set and not collected.error:
                 results.update(zip(self._by_fact_set[name], self._results(name, collected.records), strict=True))
         findings = []
         for rule in self.rules:
             fact_set = facts.get(rule.spec.facts)
-            if fact_set is None or fact_set.error:  # nothing to judge: the finding says why
-                findings.append(finding(rule, fact_set, self._evaluators[rule.id], ctx))
+            if rule.also:
+                findings.append(parts_finding(rule, facts, results.__getitem__, ctx, by_rule.get(rule.id, ())))
+            elif fact_set is None or fact_set.error:  # nothing to judge: the finding says why
+                findings.append(finding(rule, fact_set, self._evaluators[_key(rule)], ctx))
             else:
                 waived = by_rule.get(rule.id, ())
-                findings.append(judged_finding(rule, results[rule.id], len(fact_set.records), ctx, waived, by_id=True))
+                findings.append(
+                    judged_finding(rule, results[_key(rule)], len(fact_set.records), ctx, waived, by_id=True)
+                )
         sources = [
             FactSetSource(name=fs.name, source=fs.source, collected_at=fs.collected_at, error=fs.error)
             for fs in sorted(facts.values(), key=lambda f: f.name)
@@ -122,10 +127,65 @@ class Evaluation:
         return columns
 
 
+_Part = tuple[str, str]
+"""One part of a rule: its id and the fact set the part reads."""
+
+
+def _key(part: BoundRule) -> _Part:
+    return part.id, part.spec.facts
+
+
 def evaluate_rule(
     rule: BoundRule, fact_set: FactSet | None, ctx: EvalContext, waivers: Sequence[Waiver] = ()
 ) -> Finding:
+    """The rule's finding over ``fact_set`` alone (a rule with ``also`` parts: the others' sets as not collected)."""
+    if rule.also:
+        return evaluate_parts(rule, {fact_set.name: fact_set} if fact_set else {}, ctx, waivers)
     return finding(rule, fact_set, object_evaluator(rule, ctx), ctx, waivers)
+
+
+def evaluate_parts(
+    rule: BoundRule, facts: Mapping[str, FactSet], ctx: EvalContext, waivers: Sequence[Waiver] = ()
+) -> Finding:
+    """The finding of every part of ``rule`` over ``facts``, as a scan gives it."""
+
+    def judged(part: _Part) -> list[ObjectResult]:
+        evaluate = object_evaluator(next(p for p in rule.parts if _key(p) == part), ctx)
+        return [r for r in map(evaluate, facts[part[1]].records) if r is not None]
+
+    return parts_finding(rule, facts, judged, ctx, waivers)
+
+
+def parts_finding(
+    rule: BoundRule,
+    facts: Mapping[str, FactSet],
+    judged: Callable[[_Part], list[ObjectResult]],
+    ctx: EvalContext,
+    waivers: Sequence[Waiver] = (),
+) -> Finding:
+    """The finding of a rule with ``also`` parts: the objects of every part's fact set (``judged`` gives a part's
+    results), in one list. A part whose fact set is missing or failed leaves the finding ERROR, or FAIL when an
+    object of another part fails, and the message says which set."""
+    results: list[ObjectResult] = []
+    examined = 0
+    unchecked = []
+    for part in rule.parts:
+        name = part.spec.facts
+        fact_set = facts.get(name)
+        if fact_set is None:
+            unchecked.append(f"no {name} facts were collected")
+        elif fact_set.error:
+            unchecked.append(f"{name} could not be collected: {fact_set.error}")
+        else:
+            results += judged(_key(part))
+            examined += len(fact_set.records)
+    made = judged_finding(rule, results, examined, ctx, waivers)
+    if not unchecked:
+        return made
+    if len(unchecked) == len(rule.parts):
+        return _finding(rule, Status.ERROR, f"{'; '.join(unchecked)}, so nothing was checked", [])
+    status = Status.FAIL if made.status is Status.FAIL else Status.ERROR
+    return made.model_copy(update={"status": status, "message": f"{'; '.join(unchecked)}; {made.message}"})
 
 
 def finding(
@@ -246,7 +306,7 @@ def roll_up(statuses: Sequence[Status]) -> Status:
 
 
 def _message(rule: BoundRule, results: Sequence[ObjectResult], total: int, counts: Counter[Status]) -> str:
-    plural = rule.rule.record_type.plural
+    plural = " and ".join(part.rule.record_type.plural for part in rule.parts)
     if not results:
         return f"no {plural} in scope ({total} examined)"
     if len(results) == 1 and total == 1:

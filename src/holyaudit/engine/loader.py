@@ -62,7 +62,6 @@ def load_rule(path: Path) -> Rule:
         spec = RuleSpec.model_validate(data)
     except ValidationError as exc:
         raise InvalidInputError(problems_from_validation(path, data, exc) + _condition_problems(path, data)) from exc
-    record_type = FACT_SETS[spec.facts]
     state = ParseState(path, set(spec.parameters))
     param_positions = {name: position_of(data, ("parameters", name, "default")) or data.pos for name in spec.parameters}
     defaults = {}
@@ -71,53 +70,19 @@ def load_rule(path: Path) -> Rule:
             defaults[name] = check_param(param.type, param.default)
         except ValueError as exc:
             state.problem(param_positions[name], f"parameters.{name}.default: {exc}")
-    condition = parse_condition(data["condition"], record_type, state, "condition", data.value_pos["condition"])
-    scope = (
-        parse_condition(data["scope"], record_type, state, "scope", data.value_pos["scope"])
-        if spec.scope is not None
-        else None
-    )
-    for index, shown in enumerate(spec.context):
-        if not attr_exists(record_type, shown):
+    own = _part(spec, data, "", state, param_positions)
+    judged = {spec.facts}
+    for index, part in enumerate(spec.also):
+        if part.facts in judged:
+            where = position_of(data, ("also", index, "facts"))
             state.problem(
-                position_of(data, ("context", index)), f"context: {record_type.kind} facts have no attribute {shown!r}"
+                where, f"also[{index}].facts: {part.facts} is judged already; a rule judges each fact set once"
             )
-    exemptions = []
-    raw_exemptions = data.get("not_applicable")
-    for index, exemption in enumerate(spec.not_applicable):
-        na = raw_exemptions if isinstance(raw_exemptions, PosDict) else raw_exemptions[index]  # type: ignore[index]
-        label = "not_applicable" if isinstance(raw_exemptions, PosDict) else f"not_applicable[{index}]"
-        when = parse_condition(na["when"], record_type, state, f"{label}.when", na.value_pos["when"])
-        if when is not None:
-            exemptions.append(Exemption(when, exemption.reason))
-        _check_text(state, spec, f"{label}.reason", exemption.reason, na.value_pos["reason"])
-    for key in ("title", "rationale", "remediation"):
-        _check_text(state, spec, key, getattr(spec, key), data.value_pos[key])
-    messages = []
-    raw_messages = data.get("messages")
-    for index, message in enumerate(spec.messages):
-        raw = raw_messages if isinstance(raw_messages, PosDict) else raw_messages[index]  # type: ignore[index]
-        label = "messages" if isinstance(raw_messages, PosDict) else f"messages[{index}]"
-        when = (
-            parse_condition(raw["when"], record_type, state, f"{label}.when", raw.value_pos["when"])
-            if message.when is not None
-            else None
-        )
-        messages.append(Message(when, message.text))
-        allowed = message_names(record_type, set(spec.parameters), condition)
-        try:
-            names = _placeholders(message.text)
-        except ValueError as exc:
-            state.problem(raw.value_pos["text"], f"{label}.text: {exc}")
-            names = []
-        for name in names:
-            if name not in allowed:
-                state.problem(raw.value_pos["text"], f"{label}.text: unknown parameter or attribute {{{name}}}")
-            elif name in spec.parameters and name in record_type.model_fields:
-                # Which value it would show is not obvious to the reader of the rule, so neither is chosen.
-                state.problem(
-                    raw.value_pos["text"], f"{label}.text: {{{name}}} names both a parameter and an attribute"
-                )
+        judged.add(part.facts)
+    also = [
+        _part(spec.part(part), data["also"][index], f"also[{index}].", state, param_positions)
+        for index, part in enumerate(spec.also)
+    ]
     if not state.problems:
         for site in state.leaves:
             try:
@@ -131,18 +96,70 @@ def load_rule(path: Path) -> Rule:
                     else f"value for {site.leaf.op.name!r}"
                 )
                 state.problem(where, f"{label}: {exc}")
-    if state.problems or condition is None:
+    if state.problems or own is None:
         raise InvalidInputError(state.problems)
+    return dataclasses.replace(own, leaves=tuple(state.leaves), also=tuple(part for part in also if part is not None))
+
+
+def _part(
+    spec: RuleSpec, data: PosDict, label: str, state: ParseState, param_positions: dict[str, Position]
+) -> Rule | None:
+    """What ``spec`` judges in its fact set, checked (``data`` is where it is written; ``label`` prefixes its keys in
+    problems), with no leaves noted yet; None if its condition could not be read."""
+    record_type = FACT_SETS[spec.facts]
+    condition = parse_condition(data["condition"], record_type, state, f"{label}condition", data.value_pos["condition"])
+    scope = (
+        parse_condition(data["scope"], record_type, state, f"{label}scope", data.value_pos["scope"])
+        if spec.scope is not None
+        else None
+    )
+    for index, shown in enumerate(spec.context):
+        if not attr_exists(record_type, shown):
+            state.problem(
+                position_of(data, ("context", index)),
+                f"{label}context: {record_type.kind} facts have no attribute {shown!r}",
+            )
+    exemptions = []
+    raw_exemptions = data.get("not_applicable")
+    for index, exemption in enumerate(spec.not_applicable):
+        na = raw_exemptions if isinstance(raw_exemptions, PosDict) else raw_exemptions[index]  # type: ignore[index]
+        where = f"{label}not_applicable" if isinstance(raw_exemptions, PosDict) else f"{label}not_applicable[{index}]"
+        when = parse_condition(na["when"], record_type, state, f"{where}.when", na.value_pos["when"])
+        if when is not None:
+            exemptions.append(Exemption(when, exemption.reason))
+        _check_text(state, spec, f"{where}.reason", exemption.reason, na.value_pos["reason"])
+    if not label:  # the rule's own title and texts: checked once, not for each part
+        for key in ("title", "rationale", "remediation"):
+            _check_text(state, spec, key, getattr(spec, key), data.value_pos[key])
+    messages = []
+    raw_messages = data.get("messages")
+    for index, message in enumerate(spec.messages):
+        raw = raw_messages if isinstance(raw_messages, PosDict) else raw_messages[index]  # type: ignore[index]
+        where = f"{label}messages" if isinstance(raw_messages, PosDict) else f"{label}messages[{index}]"
+        when = (
+            parse_condition(raw["when"], record_type, state, f"{where}.when", raw.value_pos["when"])
+            if message.when is not None
+            else None
+        )
+        messages.append(Message(when, message.text))
+        allowed = message_names(record_type, set(spec.parameters), condition)
+        try:
+            names = _placeholders(message.text)
+        except ValueError as exc:
+            state.problem(raw.value_pos["text"], f"{where}.text: {exc}")
+            names = []
+        for name in names:
+            if name not in allowed:
+                state.problem(raw.value_pos["text"], f"{where}.text: unknown parameter or attribute {{{name}}}")
+            elif name in spec.parameters and name in record_type.model_fields:
+                # Which value it would show is not obvious to the reader of the rule, so neither is chosen.
+                state.problem(
+                    raw.value_pos["text"], f"{where}.text: {{{name}}} names both a parameter and an attribute"
+                )
+    if condition is None:
+        return None
     return Rule(
-        spec,
-        path,
-        record_type,
-        condition,
-        scope,
-        tuple(exemptions),
-        tuple(state.leaves),
-        param_positions,
-        tuple(messages),
+        spec, state.path, record_type, condition, scope, tuple(exemptions), (), param_positions, tuple(messages)
     )
 
 
@@ -344,12 +361,18 @@ def bind_rule(
                 problems.append(_problem(source, pos, f"{rule.id}.{names[0] if names else '?'}: {exc}"))
     if problems:
         raise InvalidInputError(problems)
+    return _bound(rule, severity or rule.spec.severity, params)
+
+
+def _bound(rule: Rule, severity: Severity, params: dict[str, Any]) -> BoundRule:
+    """``rule`` and its ``also`` parts with checked ``params`` filled in."""
     return BoundRule(
         rule=rule,
-        severity=severity or rule.spec.severity,
+        severity=severity,
         params=params,
         condition=rule.condition.bind(params),
         scope=rule.scope.bind(params) if rule.scope else None,
         exemptions=tuple(e.bind(params) for e in rule.exemptions),
         messages=tuple(m.bind(params) for m in rule.messages),
+        also=tuple(_bound(part, severity, params) for part in rule.also),
     )

@@ -77,14 +77,10 @@ class MessageSpec(_Strict):
     )
 
 
-class RuleSpec(_Strict):
-    id: str = Field(description="Stable, lower-case, hyphenated, e.g. password-minimum-length.")
-    title: str = Field(min_length=1)
-    severity: Severity
-    tags: list[str] = Field(default_factory=list)
-    clause: Clause
+class PartSpec(_Strict):
+    """What a rule judges in one fact set: the rule's own, or one of its ``also`` parts."""
+
     facts: str = Field(description="The fact set the rule reads: a key of FACT_SETS.")
-    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
     scope: Any = None
     not_applicable: list[NotApplicableSpec] = Field(
         default_factory=list, description="Exemptions, tried in order; one mapping or a list of them."
@@ -94,8 +90,6 @@ class RuleSpec(_Strict):
         default_factory=list,
         description="Fields shown beside each object's result to identify it (not judged), e.g. display_name.",
     )
-    rationale: str = Field(min_length=1)
-    remediation: str = Field(min_length=1)
     messages: list[MessageSpec] = Field(
         default_factory=list,
         description="A failing object's plain message: the first whose `when` holds (or that has none) is used.",
@@ -105,6 +99,29 @@ class RuleSpec(_Strict):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
+
+    @field_validator("facts")
+    @classmethod
+    def _known_fact_set(cls, value: str) -> str:
+        if value not in FACT_SETS:
+            raise ValueError(f"unknown fact set {value!r} (known: {', '.join(FACT_SETS)})")
+        return value
+
+
+class RuleSpec(PartSpec):
+    id: str = Field(description="Stable, lower-case, hyphenated, e.g. password-minimum-length.")
+    title: str = Field(min_length=1)
+    severity: Severity
+    tags: list[str] = Field(default_factory=list)
+    clause: Clause
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    rationale: str = Field(min_length=1)
+    remediation: str = Field(min_length=1)
+    also: list[PartSpec] = Field(
+        default_factory=list,
+        description="Other fact sets the same rule judges, each with its own scope, exemptions, condition, messages "
+        "and context (docs/rule-language.md).",
+    )
 
     @field_validator("id")
     @classmethod
@@ -116,12 +133,10 @@ class RuleSpec(_Strict):
             )
         return value
 
-    @field_validator("facts")
-    @classmethod
-    def _known_fact_set(cls, value: str) -> str:
-        if value not in FACT_SETS:
-            raise ValueError(f"unknown fact set {value!r} (known: {', '.join(FACT_SETS)})")
-        return value
+    def part(self, part: PartSpec) -> RuleSpec:
+        """This rule as one of its ``also`` parts: the same id, clause, parameters and texts, judging that part's
+        fact set."""
+        return self.model_copy(update={**{name: getattr(part, name) for name in PartSpec.model_fields}, "also": []})
 
 
 class RuleSettings(_Strict):
@@ -185,6 +200,9 @@ class Rule:
     leaves: tuple[LeafSite, ...]
     param_positions: dict[str, Position]
     messages: tuple[Message, ...] = ()
+    also: tuple[Rule, ...] = ()
+    """The rule's ``also`` parts, each a rule of its own over another fact set (same id; the rule's ``leaves`` holds
+    theirs too)."""
 
     @property
     def id(self) -> str:
@@ -204,10 +222,17 @@ class BoundRule:
     messages: tuple[Message, ...] = ()
     profile_clause: Clause | None = None
     """The profile's framework's clause for this rule, if the profile quotes one."""
+    also: tuple[BoundRule, ...] = ()
+    """The rule's ``also`` parts, bound alike: one finding holds the objects of every part."""
 
     @property
     def id(self) -> str:
         return self.rule.id
+
+    @property
+    def parts(self) -> tuple[BoundRule, ...]:
+        """What the rule judges, one part per fact set: its own first, then its ``also`` parts."""
+        return (self, *self.also)
 
     @property
     def clause(self) -> Clause:
