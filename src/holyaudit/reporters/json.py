@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from holyaudit import __version__
 from holyaudit.models import SCHEMA_VERSION, AuditResult, Finding, ObjectResult, Status
@@ -58,15 +61,19 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 def _plain(value: object) -> Any:
     if type(value) is ObjectResult:
-        fields = value.__dict__
+        fields = value.as_dict()
         if _as_is(fields["observed"].values()) and _as_is(fields["context"].values()):
-            # What model_dump(mode="json") gives for values JSON writes as they are (most results: text, numbers,
-            # truth values and lists of them): the result's own fields, which pydantic keeps in the report's order,
-            # its status a StrEnum that JSON writes as its text.
+            # What pydantic's JSON mode gives for values JSON writes as they are (most results: text, numbers,
+            # truth values and lists of them): the result's own fields in the report's order, its status a StrEnum
+            # that JSON writes as its text.
             return fields
-    if isinstance(value, ObjectResult):
-        return value.model_dump(mode="json")
+        return _object_result().dump_python(value, mode="json")
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+@functools.cache
+def _object_result() -> TypeAdapter[ObjectResult]:
+    return TypeAdapter(ObjectResult)
 
 
 _AS_IS = frozenset({str, int, bool, type(None)})
