@@ -12,9 +12,9 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -96,13 +96,27 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
-def results_of(result: AuditResult) -> list[StoredResult]:
-    make = StoredResult._make
-    return [
-        make((finding.rule_id, obj.id, obj.kind, obj.status, finding.severity, obj.reason))
-        for finding in result.findings
-        for obj in finding.objects
-    ]
+class StoredResults:
+    """A scan's results as the history stores them, made afresh at each pass over them (the comparison with the
+    previous run, the notes and the recording each take one): a 50,000-user school's 300,000 rows are never all
+    held at once. The findings are frozen, so every pass gives the same rows."""
+
+    def __init__(self, result: AuditResult) -> None:
+        self._findings = result.findings
+
+    def __iter__(self) -> Iterator[StoredResult]:
+        make = StoredResult._make
+        for finding in self._findings:
+            rule_id, severity = finding.rule_id, finding.severity
+            for obj in finding.objects:
+                yield make((rule_id, obj.id, obj.kind, obj.status, severity, obj.reason))
+
+    def __len__(self) -> int:
+        return sum(len(finding.objects) for finding in self._findings)
+
+
+def results_of(result: AuditResult) -> StoredResults:
+    return StoredResults(result)
 
 
 class HistoryStore:
@@ -198,7 +212,7 @@ class HistoryStore:
         site: str,
         exit_code: int,
         tool_version: str,
-        results: Sequence[StoredResult] | None = None,
+        results: Iterable[StoredResult] | None = None,
     ) -> Iterator[None]:
         """Store one scan in one transaction, committed when the block ends and rolled back if it raises.
 
@@ -461,25 +475,26 @@ Row = tuple[str, str, str, str, str, str | None]
 """A result as stored: rule id, object id, kind, status, severity, reason."""
 
 
-def _batches(results: Sequence[StoredResult]) -> Iterator[str | list[Row]]:
+def _batches(results: Iterable[StoredResult]) -> Iterator[str | list[Row]]:
     """The rows to store, in order, made as they are stored: JSON arrays of ``BATCH_ROWS`` rows each, but rows
     holding a NUL character (SQLite's JSON functions cut text at one) as rows, bound one by one.
 
     A batch at a time, not the whole run as one JSON text: a 50,000-user school's 300,000 rows made a 54 MB
     string, the encoder's pieces of it and SQLite's UTF-8 copy, all at once."""
     text = _TEXT
-    for start in range(0, len(results), BATCH_ROWS):
-        batch = results[start : start + BATCH_ROWS]
+    rows = iter(results)
+    while batch := list(islice(rows, BATCH_ROWS)):
         whole = _json_rows(batch)  # a result is a tuple, so an array; its status and severity, text (StrEnum)
         if "\\u0000" not in whole:  # the common case: no NUL anywhere
             yield whole
             continue
-        rows: list[Row] = [
+        plain_rows: list[Row] = [
             (rule_id, object_id, kind, text[status], text[severity], reason)
             for rule_id, object_id, kind, status, severity, reason in batch
         ]
-        for plain, run in groupby(rows, key=_without_nul):
-            yield _json_rows(list(run)) if plain else list(run)
+        for plain, run in groupby(plain_rows, key=_without_nul):
+            same = list(run)
+            yield _json_rows(same) if plain else same
 
 
 BATCH_ROWS = 10_000
