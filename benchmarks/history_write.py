@@ -42,7 +42,6 @@ from typing import Any
 
 from holyaudit.audit import history as audit_history
 from holyaudit.audit.history import history_step, open_history
-from holyaudit.history import store as history_store
 from holyaudit.history.store import HistoryStore, new_run_id, results_of
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
 
@@ -91,7 +90,7 @@ def school_result(users: int, run: int, *, latest: bool) -> AuditResult:
             else:
                 status, why = Status.PASS, None
             objects.append(
-                ObjectResult.model_construct(
+                ObjectResult(
                     id=user_id(i), kind="user", status=status, observed={}, expected="x", reason=why, context={}
                 )
             )
@@ -155,12 +154,12 @@ def history_work(path: Path, result: AuditResult) -> tuple[int, int, int]:
     return int(step.code), len(step.notes), len(trend)
 
 
+# The rows are made as each pass reads them (results_of is a view), and encoded a batch at a time as they are
+# stored: their making is timed within the comparison, the notes and the storing.
 STEPS = (
-    ("convert the results (results_of)", audit_history, "results_of"),
     ("compare with the previous run", audit_history, "_only_new"),
     ("last compliant, per object not checked", audit_history, "notes_for"),
-    ("the rows as JSON text (_batches)", history_store, "_batches"),
-    ("store the rows (SQLite, own thread)", HistoryStore, "_insert_results"),
+    ("make, encode and store the rows (own thread)", HistoryStore, "_insert_results"),
     ("close (checkpoint)", HistoryStore, "close"),
 )
 REST = "the rest (commit, trend, open)"

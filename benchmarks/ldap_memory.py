@@ -58,7 +58,9 @@ def main() -> int:
         trees = {args.revision: str(unpacked(args.revision, folder / "revision")), "this tree": None}
         built.dc.start()
         try:
-            config = write_config(built.dc, folder / "site.yaml")
+            # A generous time-out: peak memory does not depend on how busy the machine is, but a busy DC can be slow
+            # to answer the first search.
+            config = write_config(built.dc, folder / "site.yaml", timeout_seconds=120)
             scan = [str(VENV_BIN / "holyaudit"), *scan_args(config, directory_rules(), built.seeded_at, None)]
             runs: dict[str, list[Run]] = {name: [] for name in trees}
             for round_number in range(args.rounds):

@@ -83,7 +83,7 @@ def main() -> int:
             source_trees(args.revisions, Path(tmp)) as trees,
         ):
             folder = Path(tmp)
-            config = write_config(dc, folder / "site.yaml")
+            config = write_config(dc, folder / "site.yaml", timeout_seconds=120)  # a busy DC can be slow to answer
             scan = ["-m", "holyaudit", *scan_args(config, directory_rules(), built.seeded_at, None)]
             os.environ[LDAP_PASSWORD_ENV] = AUDIT_PASSWORD  # the in-process scan that records the searches
             os.environ["HOLYAUDIT_HISTORY"] = str(folder / "history-searches.sqlite3")

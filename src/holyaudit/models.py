@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -40,19 +41,26 @@ class Framework(BaseModel):
     licence: str = Field(min_length=1, description="The terms its words are quoted under, with the attribution.")
 
 
-class ObjectResult(BaseModel):
-    """One object's outcome under one rule."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectResult:
+    """One object's outcome under one rule.
 
-    model_config = ConfigDict(frozen=True)
+    A plain slotted dataclass, not a pydantic model: a scan makes one per object per rule (300,000 for a
+    50,000-user school), and a model's per-instance ``__dict__`` and bookkeeping cost three times the memory of
+    these eight slots. Pydantic still validates and dumps it as a field of ``Finding``.
+    """
+
     id: str
     kind: str
     status: Status
-    observed: dict[str, Any] = Field(default_factory=dict)
+    observed: dict[str, Any] = field(default_factory=dict)
     expected: str
     reason: str | None = None
-    context: dict[str, Any] = Field(default_factory=dict, description="Values that identify the object; not judged.")
-    message: str | None = Field(
-        default=None, description="A failing object's message in plain English, if the rule gives one."
+    context: dict[str, Any] = field(
+        default_factory=dict, metadata={"description": "Values that identify the object; not judged."}
+    )
+    message: str | None = field(
+        default=None, metadata={"description": "A failing object's message in plain English, if the rule gives one."}
     )
 
     @classmethod
@@ -67,25 +75,33 @@ class ObjectResult(BaseModel):
         context: dict[str, Any],
         message: str | None = None,
     ) -> ObjectResult:
-        """A result from values the engine made itself, so not validated again: what ``model_construct`` gives
-        with every field set, without its lookups of each field's aliases and defaults for every one of the tens
-        of thousands of results a school's scan makes."""
+        """A result from values the engine made itself, set slot by slot: a frozen dataclass's ``__init__`` goes
+        through ``object.__setattr__`` by name for each field, for every one of a school's results."""
         result = _new(cls)
-        _set(result, "__dict__", {
-            "id": id, "kind": kind, "status": status, "observed": observed, "expected": expected, "reason": reason,
-            "context": context, "message": message,
-        })  # fmt: skip
-        _set(result, "__pydantic_fields_set__", _OBJECT_RESULT_FIELDS)
-        _set(result, "__pydantic_extra__", None)
-        _set(result, "__pydantic_private__", None)
+        _id(result, id)
+        _kind(result, kind)
+        _status(result, status)
+        _observed(result, observed)
+        _expected(result, expected)
+        _reason(result, reason)
+        _context(result, context)
+        _message(result, message)
         return result
 
+    def replaced(self, **changes: Any) -> ObjectResult:
+        """A copy with ``changes`` (a waived result: its status, reason and message)."""
+        return replace(self, **changes)
 
-_new, _set = BaseModel.__new__, object.__setattr__
-_OBJECT_RESULT_FIELDS = set(ObjectResult.model_fields)
-"""Every field of a made result is given, and they all share this one fields-set: pydantic never changes it in place
-(results are frozen; a copy, even an updated one, copies it first). A set of its own per result would be one more
-object per result for the garbage collector to walk."""
+    def as_dict(self) -> dict[str, Any]:
+        """The fields by name in the report's order, the values themselves (not copied)."""
+        return {name: getter(self) for name, getter in _GETTERS}
+
+
+_new = object.__new__
+_id, _kind, _status, _observed, _expected, _reason, _context, _message = (
+    getattr(ObjectResult, name).__set__ for name in ObjectResult.__slots__
+)
+_GETTERS = tuple((name, getattr(ObjectResult, name).__get__) for name in ObjectResult.__slots__)
 
 
 class Finding(BaseModel):

@@ -132,11 +132,11 @@ def varied_result():
     result = sample_result()
     first = result.findings[0]
     objects = [
-        user("a.one", first.objects[0].status, "uac is 0x220").model_copy(
-            update={"expected": "uac has all bits clear of 0x20 (the password-not-required flag)"}
+        user("a.one", first.objects[0].status, "uac is 0x220").replaced(
+            expected="uac has all bits clear of 0x20 (the password-not-required flag)"
         ),
-        user("b.two", first.objects[1].status, "uac is 0x220").model_copy(
-            update={"expected": "uac has all bits clear of 0x220, as a staff account's should"}
+        user("b.two", first.objects[1].status, "uac is 0x220").replaced(
+            expected="uac has all bits clear of 0x220, as a staff account's should"
         ),
     ]
     waivers = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +50,7 @@ class Note:
         )
 
 
-def notes_for(store: HistoryStore, site: str, as_of: dt.datetime, results: Sequence[StoredResult]) -> list[Note]:
+def notes_for(store: HistoryStore, site: str, as_of: dt.datetime, results: Iterable[StoredResult]) -> list[Note]:
     def last(item: Unreadable) -> dt.datetime | None:
         return store.last_compliant(site=site, object_id=item.object_id, rule_ids=item.rule_ids, before=as_of)
 
@@ -102,7 +102,7 @@ def history_step(
     if store is None:  # no previous run is known: every failure is new
         first = Changes(None, tuple(new_failures(set(), results_of(result), Severity.LOW))) if changes else None
         return HistoryStep(code, "", [], nullcontext(()), first)
-    stored = results_of(result)  # one conversion for the comparison, the notes and the history
+    stored = results_of(result)  # the rows as stored, made at each pass: for the comparison, the notes and the history
     # One comparison with the previous run, for --fail-on-new and for a notification alike.
     found = _changes(store, result, stored, site) if changes or fail_on_new else None
     verdict = ""
@@ -124,7 +124,7 @@ def history_step(
     return HistoryStep(code, verdict, notes, _with_trend(recording, points), found if changes else None)
 
 
-def _changes(store: HistoryStore, result: AuditResult, stored: Sequence[StoredResult], site: str) -> Changes:
+def _changes(store: HistoryStore, result: AuditResult, stored: Iterable[StoredResult], site: str) -> Changes:
     """Every object newly failing since the previous run of this profile and site, and that run's exit code."""
     previous = store.previous_run(profile=result.profile, site=site)
     failing_before = store.failing_keys(previous) if previous else set()

@@ -236,15 +236,20 @@ def _casefold_id(record: FactRecord) -> str:
 _status_of, _id_of = attrgetter("status"), attrgetter("id")
 
 
-def object_evaluator(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], ObjectResult | None]:
+def object_evaluator(
+    rule: BoundRule, ctx: EvalContext, *, settle_early: bool = True
+) -> Callable[[FactRecord], ObjectResult | None]:
     """The rule compiled for ``ctx``: one object's result, or None when the rule's scope leaves it out.
 
     Answers first: a pass, an object out of scope and an exemption need no reasons, and most objects are one of
     those; anything else is judged again, asking why, to put it into words. The judging is one generated
-    function per rule (``engine/generated.py``).
+    function per rule (``engine/generated.py``); ``settle_early`` false answers every branch (for the tests).
     """
     exemptions = [(exemption.when, exemption.reason) for exemption in rule.exemptions]
-    return generated_evaluator(rule.id, rule.scope, exemptions, rule.condition, ctx, _result_maker(rule, ctx), _said)
+    make = _result_maker(rule, ctx)
+    return generated_evaluator(
+        rule.id, rule.scope, exemptions, rule.condition, ctx, make, _said, settle_early=settle_early
+    )
 
 
 def _result_maker(

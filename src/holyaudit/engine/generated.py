@@ -10,7 +10,9 @@ nothing here says what a condition means; only how its parts are called.
 
 The same function answers alone (``why`` false: a pass, an object out of scope and an exemption need no
 reasons, and most objects are one of those) and, for anything else, is called again asking why, which puts the
-same answer into words.
+same answer into words. An ``any`` stops answering at its first True branch and an ``all`` not asked why at its
+first False one (``_Writer._combined``); the branches after it only have their values noted, so an object shows
+the same evidence whichever branch settled it.
 
 Nothing from a rule file becomes code: attribute names must be identifiers (else the leaf reads through its
 observer), and every value (operators, expected values, reasons) is passed in by name, never written as text.
@@ -30,6 +32,7 @@ from holyaudit.engine.conditions import (
     Condition,
     Leaf,
     Not,
+    Quantifier,
     Unknown,
     to_evidence,
     unread,
@@ -52,11 +55,13 @@ def _plain_name(attr: str) -> bool:
 class _Writer:
     """The generated function's lines and the names it reads from its namespace."""
 
-    def __init__(self, ctx: EvalContext) -> None:
+    def __init__(self, ctx: EvalContext, *, settle_early: bool = True) -> None:
         self.ctx = ctx
+        self.settle_early = settle_early
         self.lines: list[str] = []
         self.names: dict[str, Any] = {"AS_IS": _AS_IS, "to_evidence": to_evidence, "unread": unread, "Unknown": Unknown}
         self._count = 0
+        self._judges: dict[int, str] = {}
 
     def name(self, value: Any, stem: str) -> str:
         """A new namespace name bound to ``value``."""
@@ -79,22 +84,68 @@ class _Writer:
         if isinstance(node, Leaf):
             return self._leaf(node, depth, top)
         if isinstance(node, AllOf | AnyOf):
-            children = [self.answer(child, depth, top) for child in node.children]  # every branch, for its evidence
-            combine, result = self.name(node.combinator.combine, "combine"), self.variable()
-            self.line(depth, f"{result} = {combine}(({', '.join(children)},))")
-            return result
+            return self._combined(node, depth, top)
         if isinstance(node, Not):
             child, result = self.answer(node.child, depth, top), self.variable()
             negate, described = self.name(NOT.negate, "negate"), self.name(node.describe(), "described")
             self.line(depth, f"{result} = {negate}({child}, {prefix}, {described}, why)")
             return result
-        where = condition_judge(node.where, self.ctx) if node.where is not None else None
-        judge, result = (
-            self.name(node.judge(condition_judge(node.check, self.ctx), where), "quantifier"),
-            self.variable(),
-        )
-        self.line(depth, f"{result} = {judge}(record, seen, {prefix}, why)")
+        result = self.variable()
+        self.line(depth, f"{result} = {self._quantifier(node)}(record, seen, {prefix}, why)")
         return result
+
+    def _combined(self, node: AllOf | AnyOf, depth: int, top: bool) -> str:
+        """An ``all`` or ``any``: its branches answered in order until one settles it, the rest only noted.
+
+        An ``any`` is its first True branch (``Disjunction.combine``), asked why or not. An ``all`` is False once
+        a branch is False, but asked why it is explained by every False branch, so it is settled early only when
+        not asked. A branch not answered still has its values noted, in the order answering would note them: the
+        evidence of an object is the same whichever branch settled it."""
+        result, children = self.variable(), list(node.children)
+        settles = "{}.value" if isinstance(node, AnyOf) else "not why and {}.value is False"
+        answered = []
+        for index, child in enumerate(children):
+            answered.append(self.answer(child, depth, top))
+            if index == len(children) - 1 or not self.settle_early:
+                continue
+            self.line(depth, "if " + settles.format(answered[-1]) + ":")
+            for rest in children[index + 1 :]:
+                self._note(rest, depth + 1, top)
+            self.line(depth + 1, f"{result} = {answered[-1]}")
+            self.line(depth, "else:")
+            depth += 1
+        combine = self.name(node.combinator.combine, "combine")
+        self.line(depth, f"{result} = {combine}(({', '.join(answered)},))")
+        return result
+
+    def _note(self, node: Condition, depth: int, top: bool) -> None:
+        """Lines that note ``node``'s values in ``seen`` as answering it would, without answering it."""
+        write, prefix = self.line, '""' if top else "prefix"
+        if isinstance(node, Leaf):
+            if top and node.days_after is None and _plain_name(node.attr):
+                attr = node.attr
+                write(depth, f"if {attr!r} not in unreadable and {attr!r} not in seen:")
+                write(depth + 1, f"observed = record.{attr}")
+                write(depth + 1, f"seen[{attr!r}] = observed if type(observed) in AS_IS else to_evidence(observed)")
+            else:
+                observe = self.name(node.observer(self.ctx), "observe")
+                write(depth, f"{observe}(record, seen, {prefix})")
+        elif isinstance(node, AllOf | AnyOf):
+            for child in node.children:
+                self._note(child, depth, top)
+        elif isinstance(node, Not):
+            self._note(node.child, depth, top)
+        else:
+            write(depth, f"{self._quantifier(node)}(record, seen, {prefix}, why)")
+
+    def _quantifier(self, node: Quantifier) -> str:
+        """The namespace name of a list quantifier's judge, made once however often it is called."""
+        if (name := self._judges.get(id(node))) is None:
+            where = condition_judge(node.where, self.ctx, self.settle_early) if node.where is not None else None
+            name = self._judges[id(node)] = self.name(
+                node.judge(condition_judge(node.check, self.ctx, self.settle_early), where), "quantifier"
+            )
+        return name
 
     def _leaf(self, leaf: Leaf, depth: int, top: bool) -> str:
         """A leaf: its value read (and noted), then decided by its operator."""
@@ -129,9 +180,9 @@ class _Writer:
         return function
 
 
-def condition_judge(condition: Condition, ctx: EvalContext) -> Judge:
+def condition_judge(condition: Condition, ctx: EvalContext, settle_early: bool = True) -> Judge:
     """``condition`` as one generated function of a list's element: ``judge(element, seen, prefix, why)``."""
-    writer = _Writer(ctx)
+    writer = _Writer(ctx, settle_early=settle_early)
     writer.line(0, "def generated(record, seen, prefix, why):")
     writer.line(1, f"return {writer.answer(condition, 1, top=False)}")
     judge: Judge = writer.function("list condition")
@@ -146,9 +197,12 @@ def generated_evaluator(
     ctx: EvalContext,
     make: Make,
     said: Callable[[tuple[Any, ...]], str],
+    *,
+    settle_early: bool = True,
 ) -> Evaluate:
-    """``object_evaluator``'s evaluate, as one generated function (see the module's docstring)."""
-    writer = _Writer(ctx)
+    """``object_evaluator``'s evaluate, as one generated function (see the module's docstring). ``settle_early``
+    false answers every branch of every ``all`` and ``any``: the reference the tests hold early settling to."""
+    writer = _Writer(ctx, settle_early=settle_early)
     writer.names.update(make=make, in_words=said, TRUE=TRUE, FALSE=FALSE)
     writer.names.update(PASS=Status.PASS, FAIL=Status.FAIL, ERROR=Status.ERROR, NA=Status.NOT_APPLICABLE)
     write = writer.line

@@ -150,9 +150,7 @@ def waive(results: list[ObjectResult], waivers: Sequence[Waiver], today: dt.date
     for result in results:
         waiver = _chosen(active, result.id) if result.status is Status.FAIL else None
         if waiver is not None:
-            result = result.model_copy(
-                update={"status": Status.WAIVED, "reason": waiver.reason(result.reason), "message": None}
-            )
+            result = result.replaced(status=Status.WAIVED, reason=waiver.reason(result.reason), message=None)
         waived.append(result)
     return waived
 

@@ -6,7 +6,7 @@ Pure functions over stored results; the history database supplies them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -74,7 +74,7 @@ def drift(before: Sequence[StoredResult], after: Sequence[StoredResult]) -> Drif
 
 
 def new_failures(
-    failing_before: AbstractSet[tuple[str, str]], after: Sequence[StoredResult], fail_on: Severity
+    failing_before: AbstractSet[tuple[str, str]], after: Iterable[StoredResult], fail_on: Severity
 ) -> list[StoredResult]:
     """Objects failing at or above ``fail_on`` whose key (rule id, object id) was not failing before (all of them,
     with nothing before): ``drift(before, after).new`` at that severity, in its order, from the keys failing in
@@ -82,7 +82,7 @@ def new_failures(
 
     As in ``drift``, an object with two results under one rule counts by the last, listed where the first was.
     Only keys that fail somewhere are kept, so the scan's tens of thousands of results leave no dictionary of
-    them all behind for the garbage collector to walk.
+    them all behind for the garbage collector to walk. ``after`` is read twice: a list, or ``results_of``'s view.
     """
     failing_somewhere = {(r.rule_id, r.object_id) for r in after if r.status is Status.FAIL}
     last: dict[tuple[str, str], StoredResult] = {}
@@ -109,7 +109,7 @@ class Unreadable:
     reason: str | None
 
 
-def unreadable(results: Sequence[StoredResult]) -> list[Unreadable]:
+def unreadable(results: Iterable[StoredResult]) -> list[Unreadable]:
     grouped: dict[tuple[str, str], list[StoredResult]] = {}
     for r in results:
         if r.status is Status.ERROR:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from holyaudit import __version__
 from holyaudit.models import SCHEMA_VERSION, AuditResult, Finding, ObjectResult, Status
@@ -58,22 +61,31 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 def _plain(value: object) -> Any:
     if type(value) is ObjectResult:
-        fields = value.__dict__
-        if _as_is(fields["observed"].values()) and _as_is(fields["context"].values()):
-            # What model_dump(mode="json") gives for values JSON writes as they are (most results: text, numbers,
-            # truth values and lists of them): the result's own fields, which pydantic keeps in the report's order,
-            # its status a StrEnum that JSON writes as its text.
-            return fields
-    if isinstance(value, ObjectResult):
-        return value.model_dump(mode="json")
+        observed, context = value.observed, value.context
+        if _as_is(observed.values()) and _as_is(context.values()):
+            # What pydantic's JSON mode gives for values JSON writes as they are (most results: text, numbers,
+            # truth values and lists of them): the result's own fields in the report's order, its status a StrEnum
+            # that JSON writes as its text. Written out, not ``as_dict``: this runs for every object of a report.
+            return {
+                "id": value.id, "kind": value.kind, "status": value.status, "observed": observed,
+                "expected": value.expected, "reason": value.reason, "context": context, "message": value.message,
+            }  # fmt: skip
+        return _object_result().dump_python(value, mode="json")
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+@functools.cache
+def _object_result() -> TypeAdapter[ObjectResult]:
+    return TypeAdapter(ObjectResult)
 
 
 _AS_IS = frozenset({str, int, bool, type(None)})
 """Types that JSON and pydantic's JSON mode write alike (floats are not among them: NaN)."""
 
 
-def _as_is(items: Iterable[Any]) -> bool:
+def _as_is(items: Collection[Any]) -> bool:
+    if _AS_IS.issuperset(map(type, items)):  # the common case, decided in C: no lists, no floats
+        return True
     as_is = _AS_IS
     for item in items:
         kind = type(item)
