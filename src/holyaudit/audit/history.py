@@ -108,7 +108,7 @@ def history_step(
     verdict = ""
     if found is not None and fail_on_new:
         code, verdict = _only_new(result, found, fail_on, code)
-    notes = [str(note) for note in notes_for(store, site, result.as_of, stored)]
+    notes = [str(note) for note in notes_for(store, site, result.as_of, stored.with_status(Status.ERROR))]
     # Asked first: the recording has the store to itself.
     points = trend_for(store, result.profile, site, result) if trend else ()
     recording = store.recording(
