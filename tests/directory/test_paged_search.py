@@ -27,7 +27,7 @@ from holyaudit.collectors.ldap.connection import (
     paged_search,
     read_base,
 )
-from holyaudit.collectors.ldap.partitions import PartitionedSearch
+from holyaudit.collectors.ldap.partitions import PAGES_AHEAD, PartitionedSearch
 from holyaudit.collectors.ldap.source import DirectorySettings
 
 USERS = "(&(objectCategory=person)(objectClass=user))"
@@ -226,6 +226,24 @@ def test_an_abandoned_partitioned_search_stops_every_reader(samba_dc, settings) 
     assert len(opened) == 2
     assert all(c.closed for c in opened)
     assert not [t for t in threading.enumerate() if t.name.startswith("holyaudit-ldap-part-")]
+
+
+def test_a_part_reads_no_more_than_its_pages_ahead_of_the_caller(samba_dc, settings) -> None:
+    """A caller slower than the DC holds at most PAGES_AHEAD pages a part: the readers wait, not pile pages up."""
+
+    def open_more():
+        return open_connection(settings, Secret(AUDIT_PASSWORD), TlsPolicy())
+
+    with PartitionedSearch(open_more, samba_dc.base_dn, USERS, ["sAMAccountName"], 1, 2) as search:
+        waiting = search._arrived  # the pages read and not yet taken
+        deadline = time.monotonic() + 60
+        while waiting.qsize() < PAGES_AHEAD * 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # time enough for readers that would not wait to read on
+        held = waiting.qsize()
+        pages = list(search)
+    assert held == PAGES_AHEAD * 2
+    assert sorted(_names(pages)) == _all_users(samba_dc)  # then every entry, once
 
 
 def test_a_ranged_attribute_is_read_whole(samba_dc, connection) -> None:
