@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import compileall
-import os
+import json
 import subprocess
+import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,26 +25,34 @@ class Run:
 
 
 def run(argv: list[str], env: dict[str, str] | None = None, *, keep_stdout: bool = False) -> Run:
-    """Run a program (its output to /dev/null unless kept); its wall time and its own peak RSS (wait4, not the
-    sum over all children)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=out if keep_stdout else subprocess.DEVNULL, stderr=err, env=env
+    """Run a program (its output to /dev/null unless kept); its wall time, own CPU time and own peak RSS (wait4,
+    not the sum over all children), taken by ``spawn.py``: forked from this process, which may have grown, the
+    program would report this process's size as its peak."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "result.json"
+        launcher = [sys.executable, str(SPAWN), str(result), *argv]
+        subprocess.run(
+            launcher,
+            stdin=subprocess.DEVNULL,
+            stdout=out if keep_stdout else subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+            check=False,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        measured = json.loads(result.read_text(encoding="utf-8"))
         out.seek(0)
         err.seek(0)
         return Run(
-            seconds,
-            usage.ru_maxrss / 1024,
-            process.returncode,
+            measured["seconds"],
+            measured["max_rss_kb"] / 1024,
+            measured["code"],
             err.read().decode(errors="replace"),
             out.read().decode(errors="replace"),
-            usage.ru_utime + usage.ru_stime,
+            measured["cpu_seconds"],
         )
+
+
+SPAWN = Path(__file__).with_name("spawn.py")
 
 
 def compile_holyaudit() -> str:
