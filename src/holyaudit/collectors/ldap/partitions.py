@@ -96,9 +96,9 @@ class PartitionedSearch:
         self._filters = partition_filters(search_filter, parts)
         self.base = base if isinstance(base, str) else None
         """The base searched: given, or as found by the first part to connect."""
-        # Bounded: readers that get ahead of the caller wait, and with them the DC, rather than hold the pages.
-        # Unbounded, a warm Samba sent a 50,000-user school's pages faster than the scan judged them, and the
-        # waiting pages took the scan's peak memory from 365 MB to 610 MB.
+        # Bounded: readers that get ahead of the caller wait, and with them the DC, rather than hold the pages. A DC
+        # with cores of its own can send a large school's pages faster than the scan judges them, and unbounded,
+        # every page not yet judged would be held at once.
         self._arrived: queue.Queue[_Item] = queue.Queue(maxsize=PAGES_AHEAD * len(self._filters))
         self._sent = [threading.Event() for _ in self._filters]
         self._stop = threading.Event()
