@@ -134,11 +134,16 @@ def test_demo_scan_against_cyber_essentials_quotes_the_framework_with_its_source
         "kerberos-preauth-required",
         "no-passwords-in-sysvol",
         "gpo-firewall-on",
+        "firewall-enabled",
+        "remote-desktop-secured",
+        "local-admins-restricted",
+        "stale-computer-accounts",
         "unsupported-operating-system",
         "os-supported",
         "updates-current",
     }
     assert "staff-passwords-expire" not in findings, "Cyber Essentials advises against forced expiry"
+    assert {findings[rule]["clause"]["heading"] for rule in ("gpo-firewall-on", "firewall-enabled")} == {"Firewalls"}
     assert {findings[rule]["clause"]["heading"] for rule in ("os-supported", "updates-current")} == {"Patch management"}
     assert findings["updates-current"]["title"] == "Machines have every Windows update out more than 14 days"
     assert {f["clause"]["source"] for f in findings.values()} == {CE_SOURCE}
