@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -146,3 +147,25 @@ def statuses(report: str) -> dict[tuple[str, str], str]:
         for finding in data["findings"]
         for result in finding["objects"]
     }
+
+
+def verdicts(report: str) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+    """Statuses, the reasons of errors, and the messages of failures, by (rule id, host)."""
+    objects = [(f["rule_id"], o) for f in json.loads(report)["findings"] for o in f["objects"]]
+    errors = {(rule, o["id"]): o["reason"] for rule, o in objects if o["status"] == "ERROR"}
+    failures = {(rule, o["id"]): o["message"] for rule, o in objects if o["status"] == "FAIL"}
+    return statuses(report), errors, failures
+
+
+def write_inventory(
+    folder: Path, categories: Mapping[str, list[str]], fleet: Fleet | None = None
+) -> list[dict[str, object]]:
+    """``machines.yaml`` in ``folder``: each host named in ``categories`` (at the fleet's address, if given), in
+    the categories given for it, if any."""
+    where = {h.name: {"address": h.address, "port": h.port} for h in fleet.hosts} if fleet else {}
+    hosts = [
+        {"name": name, **where.get(name, {}), **({"categories": listed} if listed else {})}
+        for name, listed in categories.items()
+    ]
+    (folder / "machines.yaml").write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
+    return hosts

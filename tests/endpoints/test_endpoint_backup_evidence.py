@@ -11,11 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from endpoint_support import ACCOUNT, AS_OF, machine, write_config
+from endpoint_support import ACCOUNT, AS_OF, machine, verdicts, write_config, write_inventory
 from facts_files_support import WINDOWS_OUTPUT, write_facts
-from test_endpoint_data_and_backup import findings
 
 from holyaudit.collectors.winrm.backup_evidence import BackupEvidence, backup_probe
 from holyaudit.collectors.winrm.probes import PROBES
@@ -146,8 +144,12 @@ EVIDENCE = {
 """Which evidence judged each server, as the finding's context names it (none for SRV-NOTHING)."""
 
 
+CATEGORIES = {name: categories for name, (_, categories, _) in CASES.items()}
+"""The inventory's categories of each server."""
+
+
 def assert_exact(report: str) -> None:
-    found, errors, failures = findings(report)
+    found, errors, failures = verdicts(report)
     rule = "server-backups-recent"
     assert found == {(rule, name): status for name, status in EXPECTED.items()}
     assert errors == {(rule, name): reason for name, reason in REASONS.items()}
@@ -155,20 +157,6 @@ def assert_exact(report: str) -> None:
     objects = next(f for f in json.loads(report)["findings"] if f["rule_id"] == rule)["objects"]
     shown = {o["id"]: o["context"]["backup_evidence"] for o in objects if o.get("context", {}).get("backup_evidence")}
     assert shown == EVIDENCE
-
-
-def inventory(folder: Path, fleet: Fleet | None = None) -> None:
-    where = {h.name: {"address": h.address, "port": h.port} for h in fleet.hosts} if fleet else {}
-    hosts = [
-        {"name": name, **where.get(name, {}), "categories": categories} for name, (_, categories, _) in CASES.items()
-    ]
-    (folder / "machines.yaml").write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
-
-
-@pytest.fixture
-def password(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
-    return ACCOUNT.password
 
 
 def test_each_declared_evidence_state_over_winrm_gives_its_exact_status(run_cli, tmp_path: Path, password: str) -> None:
@@ -180,7 +168,7 @@ def test_each_declared_evidence_state_over_winrm_gives_its_exact_status(run_cli,
         config = write_config(
             tmp_path, fleet, transport="http", auth="ntlm", deadline=10, extra={"backup_evidence": DECLARED}
         )
-        inventory(tmp_path, fleet)
+        write_inventory(tmp_path, CATEGORIES, fleet)
         result = run_cli("scan", "--config", str(config), "--as-of", AS_OF, "--format", "json", *ONLY)
         sent = {name: [c.script for c in fleet.commands(name) if c.probe == "backup"] for name in CASES}
 
@@ -208,7 +196,7 @@ def test_the_same_states_as_facts_files_give_the_same_findings(run_cli, tmp_path
             "backup": (WINDOWS_OUTPUT / f"{backup}.backup.json").read_text(encoding="utf-8").strip(),
         }
         write_facts(facts, name, computer=name, produced_at=produced, outputs=outputs)
-    inventory(tmp_path)
+    write_inventory(tmp_path, CATEGORIES)
     section = {"winrm": False, "from_directory": False, "inventory": "machines.yaml", "backup_evidence": DECLARED}
     config = tmp_path / "holyaudit.yaml"
     settings = {"site": {"name": "Holywell test", "timezone": "Europe/London"}, "endpoints": section}

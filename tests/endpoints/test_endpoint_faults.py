@@ -16,12 +16,6 @@ from holyaudit.winrm_sim.faults import Fault, FaultKind
 DEADLINE = 3.0
 
 
-@pytest.fixture
-def password(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
-    return ACCOUNT.password
-
-
 def faulty(address: str, kind: FaultKind) -> SimHost:
     fault = Fault(kind=kind, trickle_secs=0.5) if kind is FaultKind.TRICKLE else Fault(kind=kind)
     return SimHost(address=address, name=f"HW-{kind.value}", machine=machine(), fault=fault)

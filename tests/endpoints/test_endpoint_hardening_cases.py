@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 import yaml
 from endpoint_support import ACCOUNT, AS_OF, machine, statuses, write_config
 from facts_files_support import WINDOWS_OUTPUT, compliant_outputs, write_facts
@@ -142,12 +141,6 @@ def test_every_windows_output_case_of_the_four_probes_is_played() -> None:
         if set(case["outputs"]) & set(RULES) and set(case["outputs"]) <= set(RULES)
     }
     assert probes == set(STATES)
-
-
-@pytest.fixture
-def password(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
-    return ACCOUNT.password
 
 
 def test_each_state_over_winrm_gives_the_windows_output_verdict(run_cli, tmp_path: Path, password: str) -> None:

@@ -9,12 +9,10 @@ June update passes updates-current; the list ending too early is tests/rules/upd
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-import pytest
 import yaml
-from endpoint_support import ACCOUNT, WINDOWS_11_24H2, machine, statuses, write_config
+from endpoint_support import ACCOUNT, WINDOWS_11_24H2, machine, verdicts, write_config, write_inventory
 from facts_files_support import WINDOWS_OUTPUT, write_facts
 
 from holyaudit.winrm_sim import Fleet, Machine, SimHost
@@ -130,31 +128,15 @@ MESSAGES = {
 }
 
 
-def findings(report: str) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str], dict[tuple[str, str], str]]:
-    """Statuses, the reasons of errors, and the messages of failures, by (rule id, host)."""
-    objects = [(f["rule_id"], o) for f in json.loads(report)["findings"] for o in f["objects"]]
-    errors = {(rule, o["id"]): o["reason"] for rule, o in objects if o["status"] == "ERROR"}
-    failures = {(rule, o["id"]): o["message"] for rule, o in objects if o["status"] == "FAIL"}
-    return statuses(report), errors, failures
+UNCATEGORISED: dict[str, list[str]] = {name: [] for name in CASES}
+"""The inventory's machines, in no category."""
 
 
 def assert_exact(report: str) -> None:
-    found, errors, failures = findings(report)
+    found, errors, failures = verdicts(report)
     assert found == EXPECTED
     assert errors == REASONS
     assert failures == MESSAGES
-
-
-def inventory(folder: Path, fleet: Fleet | None = None) -> None:
-    where = {h.name: {"address": h.address, "port": h.port} for h in fleet.hosts} if fleet else {}
-    hosts = [{"name": name, **where.get(name, {})} for name in CASES]
-    (folder / "machines.yaml").write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
-
-
-@pytest.fixture
-def password(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
-    return ACCOUNT.password
 
 
 def test_each_release_over_winrm_gives_its_exact_status_reason_and_message(
@@ -166,7 +148,7 @@ def test_each_release_over_winrm_gives_its_exact_status_reason_and_message(
     ]
     with Fleet(hosts, credentials=[ACCOUNT], auth="ntlm") as fleet:
         config = write_config(tmp_path, fleet, transport="http", auth="ntlm", deadline=10)
-        inventory(tmp_path, fleet)
+        write_inventory(tmp_path, UNCATEGORISED, fleet)
         result = run_cli("scan", "--config", str(config), "--as-of", AS_OF, "--format", "json", *ONLY)
 
     assert result.code == 1, result.err
@@ -180,7 +162,7 @@ def test_the_same_releases_as_facts_files_give_the_same_findings(run_cli, tmp_pa
     for name, (_, system) in CASES.items():
         outputs = {"system": (WINDOWS_OUTPUT / f"{system}.system.json").read_text(encoding="utf-8").strip()}
         write_facts(facts, name, computer=name, produced_at=produced, outputs=outputs)
-    inventory(tmp_path)
+    write_inventory(tmp_path, UNCATEGORISED)
     section = {"winrm": False, "from_directory": False, "inventory": "machines.yaml"}
     config = tmp_path / "holyaudit.yaml"
     settings = {"site": {"name": "Holywell test", "timezone": "Europe/London"}, "endpoints": section}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from endpoint_support import ACCOUNT, AS_OF, machine, statuses, write_config
 
 from holyaudit.collectors.winrm.probes import PROBES, probes_for
@@ -27,12 +26,6 @@ HARDENING_RULES = ["firewall-enabled", "remote-desktop-secured", "local-admins-r
 
 ONLY_ENDPOINT_RULES = [arg for rule in ENDPOINT_RULES for arg in ("--only", rule)]
 EVERY_ENDPOINT_RULE = [arg for rule in ENDPOINT_RULES + HARDENING_RULES for arg in ("--only", rule)]
-
-
-@pytest.fixture
-def password(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
-    return ACCOUNT.password
 
 
 def scan(run_cli, config: Path, *extra: str):

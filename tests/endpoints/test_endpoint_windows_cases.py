@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from endpoint_support import ACCOUNT, AS_OF, SID, machine, statuses, write_config
 
 from holyaudit.winrm_sim import Fleet, Machine, SimHost
@@ -129,12 +128,6 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 """Per machine, the rules whose status is not the compliant one; every other endpoint rule must PASS (or, for
 laptop-encryption on a desktop, leave the machine out)."""
-
-
-@pytest.fixture
-def password(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("HOLYAUDIT_WINRM_PASSWORD", ACCOUNT.password)
-    return ACCOUNT.password
 
 
 def test_each_windows_situation_gives_its_exact_verdict_through_the_cli(run_cli, tmp_path: Path, password: str) -> None:
