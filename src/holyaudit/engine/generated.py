@@ -52,6 +52,11 @@ def _plain_name(attr: str) -> bool:
     return attr.isascii() and attr.isidentifier() and not keyword.iskeyword(attr)
 
 
+def _noting(attr: str) -> str:
+    """The line that notes the value just read into ``observed`` as ``attr``'s evidence (``conditions.note``)."""
+    return f"seen[{attr!r}] = observed if type(observed) in AS_IS else to_evidence(observed)"
+
+
 class _Writer:
     """The generated function's lines and the names it reads from its namespace."""
 
@@ -126,7 +131,7 @@ class _Writer:
                 attr = node.attr
                 write(depth, f"if {attr!r} not in unreadable and {attr!r} not in seen:")
                 write(depth + 1, f"observed = record.{attr}")
-                write(depth + 1, f"seen[{attr!r}] = observed if type(observed) in AS_IS else to_evidence(observed)")
+                write(depth + 1, _noting(attr))
             else:
                 observe = self.name(node.observer(self.ctx), "observe")
                 write(depth, f"{observe}(record, seen, {prefix})")
@@ -157,7 +162,7 @@ class _Writer:
             write(depth, "else:")
             write(depth + 1, f"observed = record.{attr}")
             write(depth + 1, f"if {attr!r} not in seen:")
-            write(depth + 2, f"seen[{attr!r}] = observed if type(observed) in AS_IS else to_evidence(observed)")
+            write(depth + 2, _noting(attr))
             write(depth + 1, f'{result} = {decide}(observed, "", why)')
             return result
         prefix, observe = '""' if top else "prefix", self.name(leaf.observer(self.ctx), "observe")

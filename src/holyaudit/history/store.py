@@ -105,23 +105,22 @@ class StoredResults:
         self._findings = result.findings
 
     def __iter__(self) -> Iterator[StoredResult]:
-        make = StoredResult._make
-        for finding in self._findings:
-            rule_id, severity = finding.rule_id, finding.severity
-            for obj in finding.objects:
-                yield make((rule_id, obj.id, obj.kind, obj.status, severity, obj.reason))
+        return self._rows(None)
 
     def __len__(self) -> int:
         return sum(len(finding.objects) for finding in self._findings)
 
     def with_status(self, status: Status) -> Iterator[StoredResult]:
         """The rows of the results with ``status`` only, the others not made at all (most results pass)."""
+        return self._rows(status)
+
+    def _rows(self, status: Status | None) -> Iterator[StoredResult]:
         make = StoredResult._make
         for finding in self._findings:
             rule_id, severity = finding.rule_id, finding.severity
             for obj in finding.objects:
-                if obj.status is status:
-                    yield make((rule_id, obj.id, obj.kind, status, severity, obj.reason))
+                if status is None or obj.status is status:
+                    yield make((rule_id, obj.id, obj.kind, obj.status, severity, obj.reason))
 
 
 def results_of(result: AuditResult) -> StoredResults:
