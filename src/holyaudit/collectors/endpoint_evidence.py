@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.dn import parent_key
 from holyaudit.collectors.gpo.bitlocker import CONFIGURED, ENFORCED, NOTHING
-from holyaudit.collectors.gpo.collector import estate_lock
 from holyaudit.collectors.gpo.effective import CLIENT_DECIDES
+from holyaudit.collectors.gpo.estate_lock import estate_lock
 from holyaudit.facts import Computer, FactSet, GpoContainer, Host
 
 HOST_FIELDS = frozenset({"inactivity_timeout_secs", "mdm_require_device_encryption", "mbam_should_encrypt_os_drive"})

@@ -30,6 +30,7 @@ from holyaudit.collectors.gpo.effective import (
     GpoContent,
     GpoFile,
 )
+from holyaudit.collectors.gpo.estate_lock import estate_lock
 from holyaudit.collectors.gpo.links import (
     AppliedGpo,
     Container,
@@ -897,22 +898,3 @@ def _agreement(record: dict[str, object], unreadable: dict[str, str]) -> dict[st
         elif record.get(ours) is not None and record.get(theirs) is not None:
             result[field] = record[ours] == record[theirs]
     return result
-
-
-def estate_lock(data: list[dict[str, object]]) -> int | str | None:
-    """The longest inactivity limit among OUs holding computers; None if one has none; a reason if unknown."""
-    longest = 0
-    for record in data:
-        unreadable = record.get("unreadable") or {}
-        assert isinstance(unreadable, dict)
-        if "error" in record or "computers" in unreadable:
-            return f"{record['dn']}: {record.get('error') or unreadable['computers']}"
-        if not record.get("computers"):
-            continue
-        if "inactivity_timeout_secs" in unreadable:
-            return f"{record['dn']}: {unreadable['inactivity_timeout_secs']}"
-        limit = record.get("inactivity_timeout_secs")
-        if not isinstance(limit, int) or limit <= 0:
-            return None
-        longest = max(longest, limit)
-    return longest or None
