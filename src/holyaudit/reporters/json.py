@@ -110,11 +110,10 @@ class JsonReporter(Reporter):
         waivers = document.pop("waivers", None)
         head = _encoded(document)
         yield head[:-1] + ',"findings":['  # the head's own closing brace comes off: findings and waivers follow
-        encode_objects = _ObjectsEncoder()
         for index, finding in enumerate(findings):
             if index:
                 yield ","
-            yield from _finding_chunks(finding, encode_objects)
+            yield from _finding_chunks(finding)
         yield "]"
         if waivers is not None:
             yield ',"waivers":'
@@ -125,11 +124,12 @@ class JsonReporter(Reporter):
 _OBJECTS_PER_CHUNK = 1000
 
 
-def _finding_chunks(finding: dict[str, Any], encode_objects: _ObjectsEncoder) -> Iterator[str]:
+def _finding_chunks(finding: dict[str, Any]) -> Iterator[str]:
     """One finding's text, its objects (the last of its keys) a thousand at a time: a rule over 50,000 users would
     otherwise hold its whole finding's text, and the encoder's pieces of it, at once."""
     objects = finding.pop("objects")
     yield _encoded(finding)[:-1] + ',"objects":['  # its closing brace comes off: the objects follow
+    encode_objects = _ObjectsEncoder()
     for start in range(0, len(objects), _OBJECTS_PER_CHUNK):
         if start:
             yield ","
@@ -141,8 +141,8 @@ class _ObjectsEncoder:
     """``_encoded`` for a chunk of object results, written by pydantic-core's Rust serializer where that gives the
     same text, in about half the time: the C encoder asks ``_plain`` for a dict per object and makes a string
     object per value. Rust escapes control characters as the C encoder does, and everything beyond ASCII when asked
-    (``ensure_ascii``), which costs it half as much again; so it is asked only once a chunk of the report has shown
-    such text, as then most will (a school's accented names are in every rule's context)."""
+    (``ensure_ascii``), which costs it half as much again; so it is asked only once a chunk of the finding has shown
+    such text, as then most of the rule's chunks will (its expected text, a school's accented names)."""
 
     def __init__(self) -> None:
         self._escape = False
