@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import random
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -215,6 +216,7 @@ AWKWARD_TEXTS = [
     'quote " backslash \\ slash / \\u0041',
 ]
 LONE_SURROGATES = ["lone \ud800", "lone \udfff", "pair as two \ud83d\ude00"]  # Python text may hold them
+REPLACEMENT = "replacement \ufffd character"
 WHOLE_NUMBERS = [0, -1, 2**53 + 1, -(2**53) - 1, 2**63, 2**64, -(2**64) - 1, 10**30]
 
 
@@ -292,7 +294,8 @@ def result_of(findings: list[Finding]) -> AuditResult:
 
 
 def test_awkward_text_and_numbers_are_written_as_the_c_encoder_writes_them() -> None:
-    result = one_result_per_chunk([*AWKWARD_TEXTS, *LONE_SURROGATES, *WHOLE_NUMBERS, True, False, None, [], {}])
+    texts = [*AWKWARD_TEXTS, *LONE_SURROGATES, REPLACEMENT]
+    result = one_result_per_chunk([*texts, *WHOLE_NUMBERS, True, False, None, [], {}])
 
     rendered = JsonReporter().render(result, RenderOptions())
 
@@ -313,15 +316,27 @@ def test_values_written_only_by_the_c_encoder_path_come_out_as_pydantic_dumps_th
     assert '"value":1e+16' in rendered  # Python's own form (pydantic-core writes 1e16)
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")  # pydantic's own dump warns of values not of their field's type
+def encoded_by_the_c_encoder(result: AuditResult) -> str:
+    """The report as it was written before the Rust path: the C encoder over the whole document."""
+    document = json_reporter.report_document(result)
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=True, default=json_reporter._plain) + "\n"
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydantic's dump (the C encoder's path) warns of keys not text
 def test_keys_and_fields_not_of_their_declared_types_are_written_as_the_c_encoder_writes_them() -> None:
-    keys: list[Any] = [1, True, None, Kind.STAFF, Name("subclass")]
-    objects = [odd(Status.FAIL, {key: "v", "plain": 1}, {"display_name": "A"}) for key in keys]
+    # Against the C encoder alone, not pydantic's dump: that writes a lone surrogate in a key as U+FFFD, where the
+    # report has always kept it, escaped.
+    keys: list[Any] = [1, 2**64, True, None, 1.5, 1e16, Kind.STAFF, Level.HIGH, Name("subclass")]
+    keys += [*LONE_SURROGATES, REPLACEMENT]
+    objects = [odd(Status.FAIL, {key: "v", "plain": 1}, {key: "c"}) for key in keys]
     objects.append(ObjectResult.made(7, "user", Status.FAIL, {}, "x", 0.5, {}, Name("m")))  # type: ignore[arg-type]
     objects.append(ObjectResult.made("s", "user", "FAIL", {}, "x", None, {}))  # type: ignore[arg-type]
     result = result_of([finding_of(f"test-{n}", [o]) for n, o in enumerate(objects)])
 
-    assert JsonReporter().render(result, RenderOptions()) == encoded_at_once(result)
+    rendered = JsonReporter().render(result, RenderOptions())
+
+    assert rendered == encoded_by_the_c_encoder(result)
+    assert '{"lone \\ud800":"v","plain":1}' in rendered
 
 
 def test_plain_results_are_written_by_the_rust_serializer_and_others_by_the_c_encoder(
@@ -339,12 +354,12 @@ def test_plain_results_are_written_by_the_rust_serializer_and_others_by_the_c_en
     original = json_reporter._encoded
     monkeypatch.setattr(json_reporter, "_encoded", c_encoder)
     plain = one_result_per_chunk([*AWKWARD_TEXTS, *WHOLE_NUMBERS, True, None, []])
-    other = one_result_per_chunk([*LONE_SURROGATES, 0.5, dt.date(2026, 3, 29), Kind.STAFF])
+    other = one_result_per_chunk([*LONE_SURROGATES, REPLACEMENT, 0.5, dt.date(2026, 3, 29), Kind.STAFF])
 
     JsonReporter().render(plain, RenderOptions())
     assert encoded_by_c == []
     JsonReporter().render(other, RenderOptions())
-    assert encoded_by_c == [*LONE_SURROGATES, "text 3", "text 4", "text 5"]
+    assert encoded_by_c == [*LONE_SURROGATES, REPLACEMENT, "text 4", "text 5", "text 6"]
 
 
 def test_a_large_report_mixing_both_paths_is_the_whole_result_encoded_at_once() -> None:
@@ -371,3 +386,45 @@ def test_the_demo_report_on_stdout_is_the_demo_result_encoded_at_once(run_cli) -
     assert printed.code == 1
     assert printed.out == encoded_at_once(captured[0])
     assert len(captured[0].findings) > 20
+
+
+class RandomResults:
+    """Object results of random values drawn from everything above, mostly plain (as a scan's are), seeded."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def text(self) -> str:
+        pieces = [*AWKWARD_TEXTS, "plain", "plain text", "", *LONE_SURROGATES[:1], REPLACEMENT]
+        weights = [1] * len(AWKWARD_TEXTS) + [20, 20, 5, 0.05, 0.05]
+        return "".join(self.rng.choices(pieces, weights, k=self.rng.randint(0, 3)))
+
+    def value(self) -> Any:
+        kind = self.rng.choices(["text", "number", "truth", "none", "list", "other"], [30, 20, 10, 5, 10, 2])[0]
+        if kind == "list":
+            return [self.value() for _ in range(self.rng.randint(0, 3))]
+        if kind == "other":
+            return self.rng.choice(OTHER_VALUES)
+        atoms = {"text": self.text, "number": lambda: self.rng.choice(WHOLE_NUMBERS), "none": lambda: None}
+        return atoms.get(kind, lambda: self.rng.random() < 0.5)()
+
+    def key(self) -> Any:
+        return self.rng.choice([None, 1, True, 1.5]) if self.rng.random() < 0.02 else self.text()
+
+    def values(self, most: int) -> dict[Any, Any]:
+        return {self.key(): self.value() for _ in range(self.rng.randint(0, most))}
+
+    def result(self) -> ObjectResult:
+        status = self.rng.choice(list(Status))
+        reason, message = (self.rng.choice([None, self.text()]) for _ in range(2))
+        observed, context = self.values(4), self.values(2)
+        return ObjectResult.made(self.text(), "user", status, observed, self.text(), reason, context, message)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydantic's dump (the C encoder's path) warns of keys not text
+def test_random_results_come_out_as_the_c_encoder_writes_them() -> None:
+    random_results = RandomResults(seed=19)
+    findings = [finding_of(f"test-{n}", [random_results.result() for _ in range(3)]) for n in range(400)]
+    result = result_of(findings)
+
+    assert JsonReporter().render(result, RenderOptions()) == encoded_by_the_c_encoder(result)

@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import json
 from collections.abc import Collection, Iterator
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any
 
@@ -160,8 +160,11 @@ class _ObjectsEncoder:
             except PydanticSerializationError:
                 pass  # text with a lone surrogate, which UTF-8 cannot hold: the C encoder writes it as an escape
             else:
-                # Not DEL either, which is ASCII but not printable: a raw DEL can only be inside a string.
-                return encoded.replace(b"\x7f", b"\\u007f").decode("ascii")
+                # A lone surrogate in a key is not an error but a U+FFFD in its place (the text the C encoder writes is
+                # \udXXX), so a chunk showing U+FFFD is the C encoder's too, whether the data or Rust put it there.
+                if b"\\ufffd" not in encoded:
+                    # Not DEL either, which is ASCII but not printable: a raw DEL can only be inside a string.
+                    return encoded.replace(b"\x7f", b"\\u007f").decode("ascii")
         return _encoded(objects)
 
 
@@ -178,7 +181,9 @@ def _values_written_alike(objects: list[ObjectResult]) -> bool:
     if set(map(type, objects)) != {ObjectResult}:
         return False
     dicts = [*map(_OBSERVED, objects), *map(_CONTEXT, objects)]
-    if set(map(type, dicts)) != {dict}:
+    # Keys: the serializer's schema refuses any that is not text (an error under warnings="error") but None, which
+    # it writes as "None" where the C encoder writes "null".
+    if set(map(type, dicts)) != {dict} or any(map(dict.__contains__, dicts, repeat(None))):
         return False
     values = list(chain.from_iterable(map(dict.values, dicts)))
     kinds = set(map(type, values))
