@@ -149,23 +149,29 @@ class _ObjectsEncoder:
 
     def __call__(self, objects: list[ObjectResult]) -> str:
         if _values_written_alike(objects):
-            serializer = _object_results()
             try:
-                # warnings="error": a value its schema does not expect (a key that is not text, an id that is not)
-                # is an error here, not a guess.
-                encoded = serializer.to_json(objects, warnings="error", ensure_ascii=self._escape)
-                if not encoded.isascii():
-                    self._escape = True
-                    encoded = serializer.to_json(objects, warnings="error", ensure_ascii=True)
+                encoded = self._serialized(objects)
             except PydanticSerializationError:
                 pass  # text with a lone surrogate, which UTF-8 cannot hold: the C encoder writes it as an escape
             else:
-                # A lone surrogate in a key is not an error but a U+FFFD in its place (the text the C encoder writes is
-                # \udXXX), so a chunk showing U+FFFD is the C encoder's too, whether the data or Rust put it there.
-                if b"\\ufffd" not in encoded:
+                if encoded is not None:
                     # Not DEL either, which is ASCII but not printable: a raw DEL can only be inside a string.
                     return encoded.replace(b"\x7f", b"\\u007f").decode("ascii")
         return _encoded(objects)
+
+    def _serialized(self, objects: list[ObjectResult]) -> bytes | None:
+        """Rust's text for the chunk, all ASCII, or None where it would not be the C encoder's. warnings="error": a
+        value the schema does not expect (a key that is not text, an id that is not) is an error, not a guess."""
+        serializer = _object_results()
+        if not self._escape:
+            encoded = serializer.to_json(objects, warnings="error")
+            if encoded.isascii():
+                return encoded  # so without a U+FFFD either (below)
+            self._escape = True
+        encoded = serializer.to_json(objects, warnings="error", ensure_ascii=True)
+        # A lone surrogate in a key is not an error but a U+FFFD in its place (the C encoder writes its escape), so
+        # a chunk showing U+FFFD is the C encoder's, whether the data or Rust put it there.
+        return None if b"\\ufffd" in encoded else encoded
 
 
 _OBSERVED, _CONTEXT = attrgetter("observed"), attrgetter("context")
