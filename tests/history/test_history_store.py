@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from history_school import USER_RULE, School
 from holyaudit.audit.history import TREND_RUNS, trend_for
 from holyaudit.errors import ExitCode
 from holyaudit.history.schema import LATEST
-from holyaudit.history.store import HistoryError, HistoryStore, StoredResult
+from holyaudit.history.store import HistoryError, HistoryStore, StoredResult, results_of
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
 from holyaudit.reporters.interface import TrendPoint
 
@@ -283,6 +284,49 @@ def test_a_run_of_30000_results_is_stored_and_read_back_exactly(tmp_path):
     with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
         stored = conn.execute("SELECT DISTINCT typeof(status), typeof(severity), severity FROM results").fetchall()
     assert sorted(stored) == [("text", "text", "critical"), ("text", "text", "low"), ("text", "text", "medium")]
+
+
+def varied_result(users: int) -> AuditResult:
+    """Two rules over ``users`` users and a tenth as many computers, ordered as the engine orders a finding (by
+    status, then id), so the kinds alternate; passes with and without a reason; NULs in some ids and reasons."""
+    statuses = [Status.PASS] * 30 + [Status.FAIL] * 3 + [Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE]
+    findings = []
+    for n, (rule_id, severity) in enumerate([("rule-users", Severity.HIGH), ("rule-accounts", Severity.LOW)]):
+        objects = []
+        for i in range(users + (users // 10 if n else 0)):
+            status = statuses[(i * 7 + n) % len(statuses)]
+            kind = "computer" if i >= users or i % 97 == 0 else "user"
+            object_id = f"acct.{i:05d}" + ("$" if kind == "computer" else "") + ("\x00" if i % 1009 == 0 else "")
+            reason = None if status is Status.PASS and i % 5 else f"reason {i}" + ("\x00!" if i % 2003 == 0 else "")
+            objects.append(ObjectResult(id=object_id, kind=kind, status=status, expected="x", reason=reason))
+        objects.sort(key=lambda o: (statuses.index(o.status), o.id))
+        clause = Clause(section="10", heading="Passwords", text="t")
+        findings.append(Finding(rule_id=rule_id, title="t", status=Status.FAIL, severity=severity, clause=clause,
+                                tags=[], message="m", remediation="r", objects=objects))  # fmt: skip
+    return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=findings)
+
+
+def test_the_rows_stored_for_a_large_result_are_exactly_the_rows_of_results_of_it(tmp_path):
+    # More rows of one rule than a batch holds, kinds alternating within a rule, passes with a reason, NULs: each
+    # row is stored as results_of gives it, in its order, with the rowids SQLite would have given it in turn.
+    result = varied_result(12_000)
+    expected = [tuple(row) for row in results_of(result)]
+    assert len(expected) == 25_200
+    assert sum(a[2] != b[2] for a, b in pairwise(expected)) == 504  # the kinds alternate
+    assert sum("\x00" in (row[1] + (row[5] or "")) for row in expected) == 33
+    path = tmp_path / "h.sqlite3"
+    with HistoryStore.open(path) as store:
+        record(store, audit_result("bob", "carol"), "run-1")
+        record(store, result, "run-2")
+    with sqlite3.connect(path) as conn:
+        stored = conn.execute(
+            "SELECT rowid, rule_id, object_id, kind, status, severity, reason FROM results WHERE run_seq = 2 "
+            "ORDER BY rowid"
+        ).fetchall()
+        (earlier,) = conn.execute("SELECT max(rowid) FROM results WHERE run_seq = 1").fetchone()
+    assert [row[1:] for row in stored] == expected
+    assert [row[0] for row in stored] == list(range(earlier + 1, earlier + 1 + len(expected)))
+    assert earlier == 2
 
 
 def test_failing_keys_count_an_object_stored_twice_by_its_last_result_as_drift_does(tmp_path):
