@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from itertools import pairwise
+from itertools import groupby, pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,10 +39,22 @@ def audit_result(*failing: str) -> AuditResult:
     return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=[finding])
 
 
-def record(store: HistoryStore, result: AuditResult, run_id: str, results: list[StoredResult] | None = None) -> None:
+def record(store: HistoryStore, result: AuditResult, run_id: str) -> None:
     with store.recording(result, run_id=run_id, started_at=AS_OF, finished_at=AS_OF, site="Test School",
-                         exit_code=1, tool_version="test", results=results):  # fmt: skip
+                         exit_code=1, tool_version="test"):  # fmt: skip
         pass
+
+
+def result_of_rows(rows: list[StoredResult]) -> AuditResult:
+    """A result whose findings hold exactly ``rows``, a finding for each run of rows of one rule."""
+    findings = [
+        Finding(rule_id=rule_id, title="t", status=Status.FAIL, severity=severity,
+                clause=Clause(section="10", heading="Passwords", text="t"), tags=[], message="m", remediation="r",
+                objects=[ObjectResult(id=r.object_id, kind=r.kind, status=r.status, expected="x", reason=r.reason)
+                         for r in same])
+        for (rule_id, severity), same in groupby(rows, key=lambda r: (r.rule_id, r.severity))
+    ]  # fmt: skip
+    return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=findings)
 
 
 def table_counts(path: Path) -> tuple[int, int]:
@@ -338,7 +350,7 @@ def test_failing_keys_count_an_object_stored_twice_by_its_last_result_as_drift_d
         result("bob", Status.PASS), result("carol", Status.FAIL), result("Dave", Status.PASS),
     ]  # fmt: skip
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
-        record(store, audit_result(), "run-1", rows)
+        record(store, result_of_rows(rows), "run-1")
         (run,) = store.runs()
         assert store.results(run) == rows
         last = {r.key: r for r in store.results(run)}
@@ -371,13 +383,13 @@ def test_the_store_cannot_be_queried_while_a_run_s_results_are_being_stored(tmp_
 
 
 def test_results_that_cannot_be_stored_fail_the_recording_and_leave_no_run(tmp_path):
-    bad = [StoredResult(USER_RULE, "bob", "user", Status.FAIL, Severity.HIGH, None), StoredResult(USER_RULE, None,
-           "user", Status.FAIL, Severity.HIGH, None)]  # type: ignore[arg-type]  # fmt: skip
+    bad = result_of_rows([StoredResult(USER_RULE, "bob", "user", Status.FAIL, Severity.HIGH, None),
+                          StoredResult(USER_RULE, None, "user", Status.FAIL, Severity.HIGH, None)])  # type: ignore[arg-type]  # fmt: skip
     path = tmp_path / "h.sqlite3"
     with HistoryStore.open(path) as store:
         reached = []
-        recording = store.recording(audit_result(), run_id="run-1", started_at=AS_OF, finished_at=AS_OF,
-                                    site="Test School", exit_code=1, tool_version="test", results=bad)  # fmt: skip
+        recording = store.recording(bad, run_id="run-1", started_at=AS_OF, finished_at=AS_OF, site="Test School",
+                                    exit_code=1, tool_version="test")  # fmt: skip
         failed = r"cannot store the run: NOT NULL constraint failed: results\.object_id"
         with pytest.raises(HistoryError, match=failed), recording:
             reached.append(True)  # the report is made meanwhile; the failure is raised when the block ends
@@ -388,12 +400,14 @@ def test_results_that_cannot_be_stored_fail_the_recording_and_leave_no_run(tmp_p
 
 def test_text_with_nul_and_other_awkward_characters_is_stored_exactly_in_order(tmp_path):
     awkward = ["\x00first", "caf\u00e9", "\U0001f600", 'q"uo\\te', "\\u0000 not a nul", "nul\x00inside", "\u202egnp"]
+    # Passes with no reason too: stored as a lone id, but as a row of its own where it holds a NUL.
     rows = [
-        StoredResult(USER_RULE, text, "user", Status.FAIL, Severity.HIGH, text if i % 2 else None)
+        StoredResult(USER_RULE, text, "user", Status.PASS if i % 3 else Status.FAIL, Severity.HIGH,
+                     text if i % 2 else None)
         for i, text in enumerate(awkward * 3)
-    ]
+    ]  # fmt: skip
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
-        record(store, audit_result(), "run-1", rows)
+        record(store, result_of_rows(rows), "run-1")
         (run,) = store.runs()
         assert store.results(run) == rows
 

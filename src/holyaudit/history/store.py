@@ -15,8 +15,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from itertools import groupby, islice
-from operator import itemgetter
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from holyaudit.errors import ExitCode, HolyauditError, UsageError
 from holyaudit.history.schema import LATEST, ForeignDatabaseError, NewerSchemaError, identify, migrate
-from holyaudit.models import AuditResult, FactSetSource, Severity, Status
+from holyaudit.models import AuditResult, FactSetSource, Finding, ObjectResult, Severity, Status
 from holyaudit.oscompat import can_write
 from holyaudit.owner_only import make_folder, open_file
 
@@ -100,8 +100,9 @@ def new_run_id() -> str:
 
 class StoredResults:
     """A scan's results as the history stores them, made afresh at each pass over them (the comparison with the
-    previous run, the notes and the recording each take one): a 50,000-user school's 300,000 rows are never all
-    held at once. The findings are frozen, so every pass gives the same rows."""
+    previous run and the notes each take one; the recording makes the same rows its own way, ``_batches``): a
+    50,000-user school's 300,000 rows are never all held at once. The findings are frozen, so every pass gives the
+    same rows."""
 
     def __init__(self, result: AuditResult) -> None:
         self._findings = result.findings
@@ -222,11 +223,9 @@ class HistoryStore:
         site: str,
         exit_code: int,
         tool_version: str,
-        results: Iterable[StoredResult] | None = None,
     ) -> Iterator[None]:
-        """Store one scan in one transaction, committed when the block ends and rolled back if it raises.
-
-        ``results`` is ``results_of(result)`` when the caller has already made it (tens of thousands of rows).
+        """Store one scan, its results as ``results_of(result)`` gives them, in one transaction, committed when the
+        block ends and rolled back if it raises.
 
         After a crash the run is either all there or not there at all, and a report that cannot be written (the
         block raises) leaves no run. The results are stored while the block runs, by SQLite on another thread
@@ -245,12 +244,11 @@ class HistoryStore:
                     site=site,
                     exit_code=exit_code,
                     tool_version=tool_version,
-                    results=results,
                 ),
             ):
                 pass
             return
-        batches = _batches(results if results is not None else results_of(result))
+        batches = _batches(result.findings)
         with _errors(self.path, "cannot store the run"), self._transaction():
             cursor = self._conn.execute(
                 "INSERT INTO runs (run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, "
@@ -505,49 +503,51 @@ _INSERT_ROW = (
 )
 
 
-def _batches(results: Iterable[StoredResult]) -> Iterator[Batch | list[Row]]:
-    """The rows to store, in order, made as they are stored: batches of at most ``BATCH_ROWS`` rows of one rule,
-    but rows holding a NUL character (SQLite's JSON functions cut text at one) as rows, bound one by one.
+def _batches(findings: Iterable[Finding]) -> Iterator[Batch | list[Row]]:
+    """The rows to store, in order, made as they are stored: batches of at most ``BATCH_ROWS`` results of one rule,
+    but results holding a NUL character (SQLite's JSON functions cut text at one) as rows, bound one by one. The
+    rows are those of ``results_of``, made here from the findings' objects without making each row first (this
+    runs while the report is made, and competes with it for the interpreter lock).
 
     A batch at a time, not the whole run as one JSON text: a 50,000-user school's 300,000 rows made a 54 MB
     string, the encoder's pieces of it and SQLite's UTF-8 copy, all at once."""
     text = _TEXT
-    for (rule_id, severity), same_rule in groupby(results, key=_RULE_AND_SEVERITY):
-        rows = iter(same_rule)
-        while batch := list(islice(rows, BATCH_ROWS)):
-            # The kind most of the batch's rows have: the rule's objects are ordered by status and id, so a rule
+    for finding in findings:
+        rule_id, severity, objects = finding.rule_id, text[finding.severity], finding.objects
+        for start in range(0, len(objects), BATCH_ROWS):
+            batch = objects[start : start + BATCH_ROWS]
+            # The kind most of the batch's objects have: a rule's objects are ordered by status and id, so a rule
             # judging users and computers may alternate between them, and a batch holds both.
             ((kind, _),) = Counter(map(_KIND, batch)).most_common(1)
             whole = _json_rows(batch, kind)
             if "\\u0000" not in whole:  # the common case: no NUL anywhere
-                yield Batch(rule_id, kind, text[severity], whole)
+                yield Batch(rule_id, kind, severity, whole)
                 continue
             for plain, run in groupby(batch, key=_without_nul):
                 same = list(run)
                 if plain:
-                    yield Batch(rule_id, kind, text[severity], _json_rows(same, kind))
+                    yield Batch(rule_id, kind, severity, _json_rows(same, kind))
                 else:
-                    yield [(r[0], r[1], r[2], text[r[3]], text[r[4]], r[5]) for r in same]
+                    yield [(rule_id, o.id, o.kind, text[o.status], severity, o.reason) for o in same]
 
 
 BATCH_ROWS = 10_000
 """Rows per statement: large enough that SQLite works through each without coming back to Python for a while."""
 
-_RULE_AND_SEVERITY = itemgetter(0, 4)
-_KIND = itemgetter(2)
+_KIND = attrgetter("kind")
 
 
-def _json_rows(rows: Sequence[StoredResult], kind: str) -> str:
+def _json_rows(objects: Sequence[ObjectResult], kind: str) -> str:
     passed = Status.PASS
-    compact = [
-        r[1] if r[3] is passed and r[5] is None and r[2] == kind else (r[1], r[2], r[3], r[5])  # status: StrEnum text
-        for r in rows
-    ]
-    return json.dumps(compact, ensure_ascii=False, check_circular=False, separators=(",", ":"))
+    rows = [
+        o.id if o.status is passed and o.reason is None and o.kind == kind else (o.id, o.kind, o.status, o.reason)
+        for o in objects
+    ]  # a status is a StrEnum: JSON text as it is
+    return json.dumps(rows, ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
-def _without_nul(row: StoredResult) -> bool:
-    return not any(value is not None and "\x00" in value for value in row)
+def _without_nul(obj: ObjectResult) -> bool:
+    return not any(value is not None and "\x00" in value for value in (obj.id, obj.kind, obj.reason))
 
 
 @contextmanager
