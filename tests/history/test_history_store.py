@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from itertools import groupby, pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from history_school import USER_RULE, School
 from holyaudit.audit.history import TREND_RUNS, trend_for
 from holyaudit.errors import ExitCode
 from holyaudit.history.schema import LATEST
-from holyaudit.history.store import HistoryError, HistoryStore, StoredResult
+from holyaudit.history.store import HistoryError, HistoryStore, StoredResult, results_of
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
 from holyaudit.reporters.interface import TrendPoint
 
@@ -38,10 +39,22 @@ def audit_result(*failing: str) -> AuditResult:
     return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=[finding])
 
 
-def record(store: HistoryStore, result: AuditResult, run_id: str, results: list[StoredResult] | None = None) -> None:
+def record(store: HistoryStore, result: AuditResult, run_id: str) -> None:
     with store.recording(result, run_id=run_id, started_at=AS_OF, finished_at=AS_OF, site="Test School",
-                         exit_code=1, tool_version="test", results=results):  # fmt: skip
+                         exit_code=1, tool_version="test"):  # fmt: skip
         pass
+
+
+def result_of_rows(rows: list[StoredResult]) -> AuditResult:
+    """A result whose findings hold exactly ``rows``, a finding for each run of rows of one rule."""
+    findings = [
+        Finding(rule_id=rule_id, title="t", status=Status.FAIL, severity=severity,
+                clause=Clause(section="10", heading="Passwords", text="t"), tags=[], message="m", remediation="r",
+                objects=[ObjectResult(id=r.object_id, kind=r.kind, status=r.status, expected="x", reason=r.reason)
+                         for r in same])
+        for (rule_id, severity), same in groupby(rows, key=lambda r: (r.rule_id, r.severity))
+    ]  # fmt: skip
+    return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=findings)
 
 
 def table_counts(path: Path) -> tuple[int, int]:
@@ -285,6 +298,49 @@ def test_a_run_of_30000_results_is_stored_and_read_back_exactly(tmp_path):
     assert sorted(stored) == [("text", "text", "critical"), ("text", "text", "low"), ("text", "text", "medium")]
 
 
+def varied_result(users: int) -> AuditResult:
+    """Two rules over ``users`` users and a tenth as many computers, ordered as the engine orders a finding (by
+    status, then id), so the kinds alternate; passes with and without a reason; NULs in some ids and reasons."""
+    statuses = [Status.PASS] * 30 + [Status.FAIL] * 3 + [Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE]
+    findings = []
+    for n, (rule_id, severity) in enumerate([("rule-users", Severity.HIGH), ("rule-accounts", Severity.LOW)]):
+        objects = []
+        for i in range(users + (users // 10 if n else 0)):
+            status = statuses[(i * 7 + n) % len(statuses)]
+            kind = "computer" if i >= users or i % 97 == 0 else "user"
+            object_id = f"acct.{i:05d}" + ("$" if kind == "computer" else "") + ("\x00" if i % 1009 == 0 else "")
+            reason = None if status is Status.PASS and i % 5 else f"reason {i}" + ("\x00!" if i % 2003 == 0 else "")
+            objects.append(ObjectResult(id=object_id, kind=kind, status=status, expected="x", reason=reason))
+        objects.sort(key=lambda o: (statuses.index(o.status), o.id))
+        clause = Clause(section="10", heading="Passwords", text="t")
+        findings.append(Finding(rule_id=rule_id, title="t", status=Status.FAIL, severity=severity, clause=clause,
+                                tags=[], message="m", remediation="r", objects=objects))  # fmt: skip
+    return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=findings)
+
+
+def test_the_rows_stored_for_a_large_result_are_exactly_the_rows_of_results_of_it(tmp_path):
+    # More rows of one rule than a batch holds, kinds alternating within a rule, passes with a reason, NULs: each
+    # row is stored as results_of gives it, in its order, with the rowids SQLite would have given it in turn.
+    result = varied_result(12_000)
+    expected = [tuple(row) for row in results_of(result)]
+    assert len(expected) == 25_200
+    assert sum(a[2] != b[2] for a, b in pairwise(expected)) == 504  # the kinds alternate
+    assert sum("\x00" in (row[1] + (row[5] or "")) for row in expected) == 33
+    path = tmp_path / "h.sqlite3"
+    with HistoryStore.open(path) as store:
+        record(store, audit_result("bob", "carol"), "run-1")
+        record(store, result, "run-2")
+    with sqlite3.connect(path) as conn:
+        stored = conn.execute(
+            "SELECT rowid, rule_id, object_id, kind, status, severity, reason FROM results WHERE run_seq = 2 "
+            "ORDER BY rowid"
+        ).fetchall()
+        (earlier,) = conn.execute("SELECT max(rowid) FROM results WHERE run_seq = 1").fetchone()
+    assert [row[1:] for row in stored] == expected
+    assert [row[0] for row in stored] == list(range(earlier + 1, earlier + 1 + len(expected)))
+    assert earlier == 2
+
+
 def test_failing_keys_count_an_object_stored_twice_by_its_last_result_as_drift_does(tmp_path):
     def result(object_id: str, status: Status) -> StoredResult:
         return StoredResult(USER_RULE, object_id, "user", status, Severity.HIGH, None)
@@ -294,7 +350,7 @@ def test_failing_keys_count_an_object_stored_twice_by_its_last_result_as_drift_d
         result("bob", Status.PASS), result("carol", Status.FAIL), result("Dave", Status.PASS),
     ]  # fmt: skip
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
-        record(store, audit_result(), "run-1", rows)
+        record(store, result_of_rows(rows), "run-1")
         (run,) = store.runs()
         assert store.results(run) == rows
         last = {r.key: r for r in store.results(run)}
@@ -327,13 +383,13 @@ def test_the_store_cannot_be_queried_while_a_run_s_results_are_being_stored(tmp_
 
 
 def test_results_that_cannot_be_stored_fail_the_recording_and_leave_no_run(tmp_path):
-    bad = [StoredResult(USER_RULE, "bob", "user", Status.FAIL, Severity.HIGH, None), StoredResult(USER_RULE, None,
-           "user", Status.FAIL, Severity.HIGH, None)]  # type: ignore[arg-type]  # fmt: skip
+    bad = result_of_rows([StoredResult(USER_RULE, "bob", "user", Status.FAIL, Severity.HIGH, None),
+                          StoredResult(USER_RULE, None, "user", Status.FAIL, Severity.HIGH, None)])  # type: ignore[arg-type]  # fmt: skip
     path = tmp_path / "h.sqlite3"
     with HistoryStore.open(path) as store:
         reached = []
-        recording = store.recording(audit_result(), run_id="run-1", started_at=AS_OF, finished_at=AS_OF,
-                                    site="Test School", exit_code=1, tool_version="test", results=bad)  # fmt: skip
+        recording = store.recording(bad, run_id="run-1", started_at=AS_OF, finished_at=AS_OF, site="Test School",
+                                    exit_code=1, tool_version="test")  # fmt: skip
         failed = r"cannot store the run: NOT NULL constraint failed: results\.object_id"
         with pytest.raises(HistoryError, match=failed), recording:
             reached.append(True)  # the report is made meanwhile; the failure is raised when the block ends
@@ -344,12 +400,14 @@ def test_results_that_cannot_be_stored_fail_the_recording_and_leave_no_run(tmp_p
 
 def test_text_with_nul_and_other_awkward_characters_is_stored_exactly_in_order(tmp_path):
     awkward = ["\x00first", "caf\u00e9", "\U0001f600", 'q"uo\\te', "\\u0000 not a nul", "nul\x00inside", "\u202egnp"]
+    # Passes with no reason too: stored as a lone id, but as a row of its own where it holds a NUL.
     rows = [
-        StoredResult(USER_RULE, text, "user", Status.FAIL, Severity.HIGH, text if i % 2 else None)
+        StoredResult(USER_RULE, text, "user", Status.PASS if i % 3 else Status.FAIL, Severity.HIGH,
+                     text if i % 2 else None)
         for i, text in enumerate(awkward * 3)
-    ]
+    ]  # fmt: skip
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
-        record(store, audit_result(), "run-1", rows)
+        record(store, result_of_rows(rows), "run-1")
         (run,) = store.runs()
         assert store.results(run) == rows
 

@@ -102,7 +102,7 @@ def history_step(
     if store is None:  # no previous run is known: every failure is new
         first = Changes(None, tuple(new_failures(set(), results_of(result), Severity.LOW))) if changes else None
         return HistoryStep(code, "", [], nullcontext(()), first)
-    stored = results_of(result)  # the rows as stored, made at each pass: for the comparison, the notes and the history
+    stored = results_of(result)  # the rows as stored, made at each pass: for the comparison and the notes
     # One comparison with the previous run, for --fail-on-new and for a notification alike.
     found = _changes(store, result, stored, site) if changes or fail_on_new else None
     verdict = ""
@@ -119,7 +119,6 @@ def history_step(
         site=site,
         exit_code=code,
         tool_version=__version__,
-        results=stored,
     )
     return HistoryStep(code, verdict, notes, _with_trend(recording, points), found if changes else None)
 

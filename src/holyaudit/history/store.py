@@ -12,9 +12,11 @@ import os
 import sqlite3
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from itertools import groupby, islice
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from holyaudit.errors import ExitCode, HolyauditError, UsageError
 from holyaudit.history.schema import LATEST, ForeignDatabaseError, NewerSchemaError, identify, migrate
-from holyaudit.models import AuditResult, FactSetSource, Severity, Status
+from holyaudit.models import AuditResult, FactSetSource, Finding, ObjectResult, Severity, Status
 from holyaudit.oscompat import can_write
 from holyaudit.owner_only import make_folder, open_file
 
@@ -98,8 +100,9 @@ def new_run_id() -> str:
 
 class StoredResults:
     """A scan's results as the history stores them, made afresh at each pass over them (the comparison with the
-    previous run, the notes and the recording each take one): a 50,000-user school's 300,000 rows are never all
-    held at once. The findings are frozen, so every pass gives the same rows."""
+    previous run and the notes each take one; the recording makes the same rows its own way, ``_batches``): a
+    50,000-user school's 300,000 rows are never all held at once. The findings are frozen, so every pass gives the
+    same rows."""
 
     def __init__(self, result: AuditResult) -> None:
         self._findings = result.findings
@@ -220,11 +223,9 @@ class HistoryStore:
         site: str,
         exit_code: int,
         tool_version: str,
-        results: Iterable[StoredResult] | None = None,
     ) -> Iterator[None]:
-        """Store one scan in one transaction, committed when the block ends and rolled back if it raises.
-
-        ``results`` is ``results_of(result)`` when the caller has already made it (tens of thousands of rows).
+        """Store one scan, its results as ``results_of(result)`` gives them, in one transaction, committed when the
+        block ends and rolled back if it raises.
 
         After a crash the run is either all there or not there at all, and a report that cannot be written (the
         block raises) leaves no run. The results are stored while the block runs, by SQLite on another thread
@@ -243,12 +244,11 @@ class HistoryStore:
                     site=site,
                     exit_code=exit_code,
                     tool_version=tool_version,
-                    results=results,
                 ),
             ):
                 pass
             return
-        batches = _batches(results if results is not None else results_of(result))
+        batches = _batches(result.findings)
         with _errors(self.path, "cannot store the run"), self._transaction():
             cursor = self._conn.execute(
                 "INSERT INTO runs (run_id, started_at, finished_at, as_of, profile, site, sources, exit_code, "
@@ -270,23 +270,19 @@ class HistoryStore:
             with self._busy(), _meanwhile(lambda: self._insert_results(seq, batches)):
                 yield
 
-    def _insert_results(self, seq: int, batches: Iterator[str | list[Row]]) -> None:
+    def _insert_results(self, seq: int, batches: Iterator[Batch | list[Row]]) -> None:
+        # Each row's rowid is given, the next after the table's last as SQLite would choose, so the rows are stored
+        # in their order without SQLite sorting each batch to insert it in order (json_each's rows are not known to
+        # SQLite to be in order).
+        (rowid,) = self._conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM results").fetchone()
         for batch in batches:
-            if isinstance(batch, str):
+            if isinstance(batch, Batch):
                 # One statement for a whole batch, so SQLite works through its rows without coming back to Python
                 # (so without the interpreter lock): JSON text is the one way to hand SQLite a table at once.
-                self._conn.execute(
-                    "INSERT INTO results (run_seq, rule_id, object_id, kind, status, severity, reason) "
-                    "SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 "
-                    "FROM json_each(?) ORDER BY key",
-                    (seq, batch),
-                )
+                stored = self._conn.execute(_INSERT_BATCH, (rowid, seq, *batch, Status.PASS.value))
             else:
-                self._conn.executemany(
-                    "INSERT INTO results (run_seq, rule_id, object_id, kind, status, severity, reason) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    ((seq, *row) for row in batch),
-                )
+                stored = self._conn.executemany(_INSERT_ROW, ((rowid + i, seq, *row) for i, row in enumerate(batch)))
+            rowid += stored.rowcount
 
     def _reading(self) -> AbstractContextManager[None]:
         if self._storing:
@@ -483,38 +479,75 @@ Row = tuple[str, str, str, str, str, str | None]
 """A result as stored: rule id, object id, kind, status, severity, reason."""
 
 
-def _batches(results: Iterable[StoredResult]) -> Iterator[str | list[Row]]:
-    """The rows to store, in order, made as they are stored: JSON arrays of ``BATCH_ROWS`` rows each, but rows
-    holding a NUL character (SQLite's JSON functions cut text at one) as rows, bound one by one.
+class Batch(NamedTuple):
+    """Consecutive results of one rule, stored in one statement. ``rows`` is a JSON array holding, for each result
+    that passed with no reason and is of the batch's ``kind`` (most results), its object id alone; for any other,
+    ``[object id, kind, status, reason]``. The rule and severity are bound once for the batch rather than written
+    in every row: the text is about two fifths of the whole rows', and SQLite takes a lone id as it is where it
+    parses a row's array for each of its values (``_INSERT_BATCH``)."""
+
+    rule_id: str
+    kind: str
+    severity: str
+    rows: str
+
+
+_INSERT_BATCH = (
+    "INSERT INTO results (rowid, run_seq, rule_id, object_id, kind, status, severity, reason) "
+    "SELECT ?1 + key, ?2, ?3, iif(type = 'text', value, value ->> 0), iif(type = 'text', ?4, value ->> 1), "
+    "iif(type = 'text', ?7, value ->> 2), ?5, iif(type = 'text', NULL, value ->> 3) FROM json_each(?6)"
+)
+_INSERT_ROW = (
+    "INSERT INTO results (rowid, run_seq, rule_id, object_id, kind, status, severity, reason) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _batches(findings: Iterable[Finding]) -> Iterator[Batch | list[Row]]:
+    """The rows to store, in order, made as they are stored: batches of at most ``BATCH_ROWS`` results of one rule,
+    but results holding a NUL character (SQLite's JSON functions cut text at one) as rows, bound one by one. The
+    rows are those of ``results_of``, made here from the findings' objects without making each row first (this
+    runs while the report is made, and competes with it for the interpreter lock).
 
     A batch at a time, not the whole run as one JSON text: a 50,000-user school's 300,000 rows made a 54 MB
     string, the encoder's pieces of it and SQLite's UTF-8 copy, all at once."""
     text = _TEXT
-    rows = iter(results)
-    while batch := list(islice(rows, BATCH_ROWS)):
-        whole = _json_rows(batch)  # a result is a tuple, so an array; its status and severity, text (StrEnum)
-        if "\\u0000" not in whole:  # the common case: no NUL anywhere
-            yield whole
-            continue
-        plain_rows: list[Row] = [
-            (rule_id, object_id, kind, text[status], text[severity], reason)
-            for rule_id, object_id, kind, status, severity, reason in batch
-        ]
-        for plain, run in groupby(plain_rows, key=_without_nul):
-            same = list(run)
-            yield _json_rows(same) if plain else same
+    for finding in findings:
+        rule_id, severity, objects = finding.rule_id, text[finding.severity], finding.objects
+        for start in range(0, len(objects), BATCH_ROWS):
+            batch = objects[start : start + BATCH_ROWS]
+            # The kind most of the batch's objects have: a rule's objects are ordered by status and id, so a rule
+            # judging users and computers may alternate between them, and a batch holds both.
+            ((kind, _),) = Counter(map(_KIND, batch)).most_common(1)
+            whole = _json_rows(batch, kind)
+            if "\\u0000" not in whole:  # the common case: no NUL anywhere
+                yield Batch(rule_id, kind, severity, whole)
+                continue
+            for plain, run in groupby(batch, key=_without_nul):
+                same = list(run)
+                if plain:
+                    yield Batch(rule_id, kind, severity, _json_rows(same, kind))
+                else:
+                    yield [(rule_id, o.id, o.kind, text[o.status], severity, o.reason) for o in same]
 
 
 BATCH_ROWS = 10_000
 """Rows per statement: large enough that SQLite works through each without coming back to Python for a while."""
 
+_KIND = attrgetter("kind")
 
-def _json_rows(rows: Sequence[Row | StoredResult]) -> str:
+
+def _json_rows(objects: Sequence[ObjectResult], kind: str) -> str:
+    passed = Status.PASS
+    rows = [
+        o.id if o.status is passed and o.reason is None and o.kind == kind else (o.id, o.kind, o.status, o.reason)
+        for o in objects
+    ]  # a status is a StrEnum: JSON text as it is
     return json.dumps(rows, ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
-def _without_nul(row: Row) -> bool:
-    return not any(value is not None and "\x00" in value for value in row)
+def _without_nul(obj: ObjectResult) -> bool:
+    return not any(value is not None and "\x00" in value for value in (obj.id, obj.kind, obj.reason))
 
 
 @contextmanager
