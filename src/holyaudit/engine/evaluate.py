@@ -267,10 +267,10 @@ def _result_maker(
     expected = rule.condition.describe()
     message = message_maker(rule, ctx, record_type)
     identify = _identifier(tuple(rule.spec.context))
-    made = ObjectResult.made
+    made, fail = ObjectResult.made, Status.FAIL
 
     def make(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> ObjectResult:
-        said = message(record) if message is not None and status is Status.FAIL else None
+        said = message(record) if message is not None and status is fail else None
         return made(record.id, record.kind, status, seen, expected, reason, identify(record), said)
 
     return make
@@ -308,6 +308,8 @@ _NO_CONTEXT: dict[str, Any] = {}
 
 
 def _said(notes: tuple[Note, ...]) -> str:
+    if len(notes) == 1 and type(note := notes[0]) is str and note:  # a pass's remark, the same text once
+        return note
     return "; ".join(dict.fromkeys(map(str, notes))) or "no detail"
 
 

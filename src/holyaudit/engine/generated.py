@@ -282,11 +282,13 @@ def generated_evaluator(
     *,
     settle_early: bool = True,
     record_type: type[FactRecord] | None = None,
+    explained: bool = True,
 ) -> Evaluate:
     """``object_evaluator``'s evaluate, as one generated function (see the module's docstring). ``settle_early``
     false answers every branch of every ``all`` and ``any``: the reference the tests hold early settling to.
     ``record_type``, the kind of record judged, lets each leaf remember its answer for a value it has seen
-    (``_remembered``); None decides every leaf afresh, the reference the tests hold remembered answers to."""
+    (``_remembered``); None decides every leaf afresh, the reference the tests hold remembered answers to.
+    ``explained`` false never asks why, for a caller that wants only the status (a message's ``when``)."""
     writer = _Writer(ctx, settle_early=settle_early, record_type=record_type)
     writer.names.update(make=make, in_words=said, TRUE=TRUE, FALSE=FALSE)
     writer.names.update(PASS=Status.PASS, FAIL=Status.FAIL, ERROR=Status.ERROR, NA=Status.NOT_APPLICABLE)
@@ -299,8 +301,9 @@ def generated_evaluator(
 
     def unknown_applies(outcome: str) -> None:
         write(2, f"if {outcome}.value is None:")
-        write(3, "if not why:")
-        write(4, "return generated(record, True)")
+        if explained:
+            write(3, "if not why:")
+            write(4, "return generated(record, True)")
         write(
             3, f'return make(record, ERROR, "cannot tell whether the rule applies: " + in_words({outcome}.notes), seen)'
         )
@@ -322,8 +325,9 @@ def generated_evaluator(
     write(2, "return make(record, PASS, None, seen)")
     write(1, f"if {passed}.value:")  # a pass with remarks
     write(2, f"return make(record, PASS, in_words({passed}.notes) if {passed}.notes else None, seen)")
-    write(1, "if not why:")  # False or unknown: reported with its reasons
-    write(2, "return generated(record, True)")
+    if explained:
+        write(1, "if not why:")  # False or unknown: reported with its reasons
+        write(2, "return generated(record, True)")
     write(1, f"if {passed}.value is None:")
     write(2, f"return make(record, ERROR, in_words({passed}.notes), seen)")
     write(1, f"return make(record, FAIL, in_words({passed}.notes), seen)")

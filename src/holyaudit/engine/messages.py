@@ -94,7 +94,7 @@ def message_maker(
 
     choices = [
         (
-            generated_evaluator(rule.id, None, (), m.when, ctx, holds, str, record_type=record_type)
+            generated_evaluator(rule.id, None, (), m.when, ctx, holds, str, record_type=record_type, explained=False)
             if m.when
             else None,
             m.text,
