@@ -186,3 +186,64 @@ def test_every_result_is_the_same_whichever_branch_settled_it() -> None:
                 assert list(found.observed if found else ()) == list(expected.observed if expected else ())
             settled_early += early.source != every.source  # type: ignore[attr-defined]
     assert settled_early > 20  # most rules have an all or an any that settles early
+
+
+def test_every_result_is_the_same_remembered_or_decided_afresh() -> None:
+    """Each leaf remembers its answer (and, asked why, its reasons) for a value it has seen. Over the demo estate
+    three times over (so each value comes back for other objects), at three times of year, every result (status,
+    reason, message and evidence, in order) is the one deciding every leaf afresh gives."""
+    demo = load_snapshot(demo_path())
+    remembered = 0
+    for as_of in (CTX.as_of, utc(2026, 7, 1, 12), utc(2027, 3, 28, 0, 30)):
+        ctx = EvalContext(as_of=as_of, tz=LONDON)
+        for rule in load_profile(find_profile("holywell"), load_catalogue()).rules:
+            records = demo.fact_sets[rule.spec.facts].records
+            copies = [r.model_copy(update={"id": f"{r.id}-{n}"}) for n in range(3) for r in records]
+            fast, afresh = object_evaluator(rule, ctx), object_evaluator(rule, ctx, remember=False)
+            assert "answers" not in afresh.source  # type: ignore[attr-defined]
+            for record in copies:
+                expected, found = afresh(record), fast(record)
+                assert (found.as_dict() if found else None) == (expected.as_dict() if expected else None)
+                assert list(found.observed if found else ()) == list(expected.observed if expected else ())
+            remembered += "answers" in fast.source  # type: ignore[attr-defined]
+    assert remembered > 40  # most rules test a flag, a name or a list of names
+
+
+class _Text(str):
+    """Text of another type: not text to ``eq``, which compares like with like."""
+
+
+@pytest.mark.parametrize(
+    ("condition", "users", "expected"),
+    [
+        (  # True == 1, but enabled = 1 is not enabled = true, whichever is seen first
+            {"attr": "enabled", "op": "eq", "value": True},
+            [
+                User(id="a", enabled=True),
+                User(id="b").model_copy(update={"enabled": 1}),
+                User(id="c", enabled=True),
+            ],
+            {"a": "PASS", "b": "ERROR", "c": "PASS"},
+        ),
+        (  # a name of another type is not the name: its list is not remembered as the same list
+            {"attr": "categories", "op": "contains", "value": "staff"},
+            [
+                User(id="a", categories=["staff"]),
+                User(id="b").model_copy(update={"categories": [_Text("staff")]}),
+                User(id="c", categories=["staff"]),
+            ],
+            {"a": "PASS", "b": "FAIL", "c": "PASS"},
+        ),
+        (  # more distinct values than a leaf remembers: each is still decided
+            {"attr": "display_name", "op": "ne", "value": "Test account"},
+            [User(id=f"u{n}", display_name=f"Pupil {n}") for n in range(1500)]
+            + [User(id="test", display_name="Test account"), User(id="u0-again", display_name="Pupil 0")],
+            {**{f"u{n}": "PASS" for n in range(1500)}, "test": "FAIL", "u0-again": "PASS"},
+        ),
+    ],
+    ids=["bool-and-int", "text-subclass", "past-the-limit"],
+)
+def test_a_remembered_answer_is_for_the_same_value_of_the_same_kind(
+    tmp_path: Path, condition: dict[str, Any], users: list[User], expected: dict[str, str]
+) -> None:
+    assert statuses(user_rule(tmp_path, condition), *users) == expected

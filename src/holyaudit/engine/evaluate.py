@@ -111,20 +111,19 @@ class Evaluation:
         records' order), objects out of a rule's scope left out: a record fed as this set's keeps the results it
         was given then. One sort for every rule of the set, where each finding would otherwise sort its own."""
         evaluators = [self._evaluators[rule_id] for rule_id in self._by_fact_set[fact_set]]
-        columns: list[list[ObjectResult]] = [[] for _ in evaluators]
+        rows: list[list[ObjectResult | None]] = []
         judged = self._judged
         for record in sorted(records, key=_casefold_id):
             # Taken out as used: the results live on in the findings, and a large school's entries (one per user)
             # would otherwise stay until the process ends. A record judged again later is judged anew, alike.
             early = judged.pop(id(record), None)
             if early is not None and early[0] is record and early[1] == fact_set:
-                row = early[2]
+                rows.append(early[2])
             else:
-                row = [evaluate(record) for evaluate in evaluators]
-            for column, result in zip(columns, row, strict=True):
-                if result is not None:
-                    column.append(result)
-        return columns
+                rows.append([evaluate(record) for evaluate in evaluators])
+        # Each rule's column at once (zip in C), not result by result: 17 rules over 10,000 users are 170,000.
+        columns = zip(*rows, strict=True) if rows else ((),) * len(evaluators)
+        return [[result for result in column if result is not None] for column in columns]
 
 
 _Part = tuple[str, str]
@@ -237,31 +236,41 @@ _status_of, _id_of = attrgetter("status"), attrgetter("id")
 
 
 def object_evaluator(
-    rule: BoundRule, ctx: EvalContext, *, settle_early: bool = True
+    rule: BoundRule, ctx: EvalContext, *, settle_early: bool = True, remember: bool = True
 ) -> Callable[[FactRecord], ObjectResult | None]:
     """The rule compiled for ``ctx``: one object's result, or None when the rule's scope leaves it out.
 
     Answers first: a pass, an object out of scope and an exemption need no reasons, and most objects are one of
     those; anything else is judged again, asking why, to put it into words. The judging is one generated
-    function per rule (``engine/generated.py``); ``settle_early`` false answers every branch (for the tests).
+    function per rule (``engine/generated.py``), each leaf remembering its answer for the values it has seen;
+    ``settle_early`` false answers every branch and ``remember`` false decides every leaf afresh (for the tests).
     """
     exemptions = [(exemption.when, exemption.reason) for exemption in rule.exemptions]
-    make = _result_maker(rule, ctx)
+    record_type = rule.rule.record_type if remember else None
+    make = _result_maker(rule, ctx, record_type)
     return generated_evaluator(
-        rule.id, rule.scope, exemptions, rule.condition, ctx, make, _said, settle_early=settle_early
+        rule.id,
+        rule.scope,
+        exemptions,
+        rule.condition,
+        ctx,
+        make,
+        _said,
+        settle_early=settle_early,
+        record_type=record_type,
     )
 
 
 def _result_maker(
-    rule: BoundRule, ctx: EvalContext
+    rule: BoundRule, ctx: EvalContext, record_type: type[FactRecord] | None
 ) -> Callable[[FactRecord, Status, str | None, dict[str, Any]], ObjectResult]:
     expected = rule.condition.describe()
-    message = message_maker(rule, ctx)
+    message = message_maker(rule, ctx, record_type)
     identify = _identifier(tuple(rule.spec.context))
-    made = ObjectResult.made
+    made, fail = ObjectResult.made, Status.FAIL
 
     def make(record: FactRecord, status: Status, reason: str | None, seen: dict[str, Any]) -> ObjectResult:
-        said = message(record) if message is not None and status is Status.FAIL else None
+        said = message(record) if message is not None and status is fail else None
         return made(record.id, record.kind, status, seen, expected, reason, identify(record), said)
 
     return make
@@ -299,6 +308,8 @@ _NO_CONTEXT: dict[str, Any] = {}
 
 
 def _said(notes: tuple[Note, ...]) -> str:
+    if len(notes) == 1 and type(note := notes[0]) is str and note:  # a pass's remark, the same text once
+        return note
     return "; ".join(dict.fromkeys(map(str, notes))) or "no detail"
 
 

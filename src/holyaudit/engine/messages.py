@@ -81,8 +81,11 @@ def _named(text: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
 
 
-def message_maker(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], str | None] | None:
-    """The rule's plain message for a failing record, or None when the rule gives no message that holds for it."""
+def message_maker(
+    rule: BoundRule, ctx: EvalContext, record_type: type[FactRecord] | None = None
+) -> Callable[[FactRecord], str | None] | None:
+    """The rule's plain message for a failing record, or None when the rule gives no message that holds for it.
+    ``record_type`` lets the messages' conditions remember answers, as the rule's own do (``generated_evaluator``)."""
     if not rule.messages:
         return None
 
@@ -90,7 +93,13 @@ def message_maker(rule: BoundRule, ctx: EvalContext) -> Callable[[FactRecord], s
         return status  # only whether the message's `when` holds is wanted, not a result
 
     choices = [
-        (generated_evaluator(rule.id, None, (), m.when, ctx, holds, str) if m.when else None, m.text, _named(m.text))
+        (
+            generated_evaluator(rule.id, None, (), m.when, ctx, holds, str, record_type=record_type, explained=False)
+            if m.when
+            else None,
+            m.text,
+            _named(m.text),
+        )
         for m in rule.messages
     ]
     # The parameters' words once for the rule; each record's only for the attributes its message names.

@@ -62,6 +62,7 @@ FALSE = Outcome(False)
 GUARDED = Outcome(False, guard=True)
 UNKNOWN = Outcome(None)
 """The outcomes without reasons, shared: most outcomes are one of these."""
+_WITHOUT_REASONS = {(o.value, o.guard): o for o in (TRUE, FALSE, GUARDED, UNKNOWN)}
 
 Decide = Callable[[Any, str, bool], Outcome]
 """A leaf's operator bound to its expected value: ``decide(observed, prefix, why)``; ``prefix`` labels a list
@@ -532,6 +533,9 @@ class Combinator:
 
     name: ClassVar[str]
     word: ClassVar[str]
+    plain: ClassVar[Outcome]
+    """The outcome that, when every branch has it, is the combination's too: what the generated evaluators take
+    without combining."""
 
     def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
         raise NotImplementedError
@@ -544,7 +548,7 @@ class Conjunction(Combinator):
     """``all``: False if any is False (explained by every False branch), else unknown if any is unknown (explained
     by every unknown branch), else True with the remarks of every branch, in order."""
 
-    name, word = "all", "and"
+    name, word, plain = "all", "and", TRUE
 
     def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
         # Loops rather than comprehensions, which each cost a frame, and lists made only when needed: this runs
@@ -585,7 +589,7 @@ class Disjunction(Combinator):
     every unknown branch); else False, explained by the branches that applied (not those whose presence check
     failed), if some did."""
 
-    name, word = "any", "or"
+    name, word, plain = "any", "or", FALSE
 
     def combine(self, outcomes: Sequence[Outcome]) -> Outcome:
         for outcome in outcomes:
@@ -610,6 +614,8 @@ def _joined(value: bool | None, outcomes: Sequence[Outcome], guard: bool = False
     notes: list[Note] = []
     for outcome in outcomes:
         notes.extend(outcome.notes)
+    if not notes:  # the shared outcome, which the generated evaluators recognise at once (``is TRUE``)
+        return _WITHOUT_REASONS.get((value, guard)) or Outcome(value, (), guard)
     return Outcome(value, tuple(notes), guard)
 
 

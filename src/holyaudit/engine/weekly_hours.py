@@ -110,6 +110,7 @@ def permitted_in_window(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year
     return tuple(breaches)
 
 
+@lru_cache(maxsize=1024)  # the words of each map, for each of the hundreds of failing accounts sharing it
 def permitted_in_words(hours_map: bytes, window: HourWindow, tz: ZoneInfo, year: int) -> str:
     """The hours a map permits inside the window, as a person reads them: ``19:00–20:00 every day in summer
     (BST)``; each season named when the zone has two (the later offset is summer time), ``all year`` when
