@@ -233,7 +233,7 @@ class Name(str):
 
 
 # Values only the C encoder's path writes as the report has them: floats (each encoder writes its own shortest
-# form), dates, tuples, nested dicts and lists, enums, models, and keys that are not text.
+# form), dates, tuples, nested dicts and lists, enums, str subclasses, models and bytes.
 OTHER_VALUES: list[Any] = [
     0.5,
     1e16,
