@@ -233,7 +233,7 @@ class Name(str):
 
 
 # Values only the C encoder's path writes as the report has them: floats (each encoder writes its own shortest
-# form), dates, tuples, nested dicts and lists, enums, models, and keys that are not text.
+# form), dates, tuples, nested dicts and lists, enums, str subclasses, models and bytes.
 OTHER_VALUES: list[Any] = [
     0.5,
     1e16,
@@ -363,12 +363,14 @@ def test_plain_results_are_written_by_the_rust_serializer_and_others_by_the_c_en
 
 
 def test_a_large_report_mixing_both_paths_is_the_whole_result_encoded_at_once() -> None:
-    # 5,500 results of one rule in six chunks; the third holds a float, so only it takes the C encoder's path.
+    # 5,500 results of one rule in six chunks: the first two hold text beyond ASCII (so the rest of the finding is
+    # written with escapes asked for), the later ones plain text and DEL; the fourth holds a float, so only it takes
+    # the C encoder's path.
     many = [
-        odd(Status.FAIL if n % 3 else Status.PASS, {"n": n, "name": AWKWARD_TEXTS[n % 9], "groups": ["g", n]}, {})
-        for n in range(5500)
+        odd(Status.FAIL if n % 3 else Status.PASS, {"n": n, "name": name, "groups": ["g", n]}, {})
+        for n, name in enumerate([*(AWKWARD_TEXTS[n % 9] for n in range(2000)), *(["plain", "del\x7f"] * 1750)])
     ]
-    many[2345] = odd(Status.FAIL, {"ratio": 0.1}, {"display_name": "Float"})
+    many[3456] = odd(Status.FAIL, {"ratio": 0.1}, {"display_name": "Float"})
     result = result_of([finding_of("test-large", many), finding_of("test-empty", [])])
 
     pieces = list(JsonReporter().chunks(result, RenderOptions()))
