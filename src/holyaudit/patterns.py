@@ -22,7 +22,7 @@ _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 would print its own message on stderr; ours says it with the file and line
 
 # google-re2's own search() works out the match's offsets in characters and builds a match object, which whether
-# there is a match never needs: three quarters of its cost for an account name. So a search asks the compiled
+# there is a match never needs: more than half its cost for an account name. So a search asks the compiled
 # program itself, with the text as UTF-8, as search() does (``re2._Regexp._match``). The only use of google-re2's
 # internals; tests/test_patterns.py holds its answers to search()'s.
 _UNANCHORED = re2._Anchor.UNANCHORED

@@ -308,7 +308,7 @@ _NO_CONTEXT: dict[str, Any] = {}
 
 
 def _said(notes: tuple[Note, ...]) -> str:
-    if len(notes) == 1 and type(note := notes[0]) is str and note:  # a pass's remark, the same text once
+    if len(notes) == 1 and type(note := notes[0]) is str and note:  # one remark (most passes that have one): itself
         return note
     return "; ".join(dict.fromkeys(map(str, notes))) or "no detail"
 

@@ -82,7 +82,7 @@ def _named(text: str) -> frozenset[str]:
 
 
 def message_maker(
-    rule: BoundRule, ctx: EvalContext, record_type: type[FactRecord] | None = None
+    rule: BoundRule, ctx: EvalContext, record_type: type[FactRecord] | None
 ) -> Callable[[FactRecord], str | None] | None:
     """The rule's plain message for a failing record, or None when the rule gives no message that holds for it.
     ``record_type`` lets the messages' conditions remember answers, as the rule's own do (``generated_evaluator``)."""
