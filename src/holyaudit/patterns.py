@@ -21,13 +21,6 @@ import re2
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 would print its own message on stderr; ours says it with the file and line
 
-# google-re2's own search() works out the match's offsets in characters and builds a match object, which whether
-# there is a match never needs: more than half its cost for an account name. So a search asks the compiled
-# program itself, with the text as UTF-8, as search() does (``re2._Regexp._match``). The only use of google-re2's
-# internals; tests/test_patterns.py holds its answers to search()'s.
-_UNANCHORED = re2._Anchor.UNANCHORED
-_NO_MATCH = (-1, -1)
-
 
 class Pattern:
     """A checked regular expression, searched for in text in linear time."""
@@ -40,9 +33,8 @@ class Pattern:
 
     def search(self, text: str) -> bool:
         """Whether the pattern occurs in ``text`` (anchor it with ``^`` and ``$`` to match the whole text)."""
-        encoded = text.encode("utf-8")
         try:
-            return bool(self._regexp._regexp.Match(_UNANCHORED, encoded, 0, len(encoded))[0] != _NO_MATCH)
+            return self._regexp.search(text) is not None
         except re2.error as exc:  # RE2 gives up (memory budget) rather than take long: the answer is unknown
             raise ValueError(f"/{self.pattern}/ could not be matched: {_said(exc)}") from exc
 
