@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from estate import AUDIT_PASSWORD, MIS_ONLY_LEAVER, PASSWORD
+from estate import AUDIT_PASSWORD, GROUPS, MIS_ONLY_LEAVER, PASSWORD, PEOPLE, PSOS, Person
 from expected import EXPECTED
 from seed import write_config
 
@@ -70,6 +70,25 @@ def test_pso_evidence_names_the_people_it_governs(live_report):
     assert finding["message"] == "1 of 5 password policies fail, 4 pass"
     supply = next(o for o in finding["objects"] if o["id"] == "PSO-Supply-Teachers")
     assert supply["observed"] == {"min_length": 4}
+
+
+def test_each_pso_names_every_account_it_applies_to_through_its_group_nested_groups_and_direct_links(live_report):
+    # Worked out from the seeded estate: a group's members and the members of the groups nested in it (one level,
+    # as GROUPS nests them), and the people a PSO is linked to directly.
+    def in_group(person: Person, group: str) -> bool:
+        return group in person.groups or any(inner in person.groups for inner in GROUPS[group])
+
+    expected = {
+        pso.name: sorted(
+            {p.sam for p in PEOPLE if pso.applies_to is not None and in_group(p, pso.applies_to)}
+            | set(pso.linked_people)
+        )
+        for pso in PSOS
+    }
+    assert expected["PSO-Supply-Teachers"] == ["hill.k", "morgan.l"]  # the estate as the other tests know it
+    assert expected["PSO-Old-Digest"] == []
+    finding = next(f for f in live_report["findings"] if f["rule_id"] == "fine-grained-password-minimum")
+    assert {o["id"]: o["context"]["governs"] for o in finding["objects"]} == expected
 
 
 def test_a_full_scan_writes_nothing_to_the_directory(samba_dc, run_cli, config, audit_env):

@@ -8,6 +8,7 @@ selectors. Nothing here judges compliance.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -596,7 +597,10 @@ class _Reader:
         return self._fact_set("directory.password_policies", self._password_policies(entries, groups, users))
 
     def _password_policies(self, entries: list[Entry], groups: Groups, users: list[User]) -> list[PasswordPolicy]:
-        by_dn = {key_once(u.dn): u for u in users if u.dn and not u.error}
+        # Who is in each group, and which user each DN is: worked out once, and only if a policy applies to a group
+        # or to anything else, each a pass over every user (after the users' search, with the DC's work done).
+        members: dict[str, list[str]] | None = None
+        by_dn: dict[str, str] | None = None
         hidden = "not readable by the audit account: grant it read access to the Password Settings Container"
         policies = []
         for dn, raw in entries:
@@ -604,11 +608,18 @@ class _Reader:
             governs: set[str] = set()
             for target in targets:
                 key = dn_key(target)
+                if key in groups.names:
+                    if members is None:
+                        members = defaultdict(list)
+                        for user in users:
+                            for group in {g.casefold() for g in user.groups}:
+                                members[group].append(user.id)
+                    governs.update(members.get(groups.names[key].casefold(), ()))
+                    continue
+                if by_dn is None:
+                    by_dn = {key_once(u.dn): u.id for u in users if u.dn and not u.error}
                 if key in by_dn:
-                    governs.add(by_dn[key].id)
-                elif key in groups.names:
-                    name = groups.names[key].casefold()
-                    governs.update(u.id for u in users if name in {g.casefold() for g in u.groups})
+                    governs.add(by_dn[key])
             complexity = _first(raw, "msDS-PasswordComplexityEnabled")
             min_length = _first(raw, "msDS-MinimumPasswordLength")
             policies.append(
