@@ -6,13 +6,14 @@ import datetime as dt
 import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from holyaudit.engine.conditions import Unreadable, note, path_reader
 from holyaudit.engine.context import EvalContext
-from holyaudit.engine.generated import generated_evaluator
+from holyaudit.engine.generated import Evaluate, generated_evaluator
 from holyaudit.engine.messages import message_maker
 from holyaudit.engine.operators import Note
 from holyaudit.engine.schema import BoundRule
@@ -49,7 +50,6 @@ class Evaluation:
     def __init__(self, rules: Sequence[BoundRule], *, as_of: dt.datetime, tz: ZoneInfo) -> None:
         self.rules = list(rules)
         self.ctx = EvalContext(as_of=as_of, tz=tz)
-        self._evaluators = {_key(part): object_evaluator(part, self.ctx) for rule in self.rules for part in rule.parts}
         self._by_fact_set: dict[str, list[_Part]] = {}
         for rule in self.rules:
             for part in rule.parts:
@@ -57,6 +57,12 @@ class Evaluation:
         self._judged: dict[int, tuple[FactRecord, str, list[ObjectResult | None]]] = {}
         """Per record fed (by ``id``, with the record itself, which also keeps the id from being reused): its fact
         set, and the result of each rule (or `also` part) that reads that set, in ``_by_fact_set``'s order."""
+
+    @cached_property
+    def _evaluators(self) -> dict[_Part, Evaluate]:
+        """Each rule part's evaluator, compiled when first asked for: in a live scan, once the directory has been
+        asked for its users and works out its answer, rather than before."""
+        return {_key(part): object_evaluator(part, self.ctx) for rule in self.rules for part in rule.parts}
 
     def feed(self, fact_set: str, records: Iterable[FactRecord]) -> None:
         """Judge ``records`` of ``fact_set`` by every rule that reads it, now."""
