@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 class FactRecord(BaseModel):
     """Common shape of every fact record."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Each record type's validator is built when first used, not when this module is imported: a scan uses a few
+    # of the forty, and a live scan builds those while the directory works out the users' answer (10 ms of every
+    # start otherwise).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     kind: ClassVar[str] = "object"
     plural: ClassVar[str] = "objects"
 
