@@ -18,7 +18,6 @@ from history_school import USER_RULE, School
 
 from holyaudit.audit.history import TREND_RUNS, trend_for
 from holyaudit.errors import ExitCode
-from holyaudit.history import store as store_module
 from holyaudit.history.schema import LATEST
 from holyaudit.history.store import HistoryError, HistoryStore, StoredResult, results_of
 from holyaudit.models import AuditResult, Clause, Finding, ObjectResult, Severity, Status
@@ -319,19 +318,9 @@ def varied_result(users: int) -> AuditResult:
     return AuditResult(as_of=AS_OF, timezone="UTC", profile="test", sources=[], findings=findings)
 
 
-@pytest.mark.parametrize(
-    ("batch_rows", "statement_rows"),
-    [(store_module.BATCH_ROWS, store_module.STATEMENT_ROWS), (300, 1_000)],
-)
-def test_the_rows_stored_for_a_large_result_are_exactly_the_rows_of_results_of_it(
-    tmp_path, monkeypatch, batch_rows, statement_rows
-):
+def test_the_rows_stored_for_a_large_result_are_exactly_the_rows_of_results_of_it(tmp_path):
     # More rows of one rule than a batch holds, kinds alternating within a rule, passes with a reason, NULs: each
-    # row is stored as results_of gives it, in its order, with the rowids SQLite would have given it in turn. Also
-    # with small batches and statements: a statement of several batches, ended by its size, as a 50,000-user
-    # school's are.
-    monkeypatch.setattr(store_module, "BATCH_ROWS", batch_rows)
-    monkeypatch.setattr(store_module, "STATEMENT_ROWS", statement_rows)
+    # row is stored as results_of gives it, in its order, with the rowids SQLite would have given it in turn.
     result = varied_result(12_000)
     expected = [tuple(row) for row in results_of(result)]
     assert len(expected) == 25_200

@@ -275,17 +275,14 @@ class HistoryStore:
         # in their order without SQLite sorting each batch to insert it in order (json_each's rows are not known to
         # SQLite to be in order).
         (rowid,) = self._conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM results").fetchone()
-        for statement in _statements(batches):
-            if isinstance(statement, Statement):
-                # Many batches in one statement, so SQLite works through a school's rows without coming back to
-                # Python: this thread needs the interpreter lock again only when it is done, and the report, made
-                # meanwhile on the main thread, holds that lock nearly all the time (a statement a rule, each
-                # waiting for the lock to come back, stored less than half the rows while the report was made).
-                self._conn.execute(_INSERT_BATCHES, (rowid, seq, Status.PASS.value, statement.batches))
-                rowid += statement.size
+        for batch in batches:
+            if isinstance(batch, Batch):
+                # One statement for a whole batch, so SQLite works through its rows without coming back to Python
+                # (so without the interpreter lock): JSON text is the one way to hand SQLite a table at once.
+                stored = self._conn.execute(_INSERT_BATCH, (rowid, seq, *batch, Status.PASS.value))
             else:
-                self._conn.executemany(_INSERT_ROW, ((rowid + i, seq, *row) for i, row in enumerate(statement)))
-                rowid += len(statement)
+                stored = self._conn.executemany(_INSERT_ROW, ((rowid + i, seq, *row) for i, row in enumerate(batch)))
+            rowid += stored.rowcount
 
     def _reading(self) -> AbstractContextManager[None]:
         if self._storing:
@@ -483,29 +480,23 @@ Row = tuple[str, str, str, str, str, str | None]
 
 
 class Batch(NamedTuple):
-    """Consecutive results of one rule. ``rows`` is a JSON array holding, for each result that passed with no reason
-    and is of the batch's ``kind`` (most results), its object id alone; for any other, ``[object id, kind, status,
-    reason]``. The rule and severity are given once for the batch rather than written in every row: the text is
-    about two fifths of the whole rows', and SQLite takes a lone id as it is where it parses a row's array for each
-    of its values (``_INSERT_BATCHES``)."""
+    """Consecutive results of one rule, stored in one statement. ``rows`` is a JSON array holding, for each result
+    that passed with no reason and is of the batch's ``kind`` (most results), its object id alone; for any other,
+    ``[object id, kind, status, reason]``. The rule and severity are bound once for the batch rather than written
+    in every row: the text is about two fifths of the whole rows', and SQLite takes a lone id as it is where it
+    parses a row's array for each of its values (``_INSERT_BATCH``)."""
 
     rule_id: str
     kind: str
     severity: str
     rows: str
-    size: int
-    """How many results ``rows`` holds."""
 
 
-_INSERT_BATCHES = (
-    "WITH batch AS MATERIALIZED (SELECT value ->> 0 AS start, value ->> 1 AS rule_id, value ->> 2 AS kind, "
-    "value ->> 3 AS severity, value -> 4 AS rows FROM json_each(?4)) "
+_INSERT_BATCH = (
     "INSERT INTO results (rowid, run_seq, rule_id, object_id, kind, status, severity, reason) "
-    "SELECT ?1 + batch.start + row.key, ?2, batch.rule_id, iif(row.type = 'text', row.value, row.value ->> 0), "
-    "iif(row.type = 'text', batch.kind, row.value ->> 1), iif(row.type = 'text', ?3, row.value ->> 2), "
-    "batch.severity, iif(row.type = 'text', NULL, row.value ->> 3) FROM batch, json_each(batch.rows) AS row"
+    "SELECT ?1 + key, ?2, ?3, iif(type = 'text', value, value ->> 0), iif(type = 'text', ?4, value ->> 1), "
+    "iif(type = 'text', ?7, value ->> 2), ?5, iif(type = 'text', NULL, value ->> 3) FROM json_each(?6)"
 )
-"""Store a ``Statement``'s batches, each row's rowid counted from its batch's ``start``."""
 _INSERT_ROW = (
     "INSERT INTO results (rowid, run_seq, rule_id, object_id, kind, status, severity, reason) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -530,55 +521,18 @@ def _batches(findings: Iterable[Finding]) -> Iterator[Batch | list[Row]]:
             ((kind, _),) = Counter(map(_KIND, batch)).most_common(1)
             whole = _json_rows(batch, kind)
             if "\\u0000" not in whole:  # the common case: no NUL anywhere
-                yield Batch(rule_id, kind, severity, whole, len(batch))
+                yield Batch(rule_id, kind, severity, whole)
                 continue
             for plain, run in groupby(batch, key=_without_nul):
                 same = list(run)
                 if plain:
-                    yield Batch(rule_id, kind, severity, _json_rows(same, kind), len(same))
+                    yield Batch(rule_id, kind, severity, _json_rows(same, kind))
                 else:
                     yield [(rule_id, o.id, o.kind, text[o.status], severity, o.reason) for o in same]
 
 
 BATCH_ROWS = 10_000
-"""Rows per batch: a rule over 50,000 users is made and encoded a part at a time."""
-
-STATEMENT_ROWS = 100_000
-"""Rows per statement, at most (but a whole batch): a 10,000-user school's run in one, a 50,000-user school's in a
-few, each a few MB of JSON text."""
-
-
-class Statement(NamedTuple):
-    """Batches stored in one statement (``_INSERT_BATCHES``)."""
-
-    batches: str
-    """A JSON array of ``[start, rule id, kind, severity, rows]`` for each batch, ``start`` counting the statement's
-    rows before it."""
-    size: int
-    """How many rows the batches hold."""
-
-
-def _statements(batches: Iterable[Batch | list[Row]]) -> Iterator[Statement | list[Row]]:
-    """``batches`` gathered into statements of up to ``STATEMENT_ROWS`` rows (but whole batches); rows holding a NUL
-    (a list) stay on their own, in their place."""
-    parts: list[str] = []
-    count = 0
-    for batch in batches:
-        if isinstance(batch, list):
-            if parts:
-                yield Statement("[" + ",".join(parts) + "]", count)
-                parts, count = [], 0
-            yield batch
-            continue
-        head = json.dumps([count, batch.rule_id, batch.kind, batch.severity], ensure_ascii=False)
-        parts.append(f"{head[:-1]},{batch.rows}]")
-        count += batch.size
-        if count >= STATEMENT_ROWS:
-            yield Statement("[" + ",".join(parts) + "]", count)
-            parts, count = [], 0
-    if parts:
-        yield Statement("[" + ",".join(parts) + "]", count)
-
+"""Rows per statement: large enough that SQLite works through each without coming back to Python for a while."""
 
 _KIND = attrgetter("kind")
 
