@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -129,7 +130,9 @@ def scan(
             if not quiet:
                 for line in outcome.waiver_warnings:
                     stderr_console().print(f"warning: {printable(line)}", soft_wrap=True)
-            pieces = _render(outcome.result, fmt, output, details, notes=outcome.notes, trend=outcome.trend)
+            pieces = _taking_turns(
+                _render(outcome.result, fmt, output, details, notes=outcome.notes, trend=outcome.trend)
+            )
             if output is not None:
                 write_atomically(output, pieces)
             _deliver(pieces, fmt, output, f"exit {int(outcome.code)}: {outcome.verdict}", quiet=quiet)
@@ -141,6 +144,19 @@ def scan(
         outcome = audit(request, listener(quiet=quiet, log=log.write), deliver)
         keep_until_exit(outcome.result, *outcome.retained)  # freed with the process, if it ends now
         return outcome.code
+
+
+def _taking_turns(pieces: Iterable[str]) -> Iterator[str]:
+    """The report's pieces, the interpreter offered to other threads after each one.
+
+    The run is stored on another thread while the report is written (``HistoryStore.recording``): SQLite stores
+    each batch of rows without the interpreter, but the thread needs it for a moment between batches, and asking
+    for it while the report was being written it got it back only when the report was done (measured: of a
+    10,000-user scan's 65,381 rows, less than half were stored meanwhile; the rest took 0.1 s after the report).
+    Offered after each piece (a thousand results), the rows are stored while the report is written."""
+    for piece in pieces:
+        yield piece
+        time.sleep(0)
 
 
 def _render(
