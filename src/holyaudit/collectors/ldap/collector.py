@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import ldap3
 from ldap3.utils.conv import escape_filter_chars
@@ -213,6 +214,27 @@ class Groups:
             seen[dn] = None
             pending.extend(self.parents.get(dn, []))
         return sorted(self.names.get(dn, dn) for dn in seen)
+
+
+class _Accounts:
+    """The users' ids by the groups they are in (nested membership included) and by DN key, each worked out when
+    first asked for: a pass over every user, made once however many password policies apply to groups or users."""
+
+    def __init__(self, users: list[User]) -> None:
+        self._users = users
+
+    @cached_property
+    def in_group(self) -> dict[str, list[str]]:
+        """By the group's name, casefolded."""
+        members: dict[str, list[str]] = defaultdict(list)
+        for user in self._users:
+            for group in {g.casefold() for g in user.groups}:
+                members[group].append(user.id)
+        return members
+
+    @cached_property
+    def by_dn(self) -> dict[str, str]:
+        return {key_once(u.dn): u.id for u in self._users if u.dn and not u.error}
 
 
 class Roles:
@@ -597,10 +619,7 @@ class _Reader:
         return self._fact_set("directory.password_policies", self._password_policies(entries, groups, users))
 
     def _password_policies(self, entries: list[Entry], groups: Groups, users: list[User]) -> list[PasswordPolicy]:
-        # Who is in each group, and which user each DN is: worked out once, and only if a policy applies to a group
-        # or to anything else, each a pass over every user (after the users' search, with the DC's work done).
-        members: dict[str, list[str]] | None = None
-        by_dn: dict[str, str] | None = None
+        accounts = _Accounts(users)
         hidden = "not readable by the audit account: grant it read access to the Password Settings Container"
         policies = []
         for dn, raw in entries:
@@ -609,17 +628,9 @@ class _Reader:
             for target in targets:
                 key = dn_key(target)
                 if key in groups.names:
-                    if members is None:
-                        members = defaultdict(list)
-                        for user in users:
-                            for group in {g.casefold() for g in user.groups}:
-                                members[group].append(user.id)
-                    governs.update(members.get(groups.names[key].casefold(), ()))
-                    continue
-                if by_dn is None:
-                    by_dn = {key_once(u.dn): u.id for u in users if u.dn and not u.error}
-                if key in by_dn:
-                    governs.add(by_dn[key])
+                    governs.update(accounts.in_group.get(groups.names[key].casefold(), ()))
+                elif (account := accounts.by_dn.get(key)) is not None:
+                    governs.add(account)
             complexity = _first(raw, "msDS-PasswordComplexityEnabled")
             min_length = _first(raw, "msDS-MinimumPasswordLength")
             policies.append(
