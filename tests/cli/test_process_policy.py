@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from holyaudit.cli import main as cli_main
+from holyaudit.cli import process
 
 # What --help and --version must not load: each is loaded by the command that needs it, when it runs.
 LOADED_BY_COMMANDS = ("pydantic", "ldap3", "yaml", "rich", "sqlite3", "winrm", "smbclient")
@@ -36,6 +37,18 @@ def test_a_command_runs_with_the_cyclic_collector_paused_and_it_is_restored_afte
     assert cli_main.main(["--version"]) == 0
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_program_that_ends_with_its_command_leaves_the_collector_off_rather_than_walk_what_it_built(monkeypatch):
+    # Switched back on, the collector's next pass would walk every object the command made (all in its youngest
+    # generation) just before the process ends.
+    monkeypatch.setattr(cli_main, "_run", lambda argv: 0)
+    monkeypatch.setattr(process, "_kept", [])  # as ``ends_after_command`` leaves it, for the program's one command
+    try:
+        assert cli_main.main(["--version"]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 # typer itself loads pydantic to convert a command's options, whichever app it runs; the program's own --help and

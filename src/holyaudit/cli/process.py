@@ -2,10 +2,11 @@
 
 The garbage-collector policy, the program's only one: Python's cyclic collector is paused while a command runs
 (``cycle_collection_paused``; ``cli.main`` applies it to every command, in-process callers such as the tests
-included). A command builds its data (tens of thousands of records and results for a school) and keeps nearly
-all of it until it ends, so the collector's full passes, each walking everything built so far, find next to
-nothing; objects without cycles are still freed at once by reference counting. The modules a command needs are
-imported when it runs, inside the pause.
+included), and turned back on afterwards unless the process ends with the command. A command builds its data
+(tens of thousands of records and results for a school) and keeps nearly all of it until it ends, so the
+collector's full passes, each walking everything built so far, find next to nothing; objects without cycles are
+still freed at once by reference counting. The modules a command needs are imported when it runs, inside the
+pause.
 
 At the end, freeing the scan's data object by object and tearing the interpreter down would only precede the
 release of the process's memory as a whole. So the program flushes its output and ends with ``os._exit``, and a
@@ -54,13 +55,16 @@ def outcome_settled() -> None:
 
 @contextmanager
 def cycle_collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for one command, and back as it was afterwards (the policy above)."""
+    """Python's cyclic garbage collector off for one command, and back as it was afterwards (the policy above),
+    unless the process ends with the command. Every object the command made while the collector was off is in its
+    youngest generation, so switched back on, its next pass (at the next allocation, before the process ends)
+    would walk them all for nothing: 65 ms after a 10,000-user scan, measured."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
+        if was_enabled and _kept is None:
             gc.enable()
 
 
