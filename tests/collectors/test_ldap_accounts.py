@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.ldap.accounts import Governing, domain_policy, pso
 from holyaudit.collectors.ldap.connection import DirectoryError
 from holyaudit.facts import Domain
@@ -40,7 +41,7 @@ def governing(*entries: tuple[str, dict[str, list[bytes]]]) -> Governing:
 
 def governed(rules: Governing, groups: list[str], dn: str = f"CN=Joe Bloggs,OU=Staff,{BASE}") -> tuple[dict, dict]:
     unreadable: dict[str, str] = {}
-    return rules.fields(dn, groups, unreadable), unreadable
+    return rules.fields(dn_key(dn), groups, unreadable), unreadable
 
 
 def test_a_pso_entry_decodes_lockout_reversible_encryption_and_maximum_age() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from holyaudit.collectors.dn import key
 from holyaudit.collectors.ldap.collector import Roles
 from holyaudit.collectors.ldap.source import Selector
 
@@ -17,18 +18,18 @@ ROLES = Roles(
 
 def test_an_ou_matches_its_objects_whatever_the_case_and_spacing():
     dn = "CN=pupil.00001,ou=pupils,OU=Holywell , DC=holywell,DC=test"
-    assert ROLES.of("pupil.00001", dn, []) == ["pupil"]
+    assert ROLES.of("pupil.00001", key(dn), []) == ["pupil"]
 
 
 def test_an_ou_does_not_match_an_ou_whose_name_merely_ends_the_same():
-    assert ROLES.of("x", "CN=x,OU=ExPupils,OU=Holywell,DC=holywell,DC=test", []) == []
+    assert ROLES.of("x", key("CN=x,OU=ExPupils,OU=Holywell,DC=holywell,DC=test"), []) == []
 
 
 def test_groups_are_matched_by_name_case_insensitively_and_roles_keep_config_order():
     dn = "CN=smith.j,OU=Generic,OU=Holywell,DC=holywell,DC=test"
-    assert ROLES.of("smith.j", dn, ["STAFF", "Domain Users"]) == ["staff", "generic"]
+    assert ROLES.of("smith.j", key(dn), ["STAFF", "Domain Users"]) == ["staff", "generic"]
 
 
 def test_a_name_pattern_is_searched_in_the_account_name():
-    assert ROLES.of("krbtgt", "CN=krbtgt,CN=Users,DC=holywell,DC=test", []) == ["builtin"]
-    assert ROLES.of("krbtgt2", "CN=krbtgt2,CN=Users,DC=holywell,DC=test", []) == []
+    assert ROLES.of("krbtgt", key("CN=krbtgt,CN=Users,DC=holywell,DC=test"), []) == ["builtin"]
+    assert ROLES.of("krbtgt2", key("CN=krbtgt2,CN=Users,DC=holywell,DC=test"), []) == []

@@ -8,6 +8,7 @@ import ldap3
 import pytest
 
 from holyaudit.collectors.dn import key
+from holyaudit.collectors.dn import key as dn_key
 from holyaudit.collectors.ldap.privileged import read_privileged, sid_text
 
 DOMAIN = "S-1-5-21-1-2-3"
@@ -62,8 +63,8 @@ def fake_directory(base: str, search_filter: str, attributes: list[str], scope: 
 def test_members_come_through_nesting_and_primary_groups_with_each_groups_size() -> None:
     found = read_privileged(fake_directory, BASE, DOMAIN, GROUPS)
     both = {"Administrators": 3, "Domain Admins": 3}
-    assert found.groups_of(ADM1) == both
-    assert found.groups_of(f"cn=SVC,{BASE}") == both  # DNs compare as keys
-    assert found.groups_of(IT2) == both  # its primary group is IT Admins, nested in Domain Admins
-    assert found.groups_of(f"CN=teacher,{BASE}") == {}
+    assert found.groups_of(dn_key(ADM1)) == both
+    assert found.groups_of(dn_key(f"cn=SVC,{BASE}")) == both  # DNs compare as keys
+    assert found.groups_of(dn_key(IT2)) == both  # its primary group is IT Admins, nested in Domain Admins
+    assert found.groups_of(dn_key(f"CN=teacher,{BASE}")) == {}
     assert found.members["DnsAdmins"] == frozenset()

@@ -109,21 +109,21 @@ class Governing:
         self._known: dict[tuple[str, ...], tuple[AccountPolicy | None, str]] = {}
         """By a user's groups: most accounts share theirs with many others (a year group's pupils, say)."""
 
-    def fields(self, dn: str, groups: Sequence[str], unreadable: dict[str, str]) -> dict[str, object]:
-        """The user fields that come from the policy governing the user at ``dn`` in ``groups``; the reason for
-        any that cannot be told is put in ``unreadable``."""
+    def fields(self, key: str, groups: Sequence[str], unreadable: dict[str, str]) -> dict[str, object]:
+        """The user fields that come from the policy governing the user whose DN's key is ``key``, in ``groups``;
+        the reason for any that cannot be told is put in ``unreadable``."""
         if isinstance(self.psos, DirectoryError):
             policy, reason = None, f"which password policy governs it is unknown: {self.psos}"
         elif self._hidden:
             policy, reason = None, self._hidden
-        elif direct := self._by_account.get(dn_key(dn)):
+        elif direct := self._by_account.get(key):
             policy, reason = _winner(direct)
         else:
-            key = tuple(groups)
-            known = self._known.get(key)
+            memberships = tuple(groups)
+            known = self._known.get(memberships)
             if known is None:
                 linked = {id(p): p for g in groups for p in self._by_group.get(g.casefold(), ())}
-                known = self._known[key] = _winner(list(linked.values())) if linked else (self.domain, "")
+                known = self._known[memberships] = _winner(list(linked.values())) if linked else (self.domain, "")
             policy, reason = known
         if policy is None:
             unreadable.update(dict.fromkeys(USER_POLICY_FIELDS, reason))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import ldap3
 from ldap3.utils.conv import escape_filter_chars
@@ -119,10 +119,17 @@ def attributes_for(fields: Iterable[str], table: dict[str, tuple[str, ...]], alw
 
 def only(fields: frozenset[str], data: dict[str, object]) -> dict[str, object]:
     """A record's values limited to the fields that were asked for (the others were not read)."""
-    kept = {k: v for k, v in data.items() if k in fields or k in ("id", "dn", "ou", "error")}
+    keep = _kept(fields)
+    kept = {k: v for k, v in data.items() if k in keep}
     unreadable = data.get("unreadable") or {}
     kept["unreadable"] = {k: v for k, v in unreadable.items() if k in fields}  # type: ignore[attr-defined]
     return kept
+
+
+@cache
+def _kept(fields: frozenset[str]) -> frozenset[str]:
+    """The fields ``only`` keeps: those asked for, and those every record has."""
+    return fields | {"id", "dn", "ou", "error"}
 
 
 class SharedFieldsSets:
@@ -251,10 +258,9 @@ class Roles:
             for role, selector in selectors.items()
         ]
 
-    def of(self, name: str, dn: str, groups: list[str]) -> list[str]:
-        """The roles of an object: its DN ends with one of a role's OUs, it is in one of the role's groups (by
-        name, nested membership included), or its name matches the role's pattern."""
-        key = key_once(dn)
+    def of(self, name: str, key: str, groups: list[str]) -> list[str]:
+        """The roles of an object whose DN's key is ``key``: the DN is below one of a role's OUs, the object is in
+        one of the role's groups (by name, nested membership included), or its name matches the role's pattern."""
         member_of: set[str] | None = None
         found = []
         for role, ous, wanted_groups, pattern in self._roles:
@@ -512,8 +518,9 @@ class _Reader:
         uac = int(uac_raw) if uac_raw is not None else None
         enabled = None if uac is None else not uac & values.UAC_ACCOUNTDISABLE
         member_of = groups.of(_all(raw, "memberOf"))
+        key = key_once(dn)  # once for everything that compares it (a school's accounts are each met once)
         try:
-            ou, categories = self._ou(dn), self.roles.of(name, dn, member_of)
+            ou, categories = self._ou(dn), self.roles.of(name, key, member_of)
         except InvalidDnError as exc:
             return {"id": name, "dn": dn, "error": f"cannot read its DN: {exc}"}
         meta = first.get("replpropertymetadata")
@@ -538,8 +545,8 @@ class _Reader:
             if disabled_at is None:
                 unreadable["disabled_at"] = reason or "no change time for userAccountControl"
         leaving_date = self._leaving_date(raw, missing_attribute, unreadable)
-        privileged_groups = self.privileged.groups_of(dn)
-        policy = self.governing.fields(dn, member_of, unreadable) if self.governing is not None else {}
+        privileged_groups = self.privileged.groups_of(key)
+        policy = self.governing.fields(key, member_of, unreadable) if self.governing is not None else {}
         return {
             **policy,
             "id": name,
@@ -672,8 +679,9 @@ class _Reader:
             uac = _first(raw, "userAccountControl")
             unreadable: dict[str, str] = {}
             member_of = groups.of(_all(raw, "memberOf"))
+            key = key_once(dn)
             try:
-                ou, categories = self._ou(dn), self.roles.of(name, dn, member_of)
+                ou, categories = self._ou(dn), self.roles.of(name, key, member_of)
             except InvalidDnError as exc:
                 computers.append(Computer(id=name, error=f"cannot read its DN: {exc}"))
                 continue
@@ -688,7 +696,7 @@ class _Reader:
                 "os_version": values.text(v) if (v := _first(raw, "operatingSystemVersion")) else None,
                 "last_logon": values.filetime(v) if (v := _first(raw, "lastLogonTimestamp")) else None,
                 "created": values.generalized_time(v) if (v := _first(raw, "whenCreated")) else None,
-                "bitlocker_key_escrowed": key_once(dn) in escrowed,
+                "bitlocker_key_escrowed": key in escrowed,
                 "domain_controller": None if uac is None else bool(int(uac) & values.UAC_DOMAIN_CONTROLLER),
                 "laps_expires": values.filetime(v) if (v := _first(raw, LAPS_EXPIRES)) else None,
                 "legacy_laps_expires": values.filetime(v) if (v := _first(raw, LEGACY_LAPS_EXPIRES)) else None,

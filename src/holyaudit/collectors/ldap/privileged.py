@@ -66,11 +66,11 @@ class Privileged:
 
     members: dict[str, frozenset[str]]
 
-    def groups_of(self, dn: str) -> dict[str, int]:
-        """The privileged groups an account is in, each with its size (empty when it is in none)."""
-        if not self.members:  # not asked for: no DN to normalise for every user
+    def groups_of(self, key: str) -> dict[str, int]:
+        """The privileged groups the account whose DN's key is ``key`` is in, each with its size (empty when it is
+        in none)."""
+        if not self.members:
             return {}
-        key = dn_key(dn)
         return {name: len(found) for name, found in self.members.items() if key in found}
 
 
