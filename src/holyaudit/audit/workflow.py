@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from holyaudit.audit.exit_codes import VERDICT, prevailing
@@ -26,7 +27,6 @@ from holyaudit.audit.setup import Setup, load_setup
 from holyaudit.audit.sources import Listener, LiveSources, live_sources, now
 from holyaudit.audit.unattended import default_lock_path, run_lock
 from holyaudit.collectors.live import all_fields
-from holyaudit.collectors.snapshot import Snapshot, dump_snapshot, load_snapshot
 from holyaudit.config import DEFAULT_TIMEZONE, Settings, load_settings, zone
 from holyaudit.engine.evaluate import Evaluation
 from holyaudit.engine.loader import Profile
@@ -38,6 +38,9 @@ from holyaudit.history.store import new_run_id, refuse_unrecordable
 from holyaudit.models import AuditResult, Severity
 from holyaudit.notify.decide import Changes
 from holyaudit.reporters.interface import TrendPoint
+
+if TYPE_CHECKING:  # a live scan never reads a snapshot: the module is loaded by the scans and commands that do
+    from holyaudit.collectors.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -161,9 +164,9 @@ def _audited(
     with _held(inputs.lock, request.run_id), open_history(request.history) as store:
         # A live scan is as of the moment collection starts: the rules judge the users as they arrive.
         source = inputs.source
-        when = inputs.as_of or (source.collected_at if isinstance(source, Snapshot) else now())
+        when = inputs.as_of or (now() if isinstance(source, LiveSources) else source.collected_at)
         evaluation = Evaluation(inputs.rules, as_of=when.astimezone(inputs.tz), tz=inputs.tz)
-        facts = source.fact_sets if isinstance(source, Snapshot) else source.collect(early=evaluation.feed)
+        facts = source.collect(early=evaluation.feed) if isinstance(source, LiveSources) else source.fact_sets
         listener.log("sources: " + "; ".join(_source_line(fs.name, fs.source, fs.error) for fs in facts.values()))
         judged = evaluation.audit(facts, profile=inputs.setup.profile.name, waivers=inputs.waivers)
         # A shallow copy: the findings are shared.
@@ -224,7 +227,11 @@ def _checked_inputs(request: AuditRequest, listener: Listener) -> _Inputs:
     selected = select_rules(setup.profile, list(request.only), list(request.tags))
     waivers_path = request.waivers or setup.settings.waivers
     loaded_waivers = load_waivers(waivers_path, setup.catalogue.rules) if waivers_path else None
-    snapshot = load_snapshot(request.snapshot) if request.snapshot else None
+    snapshot = None
+    if request.snapshot:
+        from holyaudit.collectors.snapshot import load_snapshot
+
+        snapshot = load_snapshot(request.snapshot)
     site = request.site or (snapshot.site if snapshot else None) or setup.settings.site.name
     tz = zone(setup.settings.site.timezone or (snapshot.timezone if snapshot else None) or DEFAULT_TIMEZONE)
     as_of = parse_as_of(request.as_of, tz) if request.as_of else None
@@ -349,6 +356,8 @@ class Collected:
 
 def collect_snapshot(request: CollectRequest, listener: Listener | None = None) -> Collected:
     """Read every fact set the configured sources provide, as a snapshot to audit later."""
+    from holyaudit.collectors.snapshot import dump_snapshot
+
     listener = listener or Listener()
     settings = load_settings(request.config)
     live = live_sources(settings, all_fields(FACT_SETS), request.insecure_skip_tls_verify, listener)

@@ -97,7 +97,6 @@ def scan(
     """Audit the estate against the profile's rules and report; the exit code says the outcome."""
     from holyaudit.audit.unattended import RunLog
     from holyaudit.audit.workflow import AuditRequest, audit
-    from holyaudit.collectors.snapshot import demo_path
     from holyaudit.history.store import new_run_id
 
     run_id = new_run_id()
@@ -106,13 +105,17 @@ def scan(
     with log.outcome():
         if demo and snapshot:
             raise UsageError("--demo and --snapshot cannot be used together")
+        if demo:
+            from holyaudit.collectors.snapshot import demo_path  # loaded only by the scans that read a snapshot
+
+            snapshot = demo_path()
         request = AuditRequest(
             config=config,
             profile=profile,
             rules=tuple(rules or ()),
             only=tuple(only or ()),
             tags=tuple(tag or ()),
-            snapshot=demo_path() if demo else snapshot,
+            snapshot=snapshot,
             as_of=as_of,
             waivers=waivers,
             fail_on=fail_on,
