@@ -447,6 +447,7 @@ class _Receiver:
         self.connection = connection
         self.buffer = bytearray()
         self.where = _where(connection)
+        self._read = memoryview(bytearray(_RECEIVE_BYTES))
 
     def page(self, message_id: int) -> tuple[list[Entry], ber.SearchDone]:
         """Every entry of the answer to ``message_id``, and its result; search references are skipped (the
@@ -467,24 +468,25 @@ class _Receiver:
                         raise DirectoryError(self._unexpected(message))
                 if len(self.buffer) > MAX_MESSAGE_BYTES:
                     raise DirectoryError(f"{self.where}: an answer larger than {MAX_MESSAGE_BYTES} bytes")
-                self.buffer += self._receive()
+                self.buffer += self._read[: self._receive()]
         except ber.BerError as exc:
             raise DirectoryError(f"{self.where}: the server's answer cannot be read: {exc}") from None
         finally:
             ldap3_internals.forget(self.connection, message_id)  # read here, not by ldap3
 
-    def _receive(self) -> bytes:
+    def _receive(self) -> int:
+        """How many bytes the server sent, read into ``_read``."""
         try:
-            data = ldap3_internals.receive(self.connection, _RECEIVE_BYTES)
+            read = ldap3_internals.receive_into(self.connection, self._read)
         except (TimeoutError, BlockingIOError, ssl.SSLWantReadError):  # SO_RCVTIMEO, set by ldap3, expired
             raise _failed(
                 self.connection, _silent(self.where, self.connection.receive_timeout), timed_out=True
             ) from None
         except OSError as exc:
             raise _failed(self.connection, f"{self.where}: the connection failed while reading: {exc}") from None
-        if not data:
+        if not read:
             raise _failed(self.connection, f"{self.where}: the connection was closed by the server")
-        return data
+        return read
 
     def _unexpected(self, message: ber.Message) -> str:
         if isinstance(message, ber.OtherMessage) and message.message_id == 0:

@@ -113,12 +113,14 @@ def forget(connection: ldap3.Connection, message_id: int) -> None:
     connection.strategy._outstanding.pop(message_id, None)
 
 
-def receive(connection: ldap3.Connection, size: int) -> bytes:
-    """Up to ``size`` bytes the server sent, read from the connection's socket (OSError once it is closed)."""
+def receive_into(connection: ldap3.Connection, buffer: memoryview) -> int:
+    """Bytes the server sent, read into ``buffer`` (as many as it holds, at most), from the connection's (TLS)
+    socket; how many (OSError once it is closed). No new bytes object for each read: a search's answer comes
+    as thousands of small TLS records, one read each."""
     sock = socket_of(connection)
     if sock is None:
         raise OSError("the connection is closed")
-    return sock.recv(size)
+    return sock.recv_into(buffer)
 
 
 def socket_of(connection: ldap3.Connection) -> socket.socket | None:
