@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from holyaudit.engine.conditions import Leaf
-from holyaudit.engine.context import EvalContext
+from holyaudit.engine.context import EvalContext, days_text
 from holyaudit.engine.operators import (
     ALL,
     ANY,
@@ -226,6 +226,12 @@ def test_hours_denied_holds_in_every_season_and_remarks_on_an_early_end() -> Non
             utc(2026, 11, 13, 0, 0),
             "x is 2026-11-13 00:00 (7 days ago); expected x is more days ago than 7",
         ),
+        (
+            "within_days",
+            0,
+            utc(2026, 11, 19, 0, 0),
+            "x is 2026-11-19 00:00 (1 day ago); expected x is no more days ago than 0",
+        ),
         ("older_than_days", 7, "2026-11-01", "x: '2026-11-01' is not a date"),
         ("bits_clear", 0x20, 0x220, "x is 0x220; expected x has all bits clear of 0x20"),
         ("in", ["staff"], 1, "x: 1 is not text"),
@@ -347,3 +353,10 @@ def test_an_element_that_could_not_be_read_is_unknown() -> None:
     items = [Volume(id="C:", protection_status="On"), Volume(id="D:", error="access denied")]
     outcome = EVERY.judge(items, "volumes", _volume_judge, None, False, "protected", {}, "", True)
     assert outcome == Outcome(None, ("volumes[D:] could not be read: access denied",))
+
+
+@pytest.mark.parametrize(
+    ("count", "said"), [(0, "0 days"), (1, "1 day"), (2, "2 days"), (-1, "-1 day"), (400, "400 days")]
+)
+def test_a_number_of_days_is_said_with_its_unit_in_the_singular_for_one(count: int, said: str) -> None:
+    assert days_text(count) == said

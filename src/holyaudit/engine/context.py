@@ -35,3 +35,8 @@ class EvalContext:
             return value.isoformat()
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return aware.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def days_text(count: int) -> str:
+    """A number of days with its unit, as a message says it: ``1 day``, ``95 days``."""
+    return f"{count} day" if count in (1, -1) else f"{count} days"

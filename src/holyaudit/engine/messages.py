@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from holyaudit.engine.conditions import AllOf, AnyOf, Condition, Leaf, Not
-from holyaudit.engine.context import EvalContext
+from holyaudit.engine.context import EvalContext, days_text
 from holyaudit.engine.generated import generated_evaluator
 from holyaudit.engine.schema import BoundRule
 from holyaudit.facts import FactRecord
 from holyaudit.models import Status
 
 DAYS_AGO = "_days_ago"
+DAYS = "_days"
 
 
 def _is_date(annotation: Any) -> bool:
@@ -24,10 +25,12 @@ def _is_date(annotation: Any) -> bool:
 
 
 def message_names(record_type: type[FactRecord], params: set[str], condition: Condition | None = None) -> set[str]:
-    """What a message may name: a parameter, a top-level attribute, ``{attr_days_ago}`` for a date attribute, and
-    ``{attr_<words>}`` for an attribute the rule's ``condition`` tests with an operator that has ``words``."""
+    """What a message may name: a parameter, a top-level attribute, ``{attr_days_ago}`` (a number) and
+    ``{attr_days}`` (with its unit) for a date attribute, and ``{attr_<words>}`` for an attribute the rule's
+    ``condition`` tests with an operator that has ``words``."""
     fields = record_type.model_fields
-    dated = {f"{name}{DAYS_AGO}" for name, field in fields.items() if _is_date(field.annotation)}
+    dates = [name for name, field in fields.items() if _is_date(field.annotation)]
+    dated = {f"{name}{suffix}" for name in dates for suffix in (DAYS_AGO, DAYS)}
     worded = set(worded_leaves(condition)) - set(fields) if condition is not None else set()
     return params | set(fields) | dated | worded
 
@@ -67,6 +70,10 @@ def plain(value: Any, ctx: EvalContext) -> str:
 
 def _days_ago(value: Any, ctx: EvalContext) -> str:
     return str(ctx.days_since(value)) if isinstance(value, dt.date) else "an unknown number of"
+
+
+def _days(value: Any, ctx: EvalContext) -> str:
+    return days_text(ctx.days_since(value)) if isinstance(value, dt.date) else "an unknown number of days"
 
 
 def _in_words(leaf: Leaf, record: FactRecord, ctx: EvalContext) -> str:
@@ -113,6 +120,8 @@ def message_maker(
                 values[name] = _in_words(leaf, record, ctx)
             elif name.endswith(DAYS_AGO) and not hasattr(record, name):
                 values[name] = _days_ago(getattr(record, name.removesuffix(DAYS_AGO)), ctx)
+            elif name.endswith(DAYS) and not hasattr(record, name):
+                values[name] = _days(getattr(record, name.removesuffix(DAYS)), ctx)
             else:
                 values[name] = plain(getattr(record, name), ctx)
         return text.format_map(values)

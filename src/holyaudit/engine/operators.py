@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
-from holyaudit.engine.context import EvalContext
+from holyaudit.engine.context import EvalContext, days_text
 from holyaudit.engine.weekly_hours import HourWindow, ends_before_window, permitted_in_window, permitted_in_words
 from holyaudit.patterns import Pattern, compile_pattern
 
@@ -437,7 +437,7 @@ class OlderThanDays(Operator):
         return bool(ctx.days_since(_require_date(observed)) > expected)
 
     def explain(self, observed: Any, expected: Any, ctx: EvalContext) -> str | None:
-        return f"{ctx.days_since(_require_date(observed))} days ago"
+        return f"{days_text(ctx.days_since(_require_date(observed)))} ago"
 
 
 class WithinDays(OlderThanDays):
