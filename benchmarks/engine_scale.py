@@ -23,9 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from holyaudit.collectors.snapshot import demo_path, dump_snapshot, load_snapshot
+from holyaudit.audit.workflow import select_rules
+from holyaudit.collectors.snapshot import Snapshot, demo_path, dump_snapshot, load_snapshot
 from holyaudit.engine.evaluate import audit
 from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
+from holyaudit.engine.schema import BoundRule
 from holyaudit.facts import FactSet
 from holyaudit.models import AuditResult
 from holyaudit.reporters.interface import RenderOptions
@@ -81,6 +83,15 @@ def scan_times(runs: int, evaluate: Callable[[], AuditResult]) -> tuple[float, f
     return best_eval, best_cpu, best_render, result
 
 
+def holywell_audit(snapshot: Snapshot) -> tuple[list[BoundRule], Callable[[], AuditResult]]:
+    """The rules the built-in holywell profile selects (as a scan selects them), and a call that audits
+    ``snapshot`` with them as of its collection time, in Europe/London."""
+    profile = load_profile(find_profile("holywell"), load_catalogue())
+    rules = select_rules(profile, [], [])
+    tz = ZoneInfo("Europe/London")
+    return rules, lambda: audit(rules, snapshot.fact_sets, as_of=snapshot.collected_at, tz=tz, profile=profile.name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
@@ -90,13 +101,8 @@ def main() -> int:
         path = Path(tmp) / "scaled.json"
         scaled_snapshot(args.users, path)
         load_time, snapshot = best_of(args.runs, lambda: load_snapshot(path))
-    profile = load_profile(find_profile("holywell"), load_catalogue())
-    rules = [r for r in profile.rules if r.id in profile.selected]
-    tz = ZoneInfo("Europe/London")
-    eval_time, eval_cpu, render_time, result = scan_times(
-        args.runs,
-        lambda: audit(rules, snapshot.fact_sets, as_of=snapshot.collected_at, tz=tz, profile=profile.name),  # type: ignore[attr-defined]
-    )
+    rules, evaluate = holywell_audit(snapshot)
+    eval_time, eval_cpu, render_time, result = scan_times(args.runs, evaluate)
     objects = sum(len(f.objects) for f in result.findings)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"users={args.users} rules={len(rules)} object results={objects}")

@@ -24,13 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 from unittest import mock
-from zoneinfo import ZoneInfo
 
-from engine_scale import scaled_snapshot
+from engine_scale import holywell_audit, scaled_snapshot
 
 from holyaudit.collectors.snapshot import load_snapshot
-from holyaudit.engine.evaluate import audit
-from holyaudit.engine.loader import find_profile, load_catalogue, load_profile
 from holyaudit.models import AuditResult
 from holyaudit.reporters import json as json_report
 from holyaudit.reporters.interface import RenderOptions
@@ -73,10 +70,7 @@ def main() -> int:
         snapshot_path = Path(tmp) / "scaled.json"
         scaled_snapshot(args.users, snapshot_path)
         snapshot = load_snapshot(snapshot_path)
-        profile = load_profile(find_profile("holywell"), load_catalogue())
-        rules = [r for r in profile.rules if r.id in profile.selected]
-        tz = ZoneInfo("Europe/London")
-        result = audit(rules, snapshot.fact_sets, as_of=snapshot.collected_at, tz=tz, profile=profile.name)
+        result = holywell_audit(snapshot)[1]()
         target = Path(tmp) / "report.json"
         best: dict[str, tuple[float, float]] = {}
         digests: dict[str, set[str]] = {}

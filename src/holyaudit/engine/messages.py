@@ -17,6 +17,12 @@ from holyaudit.models import Status
 
 DAYS_AGO = "_days_ago"
 DAYS = "_days"
+_DAY_COUNTS: dict[str, tuple[Callable[[int], str], str]] = {
+    DAYS_AGO: (str, "an unknown number of"),
+    DAYS: (days_text, "an unknown number of days"),
+}
+"""The placeholders a date attribute offers, by suffix: how its whole days to the as-of day are said, and what is
+said for an absent date."""
 
 
 def _is_date(annotation: Any) -> bool:
@@ -30,7 +36,7 @@ def message_names(record_type: type[FactRecord], params: set[str], condition: Co
     ``condition`` tests with an operator that has ``words``."""
     fields = record_type.model_fields
     dates = [name for name, field in fields.items() if _is_date(field.annotation)]
-    dated = {f"{name}{suffix}" for name in dates for suffix in (DAYS_AGO, DAYS)}
+    dated = {f"{name}{suffix}" for name in dates for suffix in _DAY_COUNTS}
     worded = set(worded_leaves(condition)) - set(fields) if condition is not None else set()
     return params | set(fields) | dated | worded
 
@@ -68,12 +74,14 @@ def plain(value: Any, ctx: EvalContext) -> str:
     return str(value)
 
 
-def _days_ago(value: Any, ctx: EvalContext) -> str:
-    return str(ctx.days_since(value)) if isinstance(value, dt.date) else "an unknown number of"
+def _day_count(name: str) -> str | None:
+    """The ``_DAY_COUNTS`` suffix ``name`` ends with, if any."""
+    return next((suffix for suffix in _DAY_COUNTS if name.endswith(suffix)), None)
 
 
-def _days(value: Any, ctx: EvalContext) -> str:
-    return days_text(ctx.days_since(value)) if isinstance(value, dt.date) else "an unknown number of days"
+def _days(suffix: str, value: Any, ctx: EvalContext) -> str:
+    say, unknown = _DAY_COUNTS[suffix]
+    return say(ctx.days_since(value)) if isinstance(value, dt.date) else unknown
 
 
 def _in_words(leaf: Leaf, record: FactRecord, ctx: EvalContext) -> str:
@@ -118,10 +126,8 @@ def message_maker(
         for name in names - params.keys():
             if (leaf := worded.get(name)) is not None and not hasattr(record, name):
                 values[name] = _in_words(leaf, record, ctx)
-            elif name.endswith(DAYS_AGO) and not hasattr(record, name):
-                values[name] = _days_ago(getattr(record, name.removesuffix(DAYS_AGO)), ctx)
-            elif name.endswith(DAYS) and not hasattr(record, name):
-                values[name] = _days(getattr(record, name.removesuffix(DAYS)), ctx)
+            elif (suffix := _day_count(name)) is not None and not hasattr(record, name):
+                values[name] = _days(suffix, getattr(record, name.removesuffix(suffix)), ctx)
             else:
                 values[name] = plain(getattr(record, name), ctx)
         return text.format_map(values)
